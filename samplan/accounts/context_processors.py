@@ -1,0 +1,15 @@
+from django.http import HttpRequest
+
+from samplan.accounts.access import is_administrator, working_units
+
+
+def current_unit(request: HttpRequest) -> dict:
+    """The header's user, unit and unit switcher, on every page."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "current_unit": getattr(request, "unit", None),
+        "switchable_units": working_units(user),
+        "show_admin_link": is_administrator(user),
+    }

@@ -1,0 +1,72 @@
+"""Per-request session rules: idle timeout and the unit the user acts for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from samplan.accounts.access import working_units
+from samplan.accounts.models import LoginEventKind
+from samplan.accounts.services import (
+    SESSION_ACTIVITY_KEY,
+    SESSION_UNIT_KEY,
+    logout_user,
+)
+
+# Requests a page makes by itself (the inbox's new-count polling) must not keep a session
+# alive that the person has left; they send this header.
+BACKGROUND_HEADER = "HTTP_X_SAMPLAN_BACKGROUND"
+# Rewriting the session on every request would cost a write per click; a minute is precise
+# enough for a timeout counted in tens of minutes.
+ACTIVITY_RESOLUTION_SECONDS = 60
+
+
+class IdleTimeoutMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(timezone.now().timestamp())
+            last = request.session.get(SESSION_ACTIVITY_KEY)
+            if last is not None and now - last > settings.SESSION_IDLE_MINUTES * 60:
+                logout_user(request, kind=LoginEventKind.IDLE_TIMEOUT)
+                messages.info(
+                    request,
+                    _("You were logged out after %(minutes)d minutes without activity.")
+                    % {"minutes": settings.SESSION_IDLE_MINUTES},
+                )
+                return redirect(settings.LOGIN_URL)
+            background = request.META.get(BACKGROUND_HEADER) == "1"
+            if not background and (last is None or now - last >= ACTIVITY_RESOLUTION_SECONDS):
+                request.session[SESSION_ACTIVITY_KEY] = now
+        return self.get_response(request)
+
+
+class CurrentUnitMiddleware:
+    """Sets request.unit to the unit chosen in this session, if the user may still act for it.
+
+    A membership that ended (or a unit that closed) since the choice makes request.unit None,
+    so the user is sent to choose again instead of acting for a unit they left.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.unit = None
+        if request.user.is_authenticated:
+            unit_id = request.session.get(SESSION_UNIT_KEY)
+            if unit_id is not None:
+                request.unit = next(
+                    (u for u in working_units(request.user) if u.pk == unit_id), None
+                )
+                if request.unit is None:
+                    del request.session[SESSION_UNIT_KEY]
+        return self.get_response(request)

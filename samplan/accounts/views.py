@@ -1,0 +1,130 @@
+"""Login, logout, choosing and switching unit, and the user's own page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from samplan.accounts import services
+from samplan.accounts.access import working_units
+from samplan.accounts.forms import ChooseUnitForm, LoginForm, OwnContactForm, OwnPasswordChangeForm
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:choose_unit")
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outcome = services.password_login(
+            request,
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+        )
+        if outcome.ok:
+            return redirect(_with_next("accounts:choose_unit", request))
+        if outcome.locked_until:
+            local = timezone.localtime(outcome.locked_until)
+            form.add_error(
+                None,
+                _(
+                    "The account is locked after too many failed login attempts. Try again "
+                    "after %(time)s or ask your local administrator to unlock it."
+                )
+                % {"time": date_format(local, "H:i")},
+            )
+        elif outcome.card_only:
+            form.add_error(
+                None, _("This account logs in with a smart card. Use the smart-card login.")
+            )
+        else:
+            form.add_error(None, _("Wrong username or password."))
+    return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request, "")})
+
+
+def _with_next(name: str, request: HttpRequest) -> str:
+    target = _safe_next(request, "")
+    url = reverse(name)
+    return f"{url}?{urlencode({'next': target})}" if target else url
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    services.logout_user(request)
+    messages.info(request, _("You are logged out."))
+    return redirect("accounts:login")
+
+
+@login_required
+def choose_unit(request: HttpRequest) -> HttpResponse:
+    """Välj enhet att logga in på: skipped when the user has exactly one unit."""
+    units = working_units(request.user)
+    next_url = _safe_next(request, "/")
+    if not units:
+        return render(request, "accounts/no_unit.html", status=403)
+    if len(units) == 1 and request.method == "GET":
+        services.unit_select(request, unit_id=units[0].pk)
+        return redirect(next_url)
+    initial = {"unit": request.unit.pk} if request.unit else None
+    form = ChooseUnitForm(request.POST or None, units=units, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.unit_select(request, unit_id=form.cleaned_data["unit"])
+        return redirect(next_url)
+    return render(request, "accounts/choose_unit.html", {"form": form, "next": next_url})
+
+
+@login_required
+@require_POST
+def switch_unit(request: HttpRequest) -> HttpResponse:
+    """The header's unit switcher. A unit the user holds no membership in is refused."""
+    try:
+        unit_id = int(request.POST.get("unit", ""))
+    except ValueError:
+        unit_id = 0
+    unit = services.unit_select(request, unit_id=unit_id)
+    if unit is None:
+        messages.error(request, _("You have no access to that unit."))
+        return redirect("accounts:choose_unit")
+    messages.success(request, _("You now work in %(unit)s.") % {"unit": unit.name})
+    return redirect("core:home")
+
+
+@login_required
+def my_account(request: HttpRequest) -> HttpResponse:
+    contact_form = OwnContactForm(instance=request.user, prefix="contact")
+    password_form = OwnPasswordChangeForm(request.user, prefix="password")
+    if request.method == "POST" and "save_contact" in request.POST:
+        contact_form = OwnContactForm(request.POST, instance=request.user, prefix="contact")
+        if contact_form.is_valid():
+            contact_form.save()
+            messages.success(request, _("Your contact details were saved."))
+            return redirect("accounts:my_account")
+    elif request.method == "POST" and "change_password" in request.POST:
+        password_form = OwnPasswordChangeForm(request.user, request.POST, prefix="password")
+        if password_form.is_valid():
+            password_form.save()
+            update_session_auth_hash(request, password_form.user)
+            messages.success(request, _("Your password was changed."))
+            return redirect("accounts:my_account")
+    return render(
+        request,
+        "accounts/my_account.html",
+        {"contact_form": contact_form, "password_form": password_form},
+    )

@@ -1,0 +1,47 @@
+"""Production mode must refuse to start without a real SECRET_KEY."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _check(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    env.update(env_overrides)
+    env["DJANGO_SETTINGS_MODULE"] = "samplan.settings"
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"DEBUG": "false"},
+        {"DEBUG": "false", "SECRET_KEY": "short"},
+        {"DEBUG": "false", "SECRET_KEY": "dev-only-insecure-key-never-used-in-production"},
+    ],
+)
+def test_production_without_real_secret_refuses_to_start(overrides):
+    result = _check(overrides)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_with_real_secret_starts():
+    result = _check({"DEBUG": "false", "SECRET_KEY": "x" * 50})
+    assert result.returncode == 0, result.stderr
+
+
+def test_debug_mode_has_a_development_key():
+    assert _check({"DEBUG": "true"}).returncode == 0

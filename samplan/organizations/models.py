@@ -1,0 +1,214 @@
+"""Organisations (huvudmän), their unit trees and the profession catalogue (domain.md §2)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from samplan.organizations.validators import (
+    format_org_number,
+    normalize_hsa_id,
+    normalize_org_number,
+)
+
+
+class OrganizationKind(models.TextChoices):
+    REGION = "region", _("Region")
+    MUNICIPALITY = "municipality", _("Municipality")
+    PRIVATE_PROVIDER = "private_provider", _("Private provider")
+
+
+class Organization(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrganizationKind.choices)
+    org_number = models.CharField(_("organisation number"), max_length=10, unique=True)
+    hsa_id = models.CharField(_("HSA-id"), max_length=31, blank=True)
+    # Kommunkod (4 digits) for a municipality, länskod (2 digits) for a region: drives routing.
+    area_code = models.CharField(_("municipality or county code"), max_length=4, blank=True)
+    contracted_by = models.ForeignKey(
+        "self",
+        verbose_name=_("contracted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contractors",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def org_number_display(self) -> str:
+        return format_org_number(self.org_number)
+
+    def clean(self) -> None:
+        errors: dict[str, ValidationError] = {}
+        if self.org_number:
+            try:
+                self.org_number = normalize_org_number(self.org_number)
+            except ValidationError as error:
+                errors["org_number"] = error
+        if self.hsa_id:
+            try:
+                self.hsa_id = normalize_hsa_id(self.hsa_id)
+            except ValidationError as error:
+                errors["hsa_id"] = error
+        if self.kind == OrganizationKind.PRIVATE_PROVIDER and not self.contracted_by_id:
+            errors["contracted_by"] = ValidationError(
+                _("A private provider must name the region or municipality it is contracted by.")
+            )
+        if self.kind != OrganizationKind.PRIVATE_PROVIDER and self.contracted_by_id:
+            errors["contracted_by"] = ValidationError(
+                _("Only a private provider is contracted by another organisation.")
+            )
+        if self.pk and self.contracted_by_id == self.pk:
+            errors["contracted_by"] = ValidationError(_("An organisation cannot contract itself."))
+        if errors:
+            raise ValidationError(errors)
+
+
+class UnitKind(models.TextChoices):
+    ADMINISTRATION = "administration", _("Administration or department")
+    HOSPITAL_WARD_SOMATIC = "ward_somatic", _("Hospital ward, somatic")
+    HOSPITAL_WARD_PSYCHIATRIC = "ward_psychiatric", _("Hospital ward, psychiatric")
+    EMERGENCY_DEPARTMENT = "emergency", _("Emergency department")
+    PRIMARY_CARE_CENTRE = "primary_care", _("Primary care centre")
+    OUTPATIENT_PSYCHIATRY = "outpatient_psychiatry", _("Outpatient psychiatry")
+    HOME_HEALTH_CARE = "home_health_care", _("Municipal home health care")
+    HOME_CARE = "home_care", _("Home care")
+    NURSING_HOME = "nursing_home", _("Nursing home")
+    DISABILITY_SERVICES = "disability_services", _("Disability services (LSS)")
+    NEEDS_ASSESSMENT = "needs_assessment", _("Needs assessment")
+    SOCIAL_SERVICES = "social_services", _("Social services")
+    SCHOOL_HEALTH = "school_health", _("School health service")
+    MUNICIPAL_INTAKE = "municipal_intake", _("Municipal intake unit")
+    OTHER = "other", _("Other")
+
+
+class UnitQuerySet(models.QuerySet):
+    def active_on(self, day: datetime.date | None = None) -> UnitQuerySet:
+        """Units that are switched on and within their validity dates on `day`."""
+        day = day or timezone.localdate()
+        return self.filter(
+            Q(is_active=True),
+            Q(active_from__isnull=True) | Q(active_from__lte=day),
+            Q(active_to__isnull=True) | Q(active_to__gte=day),
+        )
+
+
+class Unit(models.Model):
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="units"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=UnitKind.choices)
+    hsa_id = models.CharField(_("HSA-id"), max_length=31, null=True, blank=True, unique=True)
+    has_inbox = models.BooleanField(
+        _("has an inbox"),
+        default=False,
+        help_text=_("The unit receives messages (enhetsbrevlåda)."),
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    visiting_address = models.CharField(_("visiting address"), max_length=200, blank=True)
+    opening_hours = models.CharField(_("opening hours"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    active_from = models.DateField(_("active from"), null=True, blank=True)
+    active_to = models.DateField(_("active to"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        indexes = [
+            # The unit tree of one organisation (administration, choose-unit lists).
+            models.Index(fields=["organization", "parent"], name="unit_org_parent_idx"),
+            # Telefonlista search orders by name within active units.
+            models.Index(fields=["is_active", "name"], name="unit_active_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_active_on(self, day: datetime.date | None = None) -> bool:
+        day = day or timezone.localdate()
+        return (
+            self.is_active
+            and (self.active_from is None or self.active_from <= day)
+            and (self.active_to is None or day <= self.active_to)
+        )
+
+    def ancestors(self) -> list[Unit]:
+        """From the root down to the parent (one query per level; trees are shallow)."""
+        chain: list[Unit] = []
+        node = self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+    def clean(self) -> None:
+        errors: dict[str, ValidationError] = {}
+        if self.hsa_id:
+            try:
+                self.hsa_id = normalize_hsa_id(self.hsa_id)
+            except ValidationError as error:
+                errors["hsa_id"] = error
+        else:
+            self.hsa_id = None
+        if self.parent_id:
+            if self.parent.organization_id != self.organization_id:
+                errors["parent"] = ValidationError(
+                    _("The parent unit must belong to the same organisation.")
+                )
+            elif self.pk and any(
+                node.pk == self.pk for node in [self.parent, *self.parent.ancestors()]
+            ):
+                errors["parent"] = ValidationError(_("A unit cannot be placed under itself."))
+        if self.active_from and self.active_to and self.active_to < self.active_from:
+            errors["active_to"] = ValidationError(_("The end date is before the start date."))
+        if errors:
+            raise ValidationError(errors)
+
+
+class Profession(models.Model):
+    """Catalogue of professions (yrkesroller), editable by system administrators."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    is_licensed = models.BooleanField(
+        _("licensed profession"),
+        default=False,
+        help_text=_("Licensed health professionals (legitimerad personal) write care reports."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("profession")
+        verbose_name_plural = _("professions")
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,21 @@
+"""Settings for the test suite: production settings with a throw-away key and plain static files.
+
+DEBUG stays off, as in production, so tests see what users see.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-key-" + "0123456789" * 4)
+os.environ.setdefault("SECURE_COOKIES", "false")
+
+from samplan.settings import *  # noqa: F403
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Static files come from the app folders through the finders; nothing is collected in tests.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

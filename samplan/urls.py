@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("samplan.core.urls")),
+    path("konto/", include("samplan.accounts.urls")),
+    path("telefonlista/", include("samplan.organizations.urls")),
+    path("administrera/", include("samplan.administration.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("django-admin/", admin.site.urls),
+]
