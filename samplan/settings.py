@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "samplan.accounts",
     "samplan.auditlog",
     "samplan.administration",
+    "samplan.patients",
     "samplan.demo",
 ]
 
