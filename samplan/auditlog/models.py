@@ -53,3 +53,54 @@ class AdminChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or delete an access-log row through the ORM."""
+
+
+class AccessLogEntry(models.Model):
+    """One read or change of patient data (domain.md §8). Lean and append-only."""
+
+    at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user_hsa_id = models.CharField(max_length=31, blank=True)
+    unit = models.ForeignKey(
+        "organizations.Unit", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # What was typed into a search by identity number, also when nobody was found.
+    searched_identity = models.CharField(max_length=13, blank=True)
+    action = models.CharField(max_length=20)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    detail = models.CharField(max_length=200, blank=True)
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            # Log review and log extract: one patient's accesses, newest first.
+            models.Index(fields=["patient", "-at"], name="accesslog_patient_at_idx"),
+            # Log review: one user's accesses in a period.
+            models.Index(fields=["user", "-at"], name="accesslog_user_at_idx"),
+            # Log review: an organisation's (or unit's) accesses in a period.
+            models.Index(fields=["organization", "-at"], name="accesslog_org_at_idx"),
+            models.Index(fields=["unit", "-at"], name="accesslog_unit_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("Access-log rows cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> None:
+        raise AppendOnlyError("Access-log rows cannot be deleted.")
