@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "samplan.accounts.middleware.IdleTimeoutMiddleware",
+    "samplan.accounts.middleware.SmartCardSessionMiddleware",
     "samplan.accounts.middleware.CurrentUnitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -93,6 +94,12 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_MAX_FAILED_ATTEMPTS = env.int("LOGIN_MAX_FAILED_ATTEMPTS", default=5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15, minimum=1)
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30, minimum=1)
+# Smart-card (SITHS) login: nginx verifies the client certificate and passes the result in
+# these headers (it must overwrite them on every request; see deploy/nginx.conf). Off unless
+# the installation runs behind such a proxy, because the headers are trusted as given.
+SMART_CARD_LOGIN = env.bool("SMART_CARD_LOGIN", default=False)
+SMART_CARD_VERIFY_HEADER = "HTTP_X_SSL_CLIENT_VERIFY"
+SMART_CARD_SUBJECT_HEADER = "HTTP_X_SSL_CLIENT_S_DN"
 SESSION_COOKIE_AGE = 12 * 60 * 60  # a working day at most; idle timeout ends it sooner
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 

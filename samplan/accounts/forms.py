@@ -5,6 +5,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from samplan.accounts.models import User
+from samplan.organizations.models import Organization
 
 
 class LoginForm(forms.Form):
@@ -40,3 +41,18 @@ class OwnContactForm(forms.ModelForm):
 
 class OwnPasswordChangeForm(PasswordChangeForm):
     pass
+
+
+class CardConversionForm(forms.Form):
+    """Konvertera: bind the inserted smart card to an existing account (seed 000)."""
+
+    organization = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Organization.objects.filter(is_active=True),
+    )
+    username = forms.CharField(label=_("Username"), max_length=150)
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

@@ -18,6 +18,7 @@ from samplan.accounts.services import (
     SESSION_UNIT_KEY,
     logout_user,
 )
+from samplan.accounts.smartcard import SESSION_CARD_KEY, logged_in_with_card, presented_card
 
 # Requests a page makes by itself (the inbox's new-count polling) must not keep a session
 # alive that the person has left; they send this header.
@@ -46,6 +47,29 @@ class IdleTimeoutMiddleware:
             background = request.META.get(BACKGROUND_HEADER) == "1"
             if not background and (last is None or now - last >= ACTIVITY_RESOLUTION_SECONDS):
                 request.session[SESSION_ACTIVITY_KEY] = now
+        return self.get_response(request)
+
+
+class SmartCardSessionMiddleware:
+    """A session opened with a smart card ends when the card stops coming with the requests.
+
+    nginx passes the verified card's subject on every request; a missing or different subject
+    means the card was removed (or another card inserted), so the session is logged out.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        card_gone = (
+            request.user.is_authenticated
+            and logged_in_with_card(request)
+            and presented_card(request) != request.session.get(SESSION_CARD_KEY)
+        )
+        if card_gone:
+            logout_user(request)
+            messages.info(request, _("The smart card was removed, so you were logged out."))
+            return redirect(settings.LOGIN_URL)
         return self.get_response(request)
 
 

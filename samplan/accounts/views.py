@@ -4,21 +4,29 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from samplan.accounts import services
+from samplan.accounts import services, smartcard
 from samplan.accounts.access import working_units
-from samplan.accounts.forms import ChooseUnitForm, LoginForm, OwnContactForm, OwnPasswordChangeForm
+from samplan.accounts.forms import (
+    CardConversionForm,
+    ChooseUnitForm,
+    LoginForm,
+    OwnContactForm,
+    OwnPasswordChangeForm,
+)
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -56,7 +64,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
             )
         else:
             form.add_error(None, _("Wrong username or password."))
-    return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request, "")})
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": _safe_next(request, ""), "card_login": settings.SMART_CARD_LOGIN},
+    )
 
 
 def _with_next(name: str, request: HttpRequest) -> str:
@@ -128,3 +140,40 @@ def my_account(request: HttpRequest) -> HttpResponse:
         "accounts/my_account.html",
         {"contact_form": contact_form, "password_form": password_form},
     )
+
+
+def card_login_view(request: HttpRequest) -> HttpResponse:
+    """Login with a smart card; the first time, the card is converted (bound) to the account."""
+    if not settings.SMART_CARD_LOGIN:
+        raise Http404
+    subject = smartcard.presented_card(request)
+    if subject is None:
+        return render(request, "accounts/card_login.html", {"no_card": True}, status=403)
+    if request.method == "GET" and smartcard.card_login(request, subject=subject):
+        return redirect(_with_next("accounts:choose_unit", request))
+    form = CardConversionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outcome = smartcard.card_convert(
+            request,
+            subject=subject,
+            organization_id=form.cleaned_data["organization"].pk,
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+        )
+        if outcome.user is not None:
+            messages.success(
+                request,
+                _("Your smart card is now linked to your account. Log in with it from now on."),
+            )
+            return redirect("accounts:choose_unit")
+        form.add_error(None, CONVERSION_ERRORS[outcome.error])
+    return render(request, "accounts/card_login.html", {"form": form})
+
+
+CONVERSION_ERRORS = {
+    "credentials": gettext_lazy("Wrong organisation, username or password."),
+    "not_card_user": gettext_lazy(
+        "Your account is not set up for smart-card login. Ask your local administrator."
+    ),
+    "card_in_use": gettext_lazy("This smart card is already linked to another account."),
+}
