@@ -117,14 +117,17 @@ def parse_identity(
     if day > 60:
         kind, day = IdentityKind.COORDINATION, day - 60
     century = match["century"]
-    full_year = int(century) * 100 + year if century else _infer_year(year, match["sep"], today)
     try:
-        birth_date = datetime.date(full_year, month, day)
+        if century:
+            birth_date = datetime.date(int(century) * 100 + year, month, day)
+        else:
+            birth_date = _infer_birth_date(year, month, day, match["sep"], today)
     except ValueError:
         raise IdentityError(
             _("The date in the personnummer (%(date)s) does not exist.") % {"date": date_digits},
             code="date",
         ) from None
+    full_year = birth_date.year
     if birth_date > today:
         raise IdentityError(_("The date in the personnummer is in the future."), code="date")
     if match["serial"] == "000":
@@ -144,9 +147,19 @@ def parse_identity(
     return Identity(number=number, kind=kind, birth_date=birth_date)
 
 
-def _infer_year(two_digits: int, separator: str, today: datetime.date) -> int:
-    """Century for a 10-digit number: the latest year not in the future; "+" adds 100 years."""
-    year = today.year - (today.year - two_digits) % 100
-    if separator == "+":
-        year -= 100
-    return year
+def _infer_birth_date(
+    two_digit_year: int, month: int, day: int, separator: str, today: datetime.date
+) -> datetime.date:
+    """Birth date for a 10-digit number: the latest date not after today ("-" or none: under
+    100 years old); "+" means 100 years or older, so a century earlier still."""
+    latest = today.year - (today.year - two_digit_year) % 100
+    for year in (latest, latest - 100, latest - 200):
+        try:
+            candidate = datetime.date(year, month, day)
+        except ValueError:
+            continue  # 29 February in a year that has none: try the century before
+        if candidate <= today:
+            if separator == "+":
+                return datetime.date(year - 100, month, day)
+            return candidate
+    raise ValueError("no such date")

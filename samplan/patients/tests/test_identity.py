@@ -36,6 +36,12 @@ def test_ten_digits_without_plus_is_the_latest_past_century():
     assert parse("1212121212").number == "201212121212"
 
 
+def test_ten_digits_of_someone_turning_100_later_this_year():
+    # Born 1926-12-01, 99 years old on 2026-11-22: not a date in the future.
+    assert parse("261201-1235").number == "192612011235"
+    assert parse("261201+1235").number == "182612011235"
+
+
 def test_plus_means_a_hundred_years_or_older():
     assert parse("121212+1212").number == "191212121212"
 
