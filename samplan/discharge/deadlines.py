@@ -86,7 +86,8 @@ def admission_notice_deadline(
     """When the admission notice must have been sent; `start_at` is the admission, or the
     doctor's later assessment that the person may need services after discharge."""
     _require_aware(start_at, "start_at")
-    return (start_at + datetime.timedelta(hours=terms.admission_notice_hours)).astimezone(UTC)
+    # In UTC: adding hours to a Stockholm-zoned datetime would add wall-clock hours.
+    return start_at.astimezone(UTC) + datetime.timedelta(hours=terms.admission_notice_hours)
 
 
 def summons_deadline(

@@ -10,6 +10,16 @@ from samplan.discharge.models import Agreement
 from samplan.discharge.terms import AgreementTerms
 from samplan.organizations.models import Organization, OrganizationKind
 
+
+class AmountField(forms.DecimalField):
+    """Kronor as people type them: "9 300", "9300,50" or "9300.50"."""
+
+    def to_python(self, value: object) -> Decimal | None:
+        if isinstance(value, str):
+            value = value.replace(" ", "").replace("\xa0", "").replace("\u202f", "")
+        return super().to_python(value)
+
+
 TERM_FIELDS = [
     "cutoff_time",
     "cutoff_rule",
@@ -30,6 +40,7 @@ class AgreementForm(forms.ModelForm):
         model = Agreement
         fields = ["region", "municipality", "reference", "valid_from", "valid_to", *TERM_FIELDS]
         localized_fields = ["daily_amount"]
+        field_classes = {"daily_amount": AmountField}
         widgets = {
             "valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "valid_to": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -81,7 +92,7 @@ class DailyAmountForm(forms.Form):
     year = forms.IntegerField(
         label=_("Year"), validators=[MinValueValidator(2018), MaxValueValidator(2100)]
     )
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("Amount per day (SEK)"),
         max_digits=9,
         decimal_places=2,

@@ -41,7 +41,10 @@ class Agreement(models.Model):
     )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(
-        _("valid to"), null=True, blank=True, help_text=_("Leave empty if it runs until further.")
+        _("valid to"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty if it runs until further notice."),
     )
     cutoff_time = models.TimeField(
         _("cut-off time"),

@@ -110,8 +110,8 @@ class TransitionNotAllowed(ValueError):
             MessageType(self.event).label if self.event in MessageType.values else self.event
         )
         return str(
-            _("%(message)s cannot be sent when the case is %(state)s.")
-            % {"message": event_label, "state": CaseState(self.state).label.lower()}
+            _("%(message)s cannot be sent while the case has the status %(state)s.")
+            % {"message": event_label, "state": CaseState(self.state).label}
         )
 
 

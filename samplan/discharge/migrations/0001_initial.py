@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('reference', models.CharField(blank=True, help_text="The agreement's name or record number, e.g. a decision's registration.", max_length=200, verbose_name='reference')),
                 ('valid_from', models.DateField(verbose_name='valid from')),
-                ('valid_to', models.DateField(blank=True, help_text='Leave empty if it runs until further.', null=True, verbose_name='valid to')),
+                ('valid_to', models.DateField(blank=True, help_text='Leave empty if it runs until further notice.', null=True, verbose_name='valid to')),
                 ('cutoff_time', models.TimeField(default=datetime.time(12, 0), help_text='Messages that arrive before this time are to be acknowledged the same day.', verbose_name='cut-off time')),
                 ('cutoff_rule', models.BooleanField(default=True, help_text='A ready notice sent at or after the cut-off counts from the next day when the grace days are counted.', verbose_name='cut-off rule for payment liability')),
                 ('admission_notice_hours', models.PositiveSmallIntegerField(default=24, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(168)], verbose_name='hours to send the admission notice')),
