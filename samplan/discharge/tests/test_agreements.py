@@ -364,3 +364,16 @@ def test_provider_system_admin_keeps_no_agreements(client, cast, login_as):
     login_as(provider_admin)
     assert client.get(LIST).status_code == 403
     assert client.get(AMOUNTS).status_code == 403
+
+
+def test_demo_seed_marks_made_up_amounts_and_keeps_real_ones(cast):
+    from samplan.discharge.demo import DEMO_SOURCE, demo_agreement_seed, demo_daily_amounts_seed
+
+    demo_daily_amounts_seed()
+    demo_daily_amounts_seed()  # twice: nothing doubles
+    assert DailyAmount.objects.get(year=2022).amount == Decimal("9300")
+    assert DailyAmount.objects.get(year=2025).source == DEMO_SOURCE
+    assert DailyAmount.objects.filter(year=2025).count() == 1
+    demo_agreement_seed(cast.region, cast.municipality)
+    terms = terms_for(cast.region, cast.municipality, datetime.date(2026, 3, 2))
+    assert terms.grace_days_psychiatric == 5

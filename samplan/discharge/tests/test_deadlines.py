@@ -235,3 +235,25 @@ def test_deadline_status(met, now, state):
     )
     assert status.state == state
     assert status.met is (state in {"met", "late"})
+
+
+@pytest.mark.parametrize(
+    "met, now, words",
+    [
+        (None, "2026-03-02 11:00", ["Väntar", "senast 2026-03-02 12:00"]),
+        (None, "2026-03-02 12:01", ["Försenad", "skulle vara klart senast 2026-03-02 12:00"]),
+        ("2026-03-02 11:30", "2026-03-02 13:00", ["I tid", "klart 2026-03-02 11:30"]),
+        ("2026-03-02 12:30", "2026-03-02 13:00", ["För sent", "klart 2026-03-02 12:30"]),
+    ],
+)
+def test_deadline_partial_says_it_in_words(met, now, words):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    status = deadline_status(
+        due_at=local("2026-03-02 12:00"), met_at=met and local(met), now=local(now)
+    )
+    with translation.override("sv"):
+        html = render_to_string("discharge/_deadline.html", {"status": status})
+    for word in words:
+        assert word in html
