@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "samplan.administration",
     "samplan.patients",
     "samplan.demo",
+    "samplan.discharge",
 ]
 
 MIDDLEWARE = [

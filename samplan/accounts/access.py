@@ -178,3 +178,49 @@ def require(allowed: bool) -> None:
     """Raise 403 unless allowed; views call it with one of the functions above."""
     if not allowed:
         raise PermissionDenied
+
+
+# --- Discharge agreements and the amounts per day (samplan.discharge) -----------------------
+# An agreement binds a region and a municipality; the system administrators of either party
+# may record and change it (both parties' histories show every change). The national table of
+# amounts per year is kept by superusers and by system administrators of any region or
+# municipality (domain.md §6: "editable by system admins").
+
+AGREEMENT_PARTY_KINDS = (OrganizationKind.REGION, OrganizationKind.MUNICIPALITY)
+
+
+def agreement_party_ids(user: User) -> set[int]:
+    """Regions and municipalities whose agreements the user may record and change."""
+    cached = getattr(user, "_agreement_parties", None)
+    if cached is not None:
+        return cached
+    ids = system_administered_organization_ids(user)
+    result = (
+        set(
+            Organization.objects.filter(pk__in=ids, kind__in=AGREEMENT_PARTY_KINDS).values_list(
+                "pk", flat=True
+            )
+        )
+        if ids
+        else set()
+    )
+    user._agreement_parties = result
+    return result
+
+
+def can_manage_agreements(user: User) -> bool:
+    return bool(agreement_party_ids(user))
+
+
+def can_edit_agreement(user: User, agreement: object) -> bool:
+    """`agreement` is a samplan.discharge Agreement (read through its two party ids)."""
+    parties = agreement_party_ids(user)
+    return agreement.region_id in parties or agreement.municipality_id in parties
+
+
+def can_edit_daily_amounts(user: User) -> bool:
+    return (
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or can_manage_agreements(user))
+    )

@@ -1,0 +1,176 @@
+"""Deadlines of the discharge process (domain.md §5), as pure functions of stored timestamps.
+
+Every deadline is computed from when something happened (a delivery arrived, the person was
+admitted, the ready notice was sent), never from when a page is viewed; `now` only decides
+whether an unmet deadline has passed yet.
+
+Conventions, the same for every deadline here:
+- Inputs must be aware datetimes (any zone); results are aware datetimes in UTC, the zone
+  they are stored in. Templates show them in Swedish local time.
+- A deadline is an instant that is itself still in time: met when done at or before `due_at`,
+  overdue once `now` is after it. Deadlines that run "to the end of a day" therefore end at
+  23:59:59.999999 Swedish local time (shown as 23:59).
+- Days are calendar days in Europe/Stockholm; weekends and holidays count (see AgreementTerms).
+
+The rules:
+- acknowledgement: by the first cut-off (default 12:00 local) after arrival. Arriving at 11:59
+  is due 12:00 the same day; arriving at 12:00:00 exactly or later is due 12:00 the next day.
+- admission notice: within `admission_notice_hours` (24) elapsed hours of admission, or of the
+  doctor's later assessment that services may be needed. Elapsed hours, so over a
+  daylight-saving change the local clock reading of the deadline moves by an hour.
+- SIP summons: by the end of the `summons_days`-th (3rd) calendar day after the local date the
+  (latest) ready notice was sent; ready on Monday at any hour → due Thursday 23:59:59 local.
+  The cut-off does not move this date (it only moves day 0 of the payment liability).
+- discharge information: by the end of the local day of discharge.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from samplan.discharge.terms import DEFAULT_TERMS, STOCKHOLM, AgreementTerms
+
+UTC = datetime.UTC
+_LAST_MICROSECOND = datetime.timedelta(microseconds=1)
+
+
+def _require_aware(value: datetime.datetime, name: str) -> None:
+    if timezone.is_naive(value):
+        raise ValueError(f"{name} must be an aware datetime, got naive {value!r}")
+
+
+def local_date(moment: datetime.datetime) -> datetime.date:
+    """The Swedish calendar date of an instant."""
+    _require_aware(moment, "moment")
+    return moment.astimezone(STOCKHOLM).date()
+
+
+def local_instant(day: datetime.date, at: datetime.time) -> datetime.datetime:
+    """The instant (UTC) a Swedish wall clock shows `at` on `day`.
+
+    A wall time that does not exist (02:30 on the spring change) falls an hour later; one
+    that happens twice (02:30 on the autumn change) is the first of the two.
+    """
+    wall = datetime.datetime.combine(day, at).replace(tzinfo=STOCKHOLM)
+    # The UTC round trip turns a non-existent wall time into a real instant.
+    return wall.astimezone(UTC)
+
+
+def start_of_local_day(day: datetime.date) -> datetime.datetime:
+    return local_instant(day, datetime.time(0, 0))
+
+
+def end_of_local_day(day: datetime.date) -> datetime.datetime:
+    """The last instant of a Swedish calendar day (23 or 25 hours long on change days)."""
+    return start_of_local_day(day + datetime.timedelta(days=1)) - _LAST_MICROSECOND
+
+
+def first_cutoff_after(
+    arrived_at: datetime.datetime, terms: AgreementTerms = DEFAULT_TERMS
+) -> datetime.datetime:
+    """The first cut-off strictly after `arrived_at`: when an acknowledgement is due."""
+    _require_aware(arrived_at, "arrived_at")
+    day = local_date(arrived_at)
+    same_day = local_instant(day, terms.cutoff)
+    if arrived_at < same_day:
+        return same_day
+    return local_instant(day + datetime.timedelta(days=1), terms.cutoff)
+
+
+def admission_notice_deadline(
+    start_at: datetime.datetime, terms: AgreementTerms = DEFAULT_TERMS
+) -> datetime.datetime:
+    """When the admission notice must have been sent; `start_at` is the admission, or the
+    doctor's later assessment that the person may need services after discharge."""
+    _require_aware(start_at, "start_at")
+    # In UTC: adding hours to a Stockholm-zoned datetime would add wall-clock hours.
+    return start_at.astimezone(UTC) + datetime.timedelta(hours=terms.admission_notice_hours)
+
+
+def summons_deadline(
+    ready_at: datetime.datetime, terms: AgreementTerms = DEFAULT_TERMS
+) -> datetime.datetime:
+    """When the care contact must have sent the SIP summons, counted from the ready notice."""
+    _require_aware(ready_at, "ready_at")
+    return end_of_local_day(local_date(ready_at) + datetime.timedelta(days=terms.summons_days))
+
+
+def discharge_info_deadline(discharged_at: datetime.datetime) -> datetime.datetime:
+    """Information at discharge is due no later than the (local) day of discharge."""
+    _require_aware(discharged_at, "discharged_at")
+    return end_of_local_day(local_date(discharged_at))
+
+
+@dataclass(frozen=True)
+class DeadlineStatus:
+    """A deadline as of `now`: when it is due, whether and when it was met, and whether late.
+
+    `met_at` is None when the thing had not happened by `now` (a later event is not yet known
+    at `now`). `overdue` marks an open item whose deadline has passed (what the inbox and the
+    case page flag); `late` marks one that was done, but after its deadline (evidence for
+    reports).
+    """
+
+    due_at: datetime.datetime
+    met_at: datetime.datetime | None
+    now: datetime.datetime
+    overdue: bool
+    late: bool
+
+    @property
+    def met(self) -> bool:
+        return self.met_at is not None
+
+    @property
+    def state(self) -> str:
+        """One word for templates: met, late, overdue or pending."""
+        if self.met_at is not None:
+            return "late" if self.late else "met"
+        return "overdue" if self.overdue else "pending"
+
+
+def deadline_status(
+    *,
+    due_at: datetime.datetime,
+    met_at: datetime.datetime | None,
+    now: datetime.datetime | None = None,
+) -> DeadlineStatus:
+    now = now or timezone.now()
+    _require_aware(due_at, "due_at")
+    _require_aware(now, "now")
+    if met_at is not None:
+        _require_aware(met_at, "met_at")
+        if met_at > now:
+            met_at = None
+    return DeadlineStatus(
+        due_at=due_at,
+        met_at=met_at,
+        now=now,
+        overdue=met_at is None and now > due_at,
+        late=met_at is not None and met_at > due_at,
+    )
+
+
+def acknowledgement_status(
+    arrived_at: datetime.datetime,
+    acknowledged_at: datetime.datetime | None,
+    now: datetime.datetime | None = None,
+    terms: AgreementTerms = DEFAULT_TERMS,
+) -> DeadlineStatus:
+    return deadline_status(
+        due_at=first_cutoff_after(arrived_at, terms), met_at=acknowledged_at, now=now
+    )
+
+
+def acknowledgement_overdue(
+    arrived_at: datetime.datetime,
+    acknowledged_at: datetime.datetime | None,
+    now: datetime.datetime | None = None,
+    terms: AgreementTerms = DEFAULT_TERMS,
+) -> bool:
+    """True while a delivery is unacknowledged and the first cut-off after its arrival has
+    passed (domain.md §5): the inbox's "overdue" mark."""
+    return acknowledgement_status(arrived_at, acknowledged_at, now, terms).overdue
