@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "samplan.patients",
     "samplan.demo",
     "samplan.discharge",
+    "samplan.messaging",
 ]
 
 MIDDLEWARE = [

@@ -9,9 +9,10 @@ from django.db.models import Q, QuerySet
 
 from samplan.accounts.access import agreement_party_ids
 from samplan.accounts.models import User
+from samplan.discharge.deadlines import local_date
 from samplan.discharge.models import Agreement, DailyAmount
 from samplan.discharge.terms import DEFAULT_TERMS, AgreementTerms
-from samplan.organizations.models import Organization
+from samplan.organizations.models import Organization, OrganizationKind
 
 
 def agreement_in_force(
@@ -53,3 +54,25 @@ def agreements_for_user(user: User) -> QuerySet[Agreement]:
         .select_related("region", "municipality")
         .order_by("region__name", "municipality__name", "-valid_from", "pk")
     )
+
+
+def _principal(organization: Organization) -> Organization:
+    """A private provider acts under the region or municipality that contracted it."""
+    if organization.kind == OrganizationKind.PRIVATE_PROVIDER and organization.contracted_by_id:
+        return organization.contracted_by
+    return organization
+
+
+def terms_between(
+    first: Organization, second: Organization, *, on: datetime.datetime
+) -> AgreementTerms:
+    """The terms that govern a message between two organisations at the instant `on`: those
+    of the region and municipality involved (in either direction), else the defaults."""
+    by_kind = {}
+    for organization in (_principal(first), _principal(second)):
+        by_kind.setdefault(organization.kind, organization)
+    region = by_kind.get(OrganizationKind.REGION)
+    municipality = by_kind.get(OrganizationKind.MUNICIPALITY)
+    if region is None or municipality is None:
+        return DEFAULT_TERMS
+    return terms_for(region, municipality, local_date(on))

@@ -1,0 +1,165 @@
+"""Messages and their deliveries to units (domain.md §5, architecture.md "Messages").
+
+A Message is immutable content with a stable UUID. Each receiving unit has one Delivery that
+carries that unit's state (arrived, read, acknowledged by whom and when, forwarded, returned as
+misaddressed, cancelled). Corrections and cancellations are new messages that refer to the
+original; the original stays in history.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from samplan.core.message_types import MessageType
+from samplan.organizations.models import Unit
+from samplan.patients.models import Patient
+
+
+class Message(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    message_type = models.CharField(_("message type"), max_length=32, choices=MessageType.choices)
+    patient = models.ForeignKey(
+        Patient, verbose_name=_("patient"), on_delete=models.PROTECT, related_name="messages"
+    )
+    sender_unit = models.ForeignKey(
+        Unit, verbose_name=_("sent by unit"), on_delete=models.PROTECT, related_name="sent_messages"
+    )
+    sender_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        on_delete=models.PROTECT,
+        related_name="sent_messages",
+    )
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+    # When the event really happened, if it was entered afterwards (downtime routine).
+    occurred_at = models.DateTimeField(_("happened"), null=True, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    # The message type's own fields (validated by its form), e.g. admission time, ward phone.
+    content = models.JSONField(_("content"), default=dict, blank=True)
+    refers_to = models.ForeignKey(
+        "self",
+        verbose_name=_("refers to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="followups",
+    )
+    # Set once, when a cancellation message voids this one; the content never changes.
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    # The sender's key for this send: a double click, a resubmitted form or a retried API call
+    # with the same key returns the first message instead of creating a second.
+    idempotency_key = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender_user", "idempotency_key"], name="message_idempotency_unique"
+            ),
+        ]
+        indexes = [
+            # Skickade: a unit's sent messages, newest first.
+            models.Index(fields=["sender_unit", "-sent_at"], name="message_sender_sent_idx"),
+            # A patient's messages in time order (case timeline, log extract).
+            models.Index(fields=["patient", "sent_at"], name="message_patient_sent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_message_type_display()} {self.uuid}"
+
+    @property
+    def effective_time(self):
+        """When the event happened: the late-entry time if given, else the send time."""
+        return self.occurred_at or self.sent_at
+
+    @property
+    def entered_late(self) -> bool:
+        return self.occurred_at is not None
+
+
+class DeliveryState(models.TextChoices):
+    NEW = "new", _("New")
+    READ = "read", _("Read")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    FORWARDED = "forwarded", _("Forwarded")
+    RETURNED = "returned", _("Returned (misaddressed)")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# States in which a delivery still waits for the receiving unit.
+OPEN_STATES = (DeliveryState.NEW, DeliveryState.READ)
+
+
+class Delivery(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="deliveries")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="deliveries"
+    )
+    # Why the router (or the sender) chose this unit, kept as evidence.
+    reason_code = models.CharField(max_length=32)
+    reason_text = models.CharField(_("reason"), max_length=300)
+    state = models.CharField(
+        _("state"), max_length=20, choices=DeliveryState.choices, default=DeliveryState.NEW
+    )
+    arrived_at = models.DateTimeField(_("arrived"), default=timezone.now)
+    # First cut-off after arrival (from the agreement's terms), stored so that "overdue" is an
+    # indexed comparison instead of a computation per row.
+    due_at = models.DateTimeField(_("answer by"))
+    read_at = models.DateTimeField(null=True, blank=True)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    forwarded_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="forwards"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)  # forwarded or returned
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    return_reason = models.CharField(_("reason for return"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-arrived_at", "-pk"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "unit"], name="delivery_message_unit_unique"
+            ),
+        ]
+        indexes = [
+            # Mottagna: a unit's deliveries newest first, optionally filtered by state.
+            models.Index(fields=["unit", "-arrived_at"], name="delivery_unit_arrived_idx"),
+            models.Index(fields=["unit", "state", "-arrived_at"], name="delivery_unit_state_idx"),
+            # Header badge "new count": unread deliveries of one unit.
+            models.Index(fields=["unit"], condition=Q(state="new"), name="delivery_unit_new_idx"),
+            # Overdue: open deliveries of a unit past their cut-off.
+            models.Index(
+                fields=["unit", "due_at"],
+                condition=Q(state__in=["new", "read"]),
+                name="delivery_unit_open_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message} → {self.unit}"
+
+    def is_overdue(self, now=None) -> bool:
+        """Unacknowledged past the first cut-off after arrival (domain.md §5)."""
+        return self.state in OPEN_STATES and self.due_at <= (now or timezone.now())
+
+    @property
+    def was_late(self) -> bool:
+        return bool(self.acknowledged_at and self.acknowledged_at > self.due_at)

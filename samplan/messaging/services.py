@@ -1,0 +1,256 @@
+"""Every write to messages and deliveries: send, read, acknowledge, forward, return, cancel.
+
+One transaction each; permission and state are checked here, not in views. Side effects
+(alerts) are queued on commit.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from samplan.accounts.models import User
+from samplan.core.message_types import MessageType
+from samplan.messaging.deadlines import answer_due_at
+from samplan.messaging.models import OPEN_STATES, Delivery, DeliveryState, Message
+from samplan.organizations.models import Unit
+from samplan.patients.models import Patient
+
+
+class MessagingError(Exception):
+    """A refused messaging action; the message is plain Swedish for the user."""
+
+
+@dataclass(frozen=True)
+class RecipientChoice:
+    """A receiving unit and why it was chosen (router reason, or chosen by the sender)."""
+
+    unit: Unit
+    reason_code: str
+    reason_text: str
+
+
+def _check_recipients(recipients: Sequence[RecipientChoice], sender_unit: Unit) -> None:
+    if not recipients:
+        raise MessagingError(_("Choose at least one receiving unit."))
+    seen: set[int] = set()
+    today = timezone.localdate()
+    for choice in recipients:
+        unit = choice.unit
+        if unit.pk in seen:
+            raise MessagingError(_("%(unit)s is chosen twice.") % {"unit": unit.name})
+        seen.add(unit.pk)
+        if not unit.has_inbox or not unit.is_active_on(today):
+            raise MessagingError(
+                _("%(unit)s cannot receive messages (no inbox, or not active).")
+                % {"unit": unit.name}
+            )
+
+
+def message_send(
+    *,
+    sender_user: User,
+    sender_unit: Unit,
+    patient: Patient,
+    message_type: str,
+    recipients: Sequence[RecipientChoice],
+    idempotency_key: str,
+    content: dict | None = None,
+    text: str = "",
+    refers_to: Message | None = None,
+    occurred_at: datetime.datetime | None = None,
+    extra: dict | None = None,
+) -> Message:
+    """Creates the message and one delivery per recipient; idempotent per (user, key).
+
+    `extra` holds model fields added by the apps that own cases and plans (e.g. case=...).
+    """
+    existing = Message.objects.filter(
+        sender_user=sender_user, idempotency_key=idempotency_key
+    ).first()
+    if existing is not None:
+        return existing
+    _check_recipients(recipients, sender_unit)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                message_type=message_type,
+                patient=patient,
+                sender_unit=sender_unit,
+                sender_user=sender_user,
+                sent_at=now,
+                occurred_at=occurred_at,
+                text=text,
+                content=content or {},
+                refers_to=refers_to,
+                idempotency_key=idempotency_key,
+                **(extra or {}),
+            )
+            Delivery.objects.bulk_create(
+                Delivery(
+                    message=message,
+                    unit=choice.unit,
+                    reason_code=choice.reason_code,
+                    reason_text=choice.reason_text[:300],
+                    arrived_at=now,
+                    due_at=answer_due_at(arrived_at=now, sender_unit=sender_unit, unit=choice.unit),
+                )
+                for choice in recipients
+            )
+    except IntegrityError:
+        # Two identical submissions raced; the first one won. Return it.
+        existing = Message.objects.filter(
+            sender_user=sender_user, idempotency_key=idempotency_key
+        ).first()
+        if existing is None:
+            raise
+        return existing
+    return message
+
+
+def delivery_mark_read(*, delivery: Delivery, user: User) -> None:
+    """Opening a new delivery marks it read (no longer red); acknowledging is separate."""
+    Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.NEW).update(
+        state=DeliveryState.READ, read_at=timezone.now(), read_by=user
+    )
+
+
+def deliveries_acknowledge(*, delivery_ids: Sequence[int], user: User, unit: Unit) -> int:
+    """Kvittera: acknowledges the open deliveries among `delivery_ids` that belong to `unit`.
+
+    Deliveries of other units, or already acknowledged ones, are left as they are, so a
+    forged id or a second click changes nothing. Returns how many were acknowledged.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        open_ids = list(
+            Delivery.objects.select_for_update()
+            .filter(pk__in=list(delivery_ids), unit=unit, state__in=OPEN_STATES)
+            .values_list("pk", flat=True)
+        )
+        Delivery.objects.filter(pk__in=open_ids, read_at__isnull=True).update(
+            read_at=now, read_by=user
+        )
+        return Delivery.objects.filter(pk__in=open_ids).update(
+            state=DeliveryState.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=user
+        )
+
+
+def _lock_open_delivery(delivery: Delivery, unit: Unit) -> Delivery:
+    locked = Delivery.objects.select_for_update().filter(pk=delivery.pk, unit=unit).first()
+    if locked is None:
+        raise MessagingError(_("The message was not found in your unit's inbox."))
+    if locked.state not in OPEN_STATES:
+        raise MessagingError(_("The message has already been handled."))
+    return locked
+
+
+def delivery_forward(*, delivery: Delivery, to_unit: Unit, user: User, unit: Unit) -> Delivery:
+    """Vidarebefordra within the receiving unit's own organisation."""
+    if to_unit.organization_id != unit.organization_id:
+        raise MessagingError(_("A message can only be forwarded within your own organisation."))
+    if to_unit.pk == unit.pk:
+        raise MessagingError(_("Choose another unit than your own."))
+    _check_recipients(
+        [RecipientChoice(unit=to_unit, reason_code="forwarded", reason_text="")], unit
+    )
+    now = timezone.now()
+    with transaction.atomic():
+        original = _lock_open_delivery(delivery, unit)
+        if Delivery.objects.filter(message_id=original.message_id, unit=to_unit).exists():
+            raise MessagingError(
+                _("%(unit)s has already received this message.") % {"unit": to_unit.name}
+            )
+        Delivery.objects.filter(pk=original.pk).update(
+            state=DeliveryState.FORWARDED, handled_at=now, handled_by=user
+        )
+        return Delivery.objects.create(
+            message_id=original.message_id,
+            unit=to_unit,
+            reason_code="forwarded",
+            reason_text=_("Forwarded from %(unit)s by %(user)s")
+            % {"unit": unit.name, "user": user.get_full_name() or user.username},
+            arrived_at=now,
+            due_at=answer_due_at(arrived_at=now, sender_unit=unit, unit=to_unit),
+            forwarded_from=original,
+        )
+
+
+def delivery_return(
+    *, delivery: Delivery, reason: str, user: User, unit: Unit, fallback_unit: Unit | None
+) -> Delivery | None:
+    """Returnera (felsänt): the sender sees the return; the fallback inbox gets a copy.
+
+    Returns the copy delivered to the fallback inbox, or None if it already had the message
+    (or the returning unit is the fallback inbox itself).
+    """
+    reason = reason.strip()
+    if not reason:
+        raise MessagingError(_("Say why the message is misaddressed."))
+    now = timezone.now()
+    with transaction.atomic():
+        original = _lock_open_delivery(delivery, unit)
+        Delivery.objects.filter(pk=original.pk).update(
+            state=DeliveryState.RETURNED, handled_at=now, handled_by=user, return_reason=reason
+        )
+        if fallback_unit is None or fallback_unit.pk == unit.pk:
+            return None
+        if Delivery.objects.filter(message_id=original.message_id, unit=fallback_unit).exists():
+            return None
+        return Delivery.objects.create(
+            message_id=original.message_id,
+            unit=fallback_unit,
+            reason_code="returned_copy",
+            reason_text=_("Returned as misaddressed by %(unit)s: %(reason)s")
+            % {"unit": unit.name, "reason": reason},
+            arrived_at=now,
+            due_at=answer_due_at(arrived_at=now, sender_unit=unit, unit=fallback_unit),
+            forwarded_from=original,
+        )
+
+
+def message_cancel(
+    *, message: Message, reason: str, user: User, unit: Unit, idempotency_key: str
+) -> Message:
+    """Makulera: a cancellation message to the same units; the original stays, struck through."""
+    if message.sender_unit_id != unit.pk:
+        raise MessagingError(_("Only the sending unit can cancel a message."))
+    if message.message_type == MessageType.CANCELLATION:
+        raise MessagingError(_("A cancellation cannot itself be cancelled."))
+    if not reason.strip():
+        raise MessagingError(_("Say why the message is cancelled."))
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=message.pk)
+        if locked.cancelled_at is not None:
+            existing = locked.followups.filter(message_type=MessageType.CANCELLATION).first()
+            if existing is not None:
+                return existing
+        receivers = [
+            RecipientChoice(
+                unit=d.unit,
+                reason_code="cancellation",
+                reason_text=_("Received the cancelled message"),
+            )
+            for d in locked.deliveries.select_related("unit").exclude(state=DeliveryState.RETURNED)
+            if d.unit.has_inbox
+        ]
+        cancellation = message_send(
+            sender_user=user,
+            sender_unit=unit,
+            patient=locked.patient,
+            message_type=MessageType.CANCELLATION,
+            recipients=receivers,
+            idempotency_key=idempotency_key,
+            text=reason.strip(),
+            refers_to=locked,
+        )
+        now = timezone.now()
+        Message.objects.filter(pk=locked.pk).update(cancelled_at=now)
+        locked.deliveries.filter(state__in=OPEN_STATES).update(state=DeliveryState.CANCELLED)
+    return cancellation
