@@ -6,12 +6,16 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from samplan.discharge.terms import DEFAULT_TERMS, AgreementTerms, LiabilityModel
+from samplan.discharge.process import OPEN_STATES, CaseState
+from samplan.discharge.terms import DEFAULT_TERMS, AgreementTerms, CareType, LiabilityModel
 from samplan.organizations.models import Organization, OrganizationKind
 
 
@@ -197,3 +201,146 @@ class DailyAmount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.amount} kr"
+
+
+class DischargeCase(models.Model):
+    """Utskrivningsärende: the joint planning for one hospital stay (domain.md §5).
+
+    The case opens when the ward registers the stay (state `admitted`); the admission notice
+    is then sent on it. It moves with the person if they are transferred to another ward.
+    """
+
+    patient = models.ForeignKey(
+        "patients.Patient",
+        verbose_name=_("patient"),
+        on_delete=models.PROTECT,
+        related_name="discharge_cases",
+    )
+    ward = models.ForeignKey(
+        "organizations.Unit", verbose_name=_("ward"), on_delete=models.PROTECT, related_name="+"
+    )
+    care_type = models.CharField(_("care type"), max_length=20, choices=CareType.choices)
+    admitted_at = models.DateTimeField(_("admitted"))
+    # The doctor's later assessment that services may be needed starts the 24 h instead.
+    services_need_assessed_at = models.DateTimeField(
+        _("need of services assessed"), null=True, blank=True
+    )
+    estimated_discharge_date = models.DateField(
+        _("estimated discharge date"), null=True, blank=True
+    )
+    state = models.CharField(
+        _("state"), max_length=20, choices=CaseState.choices, default=CaseState.ADMITTED
+    )
+    # The principals whose agreement governs deadlines and liability for this stay.
+    region = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    municipality = models.ForeignKey(
+        "organizations.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    care_contact_needed = models.BooleanField(_("care contact needed"), default=True)
+    sip_needed = models.BooleanField(_("SIP needed"), default=False)
+    services_refused = models.BooleanField(_("the person refused the services"), default=False)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    # Key of the form that opened the case: a second post of the same form finds this case.
+    opening_key = models.CharField(max_length=64, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    withdrawn_reason = models.CharField(_("reason for withdrawal"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-admitted_at", "-pk"]
+        verbose_name = _("discharge case")
+        verbose_name_plural = _("discharge cases")
+        constraints = [
+            # One open case per patient: a person is in one hospital stay at a time, and a
+            # transfer moves the case rather than opening another.
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(state__in=["admitted", "ready", "discharged"]),
+                name="dischargecase_one_open_per_patient",
+            ),
+        ]
+        indexes = [
+            # The ward's own cases by admission (Översikt for a ward).
+            models.Index(fields=["ward", "-admitted_at"], name="dischargecase_ward_idx"),
+            # Reports: cases by region/municipality and period.
+            models.Index(fields=["municipality", "admitted_at"], name="dischargecase_muni_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient.identity_display} {self.admitted_at:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class ParticipantRole(models.TextChoices):
+    WARD = "ward", _("Ward")
+    MUNICIPALITY = "municipality", _("Municipality")
+    CARE_CENTRE = "care_centre", _("Care centre")
+    CARE_CONTACT = "care_contact", _("Care contact")
+    ADDED = "added", _("Added later")
+
+
+class CaseParticipant(models.Model):
+    """A unit taking part in a case: it sees the case while its participation lasts."""
+
+    case = models.ForeignKey(DischargeCase, on_delete=models.CASCADE, related_name="participants")
+    unit = models.ForeignKey(
+        "organizations.Unit", on_delete=models.PROTECT, related_name="case_participations"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=ParticipantRole.choices)
+    joined_at = models.DateTimeField(default=timezone.now)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "unit"], name="caseparticipant_unique"),
+        ]
+        indexes = [
+            # Översikt: the cases a unit takes part in now.
+            models.Index(
+                fields=["unit", "case"],
+                condition=Q(left_at__isnull=True),
+                name="caseparticipant_active_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} in {self.case_id}"
+
+
+class CaseEventKind(models.TextChoices):
+    OPENED = "opened", _("Case opened")
+    STATE_CHANGED = "state_changed", _("State changed")
+    TRANSFERRED = "transferred", _("Transferred to another ward")
+    PARTICIPANT_ADDED = "participant_added", _("Unit added")
+    PARTICIPANT_LEFT = "participant_left", _("Unit left the case")
+    UPDATED = "updated", _("Case details changed")
+    CLOSED = "closed", _("Case closed")
+
+
+class CaseEvent(models.Model):
+    """Everything on a case that is not a message or a delivery, for the timeline."""
+
+    case = models.ForeignKey(DischargeCase, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=30, choices=CaseEventKind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("organizations.Unit", on_delete=models.PROTECT, related_name="+")
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["case", "at"], name="caseevent_case_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"

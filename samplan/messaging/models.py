@@ -42,6 +42,14 @@ class Message(models.Model):
     text = models.TextField(_("text"), blank=True)
     # The message type's own fields (validated by its form), e.g. admission time, ward phone.
     content = models.JSONField(_("content"), default=dict, blank=True)
+    case = models.ForeignKey(
+        "discharge.DischargeCase",
+        verbose_name=_("case"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="messages",
+    )
     refers_to = models.ForeignKey(
         "self",
         verbose_name=_("refers to"),
@@ -68,7 +76,9 @@ class Message(models.Model):
         indexes = [
             # Skickade: a unit's sent messages, newest first.
             models.Index(fields=["sender_unit", "-sent_at"], name="message_sender_sent_idx"),
-            # A patient's messages in time order (case timeline, log extract).
+            # A case's messages in time order (case page timeline, Översikt cells).
+            models.Index(fields=["case", "sent_at"], name="message_case_sent_idx"),
+            # A patient's messages in time order (log extract).
             models.Index(fields=["patient", "sent_at"], name="message_patient_sent_idx"),
         ]
 
