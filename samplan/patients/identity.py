@@ -117,7 +117,9 @@ def parse_identity(
     if day > 60:
         kind, day = IdentityKind.COORDINATION, day - 60
     century = match["century"]
-    full_year = int(century) * 100 + year if century else _infer_year(year, match["sep"], today)
+    full_year = (
+        int(century) * 100 + year if century else _infer_year(year, month, day, match["sep"], today)
+    )
     try:
         birth_date = datetime.date(full_year, month, day)
     except ValueError:
@@ -144,9 +146,12 @@ def parse_identity(
     return Identity(number=number, kind=kind, birth_date=birth_date)
 
 
-def _infer_year(two_digits: int, separator: str, today: datetime.date) -> int:
-    """Century for a 10-digit number: the latest year not in the future; "+" adds 100 years."""
+def _infer_year(two_digits: int, month: int, day: int, separator: str, today: datetime.date) -> int:
+    """Century for a 10-digit number: the latest birth date not in the future; "+" adds 100
+    years. Compared as (month, day) so that 29 February needs no valid date in every year."""
     year = today.year - (today.year - two_digits) % 100
+    if year == today.year and (month, day) > (today.month, today.day):
+        year -= 100
     if separator == "+":
         year -= 100
     return year
