@@ -5,6 +5,8 @@ urlpatterns = [
     path("", include("samplan.core.urls")),
     path("konto/", include("samplan.accounts.urls")),
     path("telefonlista/", include("samplan.organizations.urls")),
+    path("patienter/", include("samplan.patients.urls")),
+    path("administrera/reservnummer/", include("samplan.patients.admin_urls")),
     path("administrera/", include("samplan.administration.urls")),
     path("utskrivning/", include("samplan.discharge.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

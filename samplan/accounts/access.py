@@ -13,13 +13,21 @@ Only memberships in force today count; a deactivated user has none.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
 from samplan.accounts.models import Membership, Role, User
 from samplan.organizations.models import Organization, OrganizationKind, Unit
+from samplan.patients.relations import unit_has_relation
 
+if TYPE_CHECKING:
+    from samplan.patients.models import Patient
+
+# Roles that work with patients in their unit (search, patient page, consent). Administrator
+# roles never read patient content because of that role alone (domain.md §2).
+PATIENT_WORK_ROLES = {Role.USER, Role.SUPER_USER}
 ORGANISATION_WIDE_ROLES = {Role.LOCAL_ADMIN, Role.LOG_REVIEWER, Role.REPORT_VIEWER}
 ADMIN_ROLES = {Role.LOCAL_ADMIN, Role.SYSTEM_ADMIN}
 
@@ -172,6 +180,46 @@ def can_grant(actor: User, unit: Unit, role: str) -> bool:
 
 def can_end_membership(actor: User, membership: Membership) -> bool:
     return can_grant(actor, membership.unit, membership.role)
+
+
+def can_work_with_patients(user: User, unit: Unit | None) -> bool:
+    """Search patients, open patient pages, create patients and record consent for `unit`."""
+    return unit is not None and bool(roles_in_unit(user, unit) & PATIENT_WORK_ROLES)
+
+
+def unit_may_see_patient(unit: Unit, patient: Patient) -> bool:
+    """Need-to-know: a case or plan the unit takes part in, or its own addressing row.
+
+    The relations are registered by the apps that own them (samplan.patients.relations).
+    """
+    return unit_has_relation(unit, patient)
+
+
+def can_change_patient(user: User, unit: Unit | None, patient: Patient) -> bool:
+    """Change details, link a reserve number, record or withdraw consent."""
+    return (
+        unit is not None
+        and can_work_with_patients(user, unit)
+        and unit_may_see_patient(unit, patient)
+    )
+
+
+def reserve_format_region_ids(user: User) -> set[int]:
+    """Regions whose reservnummer formats the user maintains: their system administrators'."""
+    ids = system_administered_organization_ids(user)
+    if not ids:
+        return set()
+    return set(
+        Organization.objects.filter(pk__in=ids, kind=OrganizationKind.REGION).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def can_manage_reserve_formats(user: User, region: Organization | None = None) -> bool:
+    """Any region (for the menu and list) or the given one."""
+    ids = reserve_format_region_ids(user)
+    return bool(ids) if region is None else region.pk in ids
 
 
 def require(allowed: bool) -> None:

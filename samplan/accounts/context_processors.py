@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from samplan.accounts.access import is_administrator, working_units
+from samplan.accounts.access import can_work_with_patients, is_administrator, working_units
 
 
 def current_unit(request: HttpRequest) -> dict:
@@ -12,4 +12,5 @@ def current_unit(request: HttpRequest) -> dict:
         "current_unit": getattr(request, "unit", None),
         "switchable_units": working_units(user),
         "show_admin_link": is_administrator(user),
+        "show_patient_search": can_work_with_patients(user, getattr(request, "unit", None)),
     }

@@ -6,7 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from samplan.accounts.access import administered_organizations, is_administrator, require
+from samplan.accounts.access import (
+    administered_organizations,
+    can_manage_reserve_formats,
+    is_administrator,
+    require,
+)
 
 
 @login_required
@@ -15,5 +20,8 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "administration/index.html",
-        {"organizations": administered_organizations(request.user)},
+        {
+            "organizations": administered_organizations(request.user),
+            "manages_reserve_formats": can_manage_reserve_formats(request.user),
+        },
     )

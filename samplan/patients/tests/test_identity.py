@@ -111,3 +111,9 @@ def test_any_valid_number_round_trips_in_every_form(birth, serial):
     age = TODAY.year - birth.year - ((TODAY.month, TODAY.day) < (birth.month, birth.day))
     short = f"{ten[:6]}{'+' if age >= 100 else '-'}{ten[6:]}"
     assert parse(short).number == twelve
+
+
+def test_ten_digits_born_later_this_year_a_century_ago():
+    # 1926-12-01 is 99 years old on TODAY (2026-11-22): "-" and the 1900s, not next month.
+    assert parse("261201-0013").number == "192612010013"
+    assert parse("261101-0014").number == "202611010014"

@@ -1,0 +1,52 @@
+"""Test helpers for patients, shared with the apps that build on them (cases, plans, addressing)."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+
+import factory
+from stdnum import luhn
+
+from samplan.patients.identity import parse_identity
+from samplan.patients.models import Patient
+
+_serials = itertools.count(101)
+
+
+def make_personnummer(
+    birth: datetime.date = datetime.date(1940, 5, 17), serial: int | None = None
+) -> str:
+    """A valid personnummer (12 digits) for the birth date; a fresh serial each call."""
+    serial = next(_serials) % 1000 if serial is None else serial
+    if serial == 0:
+        serial = 1
+    base = f"{birth:%y%m%d}{serial:03d}"
+    return f"{birth.year:04d}{base[2:]}{luhn.calc_check_digit(base)}"
+
+
+def make_reserve_number(serial: int | None = None) -> str:
+    """A reservnummer in the default format 99 + year + 7 digits + Luhn check digit."""
+    serial = next(_serials) if serial is None else serial
+    base = f"9926{serial:07d}"
+    return base + luhn.calc_check_digit(base[2:])
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    identity_number = factory.LazyFunction(make_personnummer)
+    identity_kind = factory.LazyAttribute(lambda p: parse_identity(p.identity_number).kind)
+    birth_date = factory.LazyAttribute(lambda p: parse_identity(p.identity_number).birth_date)
+    first_name = factory.Faker("first_name", locale="sv_SE")
+    last_name = factory.Faker("last_name", locale="sv_SE")
+    registered_municipality = "0483"
+    postal_code = "61131"
+    street_address = factory.Sequence(lambda n: f"Storgatan {n + 1}")
+    city = "Nyköping"
+    phone = "0155-123 45"
+
+
+class ReservePatientFactory(PatientFactory):
+    identity_number = factory.LazyFunction(make_reserve_number)
