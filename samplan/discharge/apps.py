@@ -6,3 +6,23 @@ class DischargeConfig(AppConfig):
     name = "samplan.discharge"
     label = "discharge"
     verbose_name = _("Discharge planning")
+
+    def ready(self) -> None:
+        from samplan.discharge.models import CaseParticipant, DischargeCase
+        from samplan.messaging.models import Message
+        from samplan.patients.merging import register_reassign
+        from samplan.patients.relations import register_relation
+
+        def takes_part_in_a_case(unit, patient) -> bool:
+            return CaseParticipant.objects.filter(
+                unit=unit, left_at__isnull=True, case__patient=patient
+            ).exists()
+
+        def reassign_cases(from_patient, to_patient) -> int:
+            # Messages first: they name the patient as well as the case.
+            Message.objects.filter(patient=from_patient).update(patient=to_patient)
+            return DischargeCase.objects.filter(patient=from_patient).update(patient=to_patient)
+
+        # A unit taking part in a case sees its patient (need-to-know, domain.md §3).
+        register_relation("discharge.case_participant", takes_part_in_a_case)
+        register_reassign("discharge.cases", reassign_cases)

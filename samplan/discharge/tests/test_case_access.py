@@ -1,0 +1,66 @@
+"""Need-to-know for cases: participants only, logged; the relation opens the patient."""
+
+import pytest
+from django.http import Http404
+from django.test import RequestFactory
+from django.utils import timezone
+
+from samplan.accounts.access import unit_may_see_patient
+from samplan.auditlog.models import AccessLogEntry
+from samplan.core.testing import UnitFactory
+from samplan.discharge.access import case_for_unit
+from samplan.discharge.cases import case_open, case_transfer
+from samplan.organizations.models import UnitKind
+from samplan.patients.models import Patient
+
+
+@pytest.fixture
+def case(cast):
+    patient = Patient.objects.create(
+        identity_number="191212121212", identity_kind="personal", first_name="T", last_name="T"
+    )
+    case, _ = case_open(
+        user=cast.ward_nurse,
+        unit=cast.ward,
+        patient=patient,
+        admitted_at=timezone.now(),
+        opening_key="k",
+    )
+    return case
+
+
+def request_for(user, unit):
+    request = RequestFactory().get("/")
+    request.user, request.unit = user, unit
+    return request
+
+
+def test_participant_sees_case_and_it_is_logged(cast, case):
+    assert case_for_unit(request_for(cast.ward_nurse, cast.ward), case.pk) == case
+    entry = AccessLogEntry.objects.get()
+    assert (entry.patient, entry.unit, entry.action) == (case.patient, cast.ward, "view")
+
+
+@pytest.mark.parametrize("who", ["home_care", "outsider"])
+def test_non_participant_gets_404(cast, case, who):
+    user, unit = {
+        "home_care": (cast.home_care_nurse, cast.home_care),
+        "outsider": (cast.outsider, cast.outsider_unit),
+    }[who]
+    with pytest.raises(Http404):
+        case_for_unit(request_for(user, unit), case.pk)
+    assert not AccessLogEntry.objects.exists()
+
+
+def test_participation_that_ended_gives_404(cast, case):
+    other = UnitFactory(organization=cast.region, kind=UnitKind.HOSPITAL_WARD_SOMATIC)
+    case_transfer(case=case, to_ward=other, user=cast.ward_nurse, unit=cast.ward)
+    with pytest.raises(Http404):
+        case_for_unit(request_for(cast.ward_nurse, cast.ward), case.pk)
+    assert not unit_may_see_patient(cast.ward, case.patient)
+    assert unit_may_see_patient(other, case.patient)
+
+
+def test_forged_id_gives_404(cast, case):
+    with pytest.raises(Http404):
+        case_for_unit(request_for(cast.ward_nurse, cast.ward), case.pk + 999)
