@@ -191,13 +191,16 @@ def case_send(request: HttpRequest, case_id: int, slug: str) -> HttpResponse:
             _("%(message)s cannot be sent on this case now.")
             % {"message": MessageType(message_type).label},
         )
+    sending = posted and request.POST.get("action") == "send"
+    # A directory search re-shows what was typed without judging it: only Skicka validates.
+    initial = request.POST.dict() if posted and not sending else {}
     form = FORMS[message_type](
-        request.POST or None,
+        request.POST if sending else None,
         case=case,
-        initial={"message_type": message_type, "key": one_time_key()},
+        initial=initial or {"message_type": message_type, "key": one_time_key()},
     )
     picker = _RecipientPicker(request, case, message_type)
-    if posted and request.POST.get("action") == "send" and form.is_valid():
+    if sending and form.is_valid():
         try:
             message = cases.case_send(
                 case=case,
