@@ -11,6 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
@@ -24,6 +25,10 @@ def _superuser_only(request: HttpRequest) -> bool:
 
 
 def _login_through_samplan(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+    """Django's admin sends here whoever it does not let in: a logged-in user who is not a
+    superuser is refused outright; anyone else logs in through samplan first."""
+    if request.user.is_authenticated:
+        raise PermissionDenied
     target = request.GET.get("next") or reverse("admin:index")
     return HttpResponseRedirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
 

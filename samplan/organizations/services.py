@@ -92,6 +92,15 @@ def unit_deactivate(*, actor: User, actor_unit: Unit | None, unit: Unit) -> int:
     require(access.can_change_unit_tree(actor, stored.organization))
     if not stored.is_active:
         return 0
+    if (
+        Membership.objects.active_on()
+        .filter(user=actor, unit=stored, role__in=access.ADMIN_ROLES)
+        .exists()
+    ):
+        # Closing it would end the membership that lets them administer, mid-task.
+        raise ValidationError(
+            _("Your own administrator role is in this unit. Ask another administrator.")
+        )
     if Unit.objects.filter(parent=stored, is_active=True).exists():
         raise ValidationError(_("The unit has active sub-units. Deactivate or move them first."))
     ended = memberships_close(
