@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from samplan.accounts.models import LoginEvent, Membership, User
+from samplan.accounts.views import logout_view
 from samplan.auditlog.models import AccessLogEntry, AdminChange
 from samplan.organizations.models import Organization, Profession, Unit
 
@@ -33,8 +34,16 @@ def _login_through_samplan(request: HttpRequest, extra_context: dict | None = No
     return HttpResponseRedirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
 
 
+def _logout_through_samplan(
+    request: HttpRequest, extra_context: dict | None = None
+) -> HttpResponse:
+    """Logging out of Django's admin is samplan's logout, which records the event."""
+    return logout_view(request)
+
+
 admin.site.has_permission = _superuser_only
 admin.site.login = _login_through_samplan
+admin.site.logout = _logout_through_samplan
 admin.site.site_header = "samplan"
 admin.site.site_title = "samplan"
 

@@ -152,15 +152,35 @@ def organization_create(
         )
     with transaction.atomic():
         organization.save()
-        admin_change_record(
+        _record_organization_change(
             actor=actor,
             actor_unit=actor_unit,
             organization=organization,
             action=AdminAction.CREATE,
-            target=organization,
             changes=diff({}, snapshot(organization, ORGANIZATION_HISTORY_FIELDS)),
         )
     return organization
+
+
+def _record_organization_change(
+    *,
+    actor: User,
+    actor_unit: Unit | None,
+    organization: Organization,
+    action: str,
+    changes: dict,
+) -> None:
+    """In the organisation's history and, for a provider, in its contractor's too: the
+    region or municipality sees the providers it started, changed or closed."""
+    for owner in filter(None, [organization, organization.contracted_by]):
+        admin_change_record(
+            actor=actor,
+            actor_unit=actor_unit,
+            organization=owner,
+            action=action,
+            target=organization,
+            changes=changes,
+        )
 
 
 @transaction.atomic
@@ -183,12 +203,11 @@ def organization_update(
             and access.can_create_organization(actor, organization.kind, organization.contracted_by)
         )
     organization.save(update_fields=ORGANIZATION_HISTORY_FIELDS)
-    admin_change_record(
+    _record_organization_change(
         actor=actor,
         actor_unit=actor_unit,
-        organization=stored,
+        organization=organization,
         action=AdminAction.UPDATE,
-        target=organization,
         changes=changes,
     )
     return changes

@@ -87,3 +87,13 @@ def test_superuser_without_units_lands_in_administration(cast, client):
     )
     assert response.redirect_chain[-1][0] == reverse("administration:index")
     assert response.status_code == 200
+
+
+def test_logging_out_of_django_admin_is_recorded(cast, login_as, client):
+    from samplan.accounts.models import LoginEvent, LoginEventKind
+
+    login_as(cast.superuser)
+    response = client.post(f"{ADMIN}logout/")
+    assert response.status_code == 302
+    assert LoginEvent.objects.filter(kind=LoginEventKind.LOGOUT, user=cast.superuser).exists()
+    assert "_auth_user_id" not in client.session

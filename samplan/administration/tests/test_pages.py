@@ -2,6 +2,8 @@
 an administrator of another organisation (404 for its objects), a plain user (403) and an
 anonymous visitor (sent to log in)."""
 
+from html.parser import HTMLParser
+
 import pytest
 from django.urls import reverse
 
@@ -142,3 +144,42 @@ def test_nav_link_shows_for_administrators_only(cast, login_as, client):
     login_as(cast.municipal_local_admin, cast.municipal_admin_unit)
     html = client.get(reverse("core:home")).content.decode()
     assert reverse("administration:index") in html and "Administrera" in html
+
+
+class _Structure(HTMLParser):
+    """Collects what the semantic-HTML rules are about: h1s, field ids, labels, th scopes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.h1 = 0
+        self.fields: list[str] = []
+        self.labels: set[str] = set()
+        self.unscoped_th = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "h1":
+            self.h1 += 1
+        elif tag == "label" and attrs.get("for"):
+            self.labels.add(attrs["for"])
+        elif tag in ("input", "select", "textarea") and attrs.get("type") not in (
+            "hidden",
+            "submit",
+        ):
+            self.fields.append(attrs.get("id", "<no id>"))
+        elif tag == "th" and "scope" not in attrs:
+            self.unscoped_th += 1
+
+
+@pytest.mark.parametrize(
+    ("name", "find"), OBJECT_PAGES + TREE_PAGES, ids=ids(OBJECT_PAGES + TREE_PAGES)
+)
+def test_pages_have_one_h1_labelled_fields_and_scoped_headers(cast, login_as, client, name, find):
+    login_as(cast.municipal_system_admin, cast.municipal_admin_unit)
+    structure = _Structure()
+    structure.feed(client.get(url(cast, name, find)).content.decode())
+    assert structure.h1 == 1
+    # The header's unit switcher and the footer's language form are labelled by base.html.
+    unlabelled = [f for f in structure.fields if f not in structure.labels]
+    assert not unlabelled
+    assert structure.unscoped_th == 0
