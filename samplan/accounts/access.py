@@ -8,6 +8,11 @@ Roles are held per unit (Membership). Their reach (domain.md §2):
 - system_admin: the organisation of the unit and the private providers contracted by it.
 A Django superuser (the installation's operator) may administer every organisation.
 Only memberships in force today count; a deactivated user has none.
+
+Administrators see the accounts of their organisations (can_see_user) but change one only
+if they could grant every role it holds (can_manage_user), and never their own account.
+The administered_*_or_404 selectors fetch the objects of the administration pages and
+report anything outside the actor's reach as missing.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from samplan.accounts.models import Membership
+from samplan.accounts.models import Membership, Role
+from samplan.core.testing import user_with_role
 
 LOGIN = reverse("accounts:login")
 
@@ -183,3 +184,30 @@ def test_pages_have_one_h1_labelled_fields_and_scoped_headers(cast, login_as, cl
     unlabelled = [f for f in structure.fields if f not in structure.labels]
     assert not unlabelled
     assert structure.unscoped_th == 0
+
+
+def test_local_admin_reaches_other_units_of_the_organisation(cast, login_as, client):
+    """The local admin's membership is in the care centre; the ward is another unit."""
+    login_as(cast.region_local_admin, cast.care_centre)
+    assert (
+        client.get(reverse("administration:user_detail", args=[cast.ward_nurse.pk])).status_code
+        == 200
+    )
+    assert client.get(reverse("administration:unit_detail", args=[cast.ward.pk])).status_code == 200
+    assert (
+        client.get(reverse("administration:unit_detail", args=[cast.home_care.pk])).status_code
+        == 404
+    )
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.SUPER_USER, Role.LOG_REVIEWER])
+def test_other_roles_are_not_administrators(cast, login_as, client, role):
+    user = user_with_role("chef", cast.home_care, role)
+    login_as(user, cast.home_care)
+    assert client.get(reverse("administration:index")).status_code == 403
+    assert (
+        client.get(
+            reverse("administration:user_detail", args=[cast.home_care_nurse.pk])
+        ).status_code
+        == 403
+    )
