@@ -8,6 +8,11 @@ Roles are held per unit (Membership). Their reach (domain.md §2):
 - system_admin: the organisation of the unit and the private providers contracted by it.
 A Django superuser (the installation's operator) may administer every organisation.
 Only memberships in force today count; a deactivated user has none.
+
+Administrators see the accounts of their organisations (can_see_user) but change one only
+if they could grant every role it holds (can_manage_user), and never their own account.
+The administered_*_or_404 selectors fetch the objects of the administration pages and
+report anything outside the actor's reach as missing.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
 
 from samplan.accounts.models import Membership, Role, User
 from samplan.organizations.models import Organization, OrganizationKind, Unit
@@ -62,8 +69,9 @@ def active_memberships(user: User) -> list[Membership]:
 
 
 def forget_memberships(user: User) -> None:
-    """Drop the per-request cache after memberships were changed."""
-    user.__dict__.pop("_active_memberships", None)
+    """Drop the per-request caches after memberships were changed."""
+    for name in ("_active_memberships", "_administered_orgs", "_system_administered_orgs"):
+        user.__dict__.pop(name, None)
 
 
 def working_units(user: User) -> list[Unit]:
@@ -94,15 +102,23 @@ def _organization_ids_for(user: User, roles: Iterable[str]) -> set[int]:
 
 def system_administered_organization_ids(user: User) -> set[int]:
     """Organisations whose structure the user may change (own + contracted providers)."""
+    cached = getattr(user, "_system_administered_orgs", None)
+    if cached is not None:
+        return cached
     if not user.is_authenticated or not user.is_active:
-        return set()
-    if user.is_superuser:
-        return set(Organization.objects.values_list("pk", flat=True))
-    own = _organization_ids_for(user, {Role.SYSTEM_ADMIN})
-    if not own:
-        return set()
-    contracted = Organization.objects.filter(contracted_by__in=own).values_list("pk", flat=True)
-    return own | set(contracted)
+        result: set[int] = set()
+    elif user.is_superuser:
+        result = set(Organization.objects.values_list("pk", flat=True))
+    else:
+        own = _organization_ids_for(user, {Role.SYSTEM_ADMIN})
+        contracted = (
+            Organization.objects.filter(contracted_by__in=own).values_list("pk", flat=True)
+            if own
+            else []
+        )
+        result = own | set(contracted)
+    user._system_administered_orgs = result
+    return result
 
 
 def administered_organization_ids(user: User) -> set[int]:
@@ -138,11 +154,34 @@ def can_administer_organization(user: User, organization: Organization) -> bool:
     return organization.pk in administered_organization_ids(user)
 
 
-def can_manage_user(actor: User, target: User) -> bool:
-    """Local and system admins manage accounts belonging to their organisations."""
+def can_see_user(actor: User, target: User) -> bool:
+    """Local and system admins see the accounts belonging to their organisations."""
     if target.is_superuser and not actor.is_superuser:
         return False
     return target.organization_id in administered_organization_ids(actor)
+
+
+def _standing_memberships(user: User) -> list[Membership]:
+    """Memberships not ended and not expired, including those that start later."""
+    return list(
+        Membership.objects.filter(user=user, ended_at__isnull=True)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=timezone.localdate()))
+        .select_related("unit__organization")
+    )
+
+
+def can_manage_user(actor: User, target: User) -> bool:
+    """Changing an account or its memberships: local and system admins manage the accounts
+    of their organisations, except their own and accounts holding a role the actor could not
+    grant (a local admin who could set a system admin's password could log in as them and so
+    gain a role they were never given)."""
+    if not can_see_user(actor, target) or actor.pk == target.pk:
+        # Nobody administers their own account here: own contact data and password are
+        # changed on My account, and no one lifts their own lock or raises their own rights.
+        return False
+    if actor.is_superuser:
+        return True
+    return all(can_grant(actor, m.unit, m.role) for m in _standing_memberships(target))
 
 
 def can_edit_unit(actor: User, unit: Unit) -> bool:
@@ -155,6 +194,11 @@ def can_change_unit_tree(actor: User, organization: Organization) -> bool:
     return organization.pk in system_administered_organization_ids(actor)
 
 
+def can_edit_organization(actor: User, organization: Organization) -> bool:
+    """Name, numbers and codes of an organisation: its system administrators."""
+    return organization.pk in system_administered_organization_ids(actor)
+
+
 def can_create_organization(actor: User, kind: str, contracted_by: Organization | None) -> bool:
     """Superusers create any organisation; a system admin creates providers contracted by theirs."""
     if actor.is_superuser:
@@ -164,6 +208,18 @@ def can_create_organization(actor: User, kind: str, contracted_by: Organization 
         and contracted_by is not None
         and contracted_by.pk in _organization_ids_for(actor, {Role.SYSTEM_ADMIN})
     )
+
+
+def provider_contracting_organizations(actor: User) -> QuerySet[Organization]:
+    """Organisations the actor may create private providers for, as their contractor."""
+    if actor.is_superuser:
+        return Organization.objects.all()
+    return Organization.objects.filter(pk__in=_organization_ids_for(actor, {Role.SYSTEM_ADMIN}))
+
+
+def may_create_organizations(actor: User) -> bool:
+    """Whether the actor may create any organisation at all (shows the Create button)."""
+    return actor.is_superuser or bool(_organization_ids_for(actor, {Role.SYSTEM_ADMIN}))
 
 
 def grantable_roles(actor: User, organization: Organization) -> tuple[str, ...]:
@@ -220,6 +276,62 @@ def can_manage_reserve_formats(user: User, region: Organization | None = None) -
     """Any region (for the menu and list) or the given one."""
     ids = reserve_format_region_ids(user)
     return bool(ids) if region is None else region.pk in ids
+
+
+def can_read_history(actor: User, organization: Organization) -> bool:
+    """The history of administrative changes is for the organisation's administrators."""
+    return can_administer_organization(actor, organization)
+
+
+# Selectors for the administration pages. An object outside the actor's reach is reported
+# as missing (404), so ids cannot be probed to learn what exists in other organisations.
+
+
+def administered_organization_or_404(actor: User, organization_id: int) -> Organization:
+    if organization_id not in administered_organization_ids(actor):
+        raise Http404
+    return Organization.objects.select_related("contracted_by").get(pk=organization_id)
+
+
+def administered_users(actor: User) -> QuerySet[User]:
+    users = User.objects.filter(organization_id__in=administered_organization_ids(actor))
+    return users if actor.is_superuser else users.filter(is_superuser=False)
+
+
+def administered_user_or_404(actor: User, user_id: int) -> User:
+    user = (
+        administered_users(actor)
+        .select_related("organization", "profession")
+        .filter(pk=user_id)
+        .first()
+    )
+    if user is None:
+        raise Http404
+    return user
+
+
+def administered_unit_or_404(actor: User, unit_id: int) -> Unit:
+    unit = (
+        administered_units(actor)
+        .select_related("organization", "parent")
+        .filter(pk=unit_id)
+        .first()
+    )
+    if unit is None:
+        raise Http404
+    return unit
+
+
+def administered_membership_or_404(actor: User, membership_id: int) -> Membership:
+    """A membership of an account the actor sees; ending it needs can_end_membership too."""
+    membership = (
+        Membership.objects.select_related("user", "unit__organization")
+        .filter(pk=membership_id)
+        .first()
+    )
+    if membership is None or not can_see_user(actor, membership.user):
+        raise Http404
+    return membership
 
 
 def require(allowed: bool) -> None:
