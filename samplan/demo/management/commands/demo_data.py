@@ -7,6 +7,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from samplan.demo.builder import (
@@ -50,5 +51,6 @@ class Command(BaseCommand):
             build_demo()
             self.stdout.write(format_demo_logins(demo_logins()))
             self.stdout.write(
-                _("Demo data loaded in %(seconds).1f s.") % {"seconds": time.monotonic() - started}
+                _("Demo data loaded in %(seconds)s s.")
+                % {"seconds": number_format(time.monotonic() - started, 1)}
             )
