@@ -6,6 +6,7 @@ urlpatterns = [
     path("konto/", include("samplan.accounts.urls")),
     path("telefonlista/", include("samplan.organizations.urls")),
     path("administrera/", include("samplan.administration.urls")),
+    path("adressering/", include("samplan.addressing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

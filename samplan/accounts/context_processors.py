@@ -1,6 +1,10 @@
 from django.http import HttpRequest
 
-from samplan.accounts.access import is_administrator, working_units
+from samplan.accounts.access import (
+    can_use_addressing_register,
+    is_administrator,
+    working_units,
+)
 
 
 def current_unit(request: HttpRequest) -> dict:
@@ -12,4 +16,6 @@ def current_unit(request: HttpRequest) -> dict:
         "current_unit": getattr(request, "unit", None),
         "switchable_units": working_units(user),
         "show_admin_link": is_administrator(user),
+        # Lazy: only the nav evaluates it (a housing coordinator check costs one query).
+        "show_addressing_link": lambda: can_use_addressing_register(user),
     }

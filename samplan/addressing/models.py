@@ -333,6 +333,12 @@ class RegisterImport(models.Model):
         }
 
     @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+    @property
     def progress_percent(self) -> int:
         if not self.good_count:
             return 100 if self.is_finished else 0

@@ -438,7 +438,7 @@ def test_reason_texts_in_swedish(world):
         )
         texts = [r.reason.text for r in recipients]
         fallback = route(
-            patient=make_patient(identity_number=OTHER_PERSON),
+            patient=make_patient(identity_number=OTHER_PERSON, registered_municipality="0484"),
             message_type="admission_notice",
             sender_unit=world.cast.ward,
             at=AT,
