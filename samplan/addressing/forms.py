@@ -110,6 +110,14 @@ def _digits(value: str, length: int, message: str) -> str:
 
 class AreaRuleForm(forms.ModelForm):
     unit = UnitChoiceField(label=_("Receiving unit"), queryset=Unit.objects.none())
+    # Written "641 30" by people; cleaned to five digits below.
+    postal_code_from = forms.CharField(
+        label=_("postal codes from"),
+        required=False,
+        max_length=7,
+        help_text=_("Optional: a postal-code range, e.g. 641 30 to 641 99."),
+    )
+    postal_code_to = forms.CharField(label=_("postal codes to"), required=False, max_length=7)
     message_type = forms.ChoiceField(
         label=_("Message type"),
         required=False,
@@ -130,7 +138,6 @@ class AreaRuleForm(forms.ModelForm):
         widgets = {"valid_from": DateInput(), "valid_to": DateInput()}
         help_texts = {
             "municipality_code": _("Kommunkod, four digits, e.g. 0483."),
-            "postal_code_from": _("Optional: a postal-code range, e.g. 641 30 to 641 99."),
         }
 
     def __init__(self, *args: object, units: QuerySet[Unit], **kwargs: object) -> None:

@@ -199,6 +199,7 @@ class AreaRule(models.Model):
                     "valid_from",
                 ],
                 name="arearule_unique",
+                violation_error_message=_("The same area rule already exists."),
             ),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
