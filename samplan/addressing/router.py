@@ -207,16 +207,37 @@ def explain_route(
     day = routing_day(at)
     protected = patient.protection != Protection.NONE
     collector = _Collector(day=day, sender=sender_unit, accepts=spec.accepts)
-    number = patient.identity_number
+    # Phase 1: the register rows of each step, as plain values (one cheap query per step).
+    filters = _filter_rows(patient, day) if ReasonCode.PATIENT_FILTER in spec.steps else []
+    residence = _residence_rows(patient, day) if ReasonCode.RESIDENCE in spec.steps else []
+    rules = (
+        _rule_rows(patient, message_type, day, protected)
+        if ReasonCode.AREA_RULE in spec.steps
+        else []
+    )
+    listed = patient.listed_care_centre_id if ReasonCode.LISTING in spec.steps else None
+    # Phase 2: every unit they name, with organisation and contractor, in one query.
+    unit_ids = {row[0] for row in filters} | {row[0] for row in residence}
+    unit_ids |= {rule.unit_id for rule in rules}
+    if listed is not None:
+        unit_ids.add(listed)
+    units = (
+        Unit.objects.select_related("organization__contracted_by").in_bulk(unit_ids)
+        if unit_ids
+        else {}
+    )
+    # Phase 3: the steps in order, each unit once.
     for step in spec.steps:
         if step == ReasonCode.PATIENT_FILTER:
-            _filters(collector, number, day)
+            _filters(collector, filters, units)
         elif step == ReasonCode.RESIDENCE:
-            _residence(collector, number, day, protected)
-        elif step == ReasonCode.LISTING:
-            _listing(collector, patient.listed_care_centre_id)
+            _residence(collector, residence, units, protected)
+        elif step == ReasonCode.LISTING and listed is not None and listed in units:
+            collector.offer(
+                units[listed], Reason(ReasonCode.LISTING, _("Listed at this care centre"))
+            )
         elif step == ReasonCode.AREA_RULE:
-            _area_rules(collector, patient, message_type, day, protected)
+            _area_rules(collector, rules, units, protected)
     if not collector.reaches(spec.side):
         _fallback(collector, patient, spec.side, sender_unit)
     if not collector.recipients:
@@ -301,112 +322,116 @@ class _Collector:
         ]
 
 
-_UNIT_RELATED = ("unit__organization__contracted_by",)
-
-
 def _period(start: datetime.date, end: datetime.date | None) -> str:
     return f"{start.isoformat()}–{end.isoformat() if end else ''}"
 
 
-def _filters(collector: _Collector, number: str, day: datetime.date) -> None:
-    rows = (
+def _filter_rows(patient: RoutingPerson, day: datetime.date) -> list[tuple]:
+    """(unit_id, valid_from, valid_to) of the person's filters valid on the day, oldest first.
+    Served by patientfilter_identity_idx."""
+    return list(
         PatientFilter.objects.valid_on(day)
-        .filter(identity_number=number)
-        .select_related(*_UNIT_RELATED)
+        .filter(identity_number=patient.identity_number)
         .order_by("valid_from", "pk")
+        .values_list("unit_id", "valid_from", "valid_to")
     )
-    for row in rows:
-        # The registration period is about the unit's service, not the person's address,
-        # so it is shown for protected people too.
-        text = _("Patient filter: registered with %(unit)s %(period)s") % {
-            "unit": row.unit.name,
-            "period": _period(row.valid_from, row.valid_to),
-        }
-        collector.offer(row.unit, Reason(ReasonCode.PATIENT_FILTER, text))
 
 
-def _residence(collector: _Collector, number: str, day: datetime.date, protected: bool) -> None:
-    rows = (
+def _residence_rows(patient: RoutingPerson, day: datetime.date) -> list[tuple]:
+    """(unit_id, moved_in) of where the person lives on the day, latest move first.
+    Served by residence_identity_idx."""
+    return list(
         ResidenceEntry.objects.valid_on(day)
-        .filter(identity_number=number)
-        .select_related(*_UNIT_RELATED)
+        .filter(identity_number=patient.identity_number)
         .order_by("-moved_in", "pk")
+        .values_list("unit_id", "moved_in")
     )
-    for row in rows:
-        if protected:
-            # Where a protected person lives is never told, not even by a date.
-            text = _("Residence list (protected identity: details are not shown)")
-        else:
-            text = _("Residence list: lives at %(unit)s since %(date)s") % {
-                "unit": row.unit.name,
-                "date": row.moved_in.isoformat(),
-            }
-        collector.offer(row.unit, Reason(ReasonCode.RESIDENCE, text))
-
-
-def _listing(collector: _Collector, care_centre_id: int | None) -> None:
-    if care_centre_id is None:
-        return
-    unit = Unit.objects.select_related("organization__contracted_by").filter(pk=care_centre_id)
-    unit = unit.first()
-    if unit is None:
-        return
-    collector.offer(unit, Reason(ReasonCode.LISTING, _("Listed at this care centre")))
 
 
 _POSTAL_CODE = re.compile(r"\d{5}")
 _MUNICIPALITY_CODE = re.compile(r"\d{4}")
 
 
-def _area_rules(
-    collector: _Collector,
-    patient: RoutingPerson,
-    message_type: str,
-    day: datetime.date,
-    protected: bool,
-) -> None:
+def _rule_rows(
+    patient: RoutingPerson, message_type: str, day: datetime.date, protected: bool
+) -> list[AreaRule]:
+    """The area rules that can match, as unsaved AreaRule objects (for their display helpers).
+    Served by arearule_code_type_idx."""
     code = patient.registered_municipality or ""
     if not _MUNICIPALITY_CODE.fullmatch(code):
-        return
+        return []
     postal_code = patient.postal_code or ""
     # The postal code is address data: unknown, or not to be used for a protected person.
-    use_postal = not protected and _POSTAL_CODE.fullmatch(postal_code) is not None
-    rules = (
+    postal = Q(postal_code_from="")
+    if not protected and _POSTAL_CODE.fullmatch(postal_code):
+        postal |= Q(postal_code_from__lte=postal_code, postal_code_to__gte=postal_code)
+    fields = ("unit_id", "municipality_code", "postal_code_from", "postal_code_to", "message_type")
+    rows = (
         AreaRule.objects.filter(
             Q(message_type=message_type) | Q(message_type=""),
             Q(valid_to__isnull=True) | Q(valid_to__gte=day),
+            postal,
             municipality_code=code,
             valid_from__lte=day,
         )
-        .select_related("unit__organization__contracted_by")
         .order_by("pk")
+        .values_list(*fields)
     )
+    return [AreaRule(**dict(zip(fields, row, strict=True))) for row in rows]
+
+
+def _filters(collector: _Collector, rows: list[tuple], units: dict[int, Unit]) -> None:
+    for unit_id, start, end in rows:
+        unit = units[unit_id]
+        # The registration period is about the unit's service, not the person's address,
+        # so it is shown for protected people too.
+        text = _("Patient filter: registered with %(unit)s %(period)s") % {
+            "unit": unit.name,
+            "period": _period(start, end),
+        }
+        collector.offer(unit, Reason(ReasonCode.PATIENT_FILTER, text))
+
+
+def _residence(
+    collector: _Collector, rows: list[tuple], units: dict[int, Unit], protected: bool
+) -> None:
+    for unit_id, moved_in in rows:
+        unit = units[unit_id]
+        if protected:
+            # Where a protected person lives is never told, not even by a date.
+            text = _("Residence list (protected identity: details are not shown)")
+        else:
+            text = _("Residence list: lives at %(unit)s since %(date)s") % {
+                "unit": unit.name,
+                "date": moved_in.isoformat(),
+            }
+        collector.offer(unit, Reason(ReasonCode.RESIDENCE, text))
+
+
+def _area_rules(
+    collector: _Collector, rules: list[AreaRule], units: dict[int, Unit], protected: bool
+) -> None:
     # The most specific matching rules win: a postal-code range before the whole
     # municipality, then a named message type before "all types". Rules whose unit cannot
     # receive are dropped first, so a closed district unit falls back to the wider rule.
-    best: dict[tuple[bool, bool], list[tuple[AreaRule, Reason]]] = {}
+    best: dict[tuple[bool, bool], list[tuple[Unit, Reason]]] = {}
     for rule in rules:
-        if rule.has_postal_range and not (use_postal and rule.covers_postal_code(postal_code)):
-            continue
+        unit = units[rule.unit_id]
         reason = Reason(ReasonCode.AREA_RULE, _area_rule_text(rule, protected))
-        if collector.usable(rule.unit, reason):
+        if collector.usable(unit, reason):
             best.setdefault((rule.has_postal_range, bool(rule.message_type)), []).append(
-                (rule, reason)
+                (unit, reason)
             )
     if not best:
         return
     winner = max(best)
     for level, matches in best.items():
-        for rule, reason in matches:
+        for unit, reason in matches:
             if level == winner:
-                collector.add(rule.unit, reason)
+                collector.add(unit, reason)
             else:
                 collector.skipped.append(
-                    Skipped(
-                        unit=rule.unit,
-                        reason=reason,
-                        why=_("A more specific area rule applies."),
-                    )
+                    Skipped(unit=unit, reason=reason, why=_("A more specific area rule applies."))
                 )
 
 
