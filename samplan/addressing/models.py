@@ -57,8 +57,9 @@ class PatientFilter(models.Model):
         verbose_name = _("patient filter")
         verbose_name_plural = _("patient filters")
         indexes = [
-            # The router and the need-to-know check: rows for one identity number valid on a
-            # day (identity_number = %s AND valid_from <= %s AND (valid_to ...)).
+            # The router: rows for one identity number valid on a day (identity_number = %s
+            # AND valid_from <= %s AND (valid_to ...)); also the register page's order
+            # (ORDER BY identity_number, valid_from).
             models.Index(
                 fields=["identity_number", "valid_from"], name="patientfilter_identity_idx"
             ),
@@ -66,7 +67,8 @@ class PatientFilter(models.Model):
         constraints = [
             # One registration per unit, person and start date: the key imports match on
             # (identical rows are skipped, a changed end date is updated). Its index also
-            # serves the register page (one unit's rows ordered by identity number).
+            # serves the need-to-know check (unit = %s AND identity_number = %s ...) and the
+            # import's look-up of existing rows (unit_id IN ... AND identity_number IN ...).
             models.UniqueConstraint(
                 fields=["unit", "identity_number", "valid_from"], name="patientfilter_unique_start"
             ),
@@ -123,13 +125,13 @@ class ResidenceEntry(models.Model):
         verbose_name = _("residence list entry")
         verbose_name_plural = _("residence list")
         indexes = [
-            # The router and the need-to-know check: where one person lives on a day
-            # (identity_number = %s AND moved_in <= %s AND (moved_out ...)).
+            # The router: where one person lives on a day (identity_number = %s AND
+            # moved_in <= %s AND (moved_out ...)); also the residence list page's order.
             models.Index(fields=["identity_number", "moved_in"], name="residence_identity_idx"),
         ]
         constraints = [
             # One stay per home, person and move-in date: the import key (see PatientFilter).
-            # Its index also serves the residence list page (one home's residents).
+            # Its index also serves the need-to-know check and the import's look-up.
             models.UniqueConstraint(
                 fields=["unit", "identity_number", "moved_in"], name="residence_unique_move_in"
             ),
