@@ -112,12 +112,12 @@ class AreaRuleForm(forms.ModelForm):
     unit = UnitChoiceField(label=_("Receiving unit"), queryset=Unit.objects.none())
     # Written "641 30" by people; cleaned to five digits below.
     postal_code_from = forms.CharField(
-        label=_("postal codes from"),
+        label=_("Postal codes from"),
         required=False,
         max_length=7,
         help_text=_("Optional: a postal-code range, e.g. 641 30 to 641 99."),
     )
-    postal_code_to = forms.CharField(label=_("postal codes to"), required=False, max_length=7)
+    postal_code_to = forms.CharField(label=_("Postal codes to"), required=False, max_length=7)
     message_type = forms.ChoiceField(
         label=_("Message type"),
         required=False,

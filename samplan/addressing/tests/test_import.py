@@ -269,3 +269,15 @@ def test_ten_thousand_rows_in_seconds(world, admin, django_capture_on_commit_cal
     # Generous bounds for slow CI machines; bench/routing.py records the real figures.
     assert checked_at - started < 15
     assert finished - checked_at < 15
+
+
+def test_progress_fragment_polls_until_done(world, admin):
+    upload(admin, csv_file(GOOD_AND_BAD))
+    checked = RegisterImport.objects.get()
+    RegisterImport.objects.filter(pk=checked.pk).update(
+        status=ImportStatus.RUNNING, processed_rows=1
+    )
+    detail = admin.get(reverse("addressing:import_detail", args=[checked.pk])).content.decode()
+    assert 'hx-trigger="every 1s"' in detail and "htmx.min.js" in detail
+    assert "1 av 2 rader" in detail
+    assert 'role="status"' in detail

@@ -197,6 +197,8 @@ def test_housing_coordinator_keeps_nursing_home_lists(world, login_as, housing_c
     assert "Välj ett giltigt alternativ" in response.content.decode()
     assert client.get(FILTERS).status_code == 403
     assert client.get(reverse("addressing:simulator")).status_code == 403
+    # The nav shows the register to the coordinator too.
+    assert reverse("addressing:index") in client.get(reverse("core:home")).content.decode()
 
 
 def test_a_nurse_is_not_a_housing_coordinator(world, login_as):
@@ -242,3 +244,35 @@ def test_nav_link_for_administrators_only(world, login_as):
     assert reverse("addressing:index") in client.get(home).content.decode()
     client = login_as(world.cast.home_care_nurse, world.cast.home_care)
     assert reverse("addressing:index") not in client.get(home).content.decode()
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_every_page_renders_with_one_h1(world, admin, language):
+    from samplan.addressing.models import AreaRule
+
+    admin.cookies["django_language"] = language
+    row = add_filter(world.cast.home_care)
+    home = ResidenceEntry.objects.create(
+        unit=world.nursing_home, identity_number=PERSON, moved_in=D(2025, 6, 1)
+    )
+    rule = AreaRule.objects.create(municipality_code="0483", unit=world.intake)
+    urls = [
+        reverse("addressing:index"),
+        FILTERS,
+        FILTERS_NEW,
+        reverse("addressing:filters_edit", args=[row.pk]),
+        RESIDENCE,
+        RESIDENCE_NEW,
+        reverse("addressing:residence_edit", args=[home.pk]),
+        reverse("addressing:rules"),
+        reverse("addressing:rules_create"),
+        reverse("addressing:rules_edit", args=[rule.pk]),
+        reverse("addressing:fallbacks"),
+        reverse("addressing:fallbacks_edit", args=[world.cast.municipality.pk]),
+        reverse("addressing:import_upload"),
+        reverse("addressing:simulator"),
+    ]
+    for url in urls:
+        response = admin.get(url)
+        assert response.status_code == 200, url
+        assert response.content.decode().count("<h1") == 1, url
