@@ -228,7 +228,7 @@ def fallback_edit(request: HttpRequest, organization_id: int) -> HttpResponse:
     organization = get_object_or_404(Organization, pk=organization_id)
     if not access.can_set_fallback_inbox(request.user, organization):
         raise Http404
-    current = getattr(organization, "fallback_inbox", None) if organization.pk else None
+    current = getattr(organization, "fallback_inbox", None)  # None until one is chosen
     form = FallbackInboxForm(
         request.POST or None,
         units=organization.units.filter(is_active=True),

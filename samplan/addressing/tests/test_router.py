@@ -588,3 +588,25 @@ def test_query_count_does_not_grow_with_the_register(
         )
     # Nothing reached by the area rule (it is for care reports), so the fallback runs too.
     assert len(recipients) == 4
+
+
+@pytest.mark.parametrize(
+    ("at", "routed"),
+    [
+        # 2026-03-29 is the spring daylight-saving change (CET +1 → CEST +2): the day is
+        # 23 hours long and ends at 22:00 UTC, not 23:00.
+        (datetime.datetime(2026, 3, 28, 22, 59, tzinfo=datetime.UTC), False),  # 23:59 CET
+        (datetime.datetime(2026, 3, 28, 23, 0, tzinfo=datetime.UTC), True),  # 00:00 CET
+        (datetime.datetime(2026, 3, 29, 21, 59, tzinfo=datetime.UTC), True),  # 23:59 CEST
+        (datetime.datetime(2026, 3, 29, 22, 0, tzinfo=datetime.UTC), False),  # next day
+    ],
+)
+def test_one_day_filter_across_the_daylight_saving_change(world, at, routed):
+    patient = build(world, Case("", [], filters=[("home_care", D(2026, 3, 29), D(2026, 3, 29))]))
+    units = [
+        r.unit
+        for r in route(
+            patient=patient, message_type="admission_notice", sender_unit=world.cast.ward, at=at
+        )
+    ]
+    assert (world.cast.home_care in units) is routed
