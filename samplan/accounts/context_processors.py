@@ -1,6 +1,11 @@
 from django.http import HttpRequest
 
-from samplan.accounts.access import can_work_with_patients, is_administrator, working_units
+from samplan.accounts.access import (
+    can_use_addressing_register,
+    can_work_with_patients,
+    is_administrator,
+    working_units,
+)
 
 
 def current_unit(request: HttpRequest) -> dict:
@@ -13,4 +18,6 @@ def current_unit(request: HttpRequest) -> dict:
         "switchable_units": working_units(user),
         "show_admin_link": is_administrator(user),
         "show_patient_search": can_work_with_patients(user, getattr(request, "unit", None)),
+        # Lazy: only the nav evaluates it (a housing coordinator check costs one query).
+        "show_addressing_link": lambda: can_use_addressing_register(user),
     }
