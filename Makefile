@@ -24,9 +24,12 @@ test: install browser
 
 install: $(VENV)/.installed node_modules/.installed translations
 
-# Debian packages the project needs: gettext compiles translations.
+# Debian packages the project needs: gettext compiles translations; Pango and a font let
+# WeasyPrint make PDFs (SIP plans, log extracts).
+DEBIAN_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 system-packages:
-	@command -v msgfmt >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq gettext; }
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "samplan needs Python 3.11 or newer"'

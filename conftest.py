@@ -10,6 +10,9 @@ from samplan.accounts.services import SESSION_UNIT_KEY
 from samplan.core.testing import Cast, build_cast
 from samplan.organizations.models import Unit
 
+# Browser fixtures (browser, page) for tests marked @pytest.mark.browser.
+pytest_plugins = ["samplan.core.tests.browser"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):

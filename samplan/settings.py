@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "samplan.auditlog",
     "samplan.administration",
     "samplan.patients",
+    "samplan.addressing",
     "samplan.demo",
     "samplan.discharge",
     "samplan.messaging",

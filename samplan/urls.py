@@ -9,6 +9,7 @@ urlpatterns = [
     path("administrera/reservnummer/", include("samplan.patients.admin_urls")),
     path("administrera/", include("samplan.administration.urls")),
     path("utskrivning/", include("samplan.discharge.urls")),
+    path("adressering/", include("samplan.addressing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

@@ -8,6 +8,11 @@ Roles are held per unit (Membership). Their reach (domain.md §2):
 - system_admin: the organisation of the unit and the private providers contracted by it.
 A Django superuser (the installation's operator) may administer every organisation.
 Only memberships in force today count; a deactivated user has none.
+
+Administrators see the accounts of their organisations (can_see_user) but change one only
+if they could grant every role it holds (can_manage_user), and never their own account.
+The administered_*_or_404 selectors fetch the objects of the administration pages and
+report anything outside the actor's reach as missing.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
 
 from samplan.accounts.models import Membership, Role, User
-from samplan.organizations.models import Organization, OrganizationKind, Unit
+from samplan.organizations.models import Organization, OrganizationKind, Unit, UnitKind
 from samplan.patients.relations import unit_has_relation
 
 if TYPE_CHECKING:
@@ -62,8 +69,14 @@ def active_memberships(user: User) -> list[Membership]:
 
 
 def forget_memberships(user: User) -> None:
-    """Drop the per-request cache after memberships were changed."""
-    user.__dict__.pop("_active_memberships", None)
+    """Drop the per-request caches after memberships were changed."""
+    for name in (
+        "_active_memberships",
+        "_administered_orgs",
+        "_system_administered_orgs",
+        "_housing_coordinator_orgs",
+    ):
+        user.__dict__.pop(name, None)
 
 
 def working_units(user: User) -> list[Unit]:
@@ -94,15 +107,23 @@ def _organization_ids_for(user: User, roles: Iterable[str]) -> set[int]:
 
 def system_administered_organization_ids(user: User) -> set[int]:
     """Organisations whose structure the user may change (own + contracted providers)."""
+    cached = getattr(user, "_system_administered_orgs", None)
+    if cached is not None:
+        return cached
     if not user.is_authenticated or not user.is_active:
-        return set()
-    if user.is_superuser:
-        return set(Organization.objects.values_list("pk", flat=True))
-    own = _organization_ids_for(user, {Role.SYSTEM_ADMIN})
-    if not own:
-        return set()
-    contracted = Organization.objects.filter(contracted_by__in=own).values_list("pk", flat=True)
-    return own | set(contracted)
+        result: set[int] = set()
+    elif user.is_superuser:
+        result = set(Organization.objects.values_list("pk", flat=True))
+    else:
+        own = _organization_ids_for(user, {Role.SYSTEM_ADMIN})
+        contracted = (
+            Organization.objects.filter(contracted_by__in=own).values_list("pk", flat=True)
+            if own
+            else []
+        )
+        result = own | set(contracted)
+    user._system_administered_orgs = result
+    return result
 
 
 def administered_organization_ids(user: User) -> set[int]:
@@ -138,11 +159,34 @@ def can_administer_organization(user: User, organization: Organization) -> bool:
     return organization.pk in administered_organization_ids(user)
 
 
-def can_manage_user(actor: User, target: User) -> bool:
-    """Local and system admins manage accounts belonging to their organisations."""
+def can_see_user(actor: User, target: User) -> bool:
+    """Local and system admins see the accounts belonging to their organisations."""
     if target.is_superuser and not actor.is_superuser:
         return False
     return target.organization_id in administered_organization_ids(actor)
+
+
+def _standing_memberships(user: User) -> list[Membership]:
+    """Memberships not ended and not expired, including those that start later."""
+    return list(
+        Membership.objects.filter(user=user, ended_at__isnull=True)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=timezone.localdate()))
+        .select_related("unit__organization")
+    )
+
+
+def can_manage_user(actor: User, target: User) -> bool:
+    """Changing an account or its memberships: local and system admins manage the accounts
+    of their organisations, except their own and accounts holding a role the actor could not
+    grant (a local admin who could set a system admin's password could log in as them and so
+    gain a role they were never given)."""
+    if not can_see_user(actor, target) or actor.pk == target.pk:
+        # Nobody administers their own account here: own contact data and password are
+        # changed on My account, and no one lifts their own lock or raises their own rights.
+        return False
+    if actor.is_superuser:
+        return True
+    return all(can_grant(actor, m.unit, m.role) for m in _standing_memberships(target))
 
 
 def can_edit_unit(actor: User, unit: Unit) -> bool:
@@ -155,6 +199,11 @@ def can_change_unit_tree(actor: User, organization: Organization) -> bool:
     return organization.pk in system_administered_organization_ids(actor)
 
 
+def can_edit_organization(actor: User, organization: Organization) -> bool:
+    """Name, numbers and codes of an organisation: its system administrators."""
+    return organization.pk in system_administered_organization_ids(actor)
+
+
 def can_create_organization(actor: User, kind: str, contracted_by: Organization | None) -> bool:
     """Superusers create any organisation; a system admin creates providers contracted by theirs."""
     if actor.is_superuser:
@@ -164,6 +213,18 @@ def can_create_organization(actor: User, kind: str, contracted_by: Organization 
         and contracted_by is not None
         and contracted_by.pk in _organization_ids_for(actor, {Role.SYSTEM_ADMIN})
     )
+
+
+def provider_contracting_organizations(actor: User) -> QuerySet[Organization]:
+    """Organisations the actor may create private providers for, as their contractor."""
+    if actor.is_superuser:
+        return Organization.objects.all()
+    return Organization.objects.filter(pk__in=_organization_ids_for(actor, {Role.SYSTEM_ADMIN}))
+
+
+def may_create_organizations(actor: User) -> bool:
+    """Whether the actor may create any organisation at all (shows the Create button)."""
+    return actor.is_superuser or bool(_organization_ids_for(actor, {Role.SYSTEM_ADMIN}))
 
 
 def grantable_roles(actor: User, organization: Organization) -> tuple[str, ...]:
@@ -222,6 +283,62 @@ def can_manage_reserve_formats(user: User, region: Organization | None = None) -
     return bool(ids) if region is None else region.pk in ids
 
 
+def can_read_history(actor: User, organization: Organization) -> bool:
+    """The history of administrative changes is for the organisation's administrators."""
+    return can_administer_organization(actor, organization)
+
+
+# Selectors for the administration pages. An object outside the actor's reach is reported
+# as missing (404), so ids cannot be probed to learn what exists in other organisations.
+
+
+def administered_organization_or_404(actor: User, organization_id: int) -> Organization:
+    if organization_id not in administered_organization_ids(actor):
+        raise Http404
+    return Organization.objects.select_related("contracted_by").get(pk=organization_id)
+
+
+def administered_users(actor: User) -> QuerySet[User]:
+    users = User.objects.filter(organization_id__in=administered_organization_ids(actor))
+    return users if actor.is_superuser else users.filter(is_superuser=False)
+
+
+def administered_user_or_404(actor: User, user_id: int) -> User:
+    user = (
+        administered_users(actor)
+        .select_related("organization", "profession")
+        .filter(pk=user_id)
+        .first()
+    )
+    if user is None:
+        raise Http404
+    return user
+
+
+def administered_unit_or_404(actor: User, unit_id: int) -> Unit:
+    unit = (
+        administered_units(actor)
+        .select_related("organization", "parent")
+        .filter(pk=unit_id)
+        .first()
+    )
+    if unit is None:
+        raise Http404
+    return unit
+
+
+def administered_membership_or_404(actor: User, membership_id: int) -> Membership:
+    """A membership of an account the actor sees; ending it needs can_end_membership too."""
+    membership = (
+        Membership.objects.select_related("user", "unit__organization")
+        .filter(pk=membership_id)
+        .first()
+    )
+    if membership is None or not can_see_user(actor, membership.user):
+        raise Http404
+    return membership
+
+
 def require(allowed: bool) -> None:
     """Raise 403 unless allowed; views call it with one of the functions above."""
     if not allowed:
@@ -272,6 +389,90 @@ def can_edit_daily_amounts(user: User) -> bool:
         and user.is_active
         and (user.is_superuser or can_manage_agreements(user))
     )
+
+
+# --- Addressing register (domain.md §2 local_admin, §4) -----------------------------------
+# Patient filters, area rules and the fallback inbox: the local and system administrators of
+# the unit's organisation. Residence lists: for nursing homes also the organisation's housing
+# coordinators (boendesamordnare, a profession) and for the nursing homes of providers it
+# contracts; for disability services (LSS housing) only system administrators, per the seeds.
+
+HOUSING_COORDINATOR = "housing_coordinator"
+RESIDENCE_UNIT_KINDS = (UnitKind.NURSING_HOME, UnitKind.DISABILITY_SERVICES)
+
+
+def housing_coordinator_organization_ids(user: User) -> set[int]:
+    """Organisations whose nursing-home residence lists the user keeps as housing coordinator:
+    those the user holds a membership in, and the providers they contract."""
+    cached = getattr(user, "_housing_coordinator_orgs", None)
+    if cached is not None:
+        return cached
+    result: set[int] = set()
+    if user.is_authenticated and user.is_active and user.profession_id is not None:
+        own = {m.unit.organization_id for m in active_memberships(user)}
+        if own and user.profession.code == HOUSING_COORDINATOR:
+            contracted = Organization.objects.filter(contracted_by__in=own).values_list(
+                "pk", flat=True
+            )
+            result = own | set(contracted)
+    user._housing_coordinator_orgs = result
+    return result
+
+
+def patient_filter_units(user: User) -> QuerySet[Unit]:
+    """Units whose patient filters the user may see and edit."""
+    return Unit.objects.filter(organization_id__in=administered_organization_ids(user))
+
+
+def can_manage_patient_filters(user: User, unit: Unit) -> bool:
+    return unit.organization_id in administered_organization_ids(user)
+
+
+def residence_list_units(user: User) -> QuerySet[Unit]:
+    """Units whose residence list the user may see and edit."""
+    nursing_home_orgs = administered_organization_ids(user) | housing_coordinator_organization_ids(
+        user
+    )
+    return Unit.objects.filter(
+        Q(kind=UnitKind.NURSING_HOME, organization_id__in=nursing_home_orgs)
+        | Q(
+            kind=UnitKind.DISABILITY_SERVICES,
+            organization_id__in=system_administered_organization_ids(user),
+        )
+    )
+
+
+def can_manage_residence_list(user: User, unit: Unit) -> bool:
+    if unit.kind == UnitKind.NURSING_HOME:
+        return unit.organization_id in (
+            administered_organization_ids(user) | housing_coordinator_organization_ids(user)
+        )
+    if unit.kind == UnitKind.DISABILITY_SERVICES:
+        return unit.organization_id in system_administered_organization_ids(user)
+    return False
+
+
+def area_rule_units(user: User) -> QuerySet[Unit]:
+    """Units the user may name as receivers of area rules (and so see those rules)."""
+    return Unit.objects.filter(organization_id__in=administered_organization_ids(user))
+
+
+def can_manage_area_rules(user: User, unit: Unit) -> bool:
+    return unit.organization_id in administered_organization_ids(user)
+
+
+def can_set_fallback_inbox(user: User, organization: Organization) -> bool:
+    return organization.pk in administered_organization_ids(user)
+
+
+def can_use_addressing_register(user: User) -> bool:
+    """Any part of the register: the entry page and the link to it."""
+    return is_administrator(user) or bool(housing_coordinator_organization_ids(user))
+
+
+def can_simulate_routing(user: User) -> bool:
+    """The routing simulator looks a person up, so it is for administrators only."""
+    return is_administrator(user)
 
 
 # --- Discharge cases (samplan.discharge) -----------------------------------------------------

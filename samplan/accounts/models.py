@@ -7,6 +7,7 @@ import datetime
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +50,21 @@ class User(AbstractUser):
         ordering = ["last_name", "first_name"]
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            # Login looks usernames up case-insensitively, so two may not differ only in case.
+            models.UniqueConstraint(
+                Lower("username"),
+                name="user_username_ci_unique",
+                violation_error_message=_("A user with that username already exists."),
+            ),
+        ]
+        indexes = [
+            # Administration: one organisation's users by name (user list, filtered by active).
+            models.Index(
+                fields=["organization", "is_active", "last_name", "first_name"],
+                name="user_org_active_name_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

@@ -7,15 +7,20 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
-from django.db import transaction
-from django.db.models import F
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from samplan.accounts.access import working_units
-from samplan.accounts.models import LoginEvent, LoginEventKind, User
+from samplan.accounts import access
+from samplan.accounts.access import require, working_units
+from samplan.accounts.models import LoginEvent, LoginEventKind, LoginMethod, Membership, User
+from samplan.auditlog.models import AdminAction
+from samplan.auditlog.services import admin_change_record, diff, instance_diff, snapshot
 from samplan.core.http import client_address
-from samplan.organizations.models import Unit
+from samplan.organizations.models import Organization, Unit
 
 SESSION_UNIT_KEY = "samplan_unit_id"
 SESSION_ACTIVITY_KEY = "samplan_last_activity"
@@ -121,3 +126,297 @@ def unit_select(request: HttpRequest, *, unit_id: int) -> Unit | None:
     request.unit = unit
     login_event_record(request, kind=LoginEventKind.UNIT_SELECTED, user=request.user, unit=unit)
     return unit
+
+
+# --- Administration of accounts and memberships (the administration app's pages) ---------
+# Each function checks the actor's reach through accounts.access, changes one thing in one
+# transaction and writes the history row (auditlog.AdminChange) in that same transaction.
+# Password hashes never go into the history: a password change is recorded as an event only.
+
+USER_HISTORY_FIELDS = [
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "mobile",
+    "hsa_id",
+    "profession",
+    "login_method",
+    "organization",
+    "card_converted_at",
+]
+USER_EDIT_FIELDS = [name for name in USER_HISTORY_FIELDS if name != "card_converted_at"]
+MEMBERSHIP_HISTORY_FIELDS = ["user", "unit", "role", "valid_from", "valid_to"]
+
+
+def _record(
+    *,
+    actor: User,
+    actor_unit: Unit | None,
+    organization: Organization,
+    action: str,
+    target: object,
+    changes: dict | None = None,
+) -> None:
+    admin_change_record(
+        actor=actor,
+        actor_unit=actor_unit,
+        organization=organization,
+        action=action,
+        target=target,
+        changes=changes,
+    )
+
+
+def user_create(*, actor: User, actor_unit: Unit | None, user: User, password: str) -> User:
+    """Creates the account `user` (unsaved, filled in by a form) with an initial password."""
+    require(
+        user.organization_id is not None
+        and user.organization_id in access.administered_organization_ids(actor)
+    )
+    if User.objects.filter(username__iexact=user.username).exists():
+        raise ValidationError({"username": _("A user with that username already exists.")})
+    user.is_superuser = False
+    user.is_staff = False
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+            _record(
+                actor=actor,
+                actor_unit=actor_unit,
+                organization=user.organization,
+                action=AdminAction.CREATE,
+                target=user,
+                changes=diff({}, snapshot(user, USER_HISTORY_FIELDS)),
+            )
+    except IntegrityError:
+        # The same username created at the same moment by a second post of the form.
+        raise ValidationError(
+            {"username": _("A user with that username already exists.")}
+        ) from None
+    return user
+
+
+@transaction.atomic
+def user_update(*, actor: User, actor_unit: Unit | None, user: User) -> dict:
+    """Saves the edited account `user` (changed in memory by a form); returns the changes.
+
+    Switching back to password login clears the smart-card conversion, which would otherwise
+    keep refusing the password (the usual reason is a lost or broken card).
+    """
+    stored = User.objects.select_for_update().get(pk=user.pk)
+    require(access.can_manage_user(actor, stored))
+    require(user.organization_id in access.administered_organization_ids(actor))
+    if user.login_method == LoginMethod.PASSWORD and stored.login_method != LoginMethod.PASSWORD:
+        user.card_converted_at = None
+    changes = instance_diff(stored, user, USER_HISTORY_FIELDS)
+    if not changes:
+        return {}
+    user.save(update_fields=[*USER_EDIT_FIELDS, "card_converted_at"])
+    organizations = {stored.organization_id: stored.organization}
+    organizations[user.organization_id] = user.organization
+    for organization in organizations.values():
+        # Moved between organisations: both sets of administrators see the move.
+        if organization is not None:
+            _record(
+                actor=actor,
+                actor_unit=actor_unit,
+                organization=organization,
+                action=AdminAction.UPDATE,
+                target=user,
+                changes=changes,
+            )
+    return changes
+
+
+def memberships_close(
+    *, actor: User, actor_unit: Unit | None, memberships: QuerySet[Membership]
+) -> int:
+    """Ends every membership in `memberships` still open, each with its own history row.
+
+    A helper of the services that deactivate an account or a unit: they check permission
+    and hold the transaction.
+    """
+    now = timezone.now()
+    count = 0
+    for membership in memberships.filter(ended_at__isnull=True).select_related(
+        "user", "unit__organization"
+    ):
+        membership.ended_at = now
+        membership.ended_by = actor
+        membership.save(update_fields=["ended_at", "ended_by"])
+        _record(
+            actor=actor,
+            actor_unit=actor_unit,
+            organization=membership.unit.organization,
+            action=AdminAction.END,
+            target=membership,
+            changes={"ended_at": [None, snapshot(membership, ["ended_at"])["ended_at"]]},
+        )
+        count += 1
+    return count
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, actor_unit: Unit | None, user: User) -> int:
+    """Deactivates the account and ends all its memberships; returns how many were ended.
+
+    An inactive user cannot log in, and Django's authentication backend no longer accepts the
+    session of an inactive user, so a session in use stops at its next request.
+    """
+    stored = User.objects.select_for_update().get(pk=user.pk)
+    require(access.can_manage_user(actor, stored))
+    if not stored.is_active:
+        return 0
+    ended = memberships_close(
+        actor=actor, actor_unit=actor_unit, memberships=Membership.objects.filter(user=stored)
+    )
+    User.objects.filter(pk=stored.pk).update(is_active=False)
+    _record(
+        actor=actor,
+        actor_unit=actor_unit,
+        organization=stored.organization,
+        action=AdminAction.DEACTIVATE,
+        target=stored,
+        changes={"is_active": [True, False]},
+    )
+    user.is_active = False
+    return ended
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User, actor_unit: Unit | None, user: User) -> None:
+    """Lets the account log in again; its memberships are granted anew, not restored."""
+    stored = User.objects.select_for_update().get(pk=user.pk)
+    require(access.can_manage_user(actor, stored))
+    if stored.is_active:
+        return
+    User.objects.filter(pk=stored.pk).update(is_active=True)
+    _record(
+        actor=actor,
+        actor_unit=actor_unit,
+        organization=stored.organization,
+        action=AdminAction.REACTIVATE,
+        target=stored,
+        changes={"is_active": [False, True]},
+    )
+    user.is_active = True
+
+
+@transaction.atomic
+def user_unlock(*, actor: User, actor_unit: Unit | None, user: User) -> None:
+    """Lifts a lock-out after failed logins before it runs out by itself."""
+    stored = User.objects.select_for_update().get(pk=user.pk)
+    require(access.can_manage_user(actor, stored))
+    if stored.locked_until is None and stored.failed_login_count == 0:
+        return
+    before = snapshot(stored, ["locked_until", "failed_login_count"])
+    User.objects.filter(pk=stored.pk).update(locked_until=None, failed_login_count=0)
+    _record(
+        actor=actor,
+        actor_unit=actor_unit,
+        organization=stored.organization,
+        action=AdminAction.UNLOCK,
+        target=stored,
+        changes=diff(before, {"locked_until": None, "failed_login_count": 0}),
+    )
+    user.locked_until = None
+    user.failed_login_count = 0
+
+
+@transaction.atomic
+def user_set_password(*, actor: User, actor_unit: Unit | None, user: User, password: str) -> None:
+    """Sets a new password chosen by the administrator (validated by the form's rules).
+
+    It also lifts a lock-out, since the person will log in with it next. Django's session
+    check makes the user's sessions with the old password stop working.
+    """
+    stored = User.objects.select_for_update().get(pk=user.pk)
+    require(access.can_manage_user(actor, stored))
+    if not stored.password_login_allowed:
+        raise ValidationError(
+            _(
+                "This account has converted to smart card and cannot log in with a password. "
+                "Change the login method to password first."
+            )
+        )
+    stored.set_password(password)
+    stored.locked_until = None
+    stored.failed_login_count = 0
+    stored.save(update_fields=["password", "locked_until", "failed_login_count"])
+    _record(
+        actor=actor,
+        actor_unit=actor_unit,
+        organization=stored.organization,
+        action=AdminAction.PASSWORD,
+        target=stored,
+    )
+
+
+@transaction.atomic
+def membership_grant(
+    *,
+    actor: User,
+    actor_unit: Unit | None,
+    user: User,
+    unit: Unit,
+    role: str,
+    valid_from: datetime.date,
+    valid_to: datetime.date | None,
+) -> Membership:
+    """Gives `user` the role `role` in `unit` for a period (behörighet)."""
+    # Locking the account serialises two posts of the same form, so the second sees the first.
+    stored = User.objects.select_for_update().get(pk=user.pk)
+    require(access.can_manage_user(actor, stored) and access.can_grant(actor, unit, role))
+    if not stored.is_active:
+        raise ValidationError(_("The account is deactivated. Reactivate it first."))
+    if not unit.is_active:
+        raise ValidationError({"unit": _("The unit is not active.")})
+    if valid_from < timezone.localdate():
+        raise ValidationError({"valid_from": _("A membership cannot start in the past.")})
+    if valid_to is not None and valid_to < valid_from:
+        raise ValidationError({"valid_to": _("The end date is before the start date.")})
+    overlapping = Membership.objects.filter(
+        user=stored, unit=unit, role=role, ended_at__isnull=True
+    ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
+    if valid_to is not None:
+        overlapping = overlapping.filter(valid_from__lte=valid_to)
+    if overlapping.exists():
+        raise ValidationError(
+            _("The user already holds this role in this unit for the same period.")
+        )
+    membership = Membership.objects.create(
+        user=stored,
+        unit=unit,
+        role=role,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        created_by=actor,
+    )
+    _record(
+        actor=actor,
+        actor_unit=actor_unit,
+        organization=unit.organization,
+        action=AdminAction.GRANT,
+        target=membership,
+        changes=diff({}, snapshot(membership, MEMBERSHIP_HISTORY_FIELDS)),
+    )
+    access.forget_memberships(user)
+    return membership
+
+
+@transaction.atomic
+def membership_end(*, actor: User, actor_unit: Unit | None, membership: Membership) -> None:
+    """Ends a membership now (ended_at, ended_by); ending it twice changes nothing."""
+    stored = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "unit__organization")
+        .get(pk=membership.pk)
+    )
+    require(access.can_manage_user(actor, stored.user) and access.can_end_membership(actor, stored))
+    memberships_close(
+        actor=actor, actor_unit=actor_unit, memberships=Membership.objects.filter(pk=stored.pk)
+    )
+    membership.refresh_from_db(fields=["ended_at", "ended_by"])

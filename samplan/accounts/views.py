@@ -90,6 +90,12 @@ def choose_unit(request: HttpRequest) -> HttpResponse:
     units = working_units(request.user)
     next_url = _safe_next(request, "/")
     if not units:
+        if request.user.is_superuser:
+            # The installation's operator works without a unit: in Administrera or in
+            # Django's admin. Pages that act for a unit would send them back here in a loop.
+            wanted = _safe_next(request, "")
+            admin_pages = (reverse("administration:index"), reverse("admin:index"))
+            return redirect(wanted if wanted.startswith(admin_pages) else admin_pages[0])
         return render(request, "accounts/no_unit.html", status=403)
     if len(units) == 1 and request.method == "GET":
         services.unit_select(request, unit_id=units[0].pk)

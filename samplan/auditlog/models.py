@@ -47,6 +47,10 @@ class AdminChange(models.Model):
         indexes = [
             # The history page: one organisation's changes, newest first.
             models.Index(fields=["organization", "-at"], name="adminchange_org_at_idx"),
+            # The history page filtered by object type (and period).
+            models.Index(
+                fields=["organization", "target_type", "-at"], name="adminchange_org_type_at_idx"
+            ),
             # The history of one object (user or unit page).
             models.Index(fields=["target_type", "target_id", "-at"], name="adminchange_target_idx"),
         ]

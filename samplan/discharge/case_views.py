@@ -24,6 +24,7 @@ from samplan.accounts.access import (
     require,
 )
 from samplan.accounts.decorators import unit_required
+from samplan.addressing.router import NoRecipientError
 from samplan.auditlog.access_log import AccessAction
 from samplan.core.message_types import MessageType
 from samplan.discharge import cases, process
@@ -244,7 +245,11 @@ class _RecipientPicker:
 
     def __init__(self, request: HttpRequest, case: DischargeCase, message_type: str) -> None:
         self.sender = request.unit
-        self.proposals = propose_recipients(case, message_type, request.unit)
+        self.routing_error = ""
+        try:
+            self.proposals = propose_recipients(case, message_type, request.unit)
+        except NoRecipientError as error:
+            self.proposals, self.routing_error = [], str(error)
         posted = request.method == "POST"
         proposed_ids = [p.unit.pk for p in self.proposals]
         self.kept_ids = set(_ints(request.POST.getlist("keep"))) if posted else set(proposed_ids)

@@ -2,7 +2,7 @@
 
 `propose_recipients` is the one place that decides the proposal (domain.md §4, §5):
 - the admission notice, and any message on a case that has no other participant yet, gets
-  the register-based proposal (the router: `_register_proposal`);
+  the register-based proposal (samplan.addressing.router.route, with its reasons);
 - every later message goes to the case's participants (cases.case_default_recipients).
 The sender then keeps or removes proposed units and adds units from the directory
 (`directory_search`); `recipient_choices` turns that into the deliveries' RecipientChoice,
@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from samplan.addressing.router import Reason, route
 from samplan.core.message_types import MessageType
 from samplan.discharge.cases import CaseError, case_default_recipients
 from samplan.discharge.models import DischargeCase
@@ -31,15 +32,9 @@ ADDED_BY_SENDER = "added_by_sender"
 
 
 @dataclass(frozen=True)
-class Reason:
-    code: str
-    text: str
-
-
-@dataclass(frozen=True)
 class Proposal:
     """A proposed receiving unit and every reason it was proposed, the first first (the
-    same shape as the router's Recipient, so templates read either)."""
+    router's Recipient, or a participant of the case, in one shape for the page)."""
 
     unit: Unit
     reasons: tuple[Reason, ...]
@@ -60,19 +55,15 @@ class Proposal:
 def _register_proposal(
     case: DischargeCase, message_type: str, sender_unit: Unit, at: datetime.datetime
 ) -> list[Proposal]:
-    """The register-based proposal for the patient (domain.md §4).
-
-    Until the router (samplan.addressing.router.route) is merged, only the listing step is
-    known here: the care centre the person is listed at. The sender adds the municipality's
-    units from the directory.
-    """
-    patient = case.patient
-    if not patient.listed_care_centre_id:
-        return []
-    centre = Unit.objects.select_related("organization").get(pk=patient.listed_care_centre_id)
-    if centre.pk == sender_unit.pk or not centre.has_inbox or not centre.is_active_on():
-        return []
-    return [Proposal(unit=centre, reasons=(Reason("listing", _("Listed at this care centre")),))]
+    """The register-based proposal for the patient: the router (domain.md §4), with every
+    reason it gives. Raises the router's NoRecipientError when not even a fallback inbox
+    can take the message (a configuration error the sender must see)."""
+    return [
+        Proposal(unit=recipient.unit, reasons=tuple(recipient.reasons))
+        for recipient in route(
+            patient=case.patient, message_type=message_type, sender_unit=sender_unit, at=at
+        )
+    ]
 
 
 def propose_recipients(

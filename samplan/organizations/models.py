@@ -162,10 +162,16 @@ class Unit(models.Model):
         )
 
     def ancestors(self) -> list[Unit]:
-        """From the root down to the parent (one query per level; trees are shallow)."""
+        """From the root down to the parent (one query per level; trees are shallow).
+
+        Stops at a unit already seen, so that a cycle (units re-parented in memory before
+        clean() refuses it) ends the walk instead of looping forever.
+        """
         chain: list[Unit] = []
+        seen = {self.pk}
         node = self.parent
-        while node is not None:
+        while node is not None and node.pk not in seen:
+            seen.add(node.pk)
             chain.append(node)
             node = node.parent
         return list(reversed(chain))

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from samplan.addressing.models import AreaRule, PatientFilter
 from samplan.discharge.models import CaseEvent, CaseParticipant
 from samplan.discharge.process import CaseState
 from samplan.discharge.tests.casekit import (
@@ -220,22 +221,27 @@ def test_anonymous_is_sent_to_login(client, case):
 # --- Recipients ----------------------------------------------------------------------------
 
 
-def test_admission_notice_proposes_from_the_register_with_reasons(cast, login_as, case):
+@pytest.fixture
+def intake_rule(cast):
+    """Testkommun's admission notices go to its home-care unit (an area rule)."""
+    return AreaRule.objects.create(
+        municipality_code="0483", message_type=M.ADMISSION_NOTICE, unit=cast.home_care
+    )
+
+
+def test_admission_notice_is_proposed_by_the_router_with_reasons(cast, login_as, case, intake_rule):
     response = login_as(cast.ward_nurse, cast.ward).get(send_url(case, M.ADMISSION_NOTICE))
     proposals = response.context["picker"].proposals
-    assert [p.unit for p in proposals] == [cast.care_centre]
+    assert [(p.unit, p.reason.code) for p in proposals] == [
+        (cast.care_centre, "listing"),
+        (cast.home_care, "area_rule"),
+    ]
     page = response.content.decode()
-    assert "Varför?" in page and "Listad på vårdcentralen" in page
+    assert "Varför?" in page and "Listad på vårdcentral" in page
+    assert "Områdesregel" in page
 
 
-def test_later_messages_go_to_the_participants(cast, login_as, case):
-    notify(cast, case)
-    response = login_as(cast.ward_nurse, cast.ward).get(send_url(case, M.PLANNING_INFO))
-    units = {p.unit for p in response.context["picker"].proposals}
-    assert units == {cast.home_care, cast.care_centre}
-
-
-def test_reason_is_stored_on_each_delivery(cast, login_as, case):
+def test_reason_is_stored_on_each_delivery(cast, login_as, case, intake_rule):
     client = login_as(cast.ward_nurse, cast.ward)
     form_post(
         client,
@@ -243,12 +249,58 @@ def test_reason_is_stored_on_each_delivery(cast, login_as, case):
         M.ADMISSION_NOTICE,
         cast.ward,
         form_data(M.ADMISSION_NOTICE),
-        add=[cast.home_care.pk],
+        add=[cast.provider_unit.pk],
     )
     reasons = dict(Delivery.objects.values_list("unit__name", "reason_code"))
-    assert reasons == {"Vårdcentralen Norr": "listing", "Hemtjänst Öst": "added_by_sender"}
-    texts = set(Delivery.objects.values_list("reason_text", flat=True))
-    assert "Listad på vårdcentralen" in texts
+    assert reasons == {
+        "Vårdcentralen Norr": "listing",
+        "Hemtjänst Öst": "area_rule",
+        "Omsorg AB Hemtjänst": "added_by_sender",
+    }
+    assert Delivery.objects.get(unit=cast.care_centre).reason_text == "Listad på vårdcentral"
+
+
+def test_unit_found_twice_stores_the_first_code_and_every_reason(
+    cast, login_as, case, patient, intake_rule
+):
+    PatientFilter.objects.create(
+        unit=cast.home_care,
+        identity_number=patient.identity_number,
+        valid_from=timezone.localdate() - datetime.timedelta(days=30),
+    )
+    client = login_as(cast.ward_nurse, cast.ward)
+    form_post(client, case, M.ADMISSION_NOTICE, cast.ward, form_data(M.ADMISSION_NOTICE))
+    delivery = Delivery.objects.get(unit=cast.home_care)
+    assert delivery.reason_code == "patient_filter"
+    assert delivery.reason_text.count("; ") == 1 and "Områdesregel" in delivery.reason_text
+
+
+def test_nobody_to_propose_says_so_and_the_directory_still_works(cast, login_as):
+    lonely = open_case(cast, PatientFactory(registered_municipality="", postal_code=""))
+    client = login_as(cast.ward_nurse, cast.ward)
+    response = client.get(send_url(lonely, M.ADMISSION_NOTICE))
+    assert response.status_code == 200
+    assert response.context["picker"].proposals == []
+    assert "Ingen enhet föreslås" in response.content.decode()
+    response = form_post(
+        client,
+        lonely,
+        M.ADMISSION_NOTICE,
+        cast.ward,
+        form_data(M.ADMISSION_NOTICE),
+        keep=[],
+        add=[cast.home_care.pk],
+    )
+    assert response.status_code == 302
+    assert [d.unit for d in Message.objects.get().deliveries.all()] == [cast.home_care]
+
+
+def test_later_messages_go_to_the_participants(cast, login_as, case):
+    notify(cast, case)
+    response = login_as(cast.ward_nurse, cast.ward).get(send_url(case, M.PLANNING_INFO))
+    units = {p.unit for p in response.context["picker"].proposals}
+    assert units == {cast.home_care, cast.care_centre}
+    assert {p.reason.code for p in response.context["picker"].proposals} == {"participant"}
 
 
 def test_sender_removes_a_proposed_unit(cast, login_as, case):

@@ -239,7 +239,9 @@ def test_consent_list_runs_a_fixed_number_of_queries(
     url = reverse("patients:detail", args=[patient.pk])
     record(acting(cast.ward_nurse, cast.ward), patient)
     client.get(url)  # warm the session
-    with django_assert_max_num_queries(10) as few:
+    # Budget: the page itself plus one EXISTS per registered need-to-know relation (cases,
+    # patient filters, residence lists, ...); what matters is that it does not grow below.
+    with django_assert_max_num_queries(14) as few:
         client.get(url)
     for n in range(15):
         consent = record(acting(cast.care_centre_nurse, cast.care_centre), patient)

@@ -1,0 +1,175 @@
+"""`manage.py demo_data`: the demo loads quickly, repeatably, and is usable as printed."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+from samplan.accounts.models import Membership, Role, User
+from samplan.accounts.passwords import (
+    AllowedCharactersValidator,
+    CharacterClassValidator,
+    LengthValidator,
+)
+from samplan.demo.data import DEMO_PASSWORD, SUPERUSER_USERNAME, USERS
+from samplan.organizations.models import (
+    Organization,
+    OrganizationKind,
+    Profession,
+    Unit,
+    UnitKind,
+)
+from samplan.organizations.validators import normalize_hsa_id
+
+
+def run_demo(*args: str) -> str:
+    out = StringIO()
+    call_command("demo_data", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def demo_output(db) -> str:
+    return run_demo("--reset")
+
+
+def counts() -> tuple[int, ...]:
+    return tuple(
+        model.objects.count() for model in (Organization, Unit, User, Membership, Profession)
+    )
+
+
+def test_runs_twice_with_reset_and_gives_the_same_data(demo_output):
+    first = counts()
+    usernames = set(User.objects.values_list("username", flat=True))
+    run_demo("--reset")
+    assert counts() == first
+    assert set(User.objects.values_list("username", flat=True)) == usernames
+    assert Profession.objects.filter(code="needs_assessor").exists()
+
+
+def test_without_reset_a_second_run_is_refused(demo_output):
+    with pytest.raises(CommandError, match="--reset"):
+        run_demo()
+
+
+def test_reset_refuses_to_wipe_a_database_with_other_organisations(cast, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="inte är demodata"):
+        run_demo("--reset")
+    assert Organization.objects.filter(name="Region Testland").exists()
+
+
+def test_reset_wipes_other_data_when_debugging(cast, settings):
+    settings.DEBUG = True
+    run_demo("--reset")
+    assert not Organization.objects.filter(name="Region Testland").exists()
+    assert Organization.objects.filter(name="Region Sörmland").exists()
+
+
+def test_organisations(demo_output):
+    region = Organization.objects.get(name="Region Sörmland")
+    katrineholm = Organization.objects.get(name="Katrineholms kommun")
+    flen = Organization.objects.get(name="Flens kommun")
+    provider = Organization.objects.get(kind=OrganizationKind.PRIVATE_PROVIDER)
+    assert region.kind == OrganizationKind.REGION and region.org_number == "2321000032"
+    assert (katrineholm.area_code, flen.area_code) == ("0483", "0482")
+    assert provider.contracted_by == katrineholm
+    for organization in Organization.objects.all():
+        organization.full_clean()
+
+
+def test_region_has_hospitals_primary_care_and_psychiatry(demo_output):
+    region = Organization.objects.get(name="Region Sörmland")
+    for hospital_name in ("Mälarsjukhuset", "Kullbergska sjukhuset"):
+        hospital = Unit.objects.get(organization=region, name=hospital_name)
+        below = Unit.objects.filter(parent=hospital) | Unit.objects.filter(parent__parent=hospital)
+        kinds = set(below.values_list("kind", flat=True))
+        assert {
+            UnitKind.HOSPITAL_WARD_SOMATIC,
+            UnitKind.HOSPITAL_WARD_PSYCHIATRIC,
+            UnitKind.EMERGENCY_DEPARTMENT,
+        } <= kinds
+    assert region.units.filter(kind=UnitKind.PRIMARY_CARE_CENTRE).count() >= 3
+    assert region.units.filter(name="Vårdcentralen Katrineholm Norr").exists()
+    assert region.units.filter(kind=UnitKind.OUTPATIENT_PSYCHIATRY, name__startswith="BUP").exists()
+
+
+def test_katrineholm_has_the_three_administrations_and_every_municipal_kind(demo_output):
+    katrineholm = Organization.objects.get(name="Katrineholms kommun")
+    top = set(katrineholm.units.filter(parent=None).values_list("name", flat=True))
+    for code in ("(VOF)", "(SOC)", "(BIF)"):
+        assert any(code in name for name in top)
+    kinds = set(katrineholm.units.values_list("kind", flat=True))
+    assert {
+        UnitKind.HOME_CARE,
+        UnitKind.HOME_HEALTH_CARE,
+        UnitKind.NURSING_HOME,
+        UnitKind.DISABILITY_SERVICES,
+        UnitKind.NEEDS_ASSESSMENT,
+        UnitKind.SOCIAL_SERVICES,
+        UnitKind.SCHOOL_HEALTH,
+        UnitKind.MUNICIPAL_INTAKE,
+    } <= kinds
+    assert katrineholm.units.filter(name__contains="oadresserade", has_inbox=True).exists()
+
+
+def test_every_inbox_unit_has_contact_data_and_a_valid_hsa_id(demo_output):
+    inbox_units = Unit.objects.filter(has_inbox=True).select_related("organization")
+    assert inbox_units.count() > 40
+    for unit in inbox_units:
+        assert unit.phone and unit.email and unit.visiting_address and unit.opening_hours, unit
+    for unit in Unit.objects.select_related("organization"):
+        assert normalize_hsa_id(unit.hsa_id) == unit.hsa_id
+        assert unit.hsa_id.startswith(f"SE{unit.organization.org_number}-")
+        unit.full_clean()
+
+
+def test_every_role_is_held_by_some_user(demo_output):
+    held = set(Membership.objects.values_list("role", flat=True))
+    assert held == set(Role.values)
+
+
+def test_every_demo_password_works(demo_output):
+    for validator in (LengthValidator(), AllowedCharactersValidator(), CharacterClassValidator()):
+        validator.validate(DEMO_PASSWORD)
+    usernames = [spec.username for spec in USERS] + [SUPERUSER_USERNAME]
+    assert User.objects.count() == len(usernames)
+    for username in usernames:
+        assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
+    assert User.objects.get(username=SUPERUSER_USERNAME).is_superuser
+
+
+def test_users_have_names_professions_and_one_organisation(demo_output):
+    users = User.objects.filter(is_superuser=False).select_related("profession")
+    assert users.filter(profession__isnull=False).count() >= 25
+    for user in users:
+        assert user.first_name and user.last_name and user.email
+        unit_orgs = set(user.memberships.values_list("unit__organization", flat=True))
+        assert unit_orgs == {user.organization_id}, user
+
+
+def test_multi_unit_users(demo_output):
+    def units_of(username: str) -> set[str]:
+        return set(
+            Membership.objects.filter(user__username=username).values_list("unit__name", flat=True)
+        )
+
+    assert units_of("anna.lindqvist") == {"Avdelning 11 Medicin", "Avdelning 12 Hjärtmedicin"}
+    assert units_of("elin.johansson") == {
+        "Biståndshandläggning äldre, team Norr",
+        "Biståndshandläggning äldre, team Syd",
+    }
+    multi = [spec for spec in USERS if len({code for code, _ in spec.memberships}) > 1]
+    assert len(multi) >= 6
+
+
+def test_output_lists_every_login_with_the_password(demo_output):
+    assert "Användarnamn" in demo_output and "Enhet" in demo_output
+    assert DEMO_PASSWORD in demo_output
+    for username in [spec.username for spec in USERS] + [SUPERUSER_USERNAME]:
+        assert username in demo_output
+    line = next(row for row in demo_output.splitlines() if "anna.lindqvist" in row)
+    assert "Anna Lindqvist" in line and "Sjuksköterska" in line and "Användare" in line
+    assert "Katrineholms kommun" in demo_output and "Omsorgshuset i Sörmland AB" in demo_output
