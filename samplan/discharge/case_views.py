@@ -167,32 +167,41 @@ def case_print(request: HttpRequest, case_id: int) -> HttpResponse:
 # --- Sending a message on the case ---------------------------------------------------------
 
 
-def _kind_may_send(request: HttpRequest, message_type: str) -> bool:
+def _refusal(request: HttpRequest, case: DischargeCase, message_type: str | None) -> str:
+    """Why the unit may not open this send form ("" when it may). A type the unit's kind never
+    sends, unknown or forged, is refused; one the case's state does not take only on GET, so a
+    form posted after the state changed comes back with the service's plain error instead."""
     unit = request.unit
+    posted = request.method == "POST"
     try:
-        return process.may_send(unit.kind, process.principal_kind(unit.organization), message_type)
+        principal = process.principal_kind(unit.organization)
     except ValueError:
-        return False
+        principal = None
+    if (
+        message_type is None
+        or (posted and request.POST.get("message_type") != message_type)
+        or principal is None
+        or not process.may_send(unit.kind, principal, message_type)
+    ):
+        return _("Your unit cannot send this kind of message.")
+    if not posted and message_type not in case_message_types(request.user, unit, case):
+        return _("%(message)s cannot be sent on this case now.") % {
+            "message": MessageType(message_type).label
+        }
+    return ""
 
 
 @unit_required
 def case_send(request: HttpRequest, case_id: int, slug: str) -> HttpResponse:
     posted = request.method == "POST"
+    sending = posted and request.POST.get("action") == "send"
     case = case_for_unit(
-        request, case_id, action=AccessAction.UPDATE if posted else AccessAction.VIEW
+        request, case_id, action=AccessAction.UPDATE if sending else AccessAction.VIEW
     )
     message_type = TYPES_BY_SLUG.get(slug)
-    forged = posted and request.POST.get("message_type") != message_type
-    if message_type is None or forged or not _kind_may_send(request, message_type):
-        return _refused(request, case, _("Your unit cannot send this kind of message."))
-    if not posted and message_type not in case_message_types(request.user, request.unit, case):
-        return _refused(
-            request,
-            case,
-            _("%(message)s cannot be sent on this case now.")
-            % {"message": MessageType(message_type).label},
-        )
-    sending = posted and request.POST.get("action") == "send"
+    refusal = _refusal(request, case, message_type)
+    if refusal:
+        return _refused(request, case, refusal)
     # A directory search re-shows what was typed without judging it: only Skicka validates.
     initial = request.POST.dict() if posted and not sending else {}
     form = FORMS[message_type](

@@ -15,7 +15,7 @@ from samplan.core.testing import UnitFactory
 from samplan.discharge.cases import case_cancel_message, case_transfer
 from samplan.discharge.models import DailyAmount
 from samplan.discharge.tests.casekit import M, notify, open_case, send
-from samplan.messaging.services import deliveries_acknowledge
+from samplan.messaging.services import deliveries_acknowledge, delivery_forward, delivery_return
 from samplan.organizations.models import UnitKind
 from samplan.patients.models import Protection
 from samplan.patients.testing import PatientFactory
@@ -256,3 +256,31 @@ def test_printout_is_logged_as_print(cast, login_as, case):
 def test_printout_needs_participation(cast, login_as, case):
     url = reverse("discharge:case_print", args=[case.pk])
     assert login_as(cast.outsider, cast.outsider_unit).get(url).status_code == 404
+
+
+def test_timeline_shows_forwards_and_returns(cast, login_as, case):
+    intake = UnitFactory(organization=cast.municipality, name="Mottagningsenheten")
+    notice = case.messages.get(message_type=M.ADMISSION_NOTICE)
+    at_home_care = notice.deliveries.get(unit=cast.home_care)
+    at_centre = notice.deliveries.get(unit=cast.care_centre)
+    delivery_forward(
+        delivery=at_home_care, to_unit=intake, user=cast.home_care_nurse, unit=cast.home_care
+    )
+    delivery_return(
+        delivery=at_centre,
+        reason="Patienten är inte listad hos oss",
+        user=cast.care_centre_nurse,
+        unit=cast.care_centre,
+        fallback_unit=None,
+    )
+    response = login_as(cast.ward_nurse, cast.ward).get(page_url(case))
+    kinds = [entry.kind for entry in response.context["overview"].timeline]
+    assert "forwarded" in kinds and "returned" in kinds
+    page = response.content.decode()
+    assert "Vidarebefordrat: Inskrivningsmeddelande" in page and "till Mottagningsenheten" in page
+    assert "Returnerat som felsänt" in page and "Patienten är inte listad hos oss" in page
+    # The forwarded copy waits at the intake unit; the step counts it instead of the original.
+    step = next(
+        s for s in response.context["overview"].steps if s.message_type == M.ADMISSION_NOTICE
+    )
+    assert step.receivers == 1
