@@ -473,3 +473,71 @@ def can_use_addressing_register(user: User) -> bool:
 def can_simulate_routing(user: User) -> bool:
     """The routing simulator looks a person up, so it is for administrators only."""
     return is_administrator(user)
+
+
+# --- Discharge cases (samplan.discharge) -----------------------------------------------------
+# Need-to-know (which cases a unit sees) is decided by samplan.discharge.access; these say what
+# a unit that sees a case may do on it. The process rules (which kind of unit sends which
+# message in which state) are the discharge app's tables; these functions apply them.
+
+
+def can_open_discharge_case(user: User, unit: Unit | None) -> bool:
+    """Nytt ärende: a patient-working user of a hospital ward of a region (or its provider)."""
+    from samplan.discharge import process
+
+    if not can_work_with_patients(user, unit):
+        return False
+    try:
+        group = process.sender_group(unit.kind, process.principal_kind(unit.organization))
+    except ValueError:  # a provider with no region or municipality behind it
+        return False
+    return group == process.SenderGroup.WARD
+
+
+def case_message_types(user: User, unit: Unit | None, case: object) -> list[str]:
+    """The message types the user may send for `unit` on `case` now (the send buttons)."""
+    from samplan.discharge.cases import case_sendable_types
+
+    if not can_work_with_patients(user, unit):
+        return []
+    return case_sendable_types(case, unit)
+
+
+def can_send_on_case(user: User, unit: Unit | None, case: object, message_type: str) -> bool:
+    return message_type in case_message_types(user, unit, case)
+
+
+def acts_for_case_ward(user: User, unit: Unit | None, case: object) -> bool:
+    """The user works with patients in the ward that has the case now."""
+    return can_work_with_patients(user, unit) and case.ward_id == unit.pk
+
+
+def can_transfer_case(user: User, unit: Unit | None, case: object) -> bool:
+    """Flytta: the ward that has the case, while it is open."""
+    return acts_for_case_ward(user, unit, case) and case.is_open
+
+
+def can_close_case(user: User, unit: Unit | None, case: object) -> bool:
+    """Avsluta: the ward that has the case, once the person is discharged."""
+    from samplan.discharge.process import CLOSABLE_STATES
+
+    return acts_for_case_ward(user, unit, case) and case.state in CLOSABLE_STATES
+
+
+def can_change_case(user: User, unit: Unit | None, case: object) -> bool:
+    """The case's own details (estimated discharge date, SIP needed, ...): the ward, while open."""
+    return acts_for_case_ward(user, unit, case) and case.is_open
+
+
+def can_cancel_message(user: User, unit: Unit | None, message: object, case: object) -> bool:
+    """Makulera: the unit that sent the message, on a case that still takes messages."""
+    from samplan.core.message_types import MessageType
+    from samplan.discharge.process import FINAL_STATES
+
+    return (
+        can_work_with_patients(user, unit)
+        and message.sender_unit_id == unit.pk
+        and message.cancelled_at is None
+        and message.message_type != MessageType.CANCELLATION
+        and case.state not in FINAL_STATES
+    )

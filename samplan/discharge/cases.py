@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from samplan.accounts.access import (
+    acts_for_case_ward,
+    can_open_discharge_case,
+    require,
+)
 from samplan.accounts.models import User
+from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.message_types import MessageType
 from samplan.discharge import process
 from samplan.discharge.models import (
@@ -32,7 +40,9 @@ from samplan.messaging.services import (
     message_send,
 )
 from samplan.organizations.models import Organization, OrganizationKind, Unit, UnitKind
+from samplan.patients.identity import Identity
 from samplan.patients.models import Patient
+from samplan.patients.services import PatientDetails, patient_create
 
 # Messages whose only effect is information: they never move the state (process.py).
 _STANDING_EXCLUDED = (MessageType.CANCELLATION,)
@@ -40,6 +50,10 @@ _STANDING_EXCLUDED = (MessageType.CANCELLATION,)
 
 class CaseError(MessagingError):
     """A refused case action, with a plain Swedish message."""
+
+
+class PatientNotRegistered(CaseError):
+    """Nytt ärende for a number samplan does not know yet: the names are needed first."""
 
 
 def _event(case: DischargeCase, kind: str, user: User, unit: Unit, **detail: object) -> None:
@@ -222,7 +236,22 @@ def case_send(
         updates: dict[str, object] = {}
         estimated = (content or {}).get("estimated_discharge_date")
         if estimated and message_type in (MessageType.PLANNING_INFO, MessageType.ADMISSION_NOTICE):
-            updates["estimated_discharge_date"] = datetime.date.fromisoformat(estimated)
+            new_date = datetime.date.fromisoformat(estimated)
+            if new_date != case.estimated_discharge_date:
+                updates["estimated_discharge_date"] = new_date
+                # In the timeline as a change of the case too: the told-at-once date (§5).
+                _event(
+                    case,
+                    CaseEventKind.UPDATED,
+                    user,
+                    unit,
+                    changes={
+                        "estimated_discharge_date": [
+                            _iso(case.estimated_discharge_date),
+                            new_date.isoformat(),
+                        ]
+                    },
+                )
         if new_state != case.state:
             updates["state"] = new_state
             _event(case, CaseEventKind.STATE_CHANGED, user, unit, old=case.state, new=new_state)
@@ -243,6 +272,9 @@ def case_cancel_message(
             message=message, reason=reason, user=user, unit=unit, idempotency_key=idempotency_key
         )
         if case is not None:
+            # The cancellation belongs to the case's history (timeline, Översikt) like the
+            # message it voids; messaging does not know about cases.
+            Message.objects.filter(pk=cancellation.pk, case__isnull=True).update(case=case)
             case = DischargeCase.objects.select_for_update().get(pk=case.pk)
             if case.state not in process.FINAL_STATES:
                 standing = [
@@ -259,6 +291,7 @@ def case_cancel_message(
 
 def case_transfer(*, case: DischargeCase, to_ward: Unit, user: User, unit: Unit) -> None:
     """The person moves to another ward: the case moves with them (domain.md §5)."""
+    require(acts_for_case_ward(user, unit, case))
     if to_ward.kind not in process.WARD_KINDS or not to_ward.has_inbox:
         raise CaseError(_("Choose a hospital ward to transfer to."))
     if to_ward.pk == case.ward_id:
@@ -283,6 +316,7 @@ def case_transfer(*, case: DischargeCase, to_ward: Unit, user: User, unit: Unit)
 
 def case_close(*, case: DischargeCase, user: User, unit: Unit) -> None:
     """Avsluta: a discharged case is closed when nothing more is to be done."""
+    require(acts_for_case_ward(user, unit, case))
     with transaction.atomic():
         case = DischargeCase.objects.select_for_update().get(pk=case.pk)
         try:
@@ -291,3 +325,168 @@ def case_close(*, case: DischargeCase, user: User, unit: Unit) -> None:
             raise CaseError(refused.user_message) from None
         DischargeCase.objects.filter(pk=case.pk).update(state=new_state, closed_at=timezone.now())
         _event(case, CaseEventKind.CLOSED, user, unit, old=case.state, new=new_state)
+
+
+def _iso(value: datetime.date | datetime.datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def case_has_admission_notice(case: DischargeCase) -> bool:
+    return case.messages.filter(
+        message_type=MessageType.ADMISSION_NOTICE, cancelled_at__isnull=True
+    ).exists()
+
+
+def case_sendable_types(case: DischargeCase, unit: Unit) -> list[str]:
+    """The message types `unit` may send on the case now, in domain.md's order.
+
+    process.sendable_message_types, plus the admission notice while the person is in
+    hospital and none stands (the case is opened before its notice is sent, and a cancelled
+    notice is sent anew); minus cancellation, which is an action on a sent message.
+    """
+    try:
+        principal = process.principal_kind(unit.organization)
+    except ValueError:
+        return []
+    types = [
+        t
+        for t in process.sendable_message_types(case.state, unit.kind, principal)
+        if t != MessageType.CANCELLATION
+    ]
+    if (
+        case.state in (process.CaseState.ADMITTED, process.CaseState.READY)
+        and process.may_send(unit.kind, principal, MessageType.ADMISSION_NOTICE)
+        and not case_has_admission_notice(case)
+    ):
+        types.insert(0, MessageType.ADMISSION_NOTICE)
+    return types
+
+
+@dataclass(frozen=True)
+class CaseOpening:
+    case: DischargeCase
+    created: bool  # True also for a repeated post of the form that opened it
+    patient_created: bool
+
+
+def case_admit(
+    *,
+    request: HttpRequest,
+    identity: Identity,
+    details: PatientDetails | None,
+    admitted_at: datetime.datetime,
+    opening_key: str,
+    care_type: str | None = None,
+    estimated_discharge_date: datetime.date | None = None,
+) -> CaseOpening:
+    """Nytt ärende: find (or, with `details`, register) the patient and open the case.
+
+    Without `details`, a number samplan does not know raises PatientNotRegistered, so the
+    form can ask for the names. A second post of the same form (same `opening_key`) finds the
+    case the first one opened. Every attempt writes one access-log row.
+    """
+    user, unit = request.user, request.unit
+    require(can_open_discharge_case(user, unit))
+    patient = Patient.objects.filter(identity_number=identity.number).first()
+    if patient is not None and patient.merged_into_id:
+        patient = patient.merged_into
+    if patient is None and details is None:
+        access_log_record(
+            request=request,
+            patient=None,
+            action=AccessAction.SEARCH,
+            searched_identity=identity.number,
+            detail="new case: not registered",
+        )
+        raise PatientNotRegistered(
+            _(
+                "The patient is not registered in samplan yet. Enter the name and "
+                "registered address below; the patient is registered when the case opens."
+            )
+        )
+    with transaction.atomic():
+        patient_created = False
+        if patient is None:
+            creation = patient_create(request=request, identity=identity, details=details)
+            patient, patient_created = creation.patient, creation.created
+        case, created = case_open(
+            user=user,
+            unit=unit,
+            patient=patient,
+            admitted_at=admitted_at,
+            opening_key=opening_key,
+            care_type=care_type,
+            estimated_discharge_date=estimated_discharge_date,
+        )
+        repeated = not created and case.opened_by_id == user.pk and case.opening_key == opening_key
+        access_log_record(
+            request=request,
+            patient=patient,
+            action=AccessAction.CREATE if created else AccessAction.SEARCH,
+            obj=case,
+            detail="" if created else "new case: open case exists",
+        )
+    return CaseOpening(case=case, created=created or repeated, patient_created=patient_created)
+
+
+# Case details the ward may change, and their types for the timeline's record of changes.
+CASE_DETAIL_FIELDS = (
+    "care_type",
+    "estimated_discharge_date",
+    "services_need_assessed_at",
+    "care_contact_needed",
+    "sip_needed",
+    "services_refused",
+)
+
+
+def case_update(
+    *,
+    case: DischargeCase,
+    user: User,
+    unit: Unit,
+    care_type: str,
+    estimated_discharge_date: datetime.date | None,
+    services_need_assessed_at: datetime.datetime | None,
+    care_contact_needed: bool,
+    sip_needed: bool,
+    services_refused: bool,
+) -> dict[str, list]:
+    """The ward changes the case's details (the inputs of deadlines and payment liability).
+
+    Returns the changes as {field: [old, new]}; each change is one event in the timeline.
+    """
+    require(acts_for_case_ward(user, unit, case))
+    if services_need_assessed_at is not None:
+        if services_need_assessed_at > timezone.now():
+            raise CaseError(_("The time of the assessment cannot be in the future."))
+        if services_need_assessed_at < case.admitted_at:
+            raise CaseError(_("The assessment cannot be before the admission."))
+    new = {
+        "care_type": care_type,
+        "estimated_discharge_date": estimated_discharge_date,
+        "services_need_assessed_at": services_need_assessed_at,
+        "care_contact_needed": care_contact_needed,
+        "sip_needed": sip_needed,
+        "services_refused": services_refused,
+    }
+    with transaction.atomic():
+        locked = DischargeCase.objects.select_for_update().get(pk=case.pk)
+        if not locked.is_open:
+            raise CaseError(_("A closed or withdrawn case cannot be changed."))
+        changes = {}
+        for name in CASE_DETAIL_FIELDS:
+            old = getattr(locked, name)
+            if old != new[name]:
+                changes[name] = [_plain(old), _plain(new[name])]
+        if changes:
+            DischargeCase.objects.filter(pk=case.pk).update(**{name: new[name] for name in changes})
+            _event(case, CaseEventKind.UPDATED, user, unit, changes=changes)
+    return changes
+
+
+def _plain(value: object) -> object:
+    """A value as JSON keeps it: dates and times as ISO text."""
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    return value

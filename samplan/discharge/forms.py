@@ -1,14 +1,27 @@
 from __future__ import annotations
 
+import datetime
+import uuid
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from samplan.discharge.models import Agreement
-from samplan.discharge.terms import AgreementTerms
-from samplan.organizations.models import Organization, OrganizationKind
+from samplan.discharge.message_forms import (
+    CLOCK_TOLERANCE,
+    LocalDateField,
+    LocalDateTimeField,
+    now_minute,
+)
+from samplan.discharge.models import Agreement, DischargeCase
+from samplan.discharge.process import WARD_KINDS
+from samplan.discharge.terms import AgreementTerms, CareType
+from samplan.organizations.models import Organization, OrganizationKind, Unit
+from samplan.patients.forms import IdentityNumberField
+from samplan.patients.identity import ReservePattern
 
 
 class AmountField(forms.DecimalField):
@@ -112,3 +125,109 @@ class DailyAmountForm(forms.Form):
             # Editing one year: the year is the page's, never a posted value.
             self.fields["year"].disabled = True
             self.fields["year"].initial = fixed_year
+
+
+def one_time_key() -> str:
+    """A fresh key per rendered form: a second post of the same form is recognised."""
+    return uuid.uuid4().hex
+
+
+class OneTimeKeyMixin(forms.Form):
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=one_time_key)
+
+
+class CaseOpenForm(OneTimeKeyMixin):
+    """Nytt ärende: the person and the stay."""
+
+    identity = IdentityNumberField(widget=forms.TextInput(attrs={"autofocus": True}))
+    admitted_at = LocalDateTimeField(label=_("Admitted at"), initial=now_minute)
+    care_type = forms.ChoiceField(
+        label=_("Care type"),
+        choices=CareType.choices,
+        help_text=_("Decides the grace days of the payment liability."),
+    )
+    estimated_discharge_date = LocalDateField(label=_("Estimated discharge date"), required=False)
+
+    def __init__(
+        self,
+        *args: object,
+        care_type: str,
+        reserve_patterns: Iterable[ReservePattern] | None = None,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["care_type"].initial = care_type
+        if reserve_patterns is not None:
+            self.fields["identity"].reserve_patterns = tuple(reserve_patterns)
+
+    def clean_admitted_at(self) -> datetime.datetime:
+        value = self.cleaned_data["admitted_at"]
+        if value > timezone.now() + CLOCK_TOLERANCE:
+            raise forms.ValidationError(_("The admission time cannot be in the future."))
+        return min(value, timezone.now())
+
+    def clean(self) -> dict:
+        data = super().clean()
+        admitted, estimated = data.get("admitted_at"), data.get("estimated_discharge_date")
+        if admitted and estimated and estimated < timezone.localdate(admitted):
+            self.add_error(
+                "estimated_discharge_date", _("The date cannot be before the admission.")
+            )
+        return data
+
+
+class MessageCancelForm(OneTimeKeyMixin):
+    reason = forms.CharField(
+        label=_("Why the message is cancelled"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "The receivers see the reason. The message stays in the history, struck through."
+        ),
+    )
+
+
+class CaseTransferForm(forms.Form):
+    to_ward = forms.ModelChoiceField(
+        label=_("Ward the patient moves to"),
+        queryset=Unit.objects.none(),
+        empty_label=_("Choose a ward"),
+    )
+
+    def __init__(self, *args: object, case: DischargeCase, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["to_ward"]
+        field.queryset = (
+            Unit.objects.active_on()
+            .filter(kind__in=WARD_KINDS, has_inbox=True, organization__is_active=True)
+            .exclude(pk=case.ward_id)
+            .select_related("organization")
+            .order_by("organization__name", "name")
+        )
+        field.label_from_instance = lambda unit: f"{unit.name} ({unit.organization.name})"
+
+
+class CaseEditForm(forms.Form):
+    """The case's details that deadlines and payment liability read."""
+
+    care_type = forms.ChoiceField(label=_("Care type"), choices=CareType.choices)
+    estimated_discharge_date = LocalDateField(
+        label=_("Estimated discharge date"),
+        required=False,
+        help_text=_("To tell the other units of a change, send planning information instead."),
+    )
+    services_need_assessed_at = LocalDateTimeField(
+        label=_("When the physician assessed that services may be needed"),
+        required=False,
+        help_text=_(
+            "Only when this was assessed after the admission: the 24 hours of the admission "
+            "notice then run from this time."
+        ),
+    )
+    care_contact_needed = forms.BooleanField(label=_("A care contact is needed"), required=False)
+    sip_needed = forms.BooleanField(
+        label=_("A SIP is needed (services from both region and municipality)"), required=False
+    )
+    services_refused = forms.BooleanField(
+        label=_("The patient declines the municipality's services"), required=False
+    )

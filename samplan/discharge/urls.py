@@ -1,10 +1,22 @@
 from django.urls import path
 
-from samplan.discharge import views
+from samplan.discharge import case_views, views
 
 app_name = "discharge"
 
 urlpatterns = [
+    path("arenden/ny/", case_views.case_new, name="case_new"),
+    path("arenden/<int:case_id>/", case_views.case_detail, name="case_detail"),
+    path("arenden/<int:case_id>/utskrift/", case_views.case_print, name="case_print"),
+    path("arenden/<int:case_id>/skicka/<slug:slug>/", case_views.case_send, name="case_send"),
+    path(
+        "arenden/<int:case_id>/meddelanden/<int:message_id>/makulera/",
+        case_views.message_cancel,
+        name="message_cancel",
+    ),
+    path("arenden/<int:case_id>/flytta/", case_views.case_transfer, name="case_transfer"),
+    path("arenden/<int:case_id>/avsluta/", case_views.case_close, name="case_close"),
+    path("arenden/<int:case_id>/andra/", case_views.case_edit, name="case_edit"),
     path("overenskommelser/", views.agreement_list, name="agreement_list"),
     path("overenskommelser/ny/", views.agreement_create, name="agreement_create"),
     path("overenskommelser/<int:agreement_id>/", views.agreement_edit, name="agreement_edit"),

@@ -1,0 +1,564 @@
+"""Everything the case page shows about a case, read in a fixed number of queries.
+
+`case_overview` reads the case's participants, messages (with their deliveries) and events
+once each, then derives in Python: the timeline (every message, delivery outcome,
+acknowledgement, forward, return, cancellation and case event, in time order), the step
+overview of domain.md §5, the deadlines (deadlines.py) and the payment liability
+(liability.py). Callers fetch the case through access.case_for_unit first; nothing here checks
+need-to-know.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from samplan.core.message_types import MessageType
+from samplan.discharge import deadlines
+from samplan.discharge.liability import LiabilityResult, ReadyNotice, payment_liability
+from samplan.discharge.message_forms import WithdrawalReason, _parse_datetime, content_items
+from samplan.discharge.models import (
+    CaseEvent,
+    CaseEventKind,
+    CaseParticipant,
+    DischargeCase,
+    ParticipantRole,
+)
+from samplan.discharge.process import CaseState
+from samplan.discharge.selectors import daily_amounts, terms_for
+from samplan.discharge.terms import DEFAULT_TERMS, AgreementTerms, CareType
+from samplan.messaging.models import Delivery, DeliveryState, Message
+from samplan.organizations.models import OrganizationKind
+
+M = MessageType
+
+# The steps of domain.md §5's table, in order, for the step overview.
+STEPS = (
+    M.STATUS_REPORT,
+    M.ADMISSION_NOTICE,
+    M.PLANNING_INFO,
+    M.CARE_CONTACT_APPOINTED,
+    M.READY_FOR_DISCHARGE,
+    M.SIP_SUMMONS,
+    M.DISCHARGE_NOTICE,
+    M.DISCHARGE_INFO,
+)
+# Deliveries that no longer wait for anyone: forwarded (the new delivery waits instead),
+# returned as misaddressed, or voided by a cancellation.
+_HANDED_ON = (DeliveryState.FORWARDED, DeliveryState.RETURNED, DeliveryState.CANCELLED)
+# Participants in the order of §5: the ward, the care contact, then the others.
+_ROLE_ORDER = {
+    ParticipantRole.WARD: 0,
+    ParticipantRole.CARE_CONTACT: 1,
+    ParticipantRole.CARE_CENTRE: 2,
+    ParticipantRole.MUNICIPALITY: 3,
+    ParticipantRole.ADDED: 4,
+}
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime.datetime
+    kind: str  # message, acknowledged, forwarded, returned, event
+    title: str
+    user: object
+    unit: object
+    message: Message | None = None
+    delivery: Delivery | None = None
+    detail: str = ""
+    entered_late: bool = False
+    happened_at: datetime.datetime | None = None
+    order: int = 0
+
+
+@dataclass
+class Step:
+    message_type: str
+    label: str
+    status: str  # not_sent, optional, sent, acknowledged, ack_overdue, overdue, withdrawn
+    text: str
+    icon: str
+    message: Message | None = None
+    acknowledged: int = 0
+    receivers: int = 0
+
+
+@dataclass
+class DeadlineRow:
+    label: str
+    status: deadlines.DeadlineStatus | None
+    note: str = ""
+
+
+@dataclass
+class CareContact:
+    name: str
+    profession: str
+    phone: str
+    unit: object
+
+
+@dataclass
+class CaseOverview:
+    case: DischargeCase
+    now: datetime.datetime
+    terms: AgreementTerms
+    participants: list[CaseParticipant]
+    messages: list[Message]
+    timeline: list[TimelineEntry]
+    steps: list[Step]
+    deadlines: list[DeadlineRow]
+    liability: LiabilityResult
+    care_contact: CareContact | None
+    discharged_at: datetime.datetime | None
+    overdue_count: int = 0
+    cancellations: dict[int, Message] = field(default_factory=dict)
+
+    @property
+    def withdrawn_reason_label(self) -> str:
+        reason = self.case.withdrawn_reason
+        return str(WithdrawalReason(reason).label) if reason in WithdrawalReason.values else reason
+
+
+def case_messages(case: DischargeCase) -> list[Message]:
+    """The case's messages (cancellations included) in time order, with deliveries: 2 queries."""
+    deliveries = Delivery.objects.select_related(
+        "unit__organization", "acknowledged_by", "read_by", "handled_by"
+    ).order_by("arrived_at", "pk")
+    return list(
+        Message.objects.filter(case=case)
+        .select_related("sender_unit__organization", "sender_user")
+        .prefetch_related(Prefetch("deliveries", queryset=deliveries))
+        .order_by("sent_at", "pk")
+    )
+
+
+def case_overview(
+    case: DischargeCase, *, now: datetime.datetime | None = None, protected: bool
+) -> CaseOverview:
+    now = now or timezone.now()
+    participants = sorted(
+        CaseParticipant.objects.filter(case=case).select_related("unit__organization"),
+        key=lambda p: (p.left_at is not None, _ROLE_ORDER.get(p.role, 9), p.unit.name),
+    )
+    messages = case_messages(case)
+    events = list(
+        CaseEvent.objects.filter(case=case).select_related("user", "unit").order_by("at", "pk")
+    )
+    cancellations = {
+        m.refers_to_id: m for m in messages if m.message_type == M.CANCELLATION and m.refers_to_id
+    }
+    by_pk = {m.pk: m for m in messages}
+    for message in messages:
+        message.items = content_items(message.message_type, message.content, protected=protected)
+        message.cancellation = cancellations.get(message.pk)
+        message.cancels = by_pk.get(message.refers_to_id)
+        message.delivery_rows = list(message.deliveries.all())
+        for delivery in message.delivery_rows:
+            delivery.overdue = delivery.is_overdue(now)
+    standing = [m for m in messages if m.cancelled_at is None and m.message_type != M.CANCELLATION]
+    by_type: dict[str, list[Message]] = defaultdict(list)
+    for message in standing:
+        by_type[message.message_type].append(message)
+    for group in by_type.values():
+        group.sort(key=lambda m: (m.effective_time, m.pk))
+
+    terms = (
+        terms_for(case.region_id, case.municipality_id, deadlines.local_date(case.admitted_at))
+        if case.municipality_id
+        else DEFAULT_TERMS
+    )
+    discharged_at = _discharged_at(by_type)
+    deadline_rows = _deadlines(case, by_type, terms, discharged_at, now)
+    overview = CaseOverview(
+        case=case,
+        now=now,
+        terms=terms,
+        participants=participants,
+        messages=messages,
+        timeline=_timeline(messages, events),
+        steps=_steps(by_type, deadline_rows, now),
+        deadlines=deadline_rows,
+        liability=_liability(case, by_type, terms, discharged_at, now),
+        care_contact=_care_contact(by_type),
+        discharged_at=discharged_at,
+        cancellations=cancellations,
+    )
+    overview.overdue_count = sum(
+        1 for m in messages for d in m.delivery_rows if getattr(d, "overdue", False)
+    )
+    return overview
+
+
+# --- Timeline ------------------------------------------------------------------------------
+
+
+def _timeline(messages: Sequence[Message], events: Sequence[CaseEvent]) -> list[TimelineEntry]:
+    entries: list[TimelineEntry] = []
+    for message in messages:
+        entries.append(
+            TimelineEntry(
+                at=message.sent_at,
+                kind="message",
+                title=message.get_message_type_display(),
+                user=message.sender_user,
+                unit=message.sender_unit,
+                message=message,
+                entered_late=message.entered_late,
+                happened_at=message.occurred_at,
+                order=0,
+            )
+        )
+        forwards = {d.forwarded_from_id: d for d in message.delivery_rows if d.forwarded_from_id}
+        for delivery in message.delivery_rows:
+            entries.extend(_delivery_entries(message, delivery, forwards.get(delivery.pk)))
+    for event in events:
+        entries.append(
+            TimelineEntry(
+                at=event.at,
+                kind="event",
+                title=event.get_kind_display(),
+                user=event.user,
+                unit=event.unit,
+                detail=_event_detail(event),
+                order=1,
+            )
+        )
+    entries.sort(key=lambda e: (e.at, e.order))
+    return entries
+
+
+def _delivery_entries(
+    message: Message, delivery: Delivery, onward: Delivery | None
+) -> list[TimelineEntry]:
+    label = message.get_message_type_display()
+    result = []
+    if delivery.acknowledged_at is not None:
+        result.append(
+            TimelineEntry(
+                at=delivery.acknowledged_at,
+                kind="acknowledged",
+                title=_("Acknowledged: %(message)s") % {"message": label},
+                user=delivery.acknowledged_by,
+                unit=delivery.unit,
+                message=message,
+                delivery=delivery,
+                order=2,
+            )
+        )
+    if delivery.state == DeliveryState.FORWARDED and delivery.handled_at is not None:
+        result.append(
+            TimelineEntry(
+                at=delivery.handled_at,
+                kind="forwarded",
+                title=_("Forwarded: %(message)s") % {"message": label},
+                user=delivery.handled_by,
+                unit=delivery.unit,
+                message=message,
+                delivery=delivery,
+                detail=_("to %(unit)s") % {"unit": onward.unit.name} if onward else "",
+                order=2,
+            )
+        )
+    if delivery.state == DeliveryState.RETURNED and delivery.handled_at is not None:
+        result.append(
+            TimelineEntry(
+                at=delivery.handled_at,
+                kind="returned",
+                title=_("Returned as misaddressed: %(message)s") % {"message": label},
+                user=delivery.handled_by,
+                unit=delivery.unit,
+                message=message,
+                delivery=delivery,
+                detail=delivery.return_reason,
+                order=2,
+            )
+        )
+    return result
+
+
+_DETAIL_LABELS = {
+    "care_type": _("Care type"),
+    "estimated_discharge_date": _("Estimated discharge date"),
+    "services_need_assessed_at": _("Need of services assessed"),
+    "care_contact_needed": _("Care contact needed"),
+    "sip_needed": _("SIP needed"),
+    "services_refused": _("The patient declines the services"),
+}
+
+
+def _state_label(value: str | None) -> str:
+    return str(CaseState(value).label) if value in CaseState.values else (value or "–")
+
+
+def _change_value(value: object) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, str):
+        if value in CareType.values:
+            return str(CareType(value).label)
+        moment = _parse_datetime(value)
+        if moment is not None:
+            return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def _event_detail(event: CaseEvent) -> str:
+    detail = event.detail or {}
+    if event.kind in (CaseEventKind.STATE_CHANGED, CaseEventKind.CLOSED):
+        return f"{_state_label(detail.get('old'))} → {_state_label(detail.get('new'))}"
+    if event.kind == CaseEventKind.TRANSFERRED:
+        return _("From %(old)s to %(new)s") % {
+            "old": detail.get("from_ward", "–"),
+            "new": detail.get("to_ward", "–"),
+        }
+    if event.kind == CaseEventKind.PARTICIPANT_ADDED:
+        return detail.get("unit_name", "")
+    if event.kind == CaseEventKind.UPDATED:
+        parts = []
+        for name, (old, new) in (detail.get("changes") or {}).items():
+            label = _DETAIL_LABELS.get(name, name)
+            parts.append(f"{label}: {_change_value(old)} → {_change_value(new)}")
+        return "; ".join(parts)
+    return ""
+
+
+# --- Steps and deadlines -------------------------------------------------------------------
+
+
+def _latest(by_type: dict[str, list[Message]], message_type: str) -> Message | None:
+    group = by_type.get(message_type)
+    return group[-1] if group else None
+
+
+def _first(by_type: dict[str, list[Message]], message_type: str) -> Message | None:
+    group = by_type.get(message_type)
+    return group[0] if group else None
+
+
+def _discharged_at(by_type: dict[str, list[Message]]) -> datetime.datetime | None:
+    notice = _latest(by_type, M.DISCHARGE_NOTICE)
+    if notice is None:
+        return None
+    told = _parse_datetime(str(notice.content.get("discharged_at", "")))
+    return told or notice.effective_time
+
+
+def _ready_at(by_type: dict[str, list[Message]]) -> datetime.datetime | None:
+    ready = _latest(by_type, M.READY_FOR_DISCHARGE)
+    return ready.effective_time if ready is not None else None
+
+
+def _readiness_withdrawn(by_type: dict[str, list[Message]]) -> bool:
+    ready_at = _ready_at(by_type)
+    return ready_at is not None and any(
+        m.effective_time >= ready_at for m in by_type.get(M.READINESS_WITHDRAWN, [])
+    )
+
+
+def _deadlines(
+    case: DischargeCase,
+    by_type: dict[str, list[Message]],
+    terms: AgreementTerms,
+    discharged_at: datetime.datetime | None,
+    now: datetime.datetime,
+) -> list[DeadlineRow]:
+    rows = []
+    notice = _first(by_type, M.ADMISSION_NOTICE)
+    start = case.services_need_assessed_at or case.admitted_at
+    rows.append(
+        DeadlineRow(
+            label=_("Admission notice within %(hours)s hours")
+            % {"hours": terms.admission_notice_hours},
+            status=deadlines.deadline_status(
+                due_at=deadlines.admission_notice_deadline(start, terms),
+                met_at=notice.effective_time if notice else None,
+                now=now,
+            ),
+        )
+    )
+    summons_label = _("Summons to SIP within %(days)s days of ready for discharge") % {
+        "days": terms.summons_days
+    }
+    ready_at = _ready_at(by_type)
+    summons = _first(by_type, M.SIP_SUMMONS)
+    if ready_at is None:
+        rows.append(
+            DeadlineRow(summons_label, None, _("Starts when the patient is ready for discharge."))
+        )
+    elif not case.sip_needed and summons is None:
+        rows.append(
+            DeadlineRow(
+                summons_label,
+                None,
+                _("Only when services from both region and municipality are needed."),
+            )
+        )
+    else:
+        rows.append(
+            DeadlineRow(
+                summons_label,
+                deadlines.deadline_status(
+                    due_at=deadlines.summons_deadline(ready_at, terms),
+                    met_at=summons.effective_time if summons else None,
+                    now=now,
+                ),
+            )
+        )
+    info_label = _("Information at discharge by the day of discharge")
+    info = _first(by_type, M.DISCHARGE_INFO)
+    if discharged_at is None:
+        rows.append(DeadlineRow(info_label, None, _("Starts when the patient is discharged.")))
+    else:
+        rows.append(
+            DeadlineRow(
+                info_label,
+                deadlines.deadline_status(
+                    due_at=deadlines.discharge_info_deadline(discharged_at),
+                    met_at=info.effective_time if info else None,
+                    now=now,
+                ),
+            )
+        )
+    return rows
+
+
+_STEP_DEADLINE = {
+    M.ADMISSION_NOTICE: 0,
+    M.SIP_SUMMONS: 1,
+    M.DISCHARGE_INFO: 2,
+}
+_ICONS = {
+    "not_sent": "○",
+    "optional": "○",
+    "sent": "✉",
+    "acknowledged": "✓",
+    "ack_overdue": "⚠",
+    "overdue": "⚠",
+    "withdrawn": "↺",
+}
+
+
+def _steps(
+    by_type: dict[str, list[Message]], deadline_rows: list[DeadlineRow], now: datetime.datetime
+) -> list[Step]:
+    steps = []
+    for message_type in STEPS:
+        label = str(MessageType(message_type).label)
+        latest = _latest(by_type, message_type)
+        if latest is None:
+            row = (
+                deadline_rows[_STEP_DEADLINE[message_type]]
+                if message_type in _STEP_DEADLINE
+                else None
+            )
+            if row is not None and row.status is not None and row.status.overdue:
+                status, text = "overdue", _("Not sent, overdue")
+            elif message_type == M.STATUS_REPORT:
+                status, text = "optional", _("Not sent (optional)")
+            else:
+                status, text = "not_sent", _("Not sent")
+            steps.append(Step(message_type, label, status, text, _ICONS[status]))
+            continue
+        waiting = [d for d in latest.delivery_rows if d.state not in _HANDED_ON]
+        acknowledged = sum(1 for d in waiting if d.state == DeliveryState.ACKNOWLEDGED)
+        if message_type == M.READY_FOR_DISCHARGE and _readiness_withdrawn(by_type):
+            status, text = "withdrawn", _("Withdrawn")
+        elif waiting and acknowledged == len(waiting):
+            status, text = "acknowledged", _("Acknowledged by every receiver")
+        elif any(d.is_overdue(now) for d in waiting):
+            status, text = "ack_overdue", _("Acknowledgement overdue")
+        else:
+            status, text = "sent", _("Sent, waiting for acknowledgement")
+        steps.append(
+            Step(
+                message_type,
+                label,
+                status,
+                text,
+                _ICONS[status],
+                message=latest,
+                acknowledged=acknowledged,
+                receivers=len(waiting),
+            )
+        )
+    return steps
+
+
+# --- Liability and care contact ------------------------------------------------------------
+
+
+def _reaches_municipality(message: Message, municipality_id: int | None) -> bool:
+    """A unit of the case's municipality (or a provider it contracted) got the message."""
+    for delivery in message.delivery_rows:
+        if delivery.state == DeliveryState.RETURNED:
+            continue
+        organization = delivery.unit.organization
+        if municipality_id is not None:
+            if municipality_id in (organization.pk, organization.contracted_by_id):
+                return True
+        elif organization.kind == OrganizationKind.MUNICIPALITY:
+            return True
+    return False
+
+
+def _liability(
+    case: DischargeCase,
+    by_type: dict[str, list[Message]],
+    terms: AgreementTerms,
+    discharged_at: datetime.datetime | None,
+    now: datetime.datetime,
+) -> LiabilityResult:
+    notice = _first(by_type, M.ADMISSION_NOTICE)
+    contact = _first(by_type, M.CARE_CONTACT_APPOINTED)
+    summons = _first(by_type, M.SIP_SUMMONS)
+    as_of = now
+    if case.state == CaseState.WITHDRAWN and discharged_at is None:
+        withdrawal = _latest(by_type, M.CASE_WITHDRAWN)
+        as_of = withdrawal.effective_time if withdrawal else now
+    return payment_liability(
+        care_type=case.care_type,
+        admitted_at=case.admitted_at,
+        services_need_assessed_at=case.services_need_assessed_at,
+        admission_notice_sent_at=notice.effective_time if notice else None,
+        admission_notice_received=bool(notice)
+        and _reaches_municipality(notice, case.municipality_id),
+        ready_notices=[
+            ReadyNotice(
+                sent_at=m.effective_time,
+                received=_reaches_municipality(m, case.municipality_id),
+            )
+            for m in by_type.get(M.READY_FOR_DISCHARGE, [])
+        ],
+        readiness_withdrawn_at=[m.effective_time for m in by_type.get(M.READINESS_WITHDRAWN, [])],
+        care_contact_needed=case.care_contact_needed,
+        care_contact_appointed_at=contact.effective_time if contact else None,
+        sip_needed=case.sip_needed,
+        sip_summons_sent_at=summons.effective_time if summons else None,
+        services_refused=case.services_refused,
+        discharged_at=discharged_at,
+        as_of=max(as_of, discharged_at) if discharged_at else as_of,
+        terms=terms,
+        amounts=daily_amounts(),
+    )
+
+
+def _care_contact(by_type: dict[str, list[Message]]) -> CareContact | None:
+    latest = _latest(by_type, M.CARE_CONTACT_APPOINTED)
+    if latest is None:
+        return None
+    content = latest.content
+    return CareContact(
+        name=str(content.get("name", "")),
+        profession=str(content.get("profession", "")),
+        phone=str(content.get("phone", "")),
+        unit=latest.sender_unit,
+    )

@@ -1,0 +1,286 @@
+"""The case page: need-to-know, the access log, fixed queries, liability, deadlines, protection."""
+
+import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from samplan.auditlog.models import AccessLogEntry
+from samplan.core.testing import UnitFactory
+from samplan.discharge.cases import case_cancel_message, case_transfer
+from samplan.discharge.models import DailyAmount
+from samplan.discharge.tests.casekit import M, notify, open_case, send
+from samplan.messaging.services import deliveries_acknowledge, delivery_forward, delivery_return
+from samplan.organizations.models import UnitKind
+from samplan.patients.models import Protection
+from samplan.patients.testing import PatientFactory
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def page_url(case):
+    return reverse("discharge:case_detail", args=[case.pk])
+
+
+@pytest.fixture
+def patient(cast):
+    return PatientFactory(
+        first_name="Greta", last_name="Gran", street_address="Storgatan 5", postal_code="61131"
+    )
+
+
+@pytest.fixture
+def case(cast, patient):
+    case = open_case(cast, patient)
+    notify(cast, case)
+    return case
+
+
+def test_ward_sees_the_case_and_each_view_is_logged(cast, login_as, case):
+    client = login_as(cast.ward_nurse, cast.ward)
+    response = client.get(page_url(case))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Greta Gran" in page and "Utskrivningsärende" in page
+    client.get(page_url(case))
+    rows = AccessLogEntry.objects.filter(
+        patient=case.patient, action="view", object_type="dischargecase", object_id=str(case.pk)
+    )
+    assert rows.count() == 2
+    assert {(row.user, row.unit) for row in rows} == {(cast.ward_nurse, cast.ward)}
+
+
+def test_receiving_unit_takes_part_and_sees_the_case(cast, login_as, case):
+    response = login_as(cast.home_care_nurse, cast.home_care).get(page_url(case))
+    assert response.status_code == 200
+    assert AccessLogEntry.objects.filter(unit=cast.home_care, action="view").count() == 1
+
+
+def test_unit_that_does_not_take_part_gets_404(cast, login_as, patient):
+    case = open_case(cast, patient)  # nothing sent yet: only the ward takes part
+    response = login_as(cast.home_care_nurse, cast.home_care).get(page_url(case))
+    assert response.status_code == 404
+    assert not AccessLogEntry.objects.filter(unit=cast.home_care).exists()
+
+
+def test_other_organisation_gets_404(cast, login_as, case):
+    assert login_as(cast.outsider, cast.outsider_unit).get(page_url(case)).status_code == 404
+    assert not AccessLogEntry.objects.filter(unit=cast.outsider_unit).exists()
+
+
+def test_administrator_role_alone_does_not_open_a_case(cast, login_as, case):
+    # The region's local admin sits in the care centre, which takes part in the case.
+    client = login_as(cast.region_local_admin, cast.care_centre)
+    assert client.get(page_url(case)).status_code == 404
+
+
+def test_participation_that_ended_gives_404(cast, login_as, case):
+    new_ward = UnitFactory(organization=cast.region, kind=UnitKind.HOSPITAL_WARD_SOMATIC)
+    case_transfer(case=case, to_ward=new_ward, user=cast.ward_nurse, unit=cast.ward)
+    assert login_as(cast.ward_nurse, cast.ward).get(page_url(case)).status_code == 404
+
+
+def test_forged_id_gives_404(cast, login_as, case):
+    client = login_as(cast.ward_nurse, cast.ward)
+    url = reverse("discharge:case_detail", args=[case.pk + 1000])
+    assert client.get(url).status_code == 404
+
+
+def test_anonymous_is_sent_to_login(client, case):
+    response = client.get(page_url(case))
+    assert response.status_code == 302 and "/konto/" in response.url
+    assert not AccessLogEntry.objects.exists()
+
+
+def _case_with_messages(cast, count):
+    patient = PatientFactory()
+    case = open_case(cast, patient)
+    notify(cast, case)
+    for n in range(count - 1):
+        message = send(cast, case, M.EXTRA_MESSAGE, content={"text": f"Nr {n}"}, key=f"x{n}")
+        if n % 3 == 0:
+            deliveries_acknowledge(
+                delivery_ids=list(message.deliveries.values_list("pk", flat=True)),
+                user=cast.home_care_nurse,
+                unit=cast.home_care,
+            )
+        if n % 5 == 0:
+            case_cancel_message(
+                message=message,
+                reason="Fel",
+                user=cast.ward_nurse,
+                unit=cast.ward,
+                idempotency_key=f"c{n}",
+            )
+    send(cast, case, M.READY_FOR_DISCHARGE, key="ready")
+    return case
+
+
+def _queries(client, case):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(page_url(case)).status_code == 200
+    return len(captured)
+
+
+def test_page_runs_a_fixed_number_of_queries(cast, login_as, django_assert_max_num_queries):
+    small = _case_with_messages(cast, 3)
+    large = _case_with_messages(cast, 30)
+    assert large.messages.count() > 30  # cancellations on top
+    client = login_as(cast.ward_nurse, cast.ward)
+    client.get(page_url(small))  # warm the session and the caches of the first request
+    assert _queries(client, small) == _queries(client, large)
+    with django_assert_max_num_queries(15):
+        client.get(page_url(large))
+
+
+# Memberships start on the real today, so the clock is moved forward, never back.
+MONDAY = datetime.datetime(2030, 3, 4, tzinfo=STOCKHOLM)
+
+
+def test_liability_past_the_grace_days(cast, login_as, patient):
+    DailyAmount.objects.create(year=2030, amount=Decimal("9300"))
+    monday = MONDAY
+    with time_machine.travel(monday.replace(hour=8), tick=False):
+        case = open_case(cast, patient)
+        notify(cast, case)
+    with time_machine.travel(monday.replace(hour=9), tick=False):
+        send(cast, case, M.READY_FOR_DISCHARGE)
+        send(
+            cast, case, M.CARE_CONTACT_APPOINTED, user=cast.care_centre_nurse, unit=cast.care_centre
+        )
+    # Day 0 Monday, liability from Thursday 00:00; on Friday afternoon two midnights passed.
+    with time_machine.travel(monday.replace(day=8, hour=14), tick=False):
+        response = login_as(cast.ward_nurse, cast.ward).get(page_url(case))
+    liability = response.context["liability"]
+    assert liability.start_date == datetime.date(2030, 3, 7)
+    assert liability.liable_days == 2 and liability.amount == Decimal("18600")
+    page = response.content.decode()
+    assert "2030-03-07 00:00" in page and "Varför kommunen inte betalar" not in page
+
+
+def test_zero_liability_says_why(cast, login_as, patient):
+    case = open_case(cast, patient)  # no admission notice, no ready notice
+    page = login_as(cast.ward_nurse, cast.ward).get(page_url(case)).content.decode()
+    assert "Varför kommunen inte betalar" in page
+    assert "Kommunen har inte fått något inskrivningsmeddelande" in page
+
+
+def test_overdue_admission_notice_and_acknowledgement_are_marked(cast, login_as, patient):
+    monday = MONDAY
+    with time_machine.travel(monday.replace(hour=8), tick=False):
+        late = open_case(cast, patient)
+    with time_machine.travel(monday.replace(day=5, hour=13), tick=False):
+        response = login_as(cast.ward_nurse, cast.ward).get(page_url(late))
+        steps = {step.message_type: step.status for step in response.context["overview"].steps}
+        assert steps[M.ADMISSION_NOTICE] == "overdue"
+        assert "Inte skickat, försenat" in response.content.decode()
+        notify(cast, late)
+    with time_machine.travel(monday.replace(day=6, hour=13), tick=False):
+        response = login_as(cast.ward_nurse, cast.ward).get(page_url(late))
+    page = response.content.decode()
+    steps = {step.message_type: step.status for step in response.context["overview"].steps}
+    assert steps[M.ADMISSION_NOTICE] == "ack_overdue"
+    assert "Kvittens försenad" in page and "Försenad" in page
+    assert "För sent" in page  # the notice itself was sent after its 24 hours
+
+
+def test_timeline_shows_messages_deliveries_acknowledgements_and_events(cast, login_as, case):
+    ready = send(cast, case, M.READY_FOR_DISCHARGE)
+    deliveries_acknowledge(
+        delivery_ids=list(ready.deliveries.values_list("pk", flat=True)),
+        user=cast.home_care_nurse,
+        unit=cast.home_care,
+    )
+    response = login_as(cast.ward_nurse, cast.ward).get(page_url(case))
+    kinds = [entry.kind for entry in response.context["overview"].timeline]
+    assert kinds.count("message") == 2 and "acknowledged" in kinds and "event" in kinds
+    times = [entry.at for entry in response.context["overview"].timeline]
+    assert times == sorted(times)
+    page = response.content.decode()
+    assert "Kvitterat: Utskrivningsklar" in page
+    assert "Status ändrad" in page and "Inskriven → Utskrivningsklar" in page
+    assert cast.home_care_nurse.get_full_name() in page
+
+
+def test_protected_address_is_never_rendered(cast, login_as):
+    patient = PatientFactory(
+        protection=Protection.PROTECTED_REGISTRATION,
+        street_address="Hemliga vägen 7",
+        postal_code="61199",
+        city="Gömstad",
+        phone="070-999 99 99",
+    )
+    case = open_case(cast, patient)
+    client = login_as(cast.ward_nurse, cast.ward)
+    pages = [
+        client.get(page_url(case)),
+        client.get(reverse("discharge:case_send", args=[case.pk, "inskrivningsmeddelande"])),
+        client.get(reverse("discharge:case_print", args=[case.pk])),
+    ]
+    for response in pages:
+        assert response.status_code == 200
+        text = response.content.decode()
+        for secret in ("Hemliga vägen", "61199", "Gömstad", "070-999"):
+            assert secret not in text
+        assert "Skyddad identitet" in text
+
+
+def test_address_stored_before_protection_is_hidden_afterwards(cast, login_as, patient):
+    case = open_case(cast, patient)
+    send(
+        cast,
+        case,
+        M.ADMISSION_NOTICE,
+        to=[cast.home_care],
+        content={"registered_address": "Storgatan 5, 61131 Nyköping", "ward_phone": "1"},
+    )
+    patient.protection = Protection.CONFIDENTIALITY_MARKED
+    patient.save()
+    page = login_as(cast.home_care_nurse, cast.home_care).get(page_url(case)).content.decode()
+    assert "Storgatan 5" not in page and "61131" not in page
+
+
+def test_printout_is_logged_as_print(cast, login_as, case):
+    response = login_as(cast.ward_nurse, cast.ward).get(
+        reverse("discharge:case_print", args=[case.pk])
+    )
+    assert response.status_code == 200
+    assert AccessLogEntry.objects.filter(action="print", object_id=str(case.pk)).count() == 1
+
+
+def test_printout_needs_participation(cast, login_as, case):
+    url = reverse("discharge:case_print", args=[case.pk])
+    assert login_as(cast.outsider, cast.outsider_unit).get(url).status_code == 404
+
+
+def test_timeline_shows_forwards_and_returns(cast, login_as, case):
+    intake = UnitFactory(organization=cast.municipality, name="Mottagningsenheten")
+    notice = case.messages.get(message_type=M.ADMISSION_NOTICE)
+    at_home_care = notice.deliveries.get(unit=cast.home_care)
+    at_centre = notice.deliveries.get(unit=cast.care_centre)
+    delivery_forward(
+        delivery=at_home_care, to_unit=intake, user=cast.home_care_nurse, unit=cast.home_care
+    )
+    delivery_return(
+        delivery=at_centre,
+        reason="Patienten är inte listad hos oss",
+        user=cast.care_centre_nurse,
+        unit=cast.care_centre,
+        fallback_unit=None,
+    )
+    response = login_as(cast.ward_nurse, cast.ward).get(page_url(case))
+    kinds = [entry.kind for entry in response.context["overview"].timeline]
+    assert "forwarded" in kinds and "returned" in kinds
+    page = response.content.decode()
+    assert "Vidarebefordrat: Inskrivningsmeddelande" in page and "till Mottagningsenheten" in page
+    assert "Returnerat som felsänt" in page and "Patienten är inte listad hos oss" in page
+    # The forwarded copy waits at the intake unit; the step counts it instead of the original.
+    step = next(
+        s for s in response.context["overview"].steps if s.message_type == M.ADMISSION_NOTICE
+    )
+    assert step.receivers == 1
