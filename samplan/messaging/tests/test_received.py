@@ -57,8 +57,7 @@ def test_another_unit_and_another_organisation_see_only_their_own(client, cast, 
     html = client.get(url()).content.decode()
     assert rows(html) == 0 and "Alma" not in html
     client.logout()
-    provider_user = build.cast.ward_nurse  # a unit that sent, not received
-    login_as(provider_user, cast.ward)
+    login_as(cast.ward_nurse, cast.ward)  # the unit that sent it received nothing
     assert rows(client.get(url()).content.decode()) == 0
 
 
