@@ -56,6 +56,7 @@ from samplan.messaging.forms import ALL_CASES, OPEN_CASES, OverviewSort
 from samplan.messaging.models import OPEN_STATES, Delivery, DeliveryState, Message
 from samplan.organizations.models import Unit
 from samplan.patients.display import PatientDisplay, patient_display
+from samplan.patients.models import MAX_IDENTITY_LENGTH
 
 _PATIENT = "message__patient"
 _HELD_STATES = (DeliveryState.NEW, DeliveryState.READ, DeliveryState.ACKNOWLEDGED)
@@ -95,6 +96,18 @@ def _log_page(
             searched_identity=searched,
             detail=f"{list_name}, no match",
         )
+
+
+def search_rejected(request: HttpRequest, *, typed: str, list_name: str) -> None:
+    """A search by a number that is no personnummer is logged too, with what was typed (as
+    Sök patient does); nothing is shown."""
+    access_log_record(
+        request=request,
+        patient=None,
+        action=AccessAction.SEARCH,
+        searched_identity="".join(typed.split()).upper()[:MAX_IDENTITY_LENGTH],
+        detail=f"{list_name}, invalid number",
+    )
 
 
 def new_count(unit: Unit) -> int:

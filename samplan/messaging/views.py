@@ -59,7 +59,9 @@ POLL_MIN = 30
 POLL_MAX = 300
 
 
-def _search(request: HttpRequest) -> tuple[IdentitySearchForm, str, HttpResponse | None]:
+def _search(
+    request: HttpRequest, list_name: str
+) -> tuple[IdentitySearchForm, str, HttpResponse | None]:
     """A posted personnummer becomes ?sok=<token> (samplan.messaging.search); returns the
     search form, the number searched for now, and a redirect after a valid post."""
     patterns = reserve_patterns_for(request.unit.organization)
@@ -69,6 +71,7 @@ def _search(request: HttpRequest) -> tuple[IdentitySearchForm, str, HttpResponse
             token = search.search_remember(request, form.cleaned_data["identity"].number)
             query = search.query_with_search(request, token)
             return form, "", redirect(f"{request.path}?{query}")
+        access.search_rejected(request, typed=request.POST.get("identity", ""), list_name=list_name)
         return form, "", None
     number = search.search_number(request)
     form = IdentitySearchForm(reserve_patterns=patterns)
@@ -99,7 +102,7 @@ def _valid(form: object) -> dict:
 @unit_required
 def overview(request: HttpRequest) -> HttpResponse:
     access.require_inbox(request)
-    search_form, number, done = _search(request)
+    search_form, number, done = _search(request, "Översikt")
     if done:
         return done
     filters = OverviewFilterForm(request.GET)
@@ -116,7 +119,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @unit_required
 def received(request: HttpRequest) -> HttpResponse:
     access.require_inbox(request)
-    search_form, number, done = _search(request)
+    search_form, number, done = _search(request, "Mottagna")
     if done:
         return done
     filters = ReceivedFilterForm(request.GET)
@@ -139,7 +142,7 @@ def received(request: HttpRequest) -> HttpResponse:
 @unit_required
 def sent(request: HttpRequest) -> HttpResponse:
     access.require_inbox(request)
-    search_form, number, done = _search(request)
+    search_form, number, done = _search(request, "Skickade")
     if done:
         return done
     filters = SentFilterForm(request.GET)

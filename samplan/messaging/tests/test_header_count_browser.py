@@ -2,6 +2,7 @@
 background requests, without reloading the page."""
 
 import pytest
+from django.db import connections
 from django.urls import reverse
 
 from samplan.core.testing import TEST_PASSWORD
@@ -32,6 +33,9 @@ def browser_page(monkeypatch):
             yield browser.new_page(locale="sv-SE")
         finally:
             browser.close()
+            # Database connections opened while Playwright's loop runs belong to that context;
+            # close them here, or PostgreSQL refuses to drop the test database afterwards.
+            connections.close_all()
 
 
 def test_the_header_count_refreshes_itself(live_server, transactional_db, browser_page, build):

@@ -133,6 +133,13 @@ def test_an_invalid_number_gets_a_plain_error_and_no_list(client, cast, login_as
     assert "10 eller 12 siffror" in html and 'value="12345"' in html
     assert rows(html) == 0
     assert SESSION_KEY not in client.session
+    entry = AccessLogEntry.objects.get()  # the attempt is logged, as in Sök patient
+    assert (entry.action, entry.patient, entry.searched_identity, entry.detail) == (
+        "search",
+        None,
+        "12345",
+        "Mottagna, invalid number",
+    )
 
 
 def test_an_unknown_search_token_shows_all_with_a_note(client, cast, login_as, build):
