@@ -62,7 +62,7 @@ def test_other_units_and_organisations_see_no_rows(client, cast, login_as, build
     build.admitted(first_name="Alma", last_name="Andersson")
     login_as(cast.outsider, cast.outsider_unit)
     html = client.get(url()).content.decode()
-    assert rows(html) == 0 and "Alma" not in html
+    assert rows(html) == 0 and "Alma" not in html and "Inga ärenden." in html
     assert not AccessLogEntry.objects.exists()
 
 

@@ -56,6 +56,7 @@ def test_another_unit_and_another_organisation_see_only_their_own(client, cast, 
     login_as(cast.outsider, cast.outsider_unit)
     html = client.get(url()).content.decode()
     assert rows(html) == 0 and "Alma" not in html
+    assert "Inga meddelanden." in html and "0 meddelanden" in html
     client.logout()
     login_as(cast.ward_nurse, cast.ward)  # the unit that sent it received nothing
     assert rows(client.get(url()).content.decode()) == 0

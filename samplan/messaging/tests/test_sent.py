@@ -68,7 +68,8 @@ def test_a_cancelled_message_is_struck_through(client, cast, login_as, build):
 def test_only_the_units_own_sent_messages(client, cast, login_as, build):
     build.admitted(first_name="Alma", last_name="Andersson")
     login_as(cast.home_care_nurse, cast.home_care)
-    assert rows(client.get(SENT).content.decode()) == 0
+    html = client.get(SENT).content.decode()
+    assert rows(html) == 0 and "Inga meddelanden." in html
     client.logout()
     login_as(cast.outsider, cast.outsider_unit)
     html = client.get(SENT).content.decode()
