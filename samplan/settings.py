@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "samplan.accounts.context_processors.current_unit",
+                "samplan.messaging.context_processors.inbox",
             ],
         },
     },
@@ -131,6 +132,13 @@ TASKS = {
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="samplan@localhost")
+
+# Alerts (avisering) on new messages, by e-mail (EMAIL_BACKEND) and SMS: at most one per unit
+# per ALERT_COALESCE_MINUTES. SMS_BACKEND is a class in samplan.messaging.sms (Console, File)
+# or a gateway of the installation's own; the file backend appends to SMS_FILE_PATH.
+ALERT_COALESCE_MINUTES = env.int("ALERT_COALESCE_MINUTES", default=5, minimum=1)
+SMS_BACKEND = env.str("SMS_BACKEND", default="samplan.messaging.sms.ConsoleBackend")
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sms.log"))
 
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -16,6 +16,7 @@ STORAGES = {
 }
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SMS_BACKEND = "samplan.messaging.sms.LocmemBackend"
 # Static files come from the app folders through the finders; nothing is collected in tests.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True

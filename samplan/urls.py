@@ -3,6 +3,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("samplan.core.urls")),
+    # /inkorg/, /meddelanden/ and /administrera/avisering/ (the unit inbox and its alerts).
+    path("", include("samplan.messaging.urls")),
     path("konto/", include("samplan.accounts.urls")),
     path("telefonlista/", include("samplan.organizations.urls")),
     path("patienter/", include("samplan.patients.urls")),

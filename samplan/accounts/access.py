@@ -541,3 +541,18 @@ def can_cancel_message(user: User, unit: Unit | None, message: object, case: obj
         and message.message_type != MessageType.CANCELLATION
         and case.state not in FINAL_STATES
     )
+
+
+# --- The unit inbox and its alerts (samplan.messaging) --------------------------------------
+
+
+def can_use_inbox(user: User, unit: Unit | None) -> bool:
+    """Mottagna, Skickade, Översikt, Skapa and the message page: patient work in the unit
+    (the inbox shows patients; administrator roles alone do not open it)."""
+    return can_work_with_patients(user, unit)
+
+
+def can_edit_alert_settings(user: User, unit: Unit) -> bool:
+    """Avisering: the unit's own users keep its numbers and addresses; the organisation's
+    local (and system) administrators may too, as part of the unit's contact data."""
+    return unit.has_inbox and (can_work_with_patients(user, unit) or can_edit_unit(user, unit))

@@ -6,6 +6,7 @@ Views never write rows themselves: the access functions that fetch protected dat
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
@@ -52,3 +53,48 @@ def access_log_record(
         detail=detail[:200],
         client_address=client_address(request) or None,
     )
+
+
+def access_log_record_many(
+    *,
+    request: HttpRequest,
+    patients: Iterable[Any],
+    action: str,
+    object_type: str = "",
+    searched_identity: str = "",
+    detail: str = "",
+) -> int:
+    """One row per patient (each once) shown in a list, written in one INSERT.
+
+    Lists that show names and identity numbers (the inbox, Översikt) log every patient they
+    show, so a patient's log extract names every unit that saw them; `detail` names the list
+    so reviewers can tell a list view from opening the patient's case or message.
+    """
+    from samplan.auditlog.models import AccessLogEntry
+
+    user = request.user
+    unit = getattr(request, "unit", None)
+    address = client_address(request) or None
+    organization_id = unit.organization_id if unit else getattr(user, "organization_id", None)
+    seen: set[int] = set()
+    rows = []
+    for patient in patients:
+        if patient.pk in seen:
+            continue
+        seen.add(patient.pk)
+        rows.append(
+            AccessLogEntry(
+                user=user,
+                user_hsa_id=getattr(user, "hsa_id", "") or "",
+                unit=unit,
+                organization_id=organization_id,
+                patient=patient,
+                searched_identity=searched_identity,
+                action=action,
+                object_type=object_type,
+                detail=detail[:200],
+                client_address=address,
+            )
+        )
+    AccessLogEntry.objects.bulk_create(rows)
+    return len(rows)

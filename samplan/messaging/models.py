@@ -167,9 +167,71 @@ class Delivery(models.Model):
         return f"{self.message} → {self.unit}"
 
     def is_overdue(self, now=None) -> bool:
-        """Unacknowledged past the first cut-off after arrival (domain.md §5)."""
-        return self.state in OPEN_STATES and self.due_at <= (now or timezone.now())
+        """Unacknowledged past the first cut-off after arrival (domain.md §5).
+
+        The cut-off instant itself is still in time, as for every deadline in
+        samplan.discharge.deadlines (and `was_late` below): overdue once `now` is after it.
+        """
+        return self.state in OPEN_STATES and self.due_at < (now or timezone.now())
 
     @property
     def was_late(self) -> bool:
         return bool(self.acknowledged_at and self.acknowledged_at > self.due_at)
+
+
+class AlertSettings(models.Model):
+    """Avisering: a unit's wish to be told by SMS and/or e-mail when messages arrive.
+
+    The numbers and addresses are the unit's own (a shared mobile, a function mailbox),
+    kept by the unit's users and the organisation's local administrators. Alerts never say
+    anything about the message or the patient, only that the unit has new messages.
+    """
+
+    unit = models.OneToOneField(
+        Unit,
+        verbose_name=_("unit"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="alert_settings",
+    )
+    enabled = models.BooleanField(_("send alerts"), default=False)
+    sms_numbers = models.JSONField(_("mobile numbers for SMS"), default=list, blank=True)
+    email_addresses = models.JSONField(_("e-mail addresses"), default=list, blank=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("alert settings")
+        verbose_name_plural = _("alert settings")
+
+    def __str__(self) -> str:
+        return str(self.unit)
+
+    @property
+    def has_receivers(self) -> bool:
+        return bool(self.sms_numbers or self.email_addresses)
+
+
+class AlertState(models.Model):
+    """Where a unit's alerts stand, written by the web processes and the task workers.
+
+    Coalescing: at most one alert per unit per ALERT_COALESCE_MINUTES. A new delivery sets
+    `pending` (only the request that flips it from False enqueues a task); the task claims the
+    alert with one conditional UPDATE (pending and the window has passed), so two workers
+    running at once cannot both send.
+    """
+
+    unit = models.OneToOneField(
+        Unit, primary_key=True, on_delete=models.CASCADE, related_name="alert_state"
+    )
+    pending = models.BooleanField(default=False)
+    pending_since = models.DateTimeField(null=True, blank=True)
+    last_sent_at = models.DateTimeField(_("last alert sent"), null=True, blank=True)
+    # The last delivery attempt that failed, for the Avisering page; cleared when one succeeds.
+    last_failed_at = models.DateTimeField(_("last failed attempt"), null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} pending={self.pending}"

@@ -14,10 +14,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from samplan.accounts.access import can_edit_alert_settings, require
 from samplan.accounts.models import User
+from samplan.auditlog.models import AdminAction
+from samplan.auditlog.services import admin_change_record, diff, snapshot
 from samplan.core.message_types import MessageType
+from samplan.messaging.alerts import alerts_queue
 from samplan.messaging.deadlines import answer_due_at
-from samplan.messaging.models import OPEN_STATES, Delivery, DeliveryState, Message
+from samplan.messaging.models import (
+    OPEN_STATES,
+    AlertSettings,
+    Delivery,
+    DeliveryState,
+    Message,
+)
 from samplan.organizations.models import Unit
 from samplan.patients.models import Patient
 
@@ -103,6 +113,7 @@ def message_send(
                 )
                 for choice in recipients
             )
+            alerts_queue(unit_ids=[choice.unit.pk for choice in recipients])
     except IntegrityError:
         # Two identical submissions raced; the first one won. Return it.
         existing = Message.objects.filter(
@@ -170,6 +181,7 @@ def delivery_forward(*, delivery: Delivery, to_unit: Unit, user: User, unit: Uni
         Delivery.objects.filter(pk=original.pk).update(
             state=DeliveryState.FORWARDED, handled_at=now, handled_by=user
         )
+        alerts_queue(unit_ids=[to_unit.pk])
         return Delivery.objects.create(
             message_id=original.message_id,
             unit=to_unit,
@@ -203,6 +215,7 @@ def delivery_return(
             return None
         if Delivery.objects.filter(message_id=original.message_id, unit=fallback_unit).exists():
             return None
+        alerts_queue(unit_ids=[fallback_unit.pk])
         return Delivery.objects.create(
             message_id=original.message_id,
             unit=fallback_unit,
@@ -254,3 +267,38 @@ def message_cancel(
         Message.objects.filter(pk=locked.pk).update(cancelled_at=now)
         locked.deliveries.filter(state__in=OPEN_STATES).update(state=DeliveryState.CANCELLED)
     return cancellation
+
+
+ALERT_SETTINGS_FIELDS = ["enabled", "sms_numbers", "email_addresses"]
+
+
+def alert_settings_update(
+    *,
+    user: User,
+    acting_unit: Unit | None,
+    unit: Unit,
+    enabled: bool,
+    sms_numbers: Sequence[str],
+    email_addresses: Sequence[str],
+) -> AlertSettings:
+    """Avisering: the unit's alert wishes; the change goes into the administrative history."""
+    require(can_edit_alert_settings(user, unit))
+    with transaction.atomic():
+        current, _created = AlertSettings.objects.select_for_update().get_or_create(unit=unit)
+        before = snapshot(current, ALERT_SETTINGS_FIELDS)
+        current.enabled = enabled
+        current.sms_numbers = list(sms_numbers)
+        current.email_addresses = list(email_addresses)
+        current.updated_by = user
+        current.save()
+        changes = diff(before, snapshot(current, ALERT_SETTINGS_FIELDS))
+        if changes:
+            admin_change_record(
+                actor=user,
+                actor_unit=acting_unit,
+                organization=unit.organization,
+                action=AdminAction.UPDATE,
+                target=current,
+                changes=changes,
+            )
+    return current

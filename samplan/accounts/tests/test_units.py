@@ -41,7 +41,7 @@ def test_two_unit_user_chooses(client, cast):
 
 def test_header_shows_name_unit_and_organisation(client, cast, login_as):
     login_as(cast.two_unit_user, cast.ward)
-    html = client.get(HOME).content.decode()
+    html = client.get(HOME, follow=True).content.decode()  # the start page is Översikt
     assert "Tove Två" in html
     assert "Avd 1 Medicin" in html and "Region Testland" in html
     assert 'id="switch-unit"' in html

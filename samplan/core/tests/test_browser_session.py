@@ -43,13 +43,14 @@ def test_nurse_on_two_wards_chooses_switches_finds_a_phone_number_and_logs_out(p
     header = page.get_by_role("banner")
     expect(header).to_contain_text("Anna Lindqvist")
     expect(header).to_contain_text("Avdelning 12 Hjärtmedicin")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Avdelning 12 Hjärtmedicin")
+    # A ward nurse's start page is the unit's daily work screen.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Inkorg: Översikt")
 
     header.get_by_label("Byt enhet").select_option(label="Avdelning 11 Medicin (Region Sörmland)")
     header.get_by_role("button", name="Byt", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("Du arbetar nu i Avdelning 11 Medicin")
     expect(header).to_contain_text("Avdelning 11 Medicin")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Avdelning 11 Medicin")
+    expect(header.get_by_test_id("current-unit")).to_contain_text("Avdelning 11 Medicin")
     screenshot(page, "start")
 
     page.get_by_role("navigation", name="Huvudmeny").get_by_role(

@@ -206,5 +206,8 @@ def test_invalid_number_gets_a_plain_error(cast, login_as):
 
 
 def test_menu_link_only_for_wards(cast, login_as):
-    assert URL in login_as(cast.ward_nurse, cast.ward).get("/").content.decode()
-    assert URL not in login_as(cast.home_care_nurse, cast.home_care).get("/").content.decode()
+    assert URL in login_as(cast.ward_nurse, cast.ward).get("/", follow=True).content.decode()
+    assert (
+        URL
+        not in login_as(cast.home_care_nurse, cast.home_care).get("/", follow=True).content.decode()
+    )

@@ -110,7 +110,7 @@ def test_administrators_may_not_search(client, cast, login_as):
 
 def test_the_main_menu_has_search_patient_for_patient_workers(client, cast, login_as):
     login_as(cast.ward_nurse, cast.ward)
-    html = client.get(reverse("core:home")).content.decode()
+    html = client.get(reverse("core:home"), follow=True).content.decode()
     assert f'<a href="{SEARCH}">Sök patient</a>' in html
     client.logout()
     login_as(cast.region_local_admin, cast.care_centre)

@@ -1,0 +1,28 @@
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from samplan.accounts.access import can_use_inbox
+
+
+def inbox(request: HttpRequest) -> dict:
+    """The header's Inkorg link and new-message count, for users working in a unit's inbox.
+
+    The count is lazy and cached on the request: a page that shows it (and the inbox tabs)
+    costs one indexed COUNT, a page that does not costs nothing.
+    """
+    user = getattr(request, "user", None)
+    unit = getattr(request, "unit", None)
+    if user is None or not user.is_authenticated or not can_use_inbox(user, unit):
+        return {"show_inbox": False}
+    return {
+        "show_inbox": True,
+        "inbox_new_count": SimpleLazyObject(lambda: cached_new_count(request)),
+    }
+
+
+def cached_new_count(request: HttpRequest) -> int:
+    from samplan.messaging.access import new_count
+
+    if not hasattr(request, "_inbox_new_count"):
+        request._inbox_new_count = new_count(request.unit)
+    return request._inbox_new_count

@@ -1,0 +1,203 @@
+"""Forms of the inbox: list filters, the search by personnummer, message actions, alerts."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from samplan.core.message_types import MessageType
+from samplan.discharge.process import CaseState
+from samplan.discharge.terms import CareType
+from samplan.messaging.models import DeliveryState
+from samplan.organizations.models import Unit
+from samplan.patients.forms import IdentityNumberField
+
+MAX_ALERT_RECEIVERS = 10
+# A mobile number as people write it: +46 or 0, then digits with spaces or dashes.
+_MOBILE = re.compile(r"^(?:\+46|0046|0)7\d{8}$")
+
+
+def _blank_choice(label: str, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [("", label), *choices]
+
+
+class IdentitySearchForm(forms.Form):
+    """Search a list by personnummer; the number goes by POST, never into the address."""
+
+    identity = IdentityNumberField()
+
+    def __init__(self, *args: object, reserve_patterns: tuple = (), **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if reserve_patterns:
+            self.fields["identity"].reserve_patterns = tuple(reserve_patterns)
+
+
+class ReceivedFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        label=_("State"),
+        required=False,
+        choices=_blank_choice(_("All"), list(DeliveryState.choices)),
+    )
+    message_type = forms.ChoiceField(
+        label=_("Type"),
+        required=False,
+        choices=_blank_choice(_("All types"), list(MessageType.choices)),
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+
+class SentFilterForm(forms.Form):
+    message_type = forms.ChoiceField(
+        label=_("Type"),
+        required=False,
+        choices=_blank_choice(_("All types"), list(MessageType.choices)),
+    )
+
+
+OPEN_CASES = "open"
+ALL_CASES = "all"
+
+
+class OverviewSort:
+    NEWEST = "-admitted"
+    OLDEST = "admitted"
+    NAME = "name"
+    WARD = "ward"
+    CHOICES = (
+        (NEWEST, _("Admission, newest first")),
+        (OLDEST, _("Admission, oldest first")),
+        (NAME, _("Name")),
+        (WARD, _("Ward")),
+    )
+
+
+class OverviewFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        label=_("Case state"),
+        required=False,
+        choices=[
+            (OPEN_CASES, _("Open cases")),
+            *CaseState.choices,
+            (ALL_CASES, _("All cases")),
+        ],
+    )
+    care_type = forms.ChoiceField(
+        label=_("Care type"),
+        required=False,
+        choices=_blank_choice(_("All"), list(CareType.choices)),
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=OverviewSort.CHOICES)
+
+    def values(self) -> dict:
+        """Cleaned values, with defaults for anything missing or invalid."""
+        self.is_valid()  # a bad value in the address is ignored; the valid ones count
+        data = self.cleaned_data
+        return {
+            "state": data.get("state") or OPEN_CASES,
+            "care_type": data.get("care_type") or "",
+            "overdue": bool(data.get("overdue")),
+            "sort": data.get("sort") or OverviewSort.NEWEST,
+        }
+
+
+class ForwardForm(forms.Form):
+    to_unit = forms.ModelChoiceField(
+        label=_("Forward to"),
+        queryset=Unit.objects.none(),
+        empty_label=_("Choose a unit"),
+        help_text=_("Units with an inbox in your own organisation."),
+    )
+
+    def __init__(self, *args: object, units: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_unit"].queryset = units
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the message misaddressed?"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "The sender sees the reason. Do not write anything about the patient that the "
+            "sender does not already know."
+        ),
+        error_messages={"required": _("Say why the message is misaddressed.")},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError(_("Say why the message is misaddressed."))
+        return reason
+
+
+def _lines(value: str) -> list[str]:
+    return [line.strip() for line in re.split(r"[\n,;]", value or "") if line.strip()]
+
+
+class AlertSettingsForm(forms.Form):
+    enabled = forms.BooleanField(label=_("Send alerts when messages arrive"), required=False)
+    sms_numbers = forms.CharField(
+        label=_("Mobile numbers for SMS"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=format_lazy(
+            _("One per line, e.g. 070-123 45 67. At most {max}."), max=MAX_ALERT_RECEIVERS
+        ),
+    )
+    email_addresses = forms.CharField(
+        label=_("E-mail addresses"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=format_lazy(
+            _("One per line; preferably the unit's shared mailbox. At most {max}."),
+            max=MAX_ALERT_RECEIVERS,
+        ),
+    )
+
+    def clean_sms_numbers(self) -> list[str]:
+        numbers = []
+        for line in _lines(self.cleaned_data["sms_numbers"]):
+            compact = re.sub(r"[\s\-()]", "", line)
+            if not _MOBILE.match(compact):
+                raise ValidationError(
+                    _("%(number)s is not a Swedish mobile number (07x-xxx xx xx).")
+                    % {"number": line}
+                )
+            national = compact.removeprefix("+46").removeprefix("0046").removeprefix("0")
+            normalised = "+46" + national
+            if normalised not in numbers:
+                numbers.append(normalised)
+        if len(numbers) > MAX_ALERT_RECEIVERS:
+            raise ValidationError(_("At most %(max)d numbers.") % {"max": MAX_ALERT_RECEIVERS})
+        return numbers
+
+    def clean_email_addresses(self) -> list[str]:
+        addresses = []
+        for line in _lines(self.cleaned_data["email_addresses"]):
+            try:
+                validate_email(line)
+            except ValidationError:
+                raise ValidationError(
+                    _("%(address)s is not an e-mail address.") % {"address": line}
+                ) from None
+            if line.lower() not in (a.lower() for a in addresses):
+                addresses.append(line)
+        if len(addresses) > MAX_ALERT_RECEIVERS:
+            raise ValidationError(_("At most %(max)d addresses.") % {"max": MAX_ALERT_RECEIVERS})
+        return addresses
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("enabled") and not (data.get("sms_numbers") or data.get("email_addresses")):
+            raise ValidationError(
+                _("Give at least one mobile number or e-mail address to send alerts to.")
+            )
+        return data

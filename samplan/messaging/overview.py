@@ -1,0 +1,309 @@
+"""Översikt: what each step of a discharge case looks like from one unit, as a pure function.
+
+`step_cells` takes plain facts (the case, its messages, this unit's deliveries) that the
+selector fetched for a whole page in a fixed number of queries, and returns one cell per step.
+Nothing here touches the database, so the rules are table-tested without it.
+
+A cell says, for THIS unit, the most urgent of:
+1. overdue: a delivery of the step is unacknowledged past its answer time (`due_at`, the first
+   cut-off after arrival), or this unit had to send the step's message and the case deadline
+   passed without it (admission notice within 24 h of admission, SIP summons by the 3rd day
+   after the ready notice, information at discharge by the end of the day of discharge; the
+   periods are the agreement's, see samplan.discharge.deadlines);
+2. new: a delivery not yet opened (shown red);
+3. received: opened, not yet acknowledged;
+4. due: this unit must send the step's message and the deadline has not passed yet;
+5. acknowledged;
+6. sent: this unit sent the step's message;
+7. passed on: this unit forwarded or returned its delivery;
+8. not yet.
+Cancelled messages (and their deliveries) do not count. Deadlines are in time at the instant
+they fall due and overdue after it, like every deadline in samplan.discharge.deadlines.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from samplan.core.message_types import MessageType
+from samplan.discharge.deadlines import (
+    admission_notice_deadline,
+    discharge_info_deadline,
+    summons_deadline,
+)
+from samplan.discharge.models import ParticipantRole
+from samplan.discharge.process import OPEN_STATES as OPEN_CASE_STATES
+from samplan.discharge.process import CaseState
+from samplan.discharge.terms import DEFAULT_TERMS, AgreementTerms
+
+M = MessageType
+
+
+@dataclass(frozen=True)
+class Step:
+    code: str
+    label: Promise
+    message_types: tuple[str, ...]
+
+
+# The columns of Översikt, in the order of the process (domain.md §5). A readiness withdrawal
+# belongs with the ready notice; everything else on a case goes to "other".
+STEPS: tuple[Step, ...] = (
+    Step("admission", _("Admission notice"), (M.ADMISSION_NOTICE,)),
+    Step("planning", _("Planning information"), (M.PLANNING_INFO,)),
+    Step("care_contact", _("Care contact"), (M.CARE_CONTACT_APPOINTED,)),
+    Step("ready", _("Ready for discharge"), (M.READY_FOR_DISCHARGE, M.READINESS_WITHDRAWN)),
+    Step("summons", _("Summons to SIP"), (M.SIP_SUMMONS,)),
+    Step("discharge", _("Discharge notice"), (M.DISCHARGE_NOTICE,)),
+    Step("discharge_info", _("Information at discharge"), (M.DISCHARGE_INFO,)),
+    Step(
+        "other",
+        _("Other messages"),
+        (M.STATUS_REPORT, M.CARE_REPORT, M.EXTRA_MESSAGE, M.CANCELLATION, M.CASE_WITHDRAWN),
+    ),
+)
+STEP_BY_TYPE = {t: step for step in STEPS for t in step.message_types}
+
+_OPEN_DELIVERY = ("new", "read")
+_PASSED_ON = ("forwarded", "returned")
+
+
+class CellState(IntEnum):
+    """Ordered by urgency: the lowest value wins when a step has several things to say."""
+
+    OVERDUE = 1
+    NEW = 2
+    RECEIVED = 3
+    DUE = 4
+    ACKNOWLEDGED = 5
+    SENT = 6
+    PASSED_ON = 7
+    NOT_YET = 8
+
+    @property
+    def code(self) -> str:
+        return self.name.lower()
+
+
+# Words and icons: a cell never speaks by colour alone (the icon is decoration, the text says it).
+CELL_TEXT = {
+    CellState.OVERDUE: _("Overdue"),
+    CellState.NEW: _("New"),
+    CellState.RECEIVED: _("Received, not acknowledged"),
+    CellState.DUE: _("To send"),
+    CellState.ACKNOWLEDGED: _("Acknowledged"),
+    CellState.SENT: _("Sent"),
+    CellState.PASSED_ON: _("Forwarded or returned"),
+    CellState.NOT_YET: _("Not yet"),
+}
+CELL_EXPLANATION = {
+    CellState.OVERDUE: _(
+        "Your unit has not acknowledged a message by its answer time, or has not sent this "
+        "step's message by its deadline."
+    ),
+    CellState.NEW: _("A message your unit has not opened yet."),
+    CellState.RECEIVED: _("Opened, but not acknowledged yet."),
+    CellState.DUE: _("Your unit is to send this step's message by the time shown."),
+    CellState.ACKNOWLEDGED: _("Your unit has acknowledged the message."),
+    CellState.SENT: _("Your unit sent this step's message."),
+    CellState.PASSED_ON: _("Your unit forwarded the message, or returned it as misaddressed."),
+    CellState.NOT_YET: _("Nothing yet for your unit."),
+}
+CELL_ICON = {
+    CellState.OVERDUE: "⚠",
+    CellState.NEW: "●",
+    CellState.RECEIVED: "✉",
+    CellState.DUE: "⏱",
+    CellState.ACKNOWLEDGED: "✓",
+    CellState.SENT: "➜",
+    CellState.PASSED_ON: "↪",
+    CellState.NOT_YET: "–",
+}
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the cells need of a case, and this unit's part in it."""
+
+    pk: int
+    ward_id: int
+    state: str
+    admitted_at: datetime.datetime
+    services_need_assessed_at: datetime.datetime | None = None
+    sip_needed: bool = False
+    unit_role: str = ""  # this unit's CaseParticipant.role
+    admission_notice_hours: int = DEFAULT_TERMS.admission_notice_hours
+    summons_days: int = DEFAULT_TERMS.summons_days
+
+
+@dataclass(frozen=True)
+class MessageFacts:
+    pk: int
+    message_type: str
+    sender_unit_id: int
+    sent_at: datetime.datetime
+    occurred_at: datetime.datetime | None = None
+    cancelled_at: datetime.datetime | None = None
+
+    @property
+    def effective_time(self) -> datetime.datetime:
+        return self.occurred_at or self.sent_at
+
+    @property
+    def stands(self) -> bool:
+        return self.cancelled_at is None
+
+
+@dataclass(frozen=True)
+class DeliveryFacts:
+    """One of THIS unit's deliveries."""
+
+    pk: int
+    message_id: int
+    state: str
+    due_at: datetime.datetime
+
+
+@dataclass(frozen=True)
+class Cell:
+    step: Step
+    state: CellState
+    message_id: int | None = None  # the message the cell links to
+    due_at: datetime.datetime | None = None  # the deadline the cell is about, if any
+
+    @property
+    def text(self) -> Promise:
+        return CELL_TEXT[self.state]
+
+    @property
+    def icon(self) -> str:
+        return CELL_ICON[self.state]
+
+    @property
+    def code(self) -> str:
+        return self.state.code
+
+    @property
+    def shows_due(self) -> bool:
+        """Whether the time something is due matters still (it is not done yet)."""
+        return self.due_at is not None and self.state in (
+            CellState.OVERDUE,
+            CellState.NEW,
+            CellState.RECEIVED,
+            CellState.DUE,
+        )
+
+
+def cell_legend() -> list[tuple[str, Promise, Promise]]:
+    """(icon, text, explanation) for each state, in the order of urgency."""
+    return [(CELL_ICON[state], CELL_TEXT[state], CELL_EXPLANATION[state]) for state in CellState]
+
+
+def _latest(messages: Iterable[MessageFacts]) -> MessageFacts | None:
+    """The latest by send time (then id), as the selector's SQL orders them."""
+    return max(messages, key=lambda m: (m.sent_at, m.pk), default=None)
+
+
+def _obligation_due_at(
+    step: Step, case: CaseFacts, standing: Sequence[MessageFacts], unit_id: int
+) -> datetime.datetime | None:
+    """When this unit must have sent the step's message, if it must and has not yet."""
+    if case.state not in OPEN_CASE_STATES:
+        return None
+    terms = AgreementTerms(
+        admission_notice_hours=case.admission_notice_hours, summons_days=case.summons_days
+    )
+
+    def standing_of(message_type: str) -> list[MessageFacts]:
+        return [m for m in standing if m.message_type == message_type]
+
+    if step.code == "admission" and case.ward_id == unit_id:
+        if standing_of(M.ADMISSION_NOTICE):
+            return None
+        start = case.services_need_assessed_at or case.admitted_at
+        return admission_notice_deadline(start, terms)
+    if step.code == "summons" and case.sip_needed:
+        if case.state not in (CaseState.READY, CaseState.DISCHARGED):
+            return None
+        must_act = case.unit_role == ParticipantRole.CARE_CONTACT or (
+            case.unit_role == ParticipantRole.CARE_CENTRE
+            and not standing_of(M.CARE_CONTACT_APPOINTED)
+        )
+        ready = _latest(standing_of(M.READY_FOR_DISCHARGE))
+        if not must_act or ready is None or standing_of(M.SIP_SUMMONS):
+            return None
+        return summons_deadline(ready.effective_time, terms)
+    if step.code == "discharge_info" and case.ward_id == unit_id:
+        if case.state != CaseState.DISCHARGED or standing_of(M.DISCHARGE_INFO):
+            return None
+        discharged = _latest(standing_of(M.DISCHARGE_NOTICE))
+        if discharged is None:
+            return None
+        return discharge_info_deadline(discharged.effective_time)
+    return None
+
+
+def _step_cell(
+    step: Step,
+    case: CaseFacts,
+    standing: Sequence[MessageFacts],
+    deliveries_by_message: dict[int, list[DeliveryFacts]],
+    unit_id: int,
+    now: datetime.datetime,
+) -> Cell:
+    mine = [m for m in standing if m.message_type in step.message_types]
+    candidates: list[Cell] = []
+    for message in sorted(mine, key=lambda m: (m.sent_at, m.pk), reverse=True):
+        if message.sender_unit_id == unit_id:
+            candidates.append(Cell(step, CellState.SENT, message.pk))
+        for delivery in deliveries_by_message.get(message.pk, ()):
+            if delivery.state in _OPEN_DELIVERY:
+                if now > delivery.due_at:
+                    state = CellState.OVERDUE
+                elif delivery.state == "new":
+                    state = CellState.NEW
+                else:
+                    state = CellState.RECEIVED
+                candidates.append(Cell(step, state, message.pk, delivery.due_at))
+            elif delivery.state == "acknowledged":
+                candidates.append(Cell(step, CellState.ACKNOWLEDGED, message.pk))
+            elif delivery.state in _PASSED_ON:
+                candidates.append(Cell(step, CellState.PASSED_ON, message.pk))
+    due_at = _obligation_due_at(step, case, standing, unit_id)
+    if due_at is not None:
+        state = CellState.OVERDUE if now > due_at else CellState.DUE
+        candidates.append(Cell(step, state, None, due_at))
+    if not candidates:
+        return Cell(step, CellState.NOT_YET)
+    # min() keeps the first of equals: the newest message, as sorted above.
+    return min(candidates, key=lambda cell: cell.state)
+
+
+def step_cells(
+    case: CaseFacts,
+    messages: Sequence[MessageFacts],
+    deliveries_of_unit: Sequence[DeliveryFacts],
+    *,
+    unit_id: int,
+    now: datetime.datetime,
+) -> list[Cell]:
+    """One cell per step (STEPS) of `case`, as seen by the unit `unit_id` at `now`.
+
+    `messages` are the case's messages (any order, cancelled ones included: they are
+    skipped); `deliveries_of_unit` are this unit's deliveries of them.
+    """
+    standing = [m for m in messages if m.stands]
+    by_message: dict[int, list[DeliveryFacts]] = {}
+    for delivery in deliveries_of_unit:
+        by_message.setdefault(delivery.message_id, []).append(delivery)
+    return [_step_cell(step, case, standing, by_message, unit_id, now) for step in STEPS]
+
+
+def has_overdue(cells: Iterable[Cell]) -> bool:
+    return any(cell.state == CellState.OVERDUE for cell in cells)

@@ -1,0 +1,187 @@
+"""The message page: who may open it, logging, read on opening, content, history, and the
+actions Kvittera, Vidarebefordra and Returnera (felsänt)."""
+
+import pytest
+from django.urls import reverse
+
+from samplan.auditlog.models import AccessLogEntry
+from samplan.core.testing import UnitFactory
+from samplan.messaging import views
+from samplan.messaging.models import Delivery, DeliveryState
+from samplan.organizations.models import UnitKind
+
+
+def page(message):
+    return reverse("messaging:message_detail", args=[message.pk])
+
+
+def action(name, message):
+    return reverse(f"messaging:message_{name}", args=[message.pk])
+
+
+@pytest.fixture
+def sent(build):
+    _, message = build.admitted(first_name="Alma", last_name="Andersson")
+    return message
+
+
+@pytest.fixture
+def home_health(cast):
+    """Another inbox unit of the municipality, to forward to."""
+    return UnitFactory(
+        organization=cast.municipality, name="Hemsjukvården", kind=UnitKind.HOME_HEALTH_CARE
+    )
+
+
+def mine(cast, message):
+    return Delivery.objects.get(message=message, unit=cast.home_care)
+
+
+def test_receiver_opens_it_it_is_read_and_logged(client, cast, login_as, sent):
+    login_as(cast.home_care_nurse, cast.home_care)
+    response = client.get(page(sent))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Alma Andersson" in html and "Inskrivningsmeddelande" in html
+    assert "Avdelningens telefon" in html and "016-10 00 00" in html  # content, labelled
+    assert ">Kvittera</button>" in html and "Returnera (felsänt)" in html
+    delivery = mine(cast, sent)
+    assert delivery.state == DeliveryState.READ and delivery.read_by == cast.home_care_nurse
+    entry = AccessLogEntry.objects.get()
+    assert (entry.patient, entry.object_type, entry.object_id, entry.unit) == (
+        sent.patient,
+        "message",
+        str(sent.pk),
+        cast.home_care,
+    )
+    # A second opening keeps the first read time.
+    read_at = delivery.read_at
+    client.get(page(sent))
+    assert mine(cast, sent).read_at == read_at
+    assert AccessLogEntry.objects.count() == 2
+
+
+def test_sender_sees_every_receivers_history(client, cast, login_as, sent):
+    login_as(cast.ward_nurse, cast.ward)
+    html = client.get(page(sent)).content.decode()
+    assert "Hemtjänst Öst" in html and "Vårdcentralen Norr" in html
+    assert ">Kvittera</button>" not in html  # nothing for the sender to acknowledge
+    assert not Delivery.objects.exclude(state=DeliveryState.NEW).exists()
+
+
+def test_a_receiver_sees_only_its_own_delivery_history(client, cast, login_as, sent):
+    login_as(cast.home_care_nurse, cast.home_care)
+    html = client.get(page(sent)).content.decode()
+    history = html[html.index('id="history-h"') :]
+    assert "Hemtjänst Öst" in history and "Vårdcentralen Norr" not in history
+
+
+@pytest.mark.parametrize("who", ["other_unit", "other_organisation"])
+def test_other_units_get_404_and_nothing_is_logged(client, cast, login_as, build, who):
+    _, message = build.admitted()
+    build_only_care_centre = build.send(build.case(), "admission_notice", cast.care_centre)
+    user, unit, target = {
+        "other_unit": (cast.home_care_nurse, cast.home_care, build_only_care_centre),
+        "other_organisation": (cast.outsider, cast.outsider_unit, message),
+    }[who]
+    login_as(user, unit)
+    assert client.get(page(target)).status_code == 404
+    assert client.post(action("acknowledge", target)).status_code == 404
+    assert not AccessLogEntry.objects.exists()
+    assert not Delivery.objects.exclude(state=DeliveryState.NEW).exists()
+
+
+def test_anonymous_and_administrators(client, cast, login_as, sent):
+    response = client.get(page(sent))
+    assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
+    login_as(cast.municipal_local_admin, cast.municipal_admin_unit)
+    assert client.get(page(sent)).status_code == 404
+    assert client.get(reverse("messaging:message_detail", args=[99999])).status_code == 404
+
+
+def test_acknowledge_twice_is_harmless(client, cast, login_as, sent):
+    login_as(cast.home_care_nurse, cast.home_care)
+    response = client.post(action("acknowledge", sent), follow=True)
+    assert "Meddelandet är kvitterat" in response.content.decode()
+    delivery = mine(cast, sent)
+    assert delivery.state == DeliveryState.ACKNOWLEDGED
+    response = client.post(action("acknowledge", sent), follow=True)
+    assert "redan hanterat" in response.content.decode()
+    assert mine(cast, sent).acknowledged_at == delivery.acknowledged_at
+    assert client.get(action("acknowledge", sent)).status_code == 405
+
+
+def test_forward_within_the_own_organisation(client, cast, login_as, sent, home_health):
+    login_as(cast.home_care_nurse, cast.home_care)
+    html = client.get(page(sent)).content.decode()
+    assert "Hemsjukvården" in html and "Hemtjänst Annan" not in html  # the choices
+    response = client.post(action("forward", sent), {"to_unit": home_health.pk})
+    assert response.status_code == 302
+    assert mine(cast, sent).state == DeliveryState.FORWARDED
+    copy = Delivery.objects.get(message=sent, unit=home_health)
+    assert copy.state == DeliveryState.NEW and copy.forwarded_from == mine(cast, sent)
+    # The history shows where it went; the receiving unit can now open it.
+    html = client.get(page(sent)).content.decode()
+    assert "Vidarebefordrat" in html and "Hemsjukvården" in html
+
+
+def test_forward_to_another_organisation_is_refused(client, cast, login_as, sent, home_health):
+    login_as(cast.home_care_nurse, cast.home_care)
+    response = client.post(action("forward", sent), {"to_unit": cast.outsider_unit.pk})
+    assert response.status_code == 400
+    assert "Välj ett giltigt alternativ" in response.content.decode()
+    assert mine(cast, sent).state == DeliveryState.READ  # opened by the error page, no more
+    assert not Delivery.objects.filter(unit=cast.outsider_unit).exists()
+    response = client.post(action("forward", sent), {"to_unit": ""})
+    assert response.status_code == 400
+
+
+def test_return_needs_a_reason_and_the_sender_sees_it(client, cast, login_as, sent):
+    login_as(cast.home_care_nurse, cast.home_care)
+    response = client.post(action("return", sent), {"reason": "   "})
+    assert response.status_code == 400
+    assert "Ange varför meddelandet är felsänt" in response.content.decode()
+    assert mine(cast, sent).state != DeliveryState.RETURNED
+    response = client.post(action("return", sent), {"reason": "Bor inte i vårt område"})
+    assert response.status_code == 302
+    delivery = mine(cast, sent)
+    assert delivery.state == DeliveryState.RETURNED
+    assert delivery.return_reason == "Bor inte i vårt område"
+    # No fallback inbox yet (samplan.addressing): no copy is made.
+    assert Delivery.objects.filter(message=sent).count() == 2
+    # A second post changes nothing.
+    response = client.post(action("return", sent), {"reason": "Igen"})
+    assert response.status_code == 400 and mine(cast, sent).return_reason == delivery.return_reason
+    client.logout()
+    login_as(cast.ward_nurse, cast.ward)
+    html = client.get(reverse("messaging:sent")).content.decode()
+    assert "Bor inte i vårt område" in html
+
+
+def test_return_copies_to_the_fallback_inbox_once_it_exists(
+    client, cast, login_as, sent, home_health, monkeypatch
+):
+    monkeypatch.setattr(views, "fallback_inbox_for", lambda organization: home_health)
+    login_as(cast.home_care_nurse, cast.home_care)
+    client.post(action("return", sent), {"reason": "Fel enhet"})
+    copy = Delivery.objects.get(message=sent, unit=home_health)
+    assert copy.reason_code == "returned_copy" and "Fel enhet" in copy.reason_text
+
+
+def test_forged_action_on_a_message_of_another_unit(client, cast, login_as, build, home_health):
+    other = build.send(build.case(), "admission_notice", cast.care_centre)
+    login_as(cast.home_care_nurse, cast.home_care)
+    assert client.post(action("forward", other), {"to_unit": home_health.pk}).status_code == 404
+    assert client.post(action("return", other), {"reason": "x"}).status_code == 404
+    assert Delivery.objects.get(message=other).state == DeliveryState.NEW
+
+
+# --- The case page link ---------------------------------------------------------------
+
+
+def test_links_to_the_case_page_when_it_exists(client, cast, login_as, sent):
+    login_as(cast.home_care_nurse, cast.home_care)
+    html = client.get(page(sent)).content.decode()
+    assert f'<a href="/utskrivning/arenden/{sent.case_id}/">Öppna ärendet</a>' in html
+    html = client.get(reverse("messaging:overview")).content.decode()
+    assert f'href="/utskrivning/arenden/{sent.case_id}/"' in html

@@ -1,0 +1,384 @@
+"""The unit inbox: Översikt, Mottagna, Skickade, Skapa, the message page, the header's new
+count and Avisering."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from samplan.accounts.access import (
+    administered_organization_ids,
+    can_edit_alert_settings,
+    is_administrator,
+    require,
+)
+from samplan.accounts.decorators import unit_required
+from samplan.core.paging import PAGE_SIZES, paginate
+from samplan.discharge.access import message_for_unit
+from samplan.discharge.process import WARD_KINDS
+from samplan.messaging import access, search
+from samplan.messaging.content import content_items
+from samplan.messaging.context_processors import cached_new_count
+from samplan.messaging.fallback import fallback_inbox_for
+from samplan.messaging.forms import (
+    AlertSettingsForm,
+    ForwardForm,
+    IdentitySearchForm,
+    OverviewFilterForm,
+    ReceivedFilterForm,
+    ReturnForm,
+    SentFilterForm,
+)
+from samplan.messaging.models import OPEN_STATES, AlertSettings, DeliveryState
+from samplan.messaging.overview import STEPS, cell_legend
+from samplan.messaging.services import (
+    MessagingError,
+    alert_settings_update,
+    deliveries_acknowledge,
+    delivery_forward,
+    delivery_mark_read,
+    delivery_return,
+)
+from samplan.organizations.models import Unit
+from samplan.patients.display import patient_display
+from samplan.patients.identity import format_identity
+from samplan.patients.reserve_formats import reserve_patterns_for
+
+# Header polling (seconds): every POLL_MIN while the count changes, doubling up to POLL_MAX
+# while it stays the same or the tab is hidden.
+POLL_MIN = 30
+POLL_MAX = 300
+
+
+def _search(
+    request: HttpRequest, list_name: str
+) -> tuple[IdentitySearchForm, str, HttpResponse | None]:
+    """A posted personnummer becomes ?sok=<token> (samplan.messaging.search); returns the
+    search form, the number searched for now, and a redirect after a valid post."""
+    patterns = reserve_patterns_for(request.unit.organization)
+    if request.method == "POST":
+        form = IdentitySearchForm(request.POST, reserve_patterns=patterns)
+        if form.is_valid():
+            token = search.search_remember(request, form.cleaned_data["identity"].number)
+            query = search.query_with_search(request, token)
+            return form, "", redirect(f"{request.path}?{query}")
+        access.search_rejected(request, typed=request.POST.get("identity", ""), list_name=list_name)
+        return form, "", None
+    number = search.search_number(request)
+    form = IdentitySearchForm(reserve_patterns=patterns)
+    if number:
+        form.initial["identity"] = number
+    return form, number, None
+
+
+def _list_context(request: HttpRequest, tab: str, search_form: IdentitySearchForm) -> dict:
+    searched = search.search_number(request)
+    return {
+        "tab": tab,
+        "search_form": search_form,
+        "searched": searched,
+        "searched_display": format_identity(searched) if searched else "",
+        "page_sizes": PAGE_SIZES,
+        "clear_search_query": search.query_with_search(request, None),
+        "unknown_search": bool(request.GET.get(search.PARAM)) and not search.search_number(request),
+    }
+
+
+def _valid(form: object) -> dict:
+    """The filter fields that are valid; a bad value in the address is simply ignored."""
+    form.is_valid()
+    return form.cleaned_data
+
+
+@unit_required
+def overview(request: HttpRequest) -> HttpResponse:
+    access.require_inbox(request)
+    search_form, number, done = _search(request, "Översikt")
+    if done:
+        return done
+    filters = OverviewFilterForm(request.GET)
+    page = None
+    if not search_form.errors:
+        page = access.overview_page(
+            request, now=timezone.now(), identity=number, **filters.values()
+        )
+    context = _list_context(request, "overview", search_form)
+    context.update(filters=filters, page=page, steps=STEPS, cell_legend=cell_legend())
+    return render(request, "messaging/overview.html", context)
+
+
+@unit_required
+def received(request: HttpRequest) -> HttpResponse:
+    access.require_inbox(request)
+    search_form, number, done = _search(request, "Mottagna")
+    if done:
+        return done
+    filters = ReceivedFilterForm(request.GET)
+    values = _valid(filters)
+    page = None
+    if not search_form.errors:
+        page = access.received_page(
+            request,
+            now=timezone.now(),
+            identity=number,
+            state=values.get("state", ""),
+            message_type=values.get("message_type", ""),
+            overdue=values.get("overdue", False),
+        )
+    context = _list_context(request, "received", search_form)
+    context.update(filters=filters, page=page)
+    return render(request, "messaging/received.html", context)
+
+
+@unit_required
+def sent(request: HttpRequest) -> HttpResponse:
+    access.require_inbox(request)
+    search_form, number, done = _search(request, "Skickade")
+    if done:
+        return done
+    filters = SentFilterForm(request.GET)
+    values = _valid(filters)
+    page = None
+    if not search_form.errors:
+        page = access.sent_page(
+            request, identity=number, message_type=values.get("message_type", "")
+        )
+    context = _list_context(request, "sent", search_form)
+    context.update(filters=filters, page=page)
+    return render(request, "messaging/sent.html", context)
+
+
+@unit_required
+def create(request: HttpRequest) -> HttpResponse:
+    access.require_inbox(request)
+    return render(
+        request,
+        "messaging/create.html",
+        {"tab": "create", "is_ward": request.unit.kind in WARD_KINDS},
+    )
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(default)
+
+
+@unit_required
+@require_POST
+def acknowledge(request: HttpRequest) -> HttpResponse:
+    """Kvittera valda: ids of other units' deliveries, or handled ones, change nothing."""
+    access.require_inbox(request)
+    ids = [int(value) for value in request.POST.getlist("delivery") if value.isdigit()]
+    if not ids:
+        messages.warning(request, _("Choose the messages to acknowledge."))
+    else:
+        count = deliveries_acknowledge(delivery_ids=ids, user=request.user, unit=request.unit)
+        if count:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d message acknowledged.", "%(count)d messages acknowledged.", count
+                )
+                % {"count": count},
+            )
+        else:
+            messages.info(request, _("Nothing to acknowledge: already handled."))
+    return redirect(_back(request, "messaging:received"))
+
+
+@never_cache
+@unit_required
+def new_count(request: HttpRequest) -> HttpResponse:
+    """The header badge, polled by htmx with X-Samplan-Background: 1 (so it does not keep an
+    idle session alive). One indexed COUNT; no access-log row, as it shows no patient data."""
+    access.require_inbox(request)
+    count = cached_new_count(request)
+    try:
+        previous = int(request.GET.get("previous", ""))
+        interval = int(request.GET.get("interval", POLL_MIN))
+    except ValueError:
+        previous, interval = -1, POLL_MIN
+    if count != previous and request.GET.get("hidden") != "1":
+        interval = POLL_MIN
+    else:
+        interval = min(max(interval, POLL_MIN) * 2, POLL_MAX)
+    return render(
+        request, "messaging/_new_count.html", {"inbox_new_count": count, "interval": interval}
+    )
+
+
+# --- The message page -------------------------------------------------------------------------
+
+
+def _message_page(
+    request: HttpRequest,
+    pk: int,
+    *,
+    forward_form: ForwardForm | None = None,
+    return_form: ReturnForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    message = message_for_unit(request, pk)  # 404 unless sent or received here; logged
+    delivery = access.delivery_of_unit(request, pk)
+    if delivery is not None and delivery.state == DeliveryState.NEW:
+        delivery_mark_read(delivery=delivery, user=request.user)
+        delivery = access.delivery_of_unit(request, pk)
+    participant = access.unit_takes_part_in_message(request.unit, message, delivery)
+    can_act = delivery is not None and delivery.state in OPEN_STATES
+    context = {
+        "message": message,
+        "delivery": delivery,
+        "display": patient_display(message.patient, participant=participant),
+        "items": content_items(message.content),
+        "history": access.message_history(message, request.unit, delivery),
+        "can_act": can_act,
+        "forward_form": forward_form
+        or ForwardForm(units=access.forward_targets(request.unit), auto_id="forward_%s"),
+        "return_form": return_form or ReturnForm(auto_id="return_%s"),
+    }
+    return render(request, "messaging/message_detail.html", context, status=status)
+
+
+@unit_required
+def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require_inbox(request)
+    return _message_page(request, pk)
+
+
+@unit_required
+@require_POST
+def message_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    delivery = access.own_delivery_or_404(request, pk)
+    count = deliveries_acknowledge(delivery_ids=[delivery.pk], user=request.user, unit=request.unit)
+    if count:
+        messages.success(request, _("The message is acknowledged."))
+    else:
+        messages.info(request, _("Nothing to acknowledge: already handled."))
+    return redirect("messaging:message_detail", pk=pk)
+
+
+@unit_required
+@require_POST
+def message_forward(request: HttpRequest, pk: int) -> HttpResponse:
+    delivery = access.own_delivery_or_404(request, pk)
+    form = ForwardForm(
+        request.POST, units=access.forward_targets(request.unit), auto_id="forward_%s"
+    )
+    if form.is_valid():
+        to_unit = form.cleaned_data["to_unit"]
+        try:
+            delivery_forward(
+                delivery=delivery, to_unit=to_unit, user=request.user, unit=request.unit
+            )
+        except MessagingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, _("The message was forwarded to %(unit)s.") % {"unit": to_unit.name}
+            )
+            return redirect("messaging:message_detail", pk=pk)
+    return _message_page(request, pk, forward_form=form, status=400)
+
+
+@unit_required
+@require_POST
+def message_return(request: HttpRequest, pk: int) -> HttpResponse:
+    delivery = access.own_delivery_or_404(request, pk)
+    form = ReturnForm(request.POST, auto_id="return_%s")
+    if form.is_valid():
+        try:
+            delivery_return(
+                delivery=delivery,
+                reason=form.cleaned_data["reason"],
+                user=request.user,
+                unit=request.unit,
+                fallback_unit=fallback_inbox_for(request.unit.organization),
+            )
+        except MessagingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The message was returned to the sender as misaddressed."))
+            return redirect("messaging:received")
+    return _message_page(request, pk, return_form=form, status=400)
+
+
+# --- Avisering --------------------------------------------------------------------------------
+
+
+def _alert_settings_page(request: HttpRequest, unit: Unit, *, back: str) -> HttpResponse:
+    require(can_edit_alert_settings(request.user, unit))
+    current = AlertSettings.objects.filter(unit=unit).first()
+    initial = {}
+    if current is not None:
+        initial = {
+            "enabled": current.enabled,
+            "sms_numbers": "\n".join(current.sms_numbers),
+            "email_addresses": "\n".join(current.email_addresses),
+        }
+    form = AlertSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        alert_settings_update(
+            user=request.user,
+            acting_unit=request.unit,
+            unit=unit,
+            enabled=form.cleaned_data["enabled"],
+            sms_numbers=form.cleaned_data["sms_numbers"],
+            email_addresses=form.cleaned_data["email_addresses"],
+        )
+        messages.success(request, _("The alert settings were saved."))
+        return redirect(request.path)
+    state = getattr(unit, "alert_state", None) if current else None
+    return render(
+        request,
+        "messaging/alert_settings.html",
+        {
+            "form": form,
+            "unit": unit,
+            "state": state,
+            "back": back,
+            "tab": "alerts",
+            "coalesce_minutes": settings.ALERT_COALESCE_MINUTES,
+        },
+    )
+
+
+@unit_required
+def alert_settings(request: HttpRequest) -> HttpResponse:
+    """Avisering for the unit the user works in."""
+    return _alert_settings_page(request, request.unit, back="")
+
+
+@unit_required
+def alert_settings_unit(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """Avisering of a unit chosen by a local administrator from the list below."""
+    unit = get_object_or_404(Unit.objects.select_related("organization"), pk=unit_id)
+    return _alert_settings_page(request, unit, back=reverse("messaging:alert_units"))
+
+
+@unit_required
+def alert_units(request: HttpRequest) -> HttpResponse:
+    """The administered organisations' units with an inbox, and whether they get alerts."""
+    require(is_administrator(request.user))
+    units = (
+        Unit.objects.filter(
+            organization_id__in=administered_organization_ids(request.user), has_inbox=True
+        )
+        .select_related("organization", "alert_settings")
+        .order_by("organization__name", "name", "pk")
+    )
+    page = paginate(request, units)
+    page.object_list = [(unit, getattr(unit, "alert_settings", None)) for unit in page.object_list]
+    return render(request, "messaging/alert_units.html", {"page": page})
