@@ -50,7 +50,7 @@ RESERVE_SERIAL = 4711
 PTS_FICTION_PHONE_FIRST = 5  # 070-174 06 05
 
 
-def test_identity_number(born: datetime.date, sex: str, *, coordination: bool = False) -> str:
+def skatteverket_test_number(born: datetime.date, sex: str, *, coordination: bool = False) -> str:
     """A personnummer (or, with coordination, a samordningsnummer: day of birth + 60) in
     Skatteverket's test series, as stored: 12 digits."""
     day = born.day + 60 if coordination else born.day
@@ -211,7 +211,7 @@ def identity_number(spec: PatientSpec, today: datetime.date) -> str:
     if spec.kind == IdentityKind.RESERVE:
         return demo_reserve_number(today)
     assert spec.born is not None
-    return test_identity_number(
+    return skatteverket_test_number(
         spec.born, spec.sex, coordination=spec.kind == IdentityKind.COORDINATION
     )
 
@@ -221,7 +221,7 @@ def identity_numbers(today: datetime.date | None = None) -> dict[str, str]:
     today = today or timezone.localdate()
     numbers = {spec.key: identity_number(spec, today) for spec in PATIENTS}
     for key, (born, sex) in REGISTER_ONLY.items():
-        numbers[key] = test_identity_number(born, sex)
+        numbers[key] = skatteverket_test_number(born, sex)
     return numbers
 
 
