@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime
-import time
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from samplan.accounts import access
@@ -36,9 +34,18 @@ from samplan.patients.reserve_formats import region_patterns
 ADMISSION = MessageType.ADMISSION_NOTICE
 
 
+@pytest.fixture(scope="module")
+def demo_once(django_db_setup, django_db_blocker):
+    """The demo, built once for this module's read-only tests and rolled back after them
+    (each test's own transaction is a savepoint inside this one)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_demo()
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(db):
-    return build_demo()
+def demo(demo_once, db):
+    return demo_once
 
 
 def days_ago(days: int) -> datetime.date:
@@ -289,42 +296,3 @@ def test_agreements_and_daily_amounts(demo):
     assert {2019, 2022, timezone.localdate().year} <= years
     # The real figures of migration 0002, not the demo's made-up ones.
     assert DailyAmount.objects.get(year=2022).source.startswith("Socialstyrelsen")
-
-
-def run_demo(*args: str) -> tuple[str, float]:
-    out = StringIO()
-    started = time.monotonic()
-    call_command("demo_data", *args, stdout=out)
-    return out.getvalue(), time.monotonic() - started
-
-
-def register_counts() -> tuple[int, ...]:
-    models = (Patient, PatientFilter, ResidenceEntry, AreaRule, FallbackInbox, Agreement)
-    return (*(model.objects.count() for model in models), DailyAmount.objects.count())
-
-
-def test_reset_twice_gives_the_same_patients_and_register_and_stays_fast(db):
-    run_demo("--reset")
-    first = register_counts()
-    numbers = set(Patient.objects.values_list("identity_number", flat=True))
-    output, seconds = run_demo("--reset")
-    assert register_counts() == first
-    assert set(Patient.objects.values_list("identity_number", flat=True)) == numbers
-    assert DailyAmount.objects.filter(year__in=[2019, 2022]).count() == 2
-    # About a second on a laptop; the bound only catches a build that went quadratic.
-    assert seconds < 20, f"demo_data --reset took {seconds:.1f} s"
-    assert "Demodata inlästa på" in output
-
-
-def test_the_output_lists_personnummer_to_try(db):
-    output, _seconds = run_demo("--reset")
-    assert "Prova adresseringen" in output
-    assert "annika.persson" in output and "Adresseringssimulator" in output
-    section = output.split("Prova adresseringen")[1]
-    for example in people_to_try().examples:
-        assert example.identity in section and example.name in section
-    assert "bor på särskilt boende (boendelista)" in section
-    assert "Lövåsgården (Boendelista)" in section
-    assert "(Reservadress)" in section and "(Områdesregel)" in section
-    assert "(Personnummerfilter)" in section and "(Listning)" in section
-    assert "reservnummer 99" in section and "samordningsnummer" in section
