@@ -1,8 +1,9 @@
 """Builds the demo from the plain data in samplan/demo/data.py.
 
 The build is a list of steps, each adding to the `Demo` built so far. Later parts of the demo
-(patients, cases, plans) add their own step to BUILD_STEPS and find the units and users they
-need in `demo.units[code]` and `demo.users[username]`.
+(cases, plans) add their own step to BUILD_STEPS and find the units, users and patients they
+need in `demo.units[code]`, `demo.users[username]` and `demo.patients[key]` (the keys of
+samplan/demo/patients.py). Patients and the addressing register have modules of their own.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from samplan.accounts.models import Membership, User
+from samplan.demo.addressing import build_addressing
 from samplan.demo.data import (
     DEMO_PASSWORD,
     ORGANISATIONS,
@@ -30,8 +32,11 @@ from samplan.demo.data import (
     OrganisationSpec,
     UnitSpec,
 )
+from samplan.demo.discharge import build_discharge_configuration, seed_known_daily_amounts
+from samplan.demo.patients import build_patients
 from samplan.organizations.models import Organization, Profession, Unit
 from samplan.organizations.validators import normalize_org_number
+from samplan.patients.models import Patient
 
 # Memberships began a while ago, as they would have in a running installation.
 MEMBERSHIPS_STARTED_DAYS_AGO = 365
@@ -42,6 +47,7 @@ class Demo:
     organizations: dict[str, Organization] = field(default_factory=dict)  # by spec key
     units: dict[str, Unit] = field(default_factory=dict)  # by unit code
     users: dict[str, User] = field(default_factory=dict)  # by username
+    patients: dict[str, Patient] = field(default_factory=dict)  # by key in demo/patients.py
 
 
 def build_demo() -> Demo:
@@ -74,6 +80,7 @@ def reset_database() -> None:
     connection.check_constraints()
     call_command("flush", interactive=False, verbosity=0)
     seed_professions(Demo())
+    seed_known_daily_amounts(Demo())
 
 
 def _demo_org_numbers() -> list[str]:
@@ -181,7 +188,14 @@ def build_users(demo: Demo) -> None:
     )
 
 
-BUILD_STEPS: list[Callable[[Demo], None]] = [seed_professions, build_organisations, build_users]
+BUILD_STEPS: list[Callable[[Demo], None]] = [
+    seed_professions,
+    build_organisations,
+    build_users,
+    build_discharge_configuration,  # samplan/demo/discharge.py
+    build_patients,  # samplan/demo/patients.py
+    build_addressing,  # samplan/demo/addressing.py
+]
 
 
 # --- the table of demo logins ------------------------------------------------------------------

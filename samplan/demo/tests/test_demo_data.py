@@ -1,5 +1,6 @@
 """`manage.py demo_data`: the demo loads quickly, repeatably, and is usable as printed."""
 
+import time
 from io import StringIO
 
 import pytest
@@ -12,7 +13,10 @@ from samplan.accounts.passwords import (
     CharacterClassValidator,
     LengthValidator,
 )
+from samplan.addressing.models import AreaRule, FallbackInbox, PatientFilter, ResidenceEntry
+from samplan.demo.addressing import people_to_try
 from samplan.demo.data import DEMO_PASSWORD, SUPERUSER_USERNAME, USERS
+from samplan.discharge.models import Agreement, DailyAmount
 from samplan.organizations.models import (
     Organization,
     OrganizationKind,
@@ -21,6 +25,7 @@ from samplan.organizations.models import (
     UnitKind,
 )
 from samplan.organizations.validators import normalize_hsa_id
+from samplan.patients.models import Patient
 
 
 def run_demo(*args: str) -> str:
@@ -173,3 +178,36 @@ def test_output_lists_every_login_with_the_password(demo_output):
     line = next(row for row in demo_output.splitlines() if "anna.lindqvist" in row)
     assert "Anna Lindqvist" in line and "Sjuksköterska" in line and "Användare" in line
     assert "Katrineholms kommun" in demo_output and "Omsorgshuset i Sörmland AB" in demo_output
+
+
+def register_counts() -> tuple[int, ...]:
+    models = (Patient, PatientFilter, ResidenceEntry, AreaRule, FallbackInbox, Agreement)
+    return tuple(model.objects.count() for model in (*models, DailyAmount))
+
+
+def test_reset_twice_gives_the_same_patients_and_register_and_stays_fast(demo_output):
+    first = register_counts()
+    numbers = set(Patient.objects.values_list("identity_number", flat=True))
+    started = time.monotonic()
+    output = run_demo("--reset")
+    seconds = time.monotonic() - started
+    assert register_counts() == first
+    assert set(Patient.objects.values_list("identity_number", flat=True)) == numbers
+    # The real amounts of the discharge migration survive the flush.
+    assert DailyAmount.objects.filter(year__in=[2019, 2022]).count() == 2
+    # About a second on a laptop; the bound only catches a build that went quadratic.
+    assert seconds < 20, f"demo_data --reset took {seconds:.1f} s"
+    assert "Demodata inlästa på" in output
+
+
+def test_output_lists_personnummer_to_try_the_addressing(demo_output):
+    assert "Prova adresseringen" in demo_output
+    section = demo_output.split("Prova adresseringen")[1]
+    assert "annika.persson" in section and "Adresseringssimulator" in section
+    for example in people_to_try().examples:
+        assert f"{example.identity}  {example.name} – " in section
+    assert "bor på särskilt boende (boendelista)" in section
+    assert "Lövåsgården (Boendelista)" in section
+    assert "(Reservadress)" in section and "(Områdesregel)" in section
+    assert "(Personnummerfilter)" in section and "(Listning)" in section
+    assert "reservnummer 99" in section and "samordningsnummer 1958" in section

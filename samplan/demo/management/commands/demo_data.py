@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from samplan.demo.addressing import format_people_to_try, people_to_try
 from samplan.demo.builder import (
     build_demo,
     database_holds_only_demo_data,
@@ -21,7 +22,10 @@ from samplan.demo.builder import (
 
 
 class Command(BaseCommand):
-    help = "Loads the demo organisations, units and users and prints the demo logins."
+    help = (
+        "Loads the demo organisations, units, users, patients and addressing register and "
+        "prints the demo logins and personnummer to try the routing with."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -50,6 +54,7 @@ class Command(BaseCommand):
                 )
             build_demo()
             self.stdout.write(format_demo_logins(demo_logins()))
+            self.stdout.write(format_people_to_try(people_to_try()))
             self.stdout.write(
                 _("Demo data loaded in %(seconds)s s.")
                 % {"seconds": number_format(time.monotonic() - started, 1)}
