@@ -81,7 +81,7 @@ class Patient(models.Model):
 
     @property
     def identity_display(self) -> str:
-        return format_identity(self.identity_number)
+        return format_identity(self.identity_number, self.identity_kind)
 
     @property
     def is_protected(self) -> bool:

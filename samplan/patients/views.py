@@ -118,7 +118,7 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if patient.pk != pk:
         return redirect("patients:edit", pk=patient.pk)
     initial = {
-        "identity": format_identity(patient.identity_number),
+        "identity": format_identity(patient.identity_number, patient.identity_kind),
         "first_name": patient.first_name,
         "last_name": patient.last_name,
         "protection": patient.protection,

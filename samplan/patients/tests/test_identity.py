@@ -117,3 +117,11 @@ def test_ten_digits_born_later_this_year_a_century_ago():
     # 1926-12-01 is 99 years old on TODAY (2026-11-22): "-" and the 1900s, not next month.
     assert parse("261201-0013").number == "192612010013"
     assert parse("261101-0014").number == "202611010014"
+
+
+def test_display_forms():
+    from samplan.patients.identity import format_identity
+
+    assert format_identity("191212121212") == "19121212-1212"
+    assert format_identity("992612345678") == "992612345678"
+    assert format_identity("20240315KV01", IdentityKind.RESERVE) == "20240315KV01"
