@@ -473,3 +473,39 @@ def can_use_addressing_register(user: User) -> bool:
 def can_simulate_routing(user: User) -> bool:
     """The routing simulator looks a person up, so it is for administrators only."""
     return is_administrator(user)
+
+
+# --- Coordinated individual plans (samplan.sip, domain.md §7) ---------------------------------
+# The seeds let staff and unit managers (enhetschefer) initiate, answer and sign SIPs, so the
+# SIP roles are user, super_user and manager, held in the unit acted for. Administrator,
+# log-reviewer and report roles never open a plan because of that role alone. Which plans a
+# unit sees (need-to-know) is samplan.sip.access; these decide what the user may do there.
+
+SIP_ROLES = {Role.USER, Role.SUPER_USER, Role.MANAGER}
+
+
+def can_work_with_sip(user: User, unit: Unit | None) -> bool:
+    """Open the SIP list and plans, start a plan, answer a summons, write a plan for `unit`."""
+    return unit is not None and bool(roles_in_unit(user, unit) & SIP_ROLES)
+
+
+def can_sign_sip_part(user: User, unit: Unit | None, part_unit_id: int) -> bool:
+    """Sign a unit's part of a plan: a user holding a SIP role in that very unit, acting for it.
+
+    Any such user of the unit may sign (the signature names who did), so an absent colleague
+    does not hold the plan up; password users give their password again (samplan.sip.services).
+    """
+    return unit is not None and unit.pk == part_unit_id and can_work_with_sip(user, unit)
+
+
+def can_finalise_sip(
+    user: User, unit: Unit | None, coordinator_id: int | None, coordinator_unit_id: int | None
+) -> bool:
+    """Slutjustera: the coordinator named in the plan, acting for the coordinator's unit."""
+    return (
+        unit is not None
+        and coordinator_id is not None
+        and user.pk == coordinator_id
+        and unit.pk == coordinator_unit_id
+        and can_work_with_sip(user, unit)
+    )

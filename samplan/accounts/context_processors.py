@@ -3,6 +3,7 @@ from django.http import HttpRequest
 from samplan.accounts.access import (
     can_use_addressing_register,
     can_work_with_patients,
+    can_work_with_sip,
     is_administrator,
     working_units,
 )
@@ -18,6 +19,7 @@ def current_unit(request: HttpRequest) -> dict:
         "switchable_units": working_units(user),
         "show_admin_link": is_administrator(user),
         "show_patient_search": can_work_with_patients(user, getattr(request, "unit", None)),
+        "show_sip": can_work_with_sip(user, getattr(request, "unit", None)),
         # Lazy: only the nav evaluates it (a housing coordinator check costs one query).
         "show_addressing_link": lambda: can_use_addressing_register(user),
     }
