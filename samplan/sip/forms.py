@@ -433,6 +433,9 @@ class BaseInterventionFormSet(forms.BaseFormSet):
         self.units = units
         self.professions = Profession.objects.order_by("name")
         super().__init__(*args, **kwargs)
+        # A new plan usually has an intervention per unit: offer a row for each at first.
+        if not self.initial:
+            self.extra = max(self.extra, len(units))
 
     def get_form_kwargs(self, index: int | None) -> dict:
         return {"units": self.units, "professions": self.professions}

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from samplan.sip.process import (
     VISIBLE_ANSWERS,
@@ -119,7 +120,7 @@ class SipPlan(models.Model):
     )
     # The current locked version's follow-up date, kept here for the SIP list.
     next_follow_up = models.DateField(_("next follow-up"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("plan", "closed"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -324,7 +325,7 @@ class InterventionStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     ONGOING = "ongoing", _("Ongoing")
     DONE = "done", _("Done")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("intervention status", "Cancelled")
 
 
 class SipIntervention(models.Model):

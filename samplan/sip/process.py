@@ -32,13 +32,14 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PlanState(models.TextChoices):
     INITIATIVE = "initiative", _("Initiative")
     PLANNING = "planning", _("Planning")
     FINALISED = "finalised", _("Finalised")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("plan state", "Closed")
 
 
 class Answer(models.TextChoices):

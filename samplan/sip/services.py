@@ -36,6 +36,7 @@ from samplan.accounts.smartcard import logged_in_with_card
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.message_types import MessageType
 from samplan.discharge import process as discharge_process
+from samplan.discharge.access import cases_for_unit
 from samplan.discharge.cases import case_send
 from samplan.discharge.deadlines import local_date
 from samplan.discharge.models import DischargeCase
@@ -205,9 +206,14 @@ def _check_summoned_units(units: Sequence[Unit], initiator: Unit) -> None:
 
 
 def case_may_carry_summons(case: DischargeCase, unit: Unit) -> bool:
-    """Whether `unit` may send the case's SIP summons (discharge process rules)."""
+    """Whether `unit` may send the case's SIP summons: it takes part in the open case and is
+    the kind of unit the discharge process lets send it (the care contact's)."""
     kind = discharge_process.principal_kind(unit.organization)
-    return case.is_open and discharge_process.may_send(unit.kind, kind, MessageType.SIP_SUMMONS)
+    return (
+        case.is_open
+        and discharge_process.may_send(unit.kind, kind, MessageType.SIP_SUMMONS)
+        and cases_for_unit(unit.pk).filter(pk=case.pk).exists()
+    )
 
 
 # --- start a plan ------------------------------------------------------------------------------
