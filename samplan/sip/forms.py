@@ -18,7 +18,7 @@ from samplan.patients.forms import IdentityNumberField
 from samplan.patients.identity import ReservePattern
 from samplan.patients.models import ConsentGiver
 from samplan.patients.services import PatientDetails
-from samplan.sip.content import ContactData, InterventionData, PlanText
+from samplan.sip.content import ContactData, InterventionData, PlanText, plan_text_of
 from samplan.sip.models import (
     CloseReason,
     InterventionStatus,
@@ -661,3 +661,38 @@ class CompareForm(forms.Form):
         if data.get("old") is not None and data.get("old") == data.get("new"):
             raise ValidationError(_("Choose two different versions."))
         return data
+
+
+def plan_forms(
+    data: object, *, plan: SipPlan, units: tuple[Sequence[Unit], Sequence[Unit]]
+) -> tuple[PlanForm, BaseInterventionFormSet]:
+    """The plan's text form and its interventions, opened on the current version.
+
+    `units`: (units the text may name, parties), from selectors.plan_units.
+    """
+    plan_units, party_units = units
+    version = plan.current_version
+    text = plan_text_of(version)
+    form = PlanForm(
+        data,
+        initial=PlanForm.initial_for(version, text),
+        plan_units=plan_units,
+        party_units=party_units,
+    )
+    formset = InterventionFormSet(
+        data,
+        units=plan_units,
+        prefix="insats",
+        initial=[
+            {
+                "what": item.what,
+                "unit": item.unit.pk,
+                "profession": item.profession.pk if item.profession else None,
+                "starts_on": item.starts_on,
+                "ends_on": item.ends_on,
+                "status": item.status,
+            }
+            for item in text.interventions
+        ],
+    )
+    return form, formset

@@ -436,7 +436,6 @@ class EventKind(models.TextChoices):
     CONSENT_RECORDED = "consent_recorded", _("Consent recorded")
     REMINDER_SENT = "reminder_sent", _("Reminder to answer sent")
     FOLLOW_UP_REMINDER_SENT = "follow_up_reminder_sent", _("Follow-up reminder sent")
-    SENDING_STOPPED = "sending_stopped", _("Nothing sent: no consent")
     CLOSED = "closed", _("Plan closed")
 
 

@@ -91,6 +91,14 @@ class StaleEdit(SipError):
         self.version = version
 
 
+class StaleInitiative(SipError):
+    """The initiative was changed after the form was opened; `revision` is the current one."""
+
+    def __init__(self, message: str, *, revision: int) -> None:
+        super().__init__(message)
+        self.revision = revision
+
+
 @dataclass(frozen=True)
 class Initiative:
     purpose: str
@@ -395,11 +403,12 @@ def sip_initiative_update(
             _("The initiative can only be changed by the initiating unit before the summons."),
         )
         if plan.revision != revision:
-            raise SipError(
+            raise StaleInitiative(
                 _(
                     "Someone else changed the initiative while you were writing. Your text is "
                     "kept below: check the initiative and save again."
-                )
+                ),
+                revision=plan.revision,
             )
         values = initiative.values()
         changed = sorted(name for name, value in values.items() if getattr(plan, name) != value)
@@ -665,6 +674,8 @@ def _check_text(plan: SipPlan, text: PlanText) -> None:
 
 
 def _write_text(version: SipVersion, text: PlanText, user: User) -> None:
+    if version.is_locked:  # never: a change to a locked version goes to a copy first
+        raise SipError(_("A finalised version cannot be changed."))
     SipVersion.objects.filter(pk=version.pk).update(
         goals=text.goals.strip(),
         others_do=text.others_do.strip(),
@@ -918,7 +929,7 @@ def sip_finalise(*, request: HttpRequest, plan: SipPlan, confirmed: bool) -> Sip
     with transaction.atomic():
         plan = _lock(plan)
         version = SipVersion.objects.select_for_update().get(pk=plan.current_version_id)
-        if plan.state == PlanState.FINALISED and version.is_locked:
+        if plan.state == PlanState.FINALISED and version.locked_by_id == user.pk:
             return version  # the confirmation posted twice
         _require(
             can_finalise_sip(user, unit, version.coordinator_id, version.coordinator_unit_id),
@@ -1051,6 +1062,10 @@ def summons_reminders_send(*, now: datetime.datetime | None = None) -> int:
         summons = participant.delivery.message
         try:
             with transaction.atomic():
+                # Two runs at once (two hosts): the second waits here, then finds it done.
+                locked = SipParticipant.objects.select_for_update().get(pk=participant.pk)
+                if locked.answer != Answer.PENDING or locked.reminded_at != participant.reminded_at:
+                    continue
                 message = message_send(
                     sender_user=summons.sender_user,
                     sender_unit=summons.sender_unit,
@@ -1119,6 +1134,9 @@ def follow_up_reminders_send(*, now: datetime.datetime | None = None) -> int:
         unit = version.coordinator_unit
         try:
             with transaction.atomic():
+                locked = SipVersion.objects.select_for_update().get(pk=version.pk)
+                if locked.follow_up_reminded_at is not None:
+                    continue  # another run sent it meanwhile
                 message = message_send(
                     sender_user=version.coordinator,
                     sender_unit=unit,

@@ -21,7 +21,7 @@ from samplan.core.paging import paginate
 from samplan.discharge.access import case_for_unit
 from samplan.patients.display import patient_display
 from samplan.patients.reserve_formats import reserve_patterns_for
-from samplan.sip import documents, selectors, services
+from samplan.sip import documents, process, selectors, services
 from samplan.sip.access import plan_for_unit, plan_id_for_message, version_of
 from samplan.sip.content import compare, plan_text_of
 from samplan.sip.forms import (
@@ -30,14 +30,13 @@ from samplan.sip.forms import (
     CompareForm,
     ConsentForm,
     InitiativeForm,
-    InterventionFormSet,
     NewVersionForm,
-    PlanForm,
     SignForm,
     SipNewForm,
     UnitsForm,
+    plan_forms,
 )
-from samplan.sip.models import SipPlan
+from samplan.sip.models import PlanState, SipPlan
 
 
 def _errors(form: Form, error: ValidationError | services.SipError) -> None:
@@ -57,6 +56,18 @@ def _plan_context(plan: SipPlan, **extra: object) -> dict[str, object]:
 
 def _to_plan(plan: SipPlan) -> HttpResponse:
     return redirect("sip:detail", plan_id=plan.pk)
+
+
+def _unusable(request: HttpRequest, plan: SipPlan, allowed: bool) -> HttpResponse | None:
+    """An action page the user cannot use now is not shown: back to the plan, saying so.
+
+    Only for GET: a post goes to the service, which refuses with its own plain message (and
+    answers a double post with what the first one did).
+    """
+    if allowed or request.method != "GET":
+        return None
+    messages.error(request, _("This cannot be done on the plan now, or not by your unit."))
+    return _to_plan(plan)
 
 
 @unit_required
@@ -123,7 +134,10 @@ def message_plan(request: HttpRequest, message_id: int) -> HttpResponse:
 @unit_required
 def initiative_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = plan_for_unit(request, plan_id)
-    form = InitiativeForm.for_plan(plan, request.POST or None)
+    if refused := _unusable(request, plan, process.may_change_initiative(plan.state, plan.viewer)):
+        return refused
+    data = request.POST.copy() if request.method == "POST" else None
+    form = InitiativeForm.for_plan(plan, data)
     if request.method == "POST" and form.is_valid():
         try:
             services.sip_initiative_update(
@@ -132,6 +146,9 @@ def initiative_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
                 initiative=form.initiative(),
                 revision=form.cleaned_data["revision"],
             )
+        except services.StaleInitiative as stale:
+            _errors(form, stale)
+            data["revision"] = stale.revision  # saving again is then a choice made knowingly
         except (ValidationError, services.SipError) as error:
             _errors(form, error)
         else:
@@ -144,6 +161,8 @@ def initiative_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
 def units_choose(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Kalla: choose the units to summon next, then send the summons on the plan page."""
     plan = plan_for_unit(request, plan_id)
+    if refused := _unusable(request, plan, process.may_summon(plan.state, plan.viewer)):
+        return refused
     summoned = selectors.participants(plan)
     form = UnitsForm(
         request.POST or None,
@@ -183,6 +202,8 @@ def summons_send(request: HttpRequest, plan_id: int) -> HttpResponse:
 @unit_required
 def consent_new(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = plan_for_unit(request, plan_id)
+    if refused := _unusable(request, plan, process.may_record_consent(plan.state, plan.viewer)):
+        return refused
     form = ConsentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -204,6 +225,8 @@ def consent_new(request: HttpRequest, plan_id: int) -> HttpResponse:
 def answer(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Acceptera or Neka the summons to the acting unit."""
     plan = plan_for_unit(request, plan_id)
+    if refused := _unusable(request, plan, process.may_answer(plan.state, plan.viewer)):
+        return refused
     form = AnswerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         accept = form.cleaned_data["answer"] == AnswerForm.ACCEPT
@@ -232,32 +255,10 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Write the current version. A stale save is refused, the user's text kept, and the
     other person's change shown (optimistic locking)."""
     plan = plan_for_unit(request, plan_id)
-    version = plan.current_version
-    text = plan_text_of(version)
-    plan_units, party_units = selectors.plan_units(plan)
+    if refused := _unusable(request, plan, process.may_edit_plan(plan.state, plan.viewer)):
+        return refused
     data = request.POST.copy() if request.method == "POST" else None
-    form = PlanForm(
-        data,
-        initial=PlanForm.initial_for(version, text),
-        plan_units=plan_units,
-        party_units=party_units,
-    )
-    formset = InterventionFormSet(
-        data,
-        units=plan_units,
-        prefix="insats",
-        initial=[
-            {
-                "what": i.what,
-                "unit": i.unit.pk,
-                "profession": i.profession.pk if i.profession else None,
-                "starts_on": i.starts_on,
-                "ends_on": i.ends_on,
-                "status": i.status,
-            }
-            for i in text.interventions
-        ],
-    )
+    form, formset = plan_forms(data, plan=plan, units=selectors.plan_units(plan))
     missed = []
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
@@ -293,6 +294,10 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
 def sign(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Signera the acting unit's part; password again unless logged in with a smart card."""
     plan = plan_for_unit(request, plan_id)
+    if refused := _unusable(
+        request, plan, process.may_sign(plan.state, plan.viewer, already_signed=False)
+    ):
+        return refused
     card = logged_in_with_card(request)
     form = SignForm(request.POST if request.method == "POST" else None, card=card)
     if request.method == "POST" and form.is_valid():
@@ -313,6 +318,10 @@ def sign(request: HttpRequest, plan_id: int) -> HttpResponse:
 def finalise(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Slutjustera, after the question "Är det säkert att du vill slutjustera hela planen?"."""
     plan = plan_for_unit(request, plan_id)
+    if refused := _unusable(
+        request, plan, plan.state == PlanState.PLANNING and plan.viewer.is_coordinator
+    ):
+        return refused
     if request.method == "POST":
         try:
             services.sip_finalise(
@@ -330,6 +339,8 @@ def finalise(request: HttpRequest, plan_id: int) -> HttpResponse:
 @unit_required
 def version_new(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = plan_for_unit(request, plan_id)
+    if refused := _unusable(request, plan, process.may_new_version(plan.state, plan.viewer)):
+        return refused
     form = NewVersionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -351,6 +362,8 @@ def version_new(request: HttpRequest, plan_id: int) -> HttpResponse:
 @unit_required
 def close(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = plan_for_unit(request, plan_id)
+    if refused := _unusable(request, plan, process.may_close(plan.state, plan.viewer)):
+        return refused
     form = CloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -387,15 +400,17 @@ def version_detail(request: HttpRequest, plan_id: int, number: int) -> HttpRespo
 @unit_required
 def versions_compare(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Jämför versioner: every field of two versions side by side, changes marked."""
-    numbers = selectors.version_numbers(plan_id)
-    form = CompareForm(request.GET or None, numbers=numbers)
+    wanted = [request.GET.get(name, "") for name in ("old", "new")]
+    detail = (
+        f"versions {wanted[0]} and {wanted[1]} compared"
+        if all(value.isdigit() for value in wanted)
+        else "versions compared"
+    )
+    plan = plan_for_unit(request, plan_id, detail=detail)
+    form = CompareForm(request.GET or None, numbers=selectors.version_numbers(plan.pk))
     if not form.is_valid():
-        plan = plan_for_unit(request, plan_id)
         return render(request, "sip/compare.html", _plan_context(plan, form=form, rows=None))
     old_number, new_number = sorted((form.cleaned_data["old"], form.cleaned_data["new"]))
-    plan = plan_for_unit(
-        request, plan_id, detail=f"versions {old_number} and {new_number} compared"
-    )
     old, new = version_of(plan, old_number), version_of(plan, new_number)
     rows = compare(plan_text_of(old), plan_text_of(new))
     return render(

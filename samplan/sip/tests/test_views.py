@@ -481,6 +481,10 @@ def test_initiative_edit_before_the_summons_only(sip, login_as):
     data["purpose"] = "Ännu ett"
     response = client.post(url("sip:initiative_edit", plan), data)  # an old revision
     assert response.status_code == 200 and "Ännu ett" in response.content.decode()
+    assert "medan du skrev" in response.content.decode()
+    plan.refresh_from_db()
+    assert plan.purpose == "Nytt syfte"
+    assert f'name="revision" value="{plan.revision}"' in response.content.decode()
     summon(sip, plan)
     data["revision"] = SipPlan.objects.get(pk=plan.pk).revision
     assert client.post(url("sip:initiative_edit", plan), data).status_code == 200
@@ -512,3 +516,24 @@ def test_signed_parts_show_on_the_plan(sip, written, login_as):
     client = login_as(sip.counsellor, sip.school)
     page = client.get(url("sip:detail", written)).content.decode()
     assert "Pia Psykolog" in page and "Signerad" in page
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "sip:edit",
+        "sip:sign",
+        "sip:finalise",
+        "sip:version_new",
+        "sip:close",
+        "sip:initiative_edit",
+        "sip:units",
+    ],
+)
+def test_pages_a_unit_cannot_use_now_lead_back_to_the_plan(sip, summoned, login_as, name):
+    client = login_as(sip.psychologist, sip.bup)  # not answered yet: it may only answer
+    response = client.get(url(name, summoned))
+    assert response.status_code == 302
+    assert response["Location"] == url("sip:detail", summoned)
+    client = login_as(sip.counsellor, sip.school)
+    assert client.get(url("sip:answer", summoned))["Location"] == url("sip:detail", summoned)
