@@ -12,6 +12,7 @@ urlpatterns = [
     path("administrera/", include("samplan.administration.urls")),
     path("utskrivning/", include("samplan.discharge.urls")),
     path("adressering/", include("samplan.addressing.urls")),
+    path("sip/", include("samplan.sip.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

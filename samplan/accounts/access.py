@@ -556,3 +556,38 @@ def can_edit_alert_settings(user: User, unit: Unit) -> bool:
     """Avisering: the unit's own users keep its numbers and addresses; the organisation's
     local (and system) administrators may too, as part of the unit's contact data."""
     return unit.has_inbox and (can_work_with_patients(user, unit) or can_edit_unit(user, unit))
+
+# --- Coordinated individual plans (samplan.sip, domain.md §7) ---------------------------------
+# The seeds let staff and unit managers (enhetschefer) initiate, answer and sign SIPs, so the
+# SIP roles are user, super_user and manager, held in the unit acted for. Administrator,
+# log-reviewer and report roles never open a plan because of that role alone. Which plans a
+# unit sees (need-to-know) is samplan.sip.access; these decide what the user may do there.
+
+SIP_ROLES = {Role.USER, Role.SUPER_USER, Role.MANAGER}
+
+
+def can_work_with_sip(user: User, unit: Unit | None) -> bool:
+    """Open the SIP list and plans, start a plan, answer a summons, write a plan for `unit`."""
+    return unit is not None and bool(roles_in_unit(user, unit) & SIP_ROLES)
+
+
+def can_sign_sip_part(user: User, unit: Unit | None, part_unit_id: int) -> bool:
+    """Sign a unit's part of a plan: a user holding a SIP role in that very unit, acting for it.
+
+    Any such user of the unit may sign (the signature names who did), so an absent colleague
+    does not hold the plan up; password users give their password again (samplan.sip.services).
+    """
+    return unit is not None and unit.pk == part_unit_id and can_work_with_sip(user, unit)
+
+
+def can_finalise_sip(
+    user: User, unit: Unit | None, coordinator_id: int | None, coordinator_unit_id: int | None
+) -> bool:
+    """Slutjustera: the coordinator named in the plan, acting for the coordinator's unit."""
+    return (
+        unit is not None
+        and coordinator_id is not None
+        and user.pk == coordinator_id
+        and unit.pk == coordinator_unit_id
+        and can_work_with_sip(user, unit)
+    )

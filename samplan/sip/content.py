@@ -1,0 +1,228 @@
+"""The text of a plan version as one plain value, and the field-by-field comparison of two.
+
+A PlanText is built either from a stored version (`plan_text_of`) or from a submitted form, so
+the save service can tell whether anything changed before it touches a locked version, the
+history can record exactly which fields a save changed, and two versions can be compared.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from samplan.accounts.models import User
+from samplan.organizations.models import Organization, Profession, Unit
+from samplan.sip.models import InterventionStatus, SipVersion
+
+
+@dataclass(frozen=True)
+class InterventionData:
+    what: str
+    unit: Unit
+    profession: Profession | None = None
+    starts_on: datetime.date | None = None
+    ends_on: datetime.date | None = None
+    status: str = InterventionStatus.PLANNED
+
+    @property
+    def status_label(self) -> str:
+        return str(InterventionStatus(self.status).label)
+
+
+@dataclass(frozen=True)
+class ContactData:
+    unit: Unit
+    name: str
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class PlanText:
+    goals: str = ""
+    others_do: str = ""
+    responsible_principal: Organization | None = None
+    coordinator: User | None = None
+    coordinator_unit: Unit | None = None
+    participation: str = ""
+    relatives_views: str = ""
+    follow_up_date: datetime.date | None = None
+    follow_up_how: str = ""
+    interventions: tuple[InterventionData, ...] = field(default_factory=tuple)
+    contacts: tuple[ContactData, ...] = field(default_factory=tuple)
+
+
+TEXT_FIELDS = ("goals", "others_do", "participation", "relatives_views", "follow_up_how")
+
+# The plan's fields in the order pages, PDFs and comparisons show them.
+FIELD_LABELS = {
+    "goals": gettext_lazy("The person's goals"),
+    "intervention": gettext_lazy("Intervention"),
+    "others_do": gettext_lazy("What others do"),
+    "responsible_principal": gettext_lazy("Principal with overall responsibility"),
+    "coordinator": gettext_lazy("Coordinator"),
+    "contact": gettext_lazy("Contact person"),
+    "participation": gettext_lazy("The person's participation and views"),
+    "relatives_views": gettext_lazy("Relatives' participation and views"),
+    "follow_up_date": gettext_lazy("Follow-up date"),
+    "follow_up_how": gettext_lazy("How the plan is followed up"),
+}
+
+
+def plan_text_of(version: SipVersion) -> PlanText:
+    """The stored text of a version (two queries: interventions and contacts)."""
+    interventions = tuple(
+        InterventionData(
+            what=row.what,
+            unit=row.unit,
+            profession=row.profession,
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            status=row.status,
+        )
+        for row in version.interventions.select_related("unit__organization", "profession")
+    )
+    contacts = tuple(
+        ContactData(unit=row.unit, name=row.name, phone=row.phone)
+        for row in version.contacts.select_related("unit").order_by("unit__name", "pk")
+    )
+    return PlanText(
+        goals=version.goals,
+        others_do=version.others_do,
+        responsible_principal=version.responsible_principal,
+        coordinator=version.coordinator,
+        coordinator_unit=version.coordinator_unit,
+        participation=version.participation,
+        relatives_views=version.relatives_views,
+        follow_up_date=version.follow_up_date,
+        follow_up_how=version.follow_up_how,
+        interventions=interventions,
+        contacts=contacts,
+    )
+
+
+def _date(value: datetime.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def intervention_line(item: InterventionData) -> str:
+    """One intervention as one line, for comparisons and the history."""
+    period = ""
+    if item.starts_on or item.ends_on:
+        period = f"{_date(item.starts_on)}–{_date(item.ends_on)}"
+    parts = [
+        item.what.strip(),
+        item.unit.name,
+        item.profession.name if item.profession else "",
+        period,
+        item.status_label,
+    ]
+    return " · ".join(part for part in parts if part)
+
+
+def coordinator_line(text: PlanText) -> str:
+    if text.coordinator is None:
+        return ""
+    name = text.coordinator.get_full_name() or text.coordinator.username
+    return f"{name}, {text.coordinator_unit.name}" if text.coordinator_unit else name
+
+
+@dataclass(frozen=True)
+class Entry:
+    field: str
+    arg: str  # the intervention's number, or the contact's unit name
+    value: str
+
+
+def snapshot(text: PlanText) -> list[Entry]:
+    """Every field of the plan as (field, arg, plain value), in FIELD_LABELS order."""
+    entries = [Entry("goals", "", text.goals.strip())]
+    entries += [
+        Entry("intervention", str(number), intervention_line(item))
+        for number, item in enumerate(text.interventions, start=1)
+    ]
+    entries += [
+        Entry("others_do", "", text.others_do.strip()),
+        Entry(
+            "responsible_principal",
+            "",
+            text.responsible_principal.name if text.responsible_principal else "",
+        ),
+        Entry("coordinator", "", coordinator_line(text)),
+    ]
+    entries += [
+        Entry(
+            "contact", contact.unit.name, ", ".join(p for p in (contact.name, contact.phone) if p)
+        )
+        for contact in sorted(text.contacts, key=lambda c: c.unit.name)
+    ]
+    entries += [
+        Entry("participation", "", text.participation.strip()),
+        Entry("relatives_views", "", text.relatives_views.strip()),
+        Entry("follow_up_date", "", _date(text.follow_up_date)),
+        Entry("follow_up_how", "", text.follow_up_how.strip()),
+    ]
+    return entries
+
+
+def field_label(field_name: str, arg: str = "") -> str:
+    label = str(FIELD_LABELS.get(field_name, field_name))
+    if field_name == "intervention" and arg:
+        return _("Intervention %(number)s") % {"number": arg}
+    if field_name == "contact" and arg:
+        return _("Contact person, %(unit)s") % {"unit": arg}
+    return label
+
+
+@dataclass(frozen=True)
+class Comparison:
+    field: str
+    arg: str
+    old: str
+    new: str
+
+    @property
+    def changed(self) -> bool:
+        return self.old != self.new
+
+    @property
+    def label(self) -> str:
+        return field_label(self.field, self.arg)
+
+
+def compare(old: PlanText, new: PlanText) -> list[Comparison]:
+    """Every field of either text with its old and new value (the version comparison)."""
+    before = {(e.field, e.arg): e.value for e in snapshot(old)}
+    after = {(e.field, e.arg): e.value for e in snapshot(new)}
+    keys: list[tuple[str, str]] = []
+    for entry in [*snapshot(new), *snapshot(old)]:
+        key = (entry.field, entry.arg)
+        if key not in keys:
+            keys.append(key)
+    order = list(FIELD_LABELS)
+    keys.sort(key=lambda k: (order.index(k[0]), int(k[1]) if k[1].isdigit() else 0, k[1]))
+    return [
+        Comparison(field=f, arg=a, old=before.get((f, a), ""), new=after.get((f, a), ""))
+        for f, a in keys
+    ]
+
+
+def changes(old: PlanText, new: PlanText) -> list[dict[str, str]]:
+    """Only what differs, as plain values for SipEvent.detail."""
+    return [
+        {"field": c.field, "arg": c.arg, "old": c.old, "new": c.new}
+        for c in compare(old, new)
+        if c.changed
+    ]
+
+
+def describe_change(change: dict[str, str]) -> Comparison:
+    """A stored change (SipEvent.detail) as a Comparison for templates."""
+    return Comparison(
+        field=change.get("field", ""),
+        arg=change.get("arg", ""),
+        old=change.get("old", ""),
+        new=change.get("new", ""),
+    )

@@ -1,0 +1,246 @@
+"""Reads for the SIP pages. They write no access-log row: the views reach a plan through
+access.plan_for_unit first, which does; the list logs nothing per row because it shows no
+more than the inbox does (the person's name and number next to a state), as Mottagna."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.utils import timezone
+
+from samplan.accounts.access import can_sign_sip_part
+from samplan.accounts.smartcard import logged_in_with_card
+from samplan.organizations.models import Unit
+from samplan.patients.display import PatientDisplay, patient_display
+from samplan.patients.models import Consent, ConsentScope
+from samplan.patients.selectors import active_consent
+from samplan.sip import process
+from samplan.sip.content import Comparison, describe_change, plan_text_of
+from samplan.sip.models import (
+    VISIBLE_ANSWERS,
+    Answer,
+    EventKind,
+    ParticipantRole,
+    PlanState,
+    SipEvent,
+    SipParticipant,
+    SipPlan,
+    SipSignature,
+    SipVersion,
+)
+from samplan.sip.services import parties, readiness, signatures_in_force
+
+
+def _count(queryset: QuerySet) -> Coalesce:
+    """A correlated COUNT(*) subquery over `queryset` (0 when nothing matches)."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def plans_for_unit(unit: Unit, *, open_only: bool = True) -> QuerySet[SipParticipant]:
+    """The SIP list: the unit's participations in plans it sees, newest plan first, with what
+    each row shows annotated, so a page costs a fixed number of queries."""
+    rows = SipParticipant.objects.filter(unit=unit, answer__in=VISIBLE_ANSWERS)
+    if open_only:
+        rows = rows.exclude(plan__state=PlanState.CLOSED)
+    return (
+        rows.select_related(
+            "delivery",
+            "plan__patient__listed_care_centre",
+            "plan__initiator_unit",
+            "plan__current_version",
+        )
+        .annotate(
+            unanswered=_count(
+                SipParticipant.objects.filter(plan=OuterRef("plan"), answer=Answer.PENDING)
+            ),
+            party_count=_count(
+                SipParticipant.objects.filter(plan=OuterRef("plan"), answer=Answer.ACCEPTED)
+            ),
+            signed_count=_count(
+                SipSignature.objects.filter(
+                    version=OuterRef("plan__current_version"),
+                    revision=OuterRef("plan__current_version__revision"),
+                )
+            ),
+            consent_active=Exists(
+                Consent.objects.filter(
+                    patient=OuterRef("plan__patient"),
+                    scope=ConsentScope.SIP,
+                    withdrawn_at__isnull=True,
+                    given_at__lte=timezone.now(),
+                )
+            ),
+        )
+        .order_by("-plan__created_at", "-plan__pk")
+    )
+
+
+@dataclass(frozen=True)
+class ListRow:
+    plan: SipPlan
+    participation: SipParticipant
+    display: PatientDisplay
+    unanswered: int
+    unsigned: int
+    answer_overdue: bool
+    delivery_overdue: bool
+    consent_active: bool
+
+
+def list_rows(participations: list[SipParticipant], unit: Unit) -> list[ListRow]:
+    now = timezone.now()
+    rows = []
+    for p in participations:
+        plan = p.plan
+        delivery = p.delivery
+        unsigned = p.party_count - p.signed_count if plan.state == PlanState.PLANNING else 0
+        rows.append(
+            ListRow(
+                plan=plan,
+                participation=p,
+                display=patient_display(plan.patient, participant=True),
+                unanswered=p.unanswered,
+                unsigned=max(unsigned, 0),
+                answer_overdue=process.answer_overdue(p.answer, p.due_at, now),
+                delivery_overdue=delivery is not None and delivery.is_overdue(now),
+                consent_active=p.consent_active,
+            )
+        )
+    return rows
+
+
+def participants(plan: SipPlan) -> list[SipParticipant]:
+    """Every unit of the plan with its answer, initiator first (the plan page's table)."""
+    return list(
+        SipParticipant.objects.filter(plan=plan)
+        .select_related("unit__organization", "answered_by", "delivery")
+        .order_by("role", "unit__name")
+    )
+
+
+def plan_units(plan: SipPlan) -> tuple[list[Unit], list[Unit]]:
+    """(units the text may name: initiator and summoned not declined; parties: who sign)."""
+    rows = (
+        SipParticipant.objects.filter(plan=plan, answer__in=VISIBLE_ANSWERS)
+        .select_related("unit__organization__contracted_by")
+        .order_by("role", "unit__name")
+    )
+    named = [p.unit for p in rows]
+    party_units = [p.unit for p in rows if p.answer == Answer.ACCEPTED]
+    return named, party_units
+
+
+def signatures(version: SipVersion) -> list[SipSignature]:
+    return list(version.signatures.select_related("unit", "user").order_by("signed_at", "pk"))
+
+
+def version_numbers(plan_id: int) -> list[int]:
+    return list(
+        SipVersion.objects.filter(plan_id=plan_id)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
+
+
+def versions(plan: SipPlan) -> list[SipVersion]:
+    return list(
+        SipVersion.objects.filter(plan=plan)
+        .select_related("created_by", "locked_by")
+        .order_by("-number")
+    )
+
+
+def events(plan: SipPlan) -> QuerySet[SipEvent]:
+    return (
+        SipEvent.objects.filter(plan=plan)
+        .select_related("user", "unit", "version")
+        .order_by("-at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class EventRow:
+    event: SipEvent
+    changes: list[Comparison]
+
+
+def describe_events(rows: list[SipEvent]) -> list[EventRow]:
+    return [
+        EventRow(
+            event=e,
+            changes=[describe_change(c) for c in e.detail.get("changes", [])]
+            if e.kind == EventKind.SAVED
+            else [],
+        )
+        for e in rows
+    ]
+
+
+@dataclass(frozen=True)
+class PartStatus:
+    """One party's signature of the current text."""
+
+    participant: SipParticipant
+    signature: SipSignature | None
+    earlier: SipSignature | None  # signed an earlier text of this version
+
+
+def part_statuses(plan: SipPlan, version: SipVersion) -> list[PartStatus]:
+    current = {s.unit_id: s for s in signatures_in_force(version)}
+    earlier: dict[int, SipSignature] = {}
+    for s in signatures(version):
+        if s.revision != version.revision:
+            earlier[s.unit_id] = s
+    return [
+        PartStatus(participant=p, signature=current.get(p.unit_id), earlier=earlier.get(p.unit_id))
+        for p in parties(plan)
+    ]
+
+
+def plan_page(plan: SipPlan, request: HttpRequest) -> dict[str, object]:
+    """Everything the plan page shows, and which actions the acting user has."""
+    viewer = plan.viewer
+    version = plan.current_version
+    statuses = part_statuses(plan, version)
+    signed_here = any(s.signature and s.participant.unit_id == request.unit.pk for s in statuses)
+    consent = active_consent(plan.patient, ConsentScope.SIP)
+    now = timezone.now()
+    all_participants = participants(plan)
+    for p in all_participants:
+        p.overdue = process.answer_overdue(p.answer, p.due_at, now)
+    summoned = [p for p in all_participants if p.role == ParticipantRole.SUMMONED]
+    return {
+        "plan": plan,
+        "display": patient_display(plan.patient, participant=True),
+        "viewer": viewer,
+        "version": version,
+        "text": plan_text_of(version),
+        "participants": all_participants,
+        "unanswered": [p for p in summoned if p.answer == Answer.PENDING],
+        "not_sent": [p for p in summoned if p.answer == Answer.NOT_SENT],
+        "statuses": statuses,
+        "readiness": readiness(plan, version) if plan.state == PlanState.PLANNING else None,
+        "versions": versions(plan),
+        "consent": consent,
+        "consent_withdrawn": consent is None and plan.consent_id is not None,
+        "card": logged_in_with_card(request),
+        "actions": {
+            "change_initiative": process.may_change_initiative(plan.state, viewer),
+            "summon": process.may_summon(plan.state, viewer),
+            "send": process.may_summon(plan.state, viewer) and consent is not None,
+            "answer": process.may_answer(plan.state, viewer),
+            "edit": process.may_edit_plan(plan.state, viewer),
+            "sign": process.may_sign(plan.state, viewer, already_signed=signed_here)
+            and can_sign_sip_part(request.user, request.unit, request.unit.pk),
+            "finalise": plan.state == PlanState.PLANNING and viewer.is_coordinator,
+            "new_version": process.may_new_version(plan.state, viewer),
+            "close": process.may_close(plan.state, viewer),
+            "consent": process.may_record_consent(plan.state, viewer) and consent is None,
+        },
+        "summons_key": uuid.uuid4().hex,
+    }

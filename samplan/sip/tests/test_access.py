@@ -1,0 +1,119 @@
+"""Need-to-know for plans: who sees a plan, logged; the relation opens the person; reassign."""
+
+import pytest
+from django.http import Http404
+
+from samplan.accounts.access import can_finalise_sip, can_sign_sip_part, unit_may_see_patient
+from samplan.auditlog.models import AccessLogEntry
+from samplan.core.testing import UnitFactory, user_with_role
+from samplan.patients.merging import registered_reassigns
+from samplan.patients.relations import registered_relations
+from samplan.patients.services import patient_link_reserve
+from samplan.patients.testing import ReservePatientFactory, make_personnummer
+from samplan.sip import services
+from samplan.sip.access import plan_for_unit
+from samplan.sip.models import SipPlan
+from samplan.sip.tests.conftest import req, start, summon
+
+
+def test_initiator_sees_the_plan_and_the_view_is_logged(sip):
+    plan = start(sip)
+    before = AccessLogEntry.objects.count()
+    found = plan_for_unit(req(sip.counsellor, sip.school), plan.pk)
+    assert found == plan and found.viewer.is_initiator
+    entry = AccessLogEntry.objects.order_by("-pk").first()
+    assert AccessLogEntry.objects.count() == before + 1
+    assert (entry.patient, entry.unit, entry.action, entry.object_type) == (
+        sip.child,
+        sip.school,
+        "view",
+        "sipplan",
+    )
+
+
+def test_units_chosen_but_not_yet_summoned_do_not_see_the_plan(sip):
+    plan = start(sip)
+    with pytest.raises(Http404):
+        plan_for_unit(req(sip.psychologist, sip.bup), plan.pk)
+    assert not unit_may_see_patient(sip.bup, sip.child)
+
+
+def test_a_summoned_unit_sees_the_plan_until_it_declines(sip):
+    plan = start(sip)
+    summon(sip, plan)
+    assert plan_for_unit(req(sip.social_worker, sip.social), plan.pk) == plan
+    assert unit_may_see_patient(sip.social, sip.child)
+    services.sip_answer(
+        request=req(sip.social_worker, sip.social), plan=plan, accept=False, reason="Nej"
+    )
+    before = AccessLogEntry.objects.count()
+    with pytest.raises(Http404):
+        plan_for_unit(req(sip.social_worker, sip.social), plan.pk)
+    assert AccessLogEntry.objects.count() == before  # nothing seen, nothing logged
+    assert not unit_may_see_patient(sip.social, sip.child)
+
+
+@pytest.mark.parametrize("who", ["other_unit", "other_org", "admin", "no_unit"])
+def test_others_get_404(sip, who):
+    plan = start(sip)
+    summon(sip, plan)
+    cast = sip.cast
+    user, unit = {
+        # Another unit of the same municipality as the school and social services.
+        "other_unit": (cast.home_care_nurse, cast.home_care),
+        "other_org": (cast.outsider, cast.outsider_unit),
+        # An administrator of the initiating unit never reads plans by that role alone.
+        "admin": (user_with_role("skoladmin", sip.school, "local_admin"), sip.school),
+        "no_unit": (sip.counsellor, None),
+    }[who]
+    with pytest.raises(Http404):
+        plan_for_unit(req(user, unit), plan.pk)
+
+
+def test_forged_id_gives_404(sip):
+    plan = start(sip)
+    with pytest.raises(Http404):
+        plan_for_unit(req(sip.counsellor, sip.school), plan.pk + 999)
+
+
+def test_user_of_a_sub_unit_does_not_see_the_parents_plans(sip):
+    child_unit = UnitFactory(organization=sip.cast.municipality, parent=sip.school)
+    user = user_with_role("underenhet", child_unit)
+    plan = start(sip)
+    with pytest.raises(Http404):
+        plan_for_unit(req(user, child_unit), plan.pk)
+
+
+def test_signing_and_finalising_rights(sip):
+    assert can_sign_sip_part(sip.psychologist, sip.bup, sip.bup.pk)
+    assert not can_sign_sip_part(sip.psychologist, sip.bup, sip.school.pk)  # another unit's part
+    assert not can_sign_sip_part(sip.counsellor, sip.bup, sip.bup.pk)  # no membership there
+    admin = user_with_role("admin2", sip.bup, "local_admin")
+    assert not can_sign_sip_part(admin, sip.bup, sip.bup.pk)
+    manager = user_with_role("chef2", sip.bup, "manager")
+    assert can_sign_sip_part(manager, sip.bup, sip.bup.pk)
+    assert can_finalise_sip(sip.counsellor, sip.school, sip.counsellor.pk, sip.school.pk)
+    assert not can_finalise_sip(sip.counsellor, sip.school, sip.counsellor.pk, sip.bup.pk)
+    assert not can_finalise_sip(sip.psychologist, sip.bup, sip.counsellor.pk, sip.school.pk)
+    assert not can_finalise_sip(sip.counsellor, sip.school, None, None)
+
+
+def test_relation_and_reassign_are_registered():
+    assert "sip.participant" in registered_relations()
+    assert "sip.plans" in registered_reassigns()
+
+
+def test_linking_a_reserve_number_moves_the_plan(sip):
+    reserve = ReservePatientFactory(first_name="Okänd", last_name="Flicka")
+    plan = start(sip, patient=reserve)
+    summon(sip, plan)
+    link = patient_link_reserve(
+        request=req(sip.counsellor, sip.school),
+        reserve_patient=reserve,
+        identity=make_personnummer(),
+    )
+    plan = SipPlan.objects.get(pk=plan.pk)
+    assert plan.patient == link.to_patient
+    assert link.moved["sip.plans"] == 1
+    assert plan.messages.get().message.patient == link.to_patient
+    assert plan_for_unit(req(sip.psychologist, sip.bup), plan.pk).patient == link.to_patient
