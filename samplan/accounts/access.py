@@ -557,6 +557,7 @@ def can_edit_alert_settings(user: User, unit: Unit) -> bool:
     local (and system) administrators may too, as part of the unit's contact data."""
     return unit.has_inbox and (can_work_with_patients(user, unit) or can_edit_unit(user, unit))
 
+
 # --- Coordinated individual plans (samplan.sip, domain.md §7) ---------------------------------
 # The seeds let staff and unit managers (enhetschefer) initiate, answer and sign SIPs, so the
 # SIP roles are user, super_user and manager, held in the unit acted for. Administrator,

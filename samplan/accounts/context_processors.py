@@ -21,7 +21,6 @@ def current_unit(request: HttpRequest) -> dict:
         "show_admin_link": is_administrator(user),
         "show_patient_search": can_work_with_patients(user, getattr(request, "unit", None)),
         "show_new_case": can_open_discharge_case(user, getattr(request, "unit", None)),
-
         "show_sip": can_work_with_sip(user, getattr(request, "unit", None)),
         # Lazy: only the nav evaluates it (a housing coordinator check costs one query).
         "show_addressing_link": lambda: can_use_addressing_register(user),

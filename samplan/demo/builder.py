@@ -37,6 +37,7 @@ from samplan.demo.patients import build_patients
 from samplan.organizations.models import Organization, Profession, Unit
 from samplan.organizations.validators import normalize_org_number
 from samplan.patients.models import Patient
+from samplan.sip.demo import demo_sip_seed
 
 # Memberships began a while ago, as they would have in a running installation.
 MEMBERSHIPS_STARTED_DAYS_AGO = 365
@@ -188,6 +189,11 @@ def build_users(demo: Demo) -> None:
     )
 
 
+def build_sip_plans(demo: Demo) -> None:
+    """SIPs in every state, one for a child and one started from a discharge case."""
+    demo_sip_seed(demo)
+
+
 BUILD_STEPS: list[Callable[[Demo], None]] = [
     seed_professions,
     build_organisations,
@@ -195,6 +201,7 @@ BUILD_STEPS: list[Callable[[Demo], None]] = [
     build_discharge_configuration,  # samplan/demo/discharge.py
     build_patients,  # samplan/demo/patients.py
     build_addressing,  # samplan/demo/addressing.py
+    build_sip_plans,  # samplan/sip/demo.py
 ]
 
 

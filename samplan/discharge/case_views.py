@@ -50,6 +50,7 @@ from samplan.messaging.services import MessagingError
 from samplan.patients.display import patient_display
 from samplan.patients.forms import PatientDetailsForm, add_service_errors
 from samplan.patients.reserve_formats import reserve_patterns_for
+from samplan.sip.services import case_may_carry_summons
 
 
 def _refused(request: HttpRequest, case: DischargeCase, reason: str) -> HttpResponse:
@@ -148,6 +149,8 @@ def _case_page(request: HttpRequest, case: DischargeCase) -> dict:
         "may_transfer": can_transfer_case(user, unit, case),
         "may_close": can_close_case(user, unit, case),
         "may_change": can_change_case(user, unit, case),
+        # The summons goes out from a real plan (samplan.sip), which counts as the case's.
+        "may_start_sip": case_may_carry_summons(case, unit),
     }
 
 

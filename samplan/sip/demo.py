@@ -50,14 +50,16 @@ from samplan.sip.content import ContactData, InterventionData, PlanText
 from samplan.sip.models import SipParticipant, SipPlan, SipVersion
 
 # Invented people: (birth date, serial, first name, last name, street address).
+# Birth numbers from Skatteverket's test series (238 women, 239 men), as in the rest of the
+# demo: never given to real people.
 PEOPLE = {
-    "arne": (datetime.date(1938, 4, 2), 412, "Arne", "Lundgren", "Vasavägen 31"),
-    "elsa": (datetime.date(2014, 9, 21), 286, "Elsa", "Nordin", "Tallåsgatan 9"),
-    "liam": (datetime.date(2012, 1, 14), 391, "Liam", "Aho", "Köpmangatan 18"),
-    "maja": (datetime.date(1979, 11, 3), 528, "Maja", "Björk", "Drottninggatan 44"),
-    "sven": (datetime.date(1951, 6, 30), 617, "Sven", "Dahl", "Oppundavägen 12"),
-    "noah": (datetime.date(2010, 2, 8), 734, "Noah", "Berg", "Sandbäcksgatan 6"),
-    "greta": (datetime.date(1933, 12, 11), 845, "Greta", "Wik", "Lövåsvägen 7"),
+    "arne": (datetime.date(1938, 4, 2), 239, "Arne", "Lundgren", "Vasavägen 31"),
+    "elsa": (datetime.date(2014, 9, 21), 238, "Elsa", "Nordin", "Tallåsgatan 9"),
+    "liam": (datetime.date(2012, 1, 14), 239, "Liam", "Aho", "Köpmangatan 18"),
+    "maja": (datetime.date(1979, 11, 3), 238, "Maja", "Björk", "Drottninggatan 44"),
+    "sven": (datetime.date(1951, 6, 30), 239, "Sven", "Dahl", "Oppundavägen 12"),
+    "noah": (datetime.date(2010, 2, 8), 239, "Noah", "Berg", "Sandbäcksgatan 6"),
+    "greta": (datetime.date(1933, 12, 11), 238, "Greta", "Wik", "Lövåsvägen 7"),
 }
 
 

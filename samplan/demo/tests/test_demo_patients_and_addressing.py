@@ -65,7 +65,8 @@ def units(found) -> list[str]:
 
 def test_about_35_patients_mostly_old_with_a_few_children(demo):
     patients = list(Patient.objects.all())
-    assert 30 <= len(patients) <= 40
+    # About 35 from samplan/demo/patients.py, plus the few the SIP demo brings.
+    assert 30 <= len(patients) <= 50
     today = timezone.localdate()
     ages = [(today - p.birth_date).days // 365 for p in patients if p.birth_date]
     assert sum(age >= 65 for age in ages) > len(patients) * 0.6
