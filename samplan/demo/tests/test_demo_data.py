@@ -77,10 +77,15 @@ def test_organisations(demo_output):
     region = Organization.objects.get(name="Region Sörmland")
     katrineholm = Organization.objects.get(name="Katrineholms kommun")
     flen = Organization.objects.get(name="Flens kommun")
-    provider = Organization.objects.get(kind=OrganizationKind.PRIVATE_PROVIDER)
+    home_care = Organization.objects.get(name="Omsorgshuset i Sörmland AB")
+    care_centre = Organization.objects.get(name="Valla Läkarhus AB")
     assert region.kind == OrganizationKind.REGION and region.org_number == "2321000032"
     assert (katrineholm.area_code, flen.area_code) == ("0483", "0482")
-    assert provider.contracted_by == katrineholm
+    assert home_care.kind == care_centre.kind == OrganizationKind.PRIVATE_PROVIDER
+    assert home_care.contracted_by == katrineholm
+    # A private care centre under the region: a case can involve three organisations.
+    assert care_centre.contracted_by == region
+    assert care_centre.units.filter(kind=UnitKind.PRIMARY_CARE_CENTRE, has_inbox=True).exists()
     for organization in Organization.objects.all():
         organization.full_clean()
 
