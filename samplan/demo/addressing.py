@@ -44,6 +44,7 @@ REGISTER_KEEPERS = {
     "katrineholm": "annika.persson",
     "flen": "cecilia.hall",
     "omsorgshuset": "sofia.ek",
+    "vallalakarhus": "jan.ahlberg",
 }
 # Katrineholm's nursing-home residence lists are kept by its housing coordinator, the LSS
 # group homes' by the system administrator (domain.md §4).

@@ -3,7 +3,8 @@
 The build is a list of steps, each adding to the `Demo` built so far. Later parts of the demo
 (cases, plans) add their own step to BUILD_STEPS and find the units, users and patients they
 need in `demo.units[code]`, `demo.users[username]` and `demo.patients[key]` (the keys of
-samplan/demo/patients.py). Patients and the addressing register have modules of their own.
+samplan/demo/patients.py). Patients, the addressing register and the discharge cases
+(`demo.cases[patient key]`) have modules of their own.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from samplan.accounts.models import Membership, User
 from samplan.demo.addressing import build_addressing
+from samplan.demo.cases import build_cases
 from samplan.demo.data import (
     DEMO_PASSWORD,
     ORGANISATIONS,
@@ -34,6 +36,7 @@ from samplan.demo.data import (
 )
 from samplan.demo.discharge import build_discharge_configuration, seed_known_daily_amounts
 from samplan.demo.patients import build_patients
+from samplan.discharge.models import DischargeCase
 from samplan.organizations.models import Organization, Profession, Unit
 from samplan.organizations.validators import normalize_org_number
 from samplan.patients.models import Patient
@@ -49,6 +52,7 @@ class Demo:
     units: dict[str, Unit] = field(default_factory=dict)  # by unit code
     users: dict[str, User] = field(default_factory=dict)  # by username
     patients: dict[str, Patient] = field(default_factory=dict)  # by key in demo/patients.py
+    cases: dict[str, DischargeCase] = field(default_factory=dict)  # by patient key
 
 
 def build_demo() -> Demo:
@@ -201,6 +205,7 @@ BUILD_STEPS: list[Callable[[Demo], None]] = [
     build_discharge_configuration,  # samplan/demo/discharge.py
     build_patients,  # samplan/demo/patients.py
     build_addressing,  # samplan/demo/addressing.py
+    build_cases,  # samplan/demo/cases.py
     build_sip_plans,  # samplan/sip/demo.py
 ]
 

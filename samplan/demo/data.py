@@ -2,9 +2,9 @@
 
 Sörmland is the setting: Region Sörmland with two hospitals, primary care and psychiatry;
 Katrineholms kommun with the three administrations of the seeds (VOF, SOC, BIF); the smaller
-Flens kommun; and a private home-care provider contracted by Katrineholm. The people are
-invented. E-mail domains end in .example so that nothing can reach a real mailbox, and the
-phone numbers are made up.
+Flens kommun; a private home-care provider contracted by Katrineholm, and a private care
+centre contracted by the region. The people are invented. E-mail domains end in .example so
+that nothing can reach a real mailbox, and the phone numbers are made up.
 
 Each unit's `code` is both the suffix of its HSA-id (SE + organisation number + "-" + code)
 and the key users' memberships refer to, so codes are unique across the whole demo.
@@ -456,7 +456,35 @@ OMSORGSHUSET = OrganisationSpec(
     ),
 )  # fmt: skip
 
-ORGANISATIONS: tuple[OrganisationSpec, ...] = (REGION_SORMLAND, KATRINEHOLM, FLEN, OMSORGSHUSET)
+# A private primary care centre (vårdval, LOV) contracted by the region: in a discharge case
+# the ward, the municipality and the care centre are then three organisations.
+VALLA_LAKARHUS = OrganisationSpec(
+    key="vallalakarhus",
+    name="Valla Läkarhus AB",
+    kind=OrganizationKind.PRIVATE_PROVIDER,
+    org_number="559274-3180",
+    area_code="",
+    email_domain="vallalakarhus.example",
+    contracted_by="region",
+    units=(
+        unit(
+            "VLH", "Valla Läkarhus, ledning", A, "0150-450 00", "info",
+            "Kyrkvägen 2, 641 93 Valla", OFFICE_HOURS,
+            unit(
+                "VLHVC", "Valla Läkarhus vårdcentral", UnitKind.PRIMARY_CARE_CENTRE,
+                "0150-450 10", "vardcentral", "Kyrkvägen 2, 641 93 Valla", CARE_CENTRE_HOURS,
+            ),
+        ),
+    ),
+)  # fmt: skip
+
+ORGANISATIONS: tuple[OrganisationSpec, ...] = (
+    REGION_SORMLAND,
+    KATRINEHOLM,
+    FLEN,
+    OMSORGSHUSET,
+    VALLA_LAKARHUS,
+)
 
 U = Role.USER
 
@@ -536,4 +564,10 @@ USERS: tuple[UserSpec, ...] = (
         ("OH", Role.MANAGER), ("OH", Role.LOCAL_ADMIN),
     ),
     user("ahmed.ali", "Ahmed", "Ali", "nurse", ("OHHTKH", U), ("OHHTFORS", U)),
+    # Valla Läkarhus AB (private primary care, contracted by the region).
+    user(
+        "jan.ahlberg", "Jan", "Ahlberg", "unit_manager",
+        ("VLH", Role.MANAGER), ("VLH", Role.LOCAL_ADMIN),
+    ),
+    user("tove.lundin", "Tove", "Lundin", "nurse", ("VLHVC", U)),
 )  # fmt: skip

@@ -112,7 +112,7 @@ katrineholm = _residents_of(KATRINEHOLM, "Katrineholm")
 flen = _residents_of(FLEN, "Flen")
 
 F, M = WOMAN, MAN
-NORR, SYD, VCFLEN = "VCKNORR", "VCKSYD", "VCFLEN"
+NORR, SYD, VCFLEN, VALLA = "VCKNORR", "VCKSYD", "VCFLEN", "VLHVC"
 
 PATIENTS: tuple[PatientSpec, ...] = (
     # Katrineholm, at home with help from home care and home health care.
@@ -135,6 +135,10 @@ PATIENTS: tuple[PatientSpec, ...] = (
                 "64140", "Bievägen 5", listed_at=NORR),
     katrineholm("lars_goran", "Lars-Göran", "Hägg", M, D(1943, 3, 3),
                 "64191", "Sköldinge Prästgård 2", city="Sköldinge", listed_at=SYD),
+    # Listed at the private care centre in Valla, in the countryside (the area rule for
+    # 641 91–641 99): the demo leaves her without a case, for a new one to be opened.
+    katrineholm("gunvor", "Gunvor", "Ahlgren", F, D(1938, 5, 17),
+                "64193", "Kyrkvägen 14", city="Valla", listed_at=VALLA),
     # Not listed anywhere: a care report about him finds no care centre.
     katrineholm("lennart", "Lennart", "Svensson", M, D(1942, 8, 8),
                 "64134", "Strandvägen 40"),

@@ -40,7 +40,8 @@ from stdnum import luhn
 from samplan.accounts.smartcard import SESSION_CARD_KEY
 from samplan.core.message_types import MessageType
 from samplan.discharge.cases import case_open, case_send
-from samplan.messaging.models import Delivery
+from samplan.messaging.deadlines import answer_due_at
+from samplan.messaging.models import Delivery, Message
 from samplan.messaging.services import RecipientChoice
 from samplan.organizations.models import Unit
 from samplan.patients.identity import parse_identity
@@ -186,14 +187,21 @@ def _days(n: int) -> datetime.date:
 
 
 def _make_overdue(plan: SipPlan, unit: Unit) -> None:
-    """Move one summons delivery back a day, so the demo shows an unanswered, overdue unit."""
-    participant = SipParticipant.objects.get(plan=plan, unit=unit)
+    """Move the summons back a day (the message and every delivery together, each answer
+    deadline recomputed from its new arrival), so the demo shows an unanswered, overdue unit."""
+    participant = SipParticipant.objects.select_related("delivery").get(plan=plan, unit=unit)
     earlier = datetime.timedelta(days=1, hours=2)
-    Delivery.objects.filter(pk=participant.delivery_id).update(
-        arrived_at=participant.delivery.arrived_at - earlier,
-        due_at=participant.delivery.due_at - earlier,
+    message = Message.objects.select_related("sender_unit__organization").get(
+        pk=participant.delivery.message_id
     )
-    SipParticipant.objects.filter(pk=participant.pk).update(due_at=participant.due_at - earlier)
+    sent_at = message.sent_at - earlier
+    Message.objects.filter(pk=message.pk).update(sent_at=sent_at)
+    for delivery in Delivery.objects.filter(message=message).select_related("unit__organization"):
+        due_at = answer_due_at(
+            arrived_at=sent_at, sender_unit=message.sender_unit, unit=delivery.unit
+        )
+        Delivery.objects.filter(pk=delivery.pk).update(arrived_at=sent_at, due_at=due_at)
+        SipParticipant.objects.filter(plan=plan, delivery=delivery).update(due_at=due_at)
 
 
 def demo_sip_seed(demo: Any) -> list[SipPlan]:

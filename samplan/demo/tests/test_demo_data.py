@@ -16,7 +16,8 @@ from samplan.accounts.passwords import (
 from samplan.addressing.models import AreaRule, FallbackInbox, PatientFilter, ResidenceEntry
 from samplan.demo.addressing import people_to_try
 from samplan.demo.data import DEMO_PASSWORD, SUPERUSER_USERNAME, USERS
-from samplan.discharge.models import Agreement, DailyAmount
+from samplan.discharge.models import Agreement, CaseEvent, DailyAmount, DischargeCase
+from samplan.messaging.models import Delivery, Message
 from samplan.organizations.models import (
     Organization,
     OrganizationKind,
@@ -77,10 +78,15 @@ def test_organisations(demo_output):
     region = Organization.objects.get(name="Region Sörmland")
     katrineholm = Organization.objects.get(name="Katrineholms kommun")
     flen = Organization.objects.get(name="Flens kommun")
-    provider = Organization.objects.get(kind=OrganizationKind.PRIVATE_PROVIDER)
+    home_care = Organization.objects.get(name="Omsorgshuset i Sörmland AB")
+    care_centre = Organization.objects.get(name="Valla Läkarhus AB")
     assert region.kind == OrganizationKind.REGION and region.org_number == "2321000032"
     assert (katrineholm.area_code, flen.area_code) == ("0483", "0482")
-    assert provider.contracted_by == katrineholm
+    assert home_care.kind == care_centre.kind == OrganizationKind.PRIVATE_PROVIDER
+    assert home_care.contracted_by == katrineholm
+    # A private care centre under the region: a case can involve three organisations.
+    assert care_centre.contracted_by == region
+    assert care_centre.units.filter(kind=UnitKind.PRIMARY_CARE_CENTRE, has_inbox=True).exists()
     for organization in Organization.objects.all():
         organization.full_clean()
 
@@ -182,7 +188,8 @@ def test_output_lists_every_login_with_the_password(demo_output):
 
 def register_counts() -> tuple[int, ...]:
     models = (Patient, PatientFilter, ResidenceEntry, AreaRule, FallbackInbox, Agreement)
-    return tuple(model.objects.count() for model in (*models, DailyAmount))
+    cases = (DischargeCase, Message, Delivery, CaseEvent)
+    return tuple(model.objects.count() for model in (*models, DailyAmount, *cases))
 
 
 def test_reset_twice_gives_the_same_patients_and_register_and_stays_fast(demo_output):
@@ -198,6 +205,16 @@ def test_reset_twice_gives_the_same_patients_and_register_and_stays_fast(demo_ou
     # About a second on a laptop; the bound only catches a build that went quadratic.
     assert seconds < 20, f"demo_data --reset took {seconds:.1f} s"
     assert "Demodata inlästa på" in output
+    print(f"demo_data --reset: {seconds:.1f} s")  # shown with -s, for the record
+
+
+def test_output_points_to_inboxes_worth_a_look(demo_output):
+    section = demo_output.split("Prova inkorgen")[1]
+    assert "anna.lindqvist    Avdelning 11 Medicin: " in section
+    assert "elin.johansson    Biståndshandläggning äldre, team Norr: " in section
+    assert "pågående ärenden" in section and "försenade" in section
+    assert "felsänt" in section
+    assert "Nytt ärende: logga in som anna.lindqvist" in section and "Gunvor Ahlgren" in section
 
 
 def test_output_lists_personnummer_to_try_the_addressing(demo_output):

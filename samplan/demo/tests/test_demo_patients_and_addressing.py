@@ -217,6 +217,18 @@ def test_a_postal_code_range_routes_the_countryside_to_another_unit(demo):
     assert [s.unit.name for s in result.skipped] == ["Mottagningsenheten vård och omsorg"]
 
 
+def test_a_private_care_centre_under_the_region_is_proposed_by_listing(demo):
+    found = recipients(demo, "gunvor", sender=demo.units["MSEAVD11"])
+    assert reason_codes(found) == ["listing", "area_rule"]
+    assert units(found) == ["Valla Läkarhus vårdcentral", "Biståndshandläggning äldre, team Syd"]
+    care_centre = found[0].unit.organization
+    assert care_centre.kind == OrganizationKind.PRIVATE_PROVIDER
+    assert care_centre.contracted_by.name == "Region Sörmland"
+    # A care report from the municipality reaches it too: its principal is the region.
+    report = recipients(demo, "gunvor", MessageType.CARE_REPORT, sender=demo.units["VOFBISTS"])
+    assert units(report) == ["Valla Läkarhus vårdcentral"]
+
+
 def test_area_rules_by_message_type(demo):
     sip = MessageType.SIP_SUMMONS
     assert units(recipients(demo, "gote", sip))[-1] == "Biståndshandläggning äldre, team Norr"

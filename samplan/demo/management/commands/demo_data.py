@@ -19,12 +19,14 @@ from samplan.demo.builder import (
     format_demo_logins,
     reset_database,
 )
+from samplan.demo.cases import format_inbox_hints, inbox_hints
 
 
 class Command(BaseCommand):
     help = (
-        "Loads the demo organisations, units, users, patients and addressing register and "
-        "prints the demo logins and personnummer to try the routing with."
+        "Loads the demo organisations, units, users, patients, addressing register and "
+        "discharge cases, and prints the demo logins, personnummer to try the routing with "
+        "and inboxes worth a look."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -55,6 +57,7 @@ class Command(BaseCommand):
             build_demo()
             self.stdout.write(format_demo_logins(demo_logins()))
             self.stdout.write(format_people_to_try(people_to_try()))
+            self.stdout.write(format_inbox_hints(inbox_hints()))
             self.stdout.write(
                 _("Demo data loaded in %(seconds)s s.")
                 % {"seconds": number_format(time.monotonic() - started, 1)}
