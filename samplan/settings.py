@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "samplan.demo",
     "samplan.discharge",
     "samplan.messaging",
+    "samplan.reports",
 ]
 
 MIDDLEWARE = [

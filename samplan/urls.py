@@ -10,6 +10,8 @@ urlpatterns = [
     path("administrera/", include("samplan.administration.urls")),
     path("utskrivning/", include("samplan.discharge.urls")),
     path("adressering/", include("samplan.addressing.urls")),
+    path("logggranskning/", include("samplan.auditlog.urls")),
+    path("rapporter/", include("samplan.reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

@@ -1,7 +1,9 @@
 from django.http import HttpRequest
 
 from samplan.accounts.access import (
+    can_review_logs,
     can_use_addressing_register,
+    can_view_reports,
     can_work_with_patients,
     is_administrator,
     working_units,
@@ -20,4 +22,6 @@ def current_unit(request: HttpRequest) -> dict:
         "show_patient_search": can_work_with_patients(user, getattr(request, "unit", None)),
         # Lazy: only the nav evaluates it (a housing coordinator check costs one query).
         "show_addressing_link": lambda: can_use_addressing_register(user),
+        "show_log_review_link": can_review_logs(user, getattr(request, "unit", None)),
+        "show_reports_link": can_view_reports(user, getattr(request, "unit", None)),
     }
