@@ -41,8 +41,7 @@ from __future__ import annotations
 
 import datetime
 import statistics
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -52,67 +51,30 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
-    Max,
-    Min,
     Q,
     QuerySet,
+    Sum,
 )
-from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from samplan.core.message_types import MessageType
-from samplan.discharge.deadlines import admission_notice_deadline, local_date
-from samplan.discharge.liability import (
-    LiabilityResult,
-    ReadyNotice,
-    ReasonCode,
-    liable_dates,
-    payment_liability,
-)
-from samplan.discharge.models import Agreement, DailyAmount, DischargeCase
-from samplan.discharge.terms import DEFAULT_TERMS, STOCKHOLM, AgreementTerms
-from samplan.messaging.models import Delivery, DeliveryState, Message
+from samplan.discharge.liability import ReasonCode
+from samplan.messaging.models import Delivery, DeliveryState
+from samplan.reports.facts import TermsBook
+from samplan.reports.models import AdmissionState, CaseFact
 from samplan.reports.periods import Year
-
-M = MessageType
 
 # Classes of the distributions (inclusive bounds; None: no upper bound).
 READY_DAY_CLASSES = ((0, 0), (1, 1), (2, 2), (3, 3), (4, 5), (6, 10), (11, 20), (21, None))
 ACK_HOUR_CLASSES = ((0, 1), (1, 4), (4, 24), (24, None))  # [from, to) hours
 
 
-def _effective(prefix: str = "messages__") -> Coalesce:
-    """When a message's event really happened: the late-entry time, else the send time."""
-    return Coalesce(f"{prefix}occurred_at", f"{prefix}sent_at")
-
-
-def _standing(message_type: str, prefix: str = "messages__") -> Q:
-    return Q(**{f"{prefix}message_type": message_type, f"{prefix}cancelled_at__isnull": True})
-
-
-# --- Agreements, read once per report ----------------------------------------------------
-
-
-class TermsBook:
-    """Every agreement, loaded once, to find the terms in force per case without a query
-    each (there are at most a few hundred agreements)."""
-
-    def __init__(self) -> None:
-        self._by_pair: dict[tuple[int, int], list[Agreement]] = defaultdict(list)
-        for agreement in Agreement.objects.order_by("-valid_from"):
-            self._by_pair[(agreement.region_id, agreement.municipality_id)].append(agreement)
-        self.amounts: dict[int, Decimal] = dict(DailyAmount.objects.values_list("year", "amount"))
-
-    def terms(
-        self, region_id: int, municipality_id: int | None, day: datetime.date
-    ) -> AgreementTerms:
-        for agreement in self._by_pair.get((region_id, municipality_id), ()):
-            if agreement.is_in_force(day):
-                return agreement.terms()
-        return DEFAULT_TERMS
-
-    def daily_amount(self, terms: AgreementTerms, year: int) -> Decimal | None:
-        return terms.daily_amount if terms.daily_amount is not None else self.amounts.get(year)
+def _months(year: Year, field_name: str) -> Q:
+    return Q(
+        **{
+            f"{field_name}__gte": datetime.date(year.year, 1, 1),
+            f"{field_name}__lte": datetime.date(year.year, 12, 1),
+        }
+    )
 
 
 # --- Admission notices --------------------------------------------------------------------
@@ -132,120 +94,28 @@ class AdmissionRow:
         return self.in_time / self.cases if self.cases else None
 
 
-def admission_notices(cases: QuerySet[DischargeCase], year: Year) -> list[AdmissionRow]:
-    book = TermsBook()
-    facts = (
-        cases.filter(admitted_at__gte=year.start, admitted_at__lt=year.end)
-        .annotate(notice_at=Min(_effective(), filter=_standing(M.ADMISSION_NOTICE)))
-        .values(
-            "ward_id",
-            "region_id",
-            "municipality_id",
-            "admitted_at",
-            "services_need_assessed_at",
-            "notice_at",
-        )
-        .order_by()
-    )
-    rows: dict[tuple[int, int], AdmissionRow] = {}
-    for case in facts:
-        month = year.month_of(case["admitted_at"])
-        row = rows.setdefault((month, case["ward_id"]), AdmissionRow(month, case["ward_id"]))
-        row.cases += 1
-        if case["notice_at"] is None:
-            row.missing += 1
-            continue
-        start = case["services_need_assessed_at"] or case["admitted_at"]
-        terms = book.terms(case["region_id"], case["municipality_id"], local_date(start))
-        if case["notice_at"] <= admission_notice_deadline(start, terms):
-            row.in_time += 1
-        else:
-            row.late += 1
-    return sorted(rows.values(), key=lambda r: (r.month, r.unit_id))
-
-
-# --- Discharged cases: the facts days-as-ready and liability are computed from --------------
-
-
-@dataclass(frozen=True)
-class CaseFacts:
-    case_id: int
-    ward_id: int
-    region_id: int
-    municipality_id: int | None
-    care_type: str
-    admitted_at: datetime.datetime
-    services_need_assessed_at: datetime.datetime | None
-    care_contact_needed: bool
-    sip_needed: bool
-    services_refused: bool
-    admission_notice_at: datetime.datetime | None
-    ready_at: datetime.datetime | None
-    withdrawn_at: datetime.datetime | None
-    care_contact_at: datetime.datetime | None
-    sip_summons_at: datetime.datetime | None
-    discharged_at: datetime.datetime
-
-
-def discharged_case_facts(cases: QuerySet[DischargeCase], year: Year) -> list[CaseFacts]:
-    """The cases discharged in `year`, one row of facts each (one query), with the times of
-    the messages the liability rests on."""
-    # A discharge notice sent before the year cannot have happened in it (a late entry only
-    # moves the time earlier): this narrows the grouping to recent cases.
-    recent = Message.objects.filter(
-        message_type=M.DISCHARGE_NOTICE, cancelled_at__isnull=True, sent_at__gte=year.start
-    ).values("case_id")
-    rows = (
-        cases.filter(pk__in=recent)
+def admission_notices(facts: QuerySet[CaseFact], year: Year) -> list[AdmissionRow]:
+    grouped = (
+        facts.filter(_months(year, "admitted_month"))
+        .values("admitted_month", "ward_id")
         .annotate(
-            f_discharged_at=Max(_effective(), filter=_standing(M.DISCHARGE_NOTICE)),
-            f_admission_notice_at=Min(_effective(), filter=_standing(M.ADMISSION_NOTICE)),
-            f_ready_at=Max(_effective(), filter=_standing(M.READY_FOR_DISCHARGE)),
-            f_withdrawn_at=Max(_effective(), filter=_standing(M.READINESS_WITHDRAWN)),
-            f_care_contact_at=Min(_effective(), filter=_standing(M.CARE_CONTACT_APPOINTED)),
-            f_sip_summons_at=Min(_effective(), filter=_standing(M.SIP_SUMMONS)),
+            cases=Count("pk"),
+            in_time=Count("pk", filter=Q(admission=AdmissionState.IN_TIME)),
+            late=Count("pk", filter=Q(admission=AdmissionState.LATE)),
+            missing=Count("pk", filter=Q(admission=AdmissionState.MISSING)),
         )
-        .filter(f_discharged_at__gte=year.start, f_discharged_at__lt=year.end)
-        .values(
-            "pk",
-            "ward_id",
-            "region_id",
-            "municipality_id",
-            "care_type",
-            "admitted_at",
-            "services_need_assessed_at",
-            "care_contact_needed",
-            "sip_needed",
-            "services_refused",
-            "f_admission_notice_at",
-            "f_ready_at",
-            "f_withdrawn_at",
-            "f_care_contact_at",
-            "f_sip_summons_at",
-            "f_discharged_at",
-        )
-        .order_by()
+        .order_by("admitted_month", "ward_id")
     )
     return [
-        CaseFacts(
-            case_id=row["pk"],
-            ward_id=row["ward_id"],
-            region_id=row["region_id"],
-            municipality_id=row["municipality_id"],
-            care_type=row["care_type"],
-            admitted_at=row["admitted_at"],
-            services_need_assessed_at=row["services_need_assessed_at"],
-            care_contact_needed=row["care_contact_needed"],
-            sip_needed=row["sip_needed"],
-            services_refused=row["services_refused"],
-            admission_notice_at=row["f_admission_notice_at"],
-            ready_at=row["f_ready_at"],
-            withdrawn_at=row["f_withdrawn_at"],
-            care_contact_at=row["f_care_contact_at"],
-            sip_summons_at=row["f_sip_summons_at"],
-            discharged_at=row["f_discharged_at"],
+        AdmissionRow(
+            month=row["admitted_month"].month,
+            unit_id=row["ward_id"],
+            cases=row["cases"],
+            in_time=row["in_time"],
+            late=row["late"],
+            missing=row["missing"],
         )
-        for row in rows
+        for row in grouped
     ]
 
 
@@ -278,20 +148,24 @@ class ReadyDaysRow:
         ]
 
 
-def ready_days(facts: Iterable[CaseFacts], year: Year) -> list[ReadyDaysRow]:
+def ready_days(facts: QuerySet[CaseFact], year: Year) -> list[ReadyDaysRow]:
+    """Counted in SQL per month, ward and number of days; the median and classes from those
+    counts (a few thousand rows for a year of a large region)."""
+    grouped = (
+        facts.filter(_months(year, "discharged_month"), ready_days__isnull=False)
+        .values("discharged_month", "ward_id", "ready_days")
+        .annotate(n=Count("pk"))
+        .order_by("discharged_month", "ward_id", "ready_days")
+    )
     rows: dict[tuple[int, int], ReadyDaysRow] = {}
-    for case in facts:
-        if case.ready_at is None or case.ready_at > case.discharged_at:
-            continue
-        month = year.month_of(case.discharged_at)
-        row = rows.setdefault((month, case.ward_id), ReadyDaysRow(month, case.ward_id))
-        row.days.append((local_date(case.discharged_at) - local_date(case.ready_at)).days)
-    return sorted(rows.values(), key=lambda r: (r.month, r.unit_id))
+    for row in grouped:
+        month = row["discharged_month"].month
+        target = rows.setdefault((month, row["ward_id"]), ReadyDaysRow(month, row["ward_id"]))
+        target.days.extend([row["ready_days"]] * row["n"])
+    return list(rows.values())
 
 
-def merge_ready_days(
-    rows: Iterable[ReadyDaysRow], month: int = 0, unit_id: int = 0
-) -> ReadyDaysRow:
+def merge_ready_days(rows, month: int = 0, unit_id: int = 0) -> ReadyDaysRow:
     merged = ReadyDaysRow(month, unit_id)
     for row in rows:
         merged.days.extend(row.days)
@@ -327,122 +201,60 @@ class LiabilityRow:
         return self.counted_days / self.eligible_cases if self.eligible_cases else None
 
 
-# Reasons that mean "the conditions hold, but no day was liable".
-_NOT_FAILURES = {ReasonCode.DISCHARGED_BEFORE_START, ReasonCode.GRACE_PERIOD_RUNNING}
-
-
-def _received_sets(
-    cases: QuerySet[DischargeCase], year: Year
-) -> tuple[set[int], set[tuple[int, datetime.datetime]]]:
-    """Which cases' admission notice reached the municipality, and which ready notices did
-    (case, time): a delivery to a unit of the case's municipality or of a provider it
-    contracts. Two queries."""
-    to_municipality = Q(unit__organization_id=F("message__case__municipality_id")) | Q(
-        unit__organization__contracted_by_id=F("message__case__municipality_id")
+def liability(facts: QuerySet[CaseFact], year: Year) -> list[LiabilityRow]:
+    """Per patient: the sums of the cases' liability. Average model: per region,
+    municipality and month, max(0, Σ counted days − Σ grace days) over the cases whose
+    conditions all hold, at the amount per day of the agreement in force on the 1st."""
+    grouped = (
+        facts.filter(_months(year, "discharged_month"), liability_counted=True)
+        .values("discharged_month", "municipality_id", "region_id", "reasons")
+        .annotate(
+            n=Count("pk"),
+            liable=Count("pk", filter=Q(liable_days__gt=0)),
+            days=Sum("liable_days"),
+            amount=Sum("liable_amount"),
+            missing=Count("pk", filter=Q(amount_missing=True)),
+            counted=Sum("counted_days"),
+            grace=Sum("grace_days"),
+        )
+        .order_by("discharged_month", "municipality_id", "region_id", "reasons")
     )
-    recent = Message.objects.filter(
-        message_type=M.DISCHARGE_NOTICE, cancelled_at__isnull=True, sent_at__gte=year.start
-    ).values("case_id")
-    deliveries = Delivery.objects.filter(
-        to_municipality,
-        message__case__in=cases.filter(pk__in=recent).values("pk"),
-        message__cancelled_at__isnull=True,
-    )
-    admission = set(
-        deliveries.filter(message__message_type=M.ADMISSION_NOTICE)
-        .values_list("message__case_id", flat=True)
-        .distinct()
-    )
-    ready = set(
-        deliveries.filter(message__message_type=M.READY_FOR_DISCHARGE)
-        .annotate(effective=_effective("message__"))
-        .values_list("message__case_id", "effective")
-        .distinct()
-    )
-    return admission, ready
-
-
-def case_liability(
-    case: CaseFacts,
-    *,
-    admission_received: bool,
-    ready_received: bool,
-    terms: AgreementTerms,
-    amounts: Mapping[int, Decimal],
-) -> LiabilityResult:
-    return payment_liability(
-        care_type=case.care_type,
-        admitted_at=case.admitted_at,
-        services_need_assessed_at=case.services_need_assessed_at,
-        admission_notice_sent_at=case.admission_notice_at,
-        admission_notice_received=admission_received,
-        ready_notices=[ReadyNotice(case.ready_at, ready_received)] if case.ready_at else [],
-        readiness_withdrawn_at=[case.withdrawn_at] if case.withdrawn_at else [],
-        care_contact_needed=case.care_contact_needed,
-        care_contact_appointed_at=case.care_contact_at,
-        sip_needed=case.sip_needed,
-        sip_summons_sent_at=case.sip_summons_at,
-        services_refused=case.services_refused,
-        discharged_at=case.discharged_at,
-        terms=terms,
-        amounts=amounts,
-    )
-
-
-def liability(cases: QuerySet[DischargeCase], year: Year) -> list[LiabilityRow]:
-    facts = [
-        case
-        for case in discharged_case_facts(cases, year)
-        if case.ready_at is not None and case.municipality_id is not None
-    ]
-    admission_received, ready_received = _received_sets(cases, year)
     book = TermsBook()
     rows: dict[tuple[int, int], LiabilityRow] = {}
-    # The average model is a matter between a municipality and one region: its days are
-    # worked out per region, municipality and month, then added up for the row.
-    pairs: dict[tuple[int, int, int], list] = {}
-    for case in facts:
-        month = year.month_of(case.discharged_at)
-        row = rows.setdefault(
-            (month, case.municipality_id), LiabilityRow(month, case.municipality_id)
-        )
-        terms = book.terms(case.region_id, case.municipality_id, local_date(case.admitted_at))
-        result = case_liability(
-            case,
-            admission_received=case.case_id in admission_received,
-            ready_received=(case.case_id, case.ready_at) in ready_received,
-            terms=terms,
-            amounts=book.amounts,
-        )
-        row.cases += 1
-        failures = [code for code in result.reason_codes if code not in _NOT_FAILURES]
-        row.reasons.update(failures)
-        if failures:
+    average: dict[tuple[datetime.date, int, int], list[int]] = {}
+    for group in grouped:
+        first = group["discharged_month"]
+        key = (first.month, group["municipality_id"])
+        row = rows.setdefault(key, LiabilityRow(*key))
+        row.cases += group["n"]
+        if group["reasons"]:
+            for code in group["reasons"].split(","):
+                row.reasons[code] += group["n"]
             continue
-        counted = len(liable_dates(result.day_zero, case.discharged_at))
-        row.eligible_cases += 1
-        row.counted_days += counted
-        row.grace_days += result.grace_days
-        pair = pairs.setdefault((month, case.municipality_id, case.region_id), [0, 0, terms])
-        pair[0] += counted
-        pair[1] += result.grace_days
-        if result.liable_days:
-            row.liable_cases += 1
-            row.days += result.liable_days
-            if result.amount is None:
-                row.amount_missing = True
-            else:
-                row.amount += result.amount
-    for (month, municipality_id, _region), (counted, grace, terms) in pairs.items():
-        row = rows[(month, municipality_id)]
+        row.liable_cases += group["liable"]
+        row.days += group["days"] or 0
+        row.amount += group["amount"] or Decimal(0)
+        row.amount_missing = row.amount_missing or bool(group["missing"])
+        row.eligible_cases += group["n"]
+        row.counted_days += group["counted"] or 0
+        row.grace_days += group["grace"] or 0
+        pair = average.setdefault((first, group["municipality_id"], group["region_id"]), [0, 0])
+        pair[0] += group["counted"] or 0
+        pair[1] += group["grace"] or 0
+    for (first, municipality_id, region_id), (counted, grace) in average.items():
+        row = rows[(first.month, municipality_id)]
         days = max(0, counted - grace)
         row.average_days += days
-        rate = book.daily_amount(terms, year.year)
+        rate = book.daily_amount(book.terms(region_id, municipality_id, first), first.year)
         if rate is None:
             row.amount_missing = row.amount_missing or days > 0
         else:
             row.average_amount += rate * days
     return sorted(rows.values(), key=lambda r: (r.month, r.municipality_id))
+
+
+# Kept for the tables: reasons that are not failures never reach the facts.
+NOT_FAILURES = (ReasonCode.DISCHARGED_BEFORE_START, ReasonCode.GRACE_PERIOD_RUNNING)
 
 
 # --- Acknowledgements -------------------------------------------------------------------------
@@ -499,7 +311,7 @@ def acknowledgements(
     grouped = (
         deliveries.filter(arrived_at__gte=year.start, arrived_at__lt=year.end)
         .exclude(state=DeliveryState.CANCELLED, acknowledged_at__isnull=True)
-        .annotate(month=TruncMonth("arrived_at", tzinfo=STOCKHOLM))
+        .annotate(month=year.month_case("arrived_at"))
         .values("month", "unit_id")
         .annotate(
             received=Count("pk"),
@@ -521,9 +333,7 @@ def acknowledgements(
     )
     return [
         AcknowledgementRow(
-            month=row["month"].astimezone(STOCKHOLM).month
-            if isinstance(row["month"], datetime.datetime)
-            else row["month"].month,
+            month=row["month"],
             unit_id=row["unit_id"],
             received=row["received"],
             acknowledged=row["acknowledged"],

@@ -12,30 +12,32 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, QuerySet
 
 from samplan.accounts.access import ReportReach
-from samplan.discharge.models import CaseParticipant, DischargeCase
+from samplan.discharge.models import CaseParticipant
 from samplan.messaging.models import Delivery
 from samplan.organizations.models import OrganizationKind, Unit
+from samplan.reports.models import CaseFact
 
 
 def _took_part(unit_ids: object) -> Exists:
-    return Exists(CaseParticipant.objects.filter(case_id=OuterRef("pk"), unit_id__in=unit_ids))
+    return Exists(CaseParticipant.objects.filter(case_id=OuterRef("case_id"), unit_id__in=unit_ids))
 
 
-def report_cases(reach: ReportReach, unit: Unit | None = None) -> QuerySet[DischargeCase]:
+def report_facts(reach: ReportReach, unit: Unit | None = None) -> QuerySet[CaseFact]:
+    """The facts of the cases a reader may count (reports.models.CaseFact)."""
     organization = reach.organization
     if organization.kind == OrganizationKind.REGION:
-        cases = DischargeCase.objects.filter(region=organization)
+        facts = CaseFact.objects.filter(region=organization)
     elif organization.kind == OrganizationKind.MUNICIPALITY:
-        cases = DischargeCase.objects.filter(municipality=organization)
+        facts = CaseFact.objects.filter(municipality=organization)
     else:
-        cases = DischargeCase.objects.filter(
+        facts = CaseFact.objects.filter(
             _took_part(Unit.objects.filter(organization=organization).values("pk"))
         )
     if reach.unit_ids is not None:
-        cases = cases.filter(_took_part(list(reach.unit_ids)))
+        facts = facts.filter(_took_part(list(reach.unit_ids)))
     if unit is not None:
-        cases = cases.filter(_took_part([unit.pk]))
-    return cases
+        facts = facts.filter(_took_part([unit.pk]))
+    return facts
 
 
 def report_deliveries(reach: ReportReach, unit: Unit | None = None) -> QuerySet[Delivery]:

@@ -170,15 +170,7 @@ def _class_label(low: int, high: int | None) -> Any:
     return format_lazy("{}–{} {}", low, high, _("days"))
 
 
-LIABILITY_REASONS = [
-    code
-    for code in REASON_TEXTS
-    if code
-    not in (
-        figures.ReasonCode.DISCHARGED_BEFORE_START,
-        figures.ReasonCode.GRACE_PERIOD_RUNNING,
-    )
-]
+LIABILITY_REASONS = [code for code in REASON_TEXTS if code not in figures.NOT_FAILURES]
 _REASON_LABELS = {
     "admission_notice_missing": _("No liability: admission notice missing"),
     "admission_notice_late": _("No liability: admission notice late"),
@@ -313,14 +305,14 @@ SPECS: dict[str, ReportSpec] = {
 }
 
 
-def compute(slug: str, cases: Any, deliveries: Any, year: figures.Year, reach: Any, unit: Any):
+def compute(slug: str, facts: Any, deliveries: Any, year: figures.Year, reach: Any, unit: Any):
     """The report's rows (month, unit) for the reader's reach; None for SIP without source."""
     if slug == "admissions":
-        return figures.admission_notices(cases, year)
+        return figures.admission_notices(facts, year)
     if slug == "ready_days":
-        return figures.ready_days(figures.discharged_case_facts(cases, year), year)
+        return figures.ready_days(facts, year)
     if slug == "liability":
-        return figures.liability(cases, year)
+        return figures.liability(facts, year)
     if slug == "acknowledgements":
         return figures.acknowledgements(deliveries, year)
     source = sip_source()

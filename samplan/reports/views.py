@@ -15,9 +15,10 @@ from samplan.accounts.access import ReportReach, report_reach
 from samplan.accounts.decorators import unit_required
 from samplan.core.paging import paginate
 from samplan.reports import charts, exports, tables
+from samplan.reports.facts import refresh
 from samplan.reports.forms import ReportForm
 from samplan.reports.periods import Year
-from samplan.reports.scope import report_cases, report_deliveries, report_units
+from samplan.reports.scope import report_deliveries, report_facts, report_units
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -102,9 +103,10 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
     reach = _reach(request)
     form = ReportForm(request.GET or None, units=report_units(reach))
     year, unit = form.choice()
+    refresh()  # the cases changed since the last report (usually none: a few cheap queries)
     rows = tables.compute(
         slug,
-        report_cases(reach, unit),
+        report_facts(reach, unit),
         report_deliveries(reach, unit),
         Year(year),
         reach,

@@ -17,8 +17,10 @@ from samplan.discharge.models import DailyAmount
 from samplan.messaging.models import Delivery, DeliveryState, Message
 from samplan.patients.testing import PatientFactory
 from samplan.reports import figures
+from samplan.reports.facts import refresh
+from samplan.reports.models import CaseFact
 from samplan.reports.periods import Year
-from samplan.reports.scope import report_cases, report_deliveries
+from samplan.reports.scope import report_deliveries, report_facts
 from samplan.reports.testing import M, local
 
 YEAR = Year(2026)
@@ -26,6 +28,12 @@ YEAR = Year(2026)
 
 def region_reach(cast):
     return ReportReach(cast.region, None)
+
+
+def report_cases(reach):
+    """The facts of the reach, brought up to date first (as every report page does)."""
+    refresh()
+    return report_facts(reach)
 
 
 def test_admission_notices(cast, world):
@@ -48,18 +56,14 @@ def test_admission_notices_for_the_municipality(cast, world):
 
 
 def test_days_as_ready(cast, world):
-    facts = figures.discharged_case_facts(report_cases(region_reach(cast)), YEAR)
-    assert {f.case_id for f in facts} == {
-        world["cases"][k].case.pk for k in ("A", "B", "C", "D", "E", "F", "H")
-    }
-    rows = figures.ready_days(facts, YEAR)
+    rows = figures.ready_days(report_cases(region_reach(cast)), YEAR)
     got = {(r.month, r.unit_id): sorted(r.days) for r in rows}
     assert got == {
         (1, cast.ward.pk): [4, 4, 6],  # A, H, B
         (1, world["w2"].pk): [1],  # C
         (2, cast.ward.pk): [4, 7, 8],  # E, D, F
     }
-    january = rows[0]
+    january = next(r for r in rows if (r.month, r.unit_id) == (1, cast.ward.pk))
     assert january.mean == pytest.approx(14 / 3) and january.median == 4
     # Classes 0, 1, 2, 3, 4–5, 6–10, 11–20, 21+.
     assert january.classes == [0, 0, 0, 0, 2, 1, 0, 0]
@@ -106,15 +110,25 @@ def test_liability_per_patient_and_average_model(cast, world):
     assert (other.average_days, other.average_amount) == (3, Decimal(30000))
 
 
-def test_liability_matches_the_per_case_function(cast, world):
-    """The report's per-case facts give what payment_liability gives for A by hand."""
-    facts = {
-        f.case_id: f for f in figures.discharged_case_facts(report_cases(region_reach(cast)), YEAR)
-    }
-    a = facts[world["cases"]["A"].case.pk]
+def test_the_facts_of_single_cases(cast, world):
+    """The stored facts of A (by hand, above) and of H (entered late)."""
+    refresh()
+    a = CaseFact.objects.get(case=world["cases"]["A"].case)
     assert a.ready_at == local(2026, 1, 12, 9) and a.discharged_at == local(2026, 1, 16, 14)
-    h = facts[world["cases"]["H"].case.pk]
+    assert (a.admission, a.ready_days, a.liable_days, a.counted_days, a.grace_days) == (
+        "in_time",
+        4,
+        2,
+        5,
+        3,
+    )
+    assert a.liable_amount == Decimal(18000) and a.reasons == ""
+    h = CaseFact.objects.get(case=world["cases"]["H"].case)
     assert h.discharged_at == local(2026, 1, 3, 12)  # the late entry's real time
+    f = CaseFact.objects.get(case=world["cases"]["F"].case)
+    assert f.reasons == "admission_notice_missing,sip_summons_missing" and f.liable_days == 0
+    g = CaseFact.objects.get(case=world["cases"]["G"].case)
+    assert g.discharged_at is None and not g.liability_counted
 
 
 def test_a_missing_amount_is_flagged_not_guessed(cast, world):

@@ -162,20 +162,37 @@ def test_sip_with_a_registered_source(as_viewer, world, cast, monkeypatch):
     assert dict(response.context["unit_table"].rows)["Vårdcentralen Norr"][:3] == [1, 1, 1.0]
 
 
-@pytest.mark.parametrize("name", PAGES[:4])
-def test_pages_run_a_fixed_number_of_queries(
-    as_viewer, world, cast, name, django_assert_max_num_queries
-):
+def _more_cases(cast, count, start_day):
     from samplan.reports.testing import CaseBuilder, M
 
-    with django_assert_max_num_queries(20) as few:
-        as_viewer.get(url(name, year=2026))
-    for day in range(1, 20):
+    for day in range(start_day, start_day + count):
         (
             CaseBuilder(cast.ward, cast.municipality, local(2026, 4, day, 8), cast.ward_nurse)
             .send(M.ADMISSION_NOTICE, local(2026, 4, day, 9), cast.home_care)
             .send(M.READY_FOR_DISCHARGE, local(2026, 4, day, 10), cast.home_care)
             .send(M.DISCHARGE_NOTICE, local(2026, 4, day + 5, 10), cast.home_care)
         )
+
+
+@pytest.mark.parametrize("name", PAGES[:4])
+def test_pages_run_a_fixed_number_of_queries(
+    as_viewer, world, cast, name, django_assert_max_num_queries
+):
+    as_viewer.get(url(name, year=2026))  # the first view works out every case's facts
+    _more_cases(cast, 2, 1)
+    with django_assert_max_num_queries(30) as few:
+        as_viewer.get(url(name, year=2026))
+    _more_cases(cast, 15, 5)
     with django_assert_max_num_queries(len(few.captured_queries)):
         as_viewer.get(url(name, year=2026))
+    # Nothing new: the facts are not looked at again.
+    with django_assert_max_num_queries(len(few.captured_queries) - 8):
+        as_viewer.get(url(name, year=2026))
+
+
+def test_new_messages_show_in_the_next_report(as_viewer, world, cast):
+    before = as_viewer.get(url("admissions", year=2026)).context["month_table"].rows
+    assert dict(before)["April"][0] == 0
+    _more_cases(cast, 3, 1)
+    after = as_viewer.get(url("admissions", year=2026)).context["month_table"].rows
+    assert dict(after)["April"][:2] == [3, 3]
