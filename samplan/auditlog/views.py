@@ -64,6 +64,12 @@ def _patient_search_form(request: HttpRequest, data: object = None) -> PatientSe
     return PatientSearchForm(data, reserve_patterns=reserve_patterns_for(request.unit.organization))
 
 
+def _without_autofocus(form: PatientSearchForm) -> PatientSearchForm:
+    """On the search page the filters come first; the cursor is not put in the number."""
+    form.fields["identity"].widget.attrs.pop("autofocus", None)
+    return form
+
+
 @unit_required
 def search(request: HttpRequest) -> HttpResponse:
     """The organisation's accesses, filtered; tick some to start a review."""
@@ -89,7 +95,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "page": page,
             "rows": entry_rows(page.object_list),
-            "patient_form": _patient_search_form(request),
+            "patient_form": _without_autofocus(_patient_search_form(request)),
             "patient_shown": patient_display(filters.patient, participant=True)
             if filters.patient
             else None,
