@@ -229,6 +229,7 @@ def fill(world: dict, rows: int, days: int = 365) -> None:
 def timed(label: str, function, runs: int = 3) -> None:
     times, queries = [], 0
     for n in range(runs):
+        reset_queries()
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             function()

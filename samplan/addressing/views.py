@@ -77,6 +77,15 @@ def register_list(request: HttpRequest, kind: str) -> HttpResponse:
             )
     unit_id = request.GET.get("unit", "")
     current_only = request.GET.get("visa", "aktuella") != "alla"
+    if not number:
+        # The list shows the identity numbers of many persons: one row says who browsed it.
+        access_log_record(
+            request=request,
+            patient=None,
+            action=AccessAction.VIEW,
+            object_type=services.REGISTERS[kind].model._meta.model_name,
+            detail=f"addressing:{kind} list unit={unit_id} page={request.GET.get('page', '1')}",
+        )
     entries = selectors.register_entries(
         register,
         request.user,

@@ -45,16 +45,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import (
-    Avg,
-    Count,
-    DurationField,
-    ExpressionWrapper,
-    F,
-    Q,
-    QuerySet,
-    Sum,
-)
+from django.db.models import Avg, Count, F, FloatField, Func, Q, QuerySet, Sum
 from django.utils import timezone
 
 from samplan.discharge.liability import ReasonCode
@@ -284,12 +275,30 @@ class AcknowledgementRow:
         return self.late + self.overdue_now
 
 
-def _hours(value: datetime.timedelta | float | int | None) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime.timedelta):
-        return value.total_seconds() / 3600
-    return float(value) / 3_600_000_000  # SQLite averages microseconds
+class SecondsBetween(Func):
+    """end − start in seconds, with the database's own date functions (no per-row Python
+    on SQLite, where Django's datetime arithmetic calls back into Python for every row)."""
+
+    output_field = FloatField()
+
+    def __init__(self, end: str, start: str) -> None:
+        super().__init__(F(end), F(start))
+
+    def as_sql(self, compiler, connection, **extra):  # PostgreSQL and the rest
+        end, end_params = compiler.compile(self.source_expressions[0])
+        start, start_params = compiler.compile(self.source_expressions[1])
+        return (
+            f"EXTRACT(EPOCH FROM ({end} - {start}))::double precision",
+            [*end_params, *start_params],
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        end, end_params = compiler.compile(self.source_expressions[0])
+        start, start_params = compiler.compile(self.source_expressions[1])
+        return f"((julianday({end}) - julianday({start})) * 86400.0)", [
+            *end_params,
+            *start_params,
+        ]
 
 
 def acknowledgements(
@@ -297,21 +306,21 @@ def acknowledgements(
 ) -> list[AcknowledgementRow]:
     now = now or timezone.now()
     acknowledged = Q(state=DeliveryState.ACKNOWLEDGED)
-    waited = ExpressionWrapper(F("acknowledged_at") - F("arrived_at"), output_field=DurationField())
 
     def within(low: int, high: int | None) -> Count:
-        condition = acknowledged & Q(
-            acknowledged_at__gte=F("arrived_at") + datetime.timedelta(hours=low)
-        )
+        condition = acknowledged & Q(wait__gte=low * 3600)
         if high is not None:
-            condition &= Q(acknowledged_at__lt=F("arrived_at") + datetime.timedelta(hours=high))
+            condition &= Q(wait__lt=high * 3600)
         return Count("pk", filter=condition)
 
     classes = {f"c{n}": within(low, high) for n, (low, high) in enumerate(ACK_HOUR_CLASSES)}
     grouped = (
         deliveries.filter(arrived_at__gte=year.start, arrived_at__lt=year.end)
         .exclude(state=DeliveryState.CANCELLED, acknowledged_at__isnull=True)
-        .annotate(month=year.month_case("arrived_at"))
+        .annotate(
+            month=year.month_case("arrived_at"),
+            wait=SecondsBetween("acknowledged_at", "arrived_at"),
+        )
         .values("month", "unit_id")
         .annotate(
             received=Count("pk"),
@@ -326,7 +335,7 @@ def acknowledgements(
                 "pk",
                 filter=Q(state__in=[DeliveryState.NEW, DeliveryState.READ], due_at__lt=now),
             ),
-            mean_wait=Avg(waited, filter=acknowledged),
+            mean_wait=Avg("wait", filter=acknowledged),
             **classes,
         )
         .order_by("month", "unit_id")
@@ -342,7 +351,7 @@ def acknowledgements(
             handled=row["handled"],
             open=row["open"],
             overdue_now=row["overdue_now"],
-            mean_hours=_hours(row["mean_wait"]),
+            mean_hours=None if row["mean_wait"] is None else row["mean_wait"] / 3600,
             classes=[row[f"c{n}"] for n in range(len(ACK_HOUR_CLASSES))],
         )
         for row in grouped
