@@ -164,6 +164,13 @@ class AccessLogEntry(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise AppendOnlyError("Access-log rows cannot be changed.")
+        if self.seq is None:
+            # A new row made outside access_log_record (objects.create): it still takes its
+            # place in the chain; its review flags are what the caller set.
+            from samplan.auditlog.chain import append
+
+            append(self)
+            return
         super().save(*args, **kwargs)
 
     def delete(self, *args: object, **kwargs: object) -> None:

@@ -198,3 +198,9 @@ def test_concurrent_writers_on_postgresql_keep_one_chain(django_db_blocker):
     assert AccessLogEntry.objects.count() == 200
     assert sorted(AccessLogEntry.objects.values_list("seq", flat=True)) == list(range(1, 201))
     assert chain.verify().ok
+
+
+def test_a_row_made_with_objects_create_is_chained_too(rows, cast):
+    made = AccessLogEntry.objects.create(user=cast.ward_nurse, action="view")
+    assert (made.seq, made.prev_hash) == (5, rows[-1].hash)
+    assert chain.verify().ok
