@@ -64,10 +64,13 @@ def organization_rows(organization: Organization) -> QuerySet[AccessLogEntry]:
 
 def filter_rows(rows: QuerySet[AccessLogEntry], filters: LogFilters) -> QuerySet[AccessLogEntry]:
     if filters.patient is not None:
-        # The person's rows, and searches for their number that showed nobody (a unit without
-        # relation probing for the person is exactly what a reviewer looks for).
+        # The person's rows, also under a reservnummer later linked to them, and searches
+        # for their numbers that showed nobody (a unit without relation probing for the
+        # person is exactly what a reviewer looks for).
+        identities = person_identities(filters.patient)
         rows = rows.filter(
-            Q(patient=filters.patient) | Q(searched_identity=filters.patient.identity_number)
+            Q(patient__in=identities)
+            | Q(searched_identity__in=[person.identity_number for person in identities])
         )
     if filters.user is not None:
         rows = rows.filter(user=filters.user)
@@ -90,6 +93,12 @@ def filter_rows(rows: QuerySet[AccessLogEntry], filters: LogFilters) -> QuerySet
             | Q(many_patients=True)
         )
     return rows
+
+
+def person_identities(patient: Patient) -> list[Patient]:
+    """The person and the reserve identities linked to them: access-log rows keep naming the
+    identity that was looked at (patients.merging), so a person's log covers all of them."""
+    return [patient, *Patient.objects.filter(merged_into=patient).only("pk", "identity_number")]
 
 
 def review_rows(organization: Organization, filters: LogFilters) -> QuerySet[AccessLogEntry]:
@@ -156,7 +165,7 @@ def extract_rows(
     """What the person's log extract lists: the organisation's units' accesses to the
     person's data, oldest first. Searches that showed nobody are not accesses to data."""
     rows = filter_rows(
-        organization_rows(organization).filter(patient=patient),
+        organization_rows(organization).filter(patient__in=person_identities(patient)),
         LogFilters(date_from=date_from, date_to=date_to),
     )
     return rows.select_related("unit", "user", "organization").order_by("at", "pk")

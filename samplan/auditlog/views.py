@@ -122,11 +122,14 @@ def patient_lookup(request: HttpRequest) -> HttpResponse:
         )
     if patient is None:
         # The search itself is logged, found or not.
+        typed = "".join(request.POST.get("identity", "").split()).upper()
         _log(
             request,
             AccessAction.SEARCH,
             "accesslog",
-            searched_identity="".join(request.POST.get("identity", "").split())[:13],
+            searched_identity=form.cleaned_data["identity"].number
+            if form.is_valid()
+            else typed[:13],
             detail=f"organisation={organization.pk} not found",
         )
         messages.error(

@@ -148,3 +148,14 @@ def test_rows_before_the_print(cast, log):
     with time_machine.travel(NOW - datetime.timedelta(days=400), tick=False):
         log_access(cast.ward_nurse, cast.ward, log.patient)
     assert "2025-" in html_for(cast, log, log.patient)
+
+
+def test_the_extract_covers_a_reserve_number_linked_later(cast, log):
+    from samplan.patients.testing import ReservePatientFactory
+
+    reserve = ReservePatientFactory()
+    with time_machine.travel(NOW - datetime.timedelta(days=3), tick=False):
+        log_access(cast.care_centre_nurse, cast.care_centre, reserve, object_type="patient")
+    reserve.merged_into = log.patient
+    reserve.save()
+    assert "2026-03-07 12:00" in html_for(cast, log, log.patient)

@@ -193,3 +193,17 @@ def test_csv_export_neutralises_formulas(cast, as_reviewer, log):
 def test_csv_export_is_refused_to_others(cast, log, login_as):
     user = user_with_role("bara_anvandare", cast.care_centre)
     assert login_as(user, cast.care_centre).get(reverse("logreview:export")).status_code == 403
+
+
+def test_by_patient_includes_a_reserve_number_linked_later(cast, as_reviewer, log):
+    from samplan.patients.testing import ReservePatientFactory
+
+    reserve = ReservePatientFactory()
+    before_link = log_access(cast.ward_nurse, cast.ward, reserve)
+    probe = log_access(
+        cast.care_centre_nurse, cast.care_centre, None, searched_identity=reserve.identity_number
+    )
+    reserve.merged_into = log.patient
+    reserve.save()
+    ids = shown(as_reviewer.get(SEARCH, {"patient": log.patient.pk}))
+    assert {before_link.pk, probe.pk, log.ward_row.pk} <= ids
