@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "samplan.discharge",
     "samplan.messaging",
     "samplan.sip",
+    "samplan.reports",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +155,19 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
 # is REMOTE_ADDR; set TRUSTED_PROXY_COUNT to the number of proxies that append to
 # X-Forwarded-For so the real client is taken, never a value the client wrote itself.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Access log (domain.md §8). Rows are kept at least this many years; `manage.py
+# accesslog_purge` removes older ones. Flags for log review: the usual hours of a unit whose
+# opening hours cannot be read (first weekday, last weekday, start hour, end hour; Monday 0),
+# and "many patients": more than COUNT different persons within MINUTES for one user.
+ACCESS_LOG_RETENTION_YEARS = env.int("ACCESS_LOG_RETENTION_YEARS", default=5, minimum=1)
+ACCESS_LOG_DEFAULT_HOURS = (0, 4, 7, 18)
+ACCESS_LOG_MANY_PATIENTS_COUNT = env.int("ACCESS_LOG_MANY_PATIENTS_COUNT", default=20, minimum=1)
+ACCESS_LOG_MANY_PATIENTS_MINUTES = env.int(
+    "ACCESS_LOG_MANY_PATIENTS_MINUTES", default=10, minimum=1
+)
+# Whether a log extract for a patient may name the users (not only the units) who looked.
+ACCESS_LOG_EXTRACT_USER_NAMES = env.bool("ACCESS_LOG_EXTRACT_USER_NAMES", default=True)
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,8 @@ urlpatterns = [
     path("utskrivning/", include("samplan.discharge.urls")),
     path("adressering/", include("samplan.addressing.urls")),
     path("sip/", include("samplan.sip.urls")),
+    path("logggranskning/", include("samplan.auditlog.urls")),
+    path("rapporter/", include("samplan.reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

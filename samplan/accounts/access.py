@@ -18,6 +18,7 @@ report anything outside the actor's reach as missing.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
@@ -591,4 +592,83 @@ def can_finalise_sip(
         and user.pk == coordinator_id
         and unit.pk == coordinator_unit_id
         and can_work_with_sip(user, unit)
+    )
+
+
+# --- Log review and reports (samplan.auditlog, samplan.reports; domain.md §2, §8) ----------
+# Log reviewers review the access log of their organisation: the rows written by anyone
+# acting for one of its units. They work for the organisation of the unit they act for, so a
+# person who reviews for two organisations switches unit to switch organisation. Report
+# viewers see the activity reports of their organisation; managers those of their units and
+# the units below them.
+
+
+def log_review_organization(user: User, unit: Unit | None) -> Organization | None:
+    """The organisation whose access log the user reviews while acting for `unit`, if any."""
+    if unit is None or not has_role_in_organization(user, Role.LOG_REVIEWER, unit.organization_id):
+        return None
+    return unit.organization
+
+
+def can_review_logs(user: User, unit: Unit | None) -> bool:
+    return log_review_organization(user, unit) is not None
+
+
+def can_complete_log_review(user: User, review: object) -> bool:
+    """An open review is completed by the reviewer who started it; it is then kept as is."""
+    return review.reviewer_id == user.pk and review.completed_at is None
+
+
+@dataclass(frozen=True)
+class ReportReach:
+    """Which part of an organisation a user's reports cover: all of it (unit_ids None) or
+    the listed units (a manager's units and the units below them)."""
+
+    organization: Organization
+    unit_ids: frozenset[int] | None
+
+    @property
+    def whole_organization(self) -> bool:
+        return self.unit_ids is None
+
+
+def _with_descendants(organization_id: int, roots: set[int]) -> frozenset[int]:
+    children: dict[int, list[int]] = {}
+    for pk, parent_id in Unit.objects.filter(organization_id=organization_id).values_list(
+        "pk", "parent_id"
+    ):
+        children.setdefault(parent_id, []).append(pk)
+    found, todo = set(roots), list(roots)
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return frozenset(found)
+
+
+def report_reach(user: User, unit: Unit | None) -> ReportReach | None:
+    """What the user's activity reports cover while acting for `unit`; None: no reports."""
+    if unit is None:
+        return None
+    organization = unit.organization
+    if has_role_in_organization(user, Role.REPORT_VIEWER, organization.pk):
+        return ReportReach(organization, None)
+    managed = {
+        m.unit_id
+        for m in active_memberships(user)
+        if m.role == Role.MANAGER and m.unit.organization_id == organization.pk
+    }
+    if not managed:
+        return None
+    return ReportReach(organization, _with_descendants(organization.pk, managed))
+
+
+def can_view_reports(user: User, unit: Unit | None) -> bool:
+    if unit is None:
+        return False
+    return any(
+        m.role in (Role.REPORT_VIEWER, Role.MANAGER)
+        and m.unit.organization_id == unit.organization_id
+        for m in active_memberships(user)
     )

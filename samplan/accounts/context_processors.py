@@ -2,7 +2,9 @@ from django.http import HttpRequest
 
 from samplan.accounts.access import (
     can_open_discharge_case,
+    can_review_logs,
     can_use_addressing_register,
+    can_view_reports,
     can_work_with_patients,
     can_work_with_sip,
     is_administrator,
@@ -24,4 +26,6 @@ def current_unit(request: HttpRequest) -> dict:
         "show_sip": can_work_with_sip(user, getattr(request, "unit", None)),
         # Lazy: only the nav evaluates it (a housing coordinator check costs one query).
         "show_addressing_link": lambda: can_use_addressing_register(user),
+        "show_log_review_link": can_review_logs(user, getattr(request, "unit", None)),
+        "show_reports_link": can_view_reports(user, getattr(request, "unit", None)),
     }

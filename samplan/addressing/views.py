@@ -77,6 +77,15 @@ def register_list(request: HttpRequest, kind: str) -> HttpResponse:
             )
     unit_id = request.GET.get("unit", "")
     current_only = request.GET.get("visa", "aktuella") != "alla"
+    if not number:
+        # The list shows the identity numbers of many persons: one row says who browsed it.
+        access_log_record(
+            request=request,
+            patient=None,
+            action=AccessAction.VIEW,
+            object_type=services.REGISTERS[kind].model._meta.model_name,
+            detail=f"addressing:{kind} list unit={unit_id} page={request.GET.get('page', '1')}",
+        )
     entries = selectors.register_entries(
         register,
         request.user,
@@ -134,6 +143,17 @@ def register_create(request: HttpRequest, kind: str) -> HttpResponse:
 def register_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     register = services.REGISTERS[kind]
     entry = selectors.register_entry_for(register, request.user, pk)
+    # The page shows a person's identity number: a read of patient data, logged. A number of
+    # someone not (yet) registered in samplan is logged as the identity looked at.
+    person = Patient.objects.filter(identity_number=entry.identity_number).first()
+    access_log_record(
+        request=request,
+        patient=person,
+        action=AccessAction.VIEW,
+        obj=entry,
+        searched_identity="" if person else entry.identity_number,
+        detail=f"addressing:{kind}",
+    )
     initial = {"start": getattr(entry, register.start), "end": getattr(entry, register.end)}
     form = PeriodForm(request.POST or None, kind=kind, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -112,9 +112,13 @@ class AdminChangeAdmin(ReadOnlyAdmin):
 
 @admin.register(AccessLogEntry)
 class AccessLogEntryAdmin(ReadOnlyAdmin):
-    list_display = ["at", "user", "unit", "action", "object_type", "object_id"]
+    list_display = ["seq", "at", "user", "unit", "action", "object_type", "object_id"]
     list_filter = ["action"]
     list_select_related = ["user", "unit"]
+    # Who the person was is read in Logggranskning, where reading it is itself logged; the
+    # operator's view shows the row's id only.
+    exclude = ["patient", "searched_identity"]
+    readonly_fields = ["patient_id"]
 
 
 @admin.register(Profession)

@@ -1,7 +1,13 @@
 """The access log (PDL 4 kap 3 §): one row for every read or change of patient data.
 
 Views never write rows themselves: the access functions that fetch protected data call
-`access_log_record` in the same place they check need-to-know (architecture.md).
+`access_log_record` in the same place they check need-to-know (architecture.md). Every view,
+print, export and search that shows patient data must reach this function;
+samplan/auditlog/tests/test_logging_coverage.py walks the project's URLs to hold everyone to it.
+
+A row costs one chained insert (samplan.auditlog.chain) plus, when a person is involved, one
+indexed query for the "many patients" flag; the relation check for the "not a participant"
+flag runs only when the caller has not just checked it (pass `participant=`).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from typing import Any
 
 from django.db import models
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samplan.core.http import client_address
@@ -24,6 +31,7 @@ class AccessAction(models.TextChoices):
     PRINT = "print", _("Printed")
     EXPORT = "export", _("Exported")
     SIMULATE = "simulate", _("Routing simulation")
+    PURGE = "purge", _("Log rows purged")
 
 
 def access_log_record(
@@ -34,13 +42,34 @@ def access_log_record(
     obj: models.Model | None = None,
     searched_identity: str = "",
     detail: str = "",
+    participant: bool | None = None,
+    object_type: str = "",
 ) -> Any:
-    """Write one access-log row for the logged-in user acting for request.unit."""
+    """Write one access-log row for the logged-in user acting for request.unit.
+
+    `participant`: whether the unit has a need-to-know relation to `patient`, when the
+    caller has just checked it; None lets this function find out. `object_type` names what
+    was shown when it is not a model instance (e.g. "accesslog" for the log review).
+    """
+    from samplan.auditlog import chain
+    from samplan.auditlog.flags import many_patients_at, not_participant, outside_usual_hours
     from samplan.auditlog.models import AccessLogEntry
+    from samplan.patients.models import Patient, Protection
 
     user = request.user
     unit = getattr(request, "unit", None)
-    return AccessLogEntry.objects.create(
+    now = timezone.now()
+    subject = patient
+    if subject is None and searched_identity:
+        # A search that showed nobody: the person may still exist (and be protected, and
+        # unrelated to the unit); the flags say so without the row naming them.
+        subject = (
+            Patient.objects.filter(identity_number=searched_identity)
+            .only("pk", "protection")
+            .first()
+        )
+        participant = None  # the caller's answer was about nobody; ask for this person
+    entry = AccessLogEntry(
         user=user,
         user_hsa_id=getattr(user, "hsa_id", "") or "",
         unit=unit,
@@ -48,11 +77,16 @@ def access_log_record(
         patient=patient,
         searched_identity=searched_identity,
         action=action,
-        object_type=obj._meta.model_name if obj is not None else "",
+        object_type=obj._meta.model_name if obj is not None else object_type,
         object_id=str(obj.pk) if obj is not None else "",
         detail=detail[:200],
         client_address=client_address(request) or None,
+        not_participant=not_participant(unit, subject, participant),
+        protected_identity=subject is not None and subject.protection != Protection.NONE,
+        outside_hours=outside_usual_hours(unit, now),
+        many_patients=many_patients_at(user, patient.pk if patient else None, now),
     )
+    return chain.append(entry)
 
 
 def access_log_record_many(
@@ -64,18 +98,25 @@ def access_log_record_many(
     searched_identity: str = "",
     detail: str = "",
 ) -> int:
-    """One row per patient (each once) shown in a list, written in one INSERT.
+    """One row per patient (each once) shown in a list, chained in one batch.
 
     Lists that show names and identity numbers (the inbox, Översikt) log every patient they
     show, so a patient's log extract names every unit that saw them; `detail` names the list
-    so reviewers can tell a list view from opening the patient's case or message.
+    so reviewers can tell a list view from opening the patient's case or message. The lists
+    show only patients the unit is related to (its own deliveries and cases), so the rows are
+    not flagged "not a participant"; and a list is one look, not many patients opened one by
+    one, so it does not raise the "many patients" flag either.
     """
+    from samplan.auditlog import chain
+    from samplan.auditlog.flags import outside_usual_hours
     from samplan.auditlog.models import AccessLogEntry
+    from samplan.patients.models import Protection
 
     user = request.user
     unit = getattr(request, "unit", None)
     address = client_address(request) or None
     organization_id = unit.organization_id if unit else getattr(user, "organization_id", None)
+    outside_hours = outside_usual_hours(unit, timezone.now())
     seen: set[int] = set()
     rows = []
     for patient in patients:
@@ -94,7 +135,11 @@ def access_log_record_many(
                 object_type=object_type,
                 detail=detail[:200],
                 client_address=address,
+                not_participant=False,
+                protected_identity=patient.protection != Protection.NONE,
+                outside_hours=outside_hours,
+                many_patients=False,
             )
         )
-    AccessLogEntry.objects.bulk_create(rows)
+    chain.append_many(rows)
     return len(rows)

@@ -36,7 +36,9 @@ def case_for_unit(
     )
     if case is None:
         raise Http404
-    access_log_record(request=request, patient=case.patient, action=action, obj=case)
+    access_log_record(
+        request=request, patient=case.patient, action=action, obj=case, participant=True
+    )
     return case
 
 

@@ -41,7 +41,9 @@ def patient_for_unit(request: HttpRequest, patient_id: int) -> Patient:
     pk with the one asked for and redirect.
     """
     patient = _visible_patient(request, patient_id)
-    access_log_record(request=request, patient=patient, action=AccessAction.VIEW, obj=patient)
+    access_log_record(
+        request=request, patient=patient, action=AccessAction.VIEW, obj=patient, participant=True
+    )
     return patient
 
 
@@ -56,7 +58,9 @@ def consent_for_unit(request: HttpRequest, patient_id: int, consent_id: int) -> 
     if consent is None:
         raise Http404
     consent.patient = patient
-    access_log_record(request=request, patient=patient, action=AccessAction.VIEW, obj=consent)
+    access_log_record(
+        request=request, patient=patient, action=AccessAction.VIEW, obj=consent, participant=True
+    )
     return consent
 
 
@@ -89,5 +93,6 @@ def patient_search(
         action=AccessAction.SEARCH,
         searched_identity=searched[:MAX_IDENTITY_LENGTH],
         detail="" if identity is not None else "invalid number",
+        participant=True if patient is not None else None,
     )
     return patient

@@ -28,6 +28,8 @@ TARGET_MODELS: dict[str, type[models.Model]] = {
 EXTRA_LABELS = {
     "locked_until": gettext_lazy("locked until"),
     "failed_login_count": gettext_lazy("failed logins in a row"),
+    # accesslog_purge: how many of the organisation's access-log rows were removed.
+    "purged_rows": gettext_lazy("access-log rows"),
 }
 
 

@@ -1,0 +1,289 @@
+"""The access log's hash chain: tamper evidence for an append-only table (domain.md §8).
+
+Every row carries `seq` (its place in the chain, 1, 2, 3...), `prev_hash` (the hash of the
+row before it) and `hash` = SHA-256 over a canonical serialisation of the row's own fields and
+`prev_hash`. Changing any field of a stored row breaks its hash; deleting a row leaves a gap
+in `seq` and a `prev_hash` that points at nothing; deleting the newest rows leaves the chain
+head (AccessLogChain) pointing past the end. `verify()` walks the chain and reports the
+first row where any of this shows.
+
+Writers take their place one at a time: `append()` locks the single chain-head row
+(SELECT ... FOR UPDATE on PostgreSQL, so several app servers queue on it; SQLite serialises
+writers anyway, the project opens its transactions IMMEDIATE), reads the head's hash, inserts
+the row and moves the head, all in one transaction. The lock is held to the end of the
+caller's transaction, so code that logs inside a longer transaction should log last.
+
+The retention purge (`purge()`) removes the oldest rows and records, in the head, the seq and
+hash of the last row it removed (the anchor): the oldest row kept must point at it, so the
+chain stays verifiable. The purge also writes a chained row of its own that names the anchor,
+so changing the anchor afterwards shows up as well.
+
+What this does not do: someone with full write access to the database can rewrite the whole
+chain from any point with fresh hashes. The head hash printed by `accesslog_verify` is
+therefore meant to be kept outside the database as well (the operations log, a ticket), so
+a rewritten chain no longer matches a hash recorded earlier.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from samplan.auditlog.models import GENESIS_HASH, AccessLogChain, AccessLogEntry
+
+# Bump when the serialisation changes; it is part of what is hashed.
+HASH_VERSION = 1
+
+# The fields a row's hash covers, in this order (with HASH_VERSION first, prev_hash last).
+HASHED_FIELDS = (
+    "seq",
+    "at",
+    "user_id",
+    "user_hsa_id",
+    "unit_id",
+    "organization_id",
+    "patient_id",
+    "searched_identity",
+    "action",
+    "object_type",
+    "object_id",
+    "detail",
+    "client_address",
+    "not_participant",
+    "protected_identity",
+    "outside_hours",
+    "many_patients",
+    "prev_hash",
+)
+
+PURGE_ACTION = "purge"
+HEAD_PK = 1
+
+
+def _canonical_value(value: object) -> object:
+    if isinstance(value, datetime.datetime):
+        # UTC, to the microsecond: what both databases store and give back.
+        return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value
+
+
+def row_hash(values: dict[str, object]) -> str:
+    """SHA-256 (hex) over the canonical JSON of HASHED_FIELDS taken from `values`."""
+    payload = [HASH_VERSION, *(_canonical_value(values[name]) for name in HASHED_FIELDS)]
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def entry_hash(entry: AccessLogEntry) -> str:
+    return row_hash({name: getattr(entry, name) for name in HASHED_FIELDS})
+
+
+def _locked_head() -> AccessLogChain:
+    """The chain head, locked for this transaction; created on first use.
+
+    A head that is missing while rows exist (a flushed test database, a restored dump
+    without it) is rebuilt from the newest row, so writing goes on; `verify` still checks
+    every row against its predecessor.
+    """
+    head = AccessLogChain.objects.select_for_update().filter(pk=HEAD_PK).first()
+    if head is not None:
+        return head
+    last = AccessLogEntry.objects.order_by("-seq").values("seq", "hash").first()
+    first = AccessLogEntry.objects.order_by("seq").values("seq", "prev_hash").first()
+    AccessLogChain.objects.bulk_create(
+        [
+            AccessLogChain(
+                pk=HEAD_PK,
+                seq=last["seq"] if last else 0,
+                last_hash=last["hash"] if last else GENESIS_HASH,
+                anchor_seq=first["seq"] - 1 if first else 0,
+                anchor_hash=first["prev_hash"] if first else GENESIS_HASH,
+            )
+        ],
+        ignore_conflicts=True,  # another writer created it first: use theirs
+    )
+    return AccessLogChain.objects.select_for_update().get(pk=HEAD_PK)
+
+
+def append(entry: AccessLogEntry) -> AccessLogEntry:
+    """Give `entry` (unsaved) its place in the chain and insert it; returns it saved.
+
+    `at` is set here, under the lock, so time never runs backwards along the chain on one
+    server (servers' clocks may still differ slightly; the chain order is `seq`).
+    """
+    # No savepoint inside a caller's transaction: if the insert fails, that transaction is
+    # lost anyway, and two statements fewer on every read of patient data count.
+    with transaction.atomic(savepoint=False):
+        head = _locked_head()
+        entry.seq = head.seq + 1
+        entry.at = timezone.now()
+        entry.prev_hash = head.last_hash
+        entry.hash = entry_hash(entry)
+        entry.save(force_insert=True)
+        AccessLogChain.objects.filter(pk=HEAD_PK).update(seq=entry.seq, last_hash=entry.hash)
+    return entry
+
+
+def append_many(entries: list[AccessLogEntry]) -> list[AccessLogEntry]:
+    """Chain several unsaved entries (a list page's rows) under one lock and insert them in
+    one statement: the same chain as `append` one by one, without a round trip per row."""
+    if not entries:
+        return entries
+    with transaction.atomic(savepoint=False):
+        head = _locked_head()
+        now = timezone.now()
+        seq, previous = head.seq, head.last_hash
+        for entry in entries:
+            seq += 1
+            entry.seq, entry.at, entry.prev_hash = seq, now, previous
+            entry.hash = previous = entry_hash(entry)
+        # The model's manager refuses bulk inserts so nothing skips the chain; this is the
+        # chain itself, so it calls the plain QuerySet method.
+        models.QuerySet.bulk_create(AccessLogEntry.objects.all(), entries)
+        AccessLogChain.objects.filter(pk=HEAD_PK).update(seq=seq, last_hash=previous)
+    return entries
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    rows: int
+    head_seq: int
+    head_hash: str
+    anchor_seq: int
+    broken_id: int | None = None
+    broken_seq: int | None = None
+    reason: str = ""
+
+
+def _rows_in_order(chunk_size: int = 5000) -> Iterator[dict[str, object]]:
+    fields = ("id", *HASHED_FIELDS, "hash")
+    # The base QuerySet's iterator; rows come in seq order, a chunk at a time.
+    yield from AccessLogEntry.objects.order_by("seq").values(*fields).iterator(chunk_size)
+
+
+def verify() -> VerifyResult:
+    """Walk the chain from the anchor to the head; stop at the first row that does not fit."""
+    head = AccessLogChain.objects.filter(pk=HEAD_PK).first()
+    anchor_seq = head.anchor_seq if head else 0
+    anchor_hash = head.anchor_hash if head else GENESIS_HASH
+    expected_seq, expected_prev = anchor_seq + 1, anchor_hash
+    count = 0
+    last_purge: dict[str, object] | None = None
+
+    def broken(row: dict[str, object] | None, reason: str) -> VerifyResult:
+        return VerifyResult(
+            ok=False,
+            rows=count,
+            head_seq=head.seq if head else 0,
+            head_hash=head.last_hash if head else GENESIS_HASH,
+            anchor_seq=anchor_seq,
+            broken_id=row["id"] if row else None,
+            broken_seq=row["seq"] if row else None,
+            reason=reason,
+        )
+
+    for row in _rows_in_order():
+        if row["seq"] != expected_seq:
+            if row["seq"] < expected_seq:
+                return broken(row, f"seq {row['seq']} repeats or goes backwards")
+            return broken(row, f"rows {expected_seq}–{row['seq'] - 1} are missing before this row")
+        if row["prev_hash"] != expected_prev:
+            return broken(row, "prev_hash does not match the hash of the row before it")
+        if row_hash(row) != row["hash"]:
+            return broken(row, "the row's content does not match its hash (changed afterwards)")
+        if row["action"] == PURGE_ACTION:
+            last_purge = row
+        expected_seq, expected_prev = row["seq"] + 1, row["hash"]
+        count += 1
+
+    if head is None:
+        if count:
+            return broken(None, "the chain head is missing")
+        return VerifyResult(True, 0, 0, GENESIS_HASH, 0)
+    if head.seq != expected_seq - 1 or head.last_hash != expected_prev:
+        return broken(
+            None,
+            f"the chain head names row {head.seq} but the last row is {expected_seq - 1}: "
+            "rows at the end are missing or the head was changed",
+        )
+    if anchor_seq and (
+        last_purge is None
+        or last_purge["object_id"] != str(anchor_seq)
+        or anchor_hash not in str(last_purge["detail"])
+    ):
+        return broken(last_purge, "the purge anchor does not match the last purge's own row")
+    return VerifyResult(True, count, head.seq, head.last_hash, anchor_seq)
+
+
+@dataclass(frozen=True)
+class PurgePlan:
+    before: datetime.datetime
+    through_seq: int  # the newest row to remove (0: nothing)
+    rows: int
+    per_organization: dict[int | None, int]
+
+
+def purge_plan(before: datetime.datetime) -> PurgePlan:
+    """What a purge of rows older than `before` would remove: the chain's oldest rows up to,
+    not including, the first row at or after `before` (so the chain stays one piece)."""
+    first_kept = (
+        AccessLogEntry.objects.filter(at__gte=before).order_by("seq").values_list("seq", flat=True)
+    ).first()
+    if first_kept is None:
+        last = AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
+        # Everything is older; the newest row stays anyway, it carries the chain forward.
+        through = (last or 1) - 1
+    else:
+        through = first_kept - 1
+    counts: dict[int | None, int] = {}
+    if through > 0:
+        rows = (
+            AccessLogEntry.objects.filter(seq__lte=through)
+            .values("organization_id")
+            .annotate(n=models.Count("id"))
+            .order_by()
+        )
+        counts = {row["organization_id"]: row["n"] for row in rows}
+    return PurgePlan(
+        before=before,
+        through_seq=max(through, 0),
+        rows=sum(counts.values()),
+        per_organization=counts,
+    )
+
+
+class PurgeRefused(Exception):
+    """The purge would hide evidence (a broken chain) or there is nothing to do."""
+
+
+def purge(plan: PurgePlan) -> tuple[int, int, str]:
+    """Remove the rows of `plan`; returns (rows removed, anchor seq, anchor hash).
+
+    Runs in the caller's transaction (the command wraps it with its own log row and
+    history). Review links to removed rows go with them; the reviews themselves stay.
+    """
+    from samplan.auditlog.models import LogReviewEntry
+
+    if plan.through_seq <= 0:
+        raise PurgeRefused("nothing to purge")
+    head = _locked_head()
+    anchor = AccessLogEntry.objects.filter(seq=plan.through_seq).values_list("seq", "hash").first()
+    if anchor is None:
+        raise PurgeRefused(f"row {plan.through_seq} is not in the log")
+    doomed = AccessLogEntry.objects.filter(seq__lte=plan.through_seq)
+    LogReviewEntry.objects.filter(entry__seq__lte=plan.through_seq).delete()
+    if connection.vendor == "postgresql":
+        # The database refuses deletes unless this transaction says it is the purge
+        # (migration 0006's trigger): a stray DELETE elsewhere fails loudly.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL samplan.accesslog_purge = 'on'")
+    removed = models.QuerySet.delete(doomed)[0]
+    AccessLogChain.objects.filter(pk=head.pk).update(anchor_seq=anchor[0], anchor_hash=anchor[1])
+    return removed, anchor[0], anchor[1]

@@ -1,0 +1,171 @@
+"""Reads for log review (Logggranskning) and log extracts (Loggutdrag), domain.md §8.
+
+A reviewer sees the rows of one organisation: those written by anyone acting for one of its
+units (AccessLogEntry.organization). Every function takes that organisation, so a forged id
+of another organisation's row, review or unit finds nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from samplan.accounts.models import User
+from samplan.auditlog.models import AccessLogEntry, LogReview, LogReviewEntry
+from samplan.discharge.deadlines import start_of_local_day
+from samplan.organizations.models import Organization, Unit
+from samplan.patients.models import Patient
+
+FLAG_FIELDS = ("not_participant", "protected_identity", "outside_hours", "many_patients")
+# Everything a row on the review pages shows, in one query per page.
+ROW_RELATED = ("user", "unit", "organization", "patient__listed_care_centre")
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    """What a reviewer searches for; every part optional."""
+
+    patient: Patient | None = None
+    user: User | None = None
+    unit: Unit | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    action: str = ""
+    flags: tuple[str, ...] = field(default_factory=tuple)  # rows with all of these flags
+    flagged_only: bool = False  # rows with any flag
+
+    def describe(self) -> str:
+        """The filters as one line of text, for the reviewer's own log row and reviews."""
+        parts = []
+        if self.patient is not None:
+            parts.append(f"patient={self.patient.pk}")
+        if self.user is not None:
+            parts.append(f"user={self.user.username}")
+        if self.unit is not None:
+            parts.append(f"unit={self.unit.pk}")
+        if self.date_from:
+            parts.append(f"from={self.date_from.isoformat()}")
+        if self.date_to:
+            parts.append(f"to={self.date_to.isoformat()}")
+        if self.action:
+            parts.append(f"action={self.action}")
+        parts.extend(f"flag={flag}" for flag in self.flags)
+        if self.flagged_only:
+            parts.append("flagged")
+        return " ".join(parts)
+
+
+def organization_rows(organization: Organization) -> QuerySet[AccessLogEntry]:
+    return AccessLogEntry.objects.filter(organization=organization)
+
+
+def filter_rows(rows: QuerySet[AccessLogEntry], filters: LogFilters) -> QuerySet[AccessLogEntry]:
+    if filters.patient is not None:
+        # The person's rows, also under a reservnummer later linked to them, and searches
+        # for their numbers that showed nobody (a unit without relation probing for the
+        # person is exactly what a reviewer looks for).
+        identities = person_identities(filters.patient)
+        rows = rows.filter(
+            Q(patient__in=identities)
+            | Q(searched_identity__in=[person.identity_number for person in identities])
+        )
+    if filters.user is not None:
+        rows = rows.filter(user=filters.user)
+    if filters.unit is not None:
+        rows = rows.filter(unit=filters.unit)
+    if filters.date_from is not None:
+        rows = rows.filter(at__gte=start_of_local_day(filters.date_from))
+    if filters.date_to is not None:
+        rows = rows.filter(at__lt=start_of_local_day(filters.date_to + datetime.timedelta(days=1)))
+    if filters.action:
+        rows = rows.filter(action=filters.action)
+    for flag in filters.flags:
+        rows = rows.filter(**{flag: True})
+    if filters.flagged_only:
+        # The same condition as the partial index accesslog_org_flagged_idx.
+        rows = rows.filter(
+            Q(not_participant=True)
+            | Q(protected_identity=True)
+            | Q(outside_hours=True)
+            | Q(many_patients=True)
+        )
+    return rows
+
+
+def person_identities(patient: Patient) -> list[Patient]:
+    """The person and the reserve identities linked to them: access-log rows keep naming the
+    identity that was looked at (patients.merging), so a person's log covers all of them."""
+    return [patient, *Patient.objects.filter(merged_into=patient).only("pk", "identity_number")]
+
+
+def review_rows(organization: Organization, filters: LogFilters) -> QuerySet[AccessLogEntry]:
+    """The organisation's rows matching `filters`, newest first, ready to show."""
+    return (
+        filter_rows(organization_rows(organization), filters)
+        .select_related(*ROW_RELATED)
+        .order_by("-at", "-pk")
+    )
+
+
+def organization_units(organization: Organization) -> QuerySet[Unit]:
+    return Unit.objects.filter(organization=organization).order_by("name")
+
+
+def user_by_name(text: str) -> User | None:
+    """The user a reviewer typed: a username or an HSA-id, in any case."""
+    text = text.strip()
+    if not text:
+        return None
+    return User.objects.filter(Q(username__iexact=text) | Q(hsa_id__iexact=text)).first()
+
+
+def patient_by_pk(patient_id: int | None) -> Patient | None:
+    if patient_id is None:
+        return None
+    return Patient.objects.select_related("listed_care_centre").filter(pk=patient_id).first()
+
+
+def reviews_for(organization: Organization) -> QuerySet[LogReview]:
+    return (
+        LogReview.objects.filter(organization=organization)
+        .select_related("reviewer", "reviewer_unit")
+        .annotate(
+            entry_count=Count("items"),
+            checked_count=Count("items", filter=Q(items__checked=True)),
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def review_for(organization: Organization, review_id: int) -> LogReview:
+    review = (
+        LogReview.objects.select_related("reviewer", "reviewer_unit")
+        .filter(organization=organization, pk=review_id)
+        .first()
+    )
+    if review is None:
+        raise Http404
+    return review
+
+
+def review_items(review: LogReview) -> QuerySet[LogReviewEntry]:
+    related = tuple(f"entry__{name}" for name in ROW_RELATED)
+    return review.items.select_related(*related).order_by("-entry__at", "-entry_id")
+
+
+def extract_rows(
+    organization: Organization,
+    patient: Patient,
+    date_from: datetime.date | None,
+    date_to: datetime.date | None,
+) -> QuerySet[AccessLogEntry]:
+    """What the person's log extract lists: the organisation's units' accesses to the
+    person's data, oldest first. Searches that showed nobody are not accesses to data."""
+    rows = filter_rows(
+        organization_rows(organization).filter(patient__in=person_identities(patient)),
+        LogFilters(date_from=date_from, date_to=date_to),
+    )
+    return rows.select_related("unit", "user", "organization").order_by("at", "pk")

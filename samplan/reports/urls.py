@@ -1,0 +1,14 @@
+from django.urls import path
+
+from samplan.reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("inskrivningsmeddelanden/", views.report, {"slug": "admissions"}, name="admissions"),
+    path("utskrivningsklara-dagar/", views.report, {"slug": "ready_days"}, name="ready_days"),
+    path("betalningsansvar/", views.report, {"slug": "liability"}, name="liability"),
+    path("kvittenser/", views.report, {"slug": "acknowledgements"}, name="acknowledgements"),
+    path("sip/", views.report, {"slug": "sip"}, name="sip"),
+]
