@@ -14,13 +14,18 @@ from samplan.patients.models import Patient
 _serials = itertools.count(101)
 
 
-def make_personnummer(
-    birth: datetime.date = datetime.date(1940, 5, 17), serial: int | None = None
-) -> str:
-    """A valid personnummer (12 digits) for the birth date; a fresh serial each call."""
-    serial = next(_serials) % 1000 if serial is None else serial
-    if serial == 0:
-        serial = 1
+def make_personnummer(birth: datetime.date | None = None, serial: int | None = None) -> str:
+    """A valid personnummer (12 digits); a fresh one each call.
+
+    Without a birth date, the counter walks serials 1–999 and then moves to the next day, so
+    numbers never repeat however many a test session makes (serial 000 is never issued).
+    """
+    if serial is None:
+        count = next(_serials)
+        serial = count % 999 + 1
+        if birth is None:
+            birth = datetime.date(1940, 5, 17) + datetime.timedelta(days=count // 999)
+    birth = birth or datetime.date(1940, 5, 17)
     base = f"{birth:%y%m%d}{serial:03d}"
     return f"{birth.year:04d}{base[2:]}{luhn.calc_check_digit(base)}"
 
