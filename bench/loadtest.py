@@ -23,8 +23,8 @@ patient is measured as a query too, since its page may not be installed.
 The run is bounded: it stops at --duration (plus --warmup), at --max-requests, or when more
 than half of the requests fail. The figures and the environment go to
 bench/output/loadtest-<time>.json as well. The run writes to the database (cases opened,
-messages sent, deliveries acknowledged, access-log rows): generate anew for a clean
-comparison.
+messages sent, deliveries acknowledged, access-log rows): run it on a fresh copy of the
+generated database (bench/fresh-copy.sh) so that runs compare.
 """
 
 from __future__ import annotations
