@@ -272,6 +272,15 @@ class DischargeCase(models.Model):
             models.Index(fields=["ward", "-admitted_at"], name="dischargecase_ward_idx"),
             # Reports: cases by region/municipality and period.
             models.Index(fields=["municipality", "admitted_at"], name="dischargecase_muni_idx"),
+            # Översikt, newest first (ORDER BY admitted_at DESC, id DESC over open cases): the
+            # open cases are walked in order and the unit's own found by probing its
+            # participation, so a busy unit's first page stops after a few hundred rows
+            # instead of sorting every open case of the region (bench/RESULTS.md).
+            models.Index(
+                fields=["-admitted_at", "-id"],
+                condition=Q(state__in=["admitted", "ready", "discharged"]),
+                name="dischargecase_open_newest_idx",
+            ),
         ]
 
     def __str__(self) -> str:
