@@ -36,7 +36,7 @@ import time
 import uuid
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,7 +59,9 @@ from stdnum import luhn
 
 from samplan.accounts.models import Membership, Role, User
 from samplan.addressing.models import AreaRule, FallbackInbox, PatientFilter, ResidenceEntry
-from samplan.auditlog.models import AccessLogEntry
+from samplan.auditlog.chain import HEAD_PK, row_hash
+from samplan.auditlog.flags import default_hours
+from samplan.auditlog.models import AccessLogChain, AccessLogEntry
 from samplan.core.message_types import MessageType
 from samplan.discharge.deadlines import first_cutoff_after
 from samplan.discharge.models import (
@@ -267,7 +269,9 @@ class Table:
             self._copy()
         else:
             with transaction.atomic():  # one commit per flush, not one per batch
-                self.model.objects.bulk_create(
+                # The plain QuerySet method: the access log's manager refuses bulk inserts
+                # so nothing in the app skips the chain; chained() builds the chain here.
+                models.QuerySet(self.model).bulk_create(
                     (self.model(**dict(zip(self.attnames, row, strict=True))) for row in self.rows),
                     batch_size=self.writer.orm_batch,
                 )
@@ -1550,6 +1554,12 @@ ACCESS_LOG_FIELDS = [
     "object_id",
     "detail",
     "client_address",
+    # Added by chained(): the flags the generator knows, and the hash chain.
+    "not_participant",
+    "outside_hours",
+    "seq",
+    "prev_hash",
+    "hash",
 ]
 
 
@@ -1691,17 +1701,52 @@ def access_log_rows(world: World) -> Iterable[tuple]:
         day += DAY
 
 
+RELATED = {name: f"{name}_id" for name in ("user", "unit", "organization", "patient")}
+
+
+def chained(rows: Iterable[tuple], head: AccessLogChain) -> Iterator[tuple]:
+    """Add the flags the generator knows and the hash chain (seq, prev_hash, hash) to rows
+    in ACCESS_LOG_FIELDS order, exactly as samplan.auditlog.chain.append would, and move
+    `head` along, so `accesslog_verify` accepts the generated log."""
+    names = ACCESS_LOG_FIELDS[1:13]
+    hours = default_hours()
+    seq, previous = head.seq, head.last_hash
+    for pk, *values in rows:
+        row = dict(zip(names, values, strict=True))
+        seq += 1
+        # A search for a person samplan does not know, or outside the usual hours: the flags
+        # the review pages filter on. The rest (protected identity, many patients) stay off.
+        not_participant = row["action"] == "search" and row["patient"] is None
+        outside_hours = not hours.covers(row["at"])
+        hashed = {
+            **{RELATED.get(name, name): value for name, value in row.items()},
+            "seq": seq,
+            "not_participant": not_participant,
+            "protected_identity": False,
+            "outside_hours": outside_hours,
+            "many_patients": False,
+            "prev_hash": previous,
+        }
+        previous = row_hash(hashed)
+        yield (pk, *values, not_participant, outside_hours, seq, hashed["prev_hash"], previous)
+    head.seq, head.last_hash = seq, previous
+
+
 def build_access_log(world: World, writer: Writer) -> None:
     started = time.perf_counter()
     table = writer.table(AccessLogEntry, ACCESS_LOG_FIELDS)
     expected = world.count(5_000_000)
-    for values in access_log_rows(world):
+    head = AccessLogChain(pk=HEAD_PK)
+    for values in chained(access_log_rows(world), head):
         table.add(*values)
         if len(table.rows) >= 50_000:
             writer.flush(table)
             if table.count % 500_000 == 0:
                 progress("access log", table.count, expected, started)
     writer.flush(table)
+    AccessLogChain.objects.update_or_create(
+        pk=HEAD_PK, defaults={"seq": head.seq, "last_hash": head.last_hash}
+    )
     progress("access log", table.count, expected, started)
 
 
