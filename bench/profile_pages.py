@@ -1,0 +1,133 @@
+"""Where a page's CPU goes: run the load test's pages in this process under cProfile.
+
+The load test says how long a page takes under load; this says why. It logs in as a user of
+the busiest ward (or --unit), runs each page --runs times with production settings against
+the bench database, and prints the CPU per page and the functions that take the most time.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/samplan_bench \\
+        .venv/bin/python bench/profile_pages.py [--page Översikt] [--top 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchenv import setup_django
+from loadtest import server_environment
+
+
+def busiest_ward_user() -> tuple[str, int]:
+    from django.db.models import Count, Q
+
+    from samplan.accounts.models import Membership, Role
+    from samplan.discharge.process import OPEN_STATES
+    from samplan.organizations.models import Unit, UnitKind
+
+    unit = (
+        Unit.objects.filter(kind=UnitKind.HOSPITAL_WARD_SOMATIC, has_inbox=True)
+        .annotate(
+            open_cases=Count(
+                "case_participations",
+                filter=Q(
+                    case_participations__left_at__isnull=True,
+                    case_participations__case__state__in=list(OPEN_STATES),
+                ),
+            )
+        )
+        .order_by("-open_cases", "pk")
+        .first()
+    )
+    membership = Membership.objects.filter(unit=unit, role=Role.USER).order_by("pk").first()
+    return membership.user.username, unit.pk
+
+
+def pages_for(unit_id: int) -> dict[str, str]:
+    from samplan.discharge.models import CaseParticipant
+    from samplan.messaging.models import Delivery
+
+    case_id = (
+        CaseParticipant.objects.filter(unit_id=unit_id, left_at__isnull=True)
+        .order_by("-case_id")
+        .values_list("case_id", flat=True)
+        .first()
+    )
+    message_id = (
+        Delivery.objects.filter(unit_id=unit_id)
+        .order_by("-pk")
+        .values_list("message_id", flat=True)
+        .first()
+    )
+    return {
+        "Översikt": "/inkorg/oversikt/",
+        "Mottagna": "/inkorg/",
+        "case page": f"/utskrivning/arenden/{case_id}/",
+        "message page": f"/meddelanden/{message_id}/",
+        "new count": "/inkorg/antal-nya/",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--page", action="append", help="only these pages (repeatable)")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"])
+    parser.add_argument("--match", help="only functions whose path matches (e.g. samplan)")
+    parser.add_argument("--user", help="username (default: a user of the busiest ward)")
+    parser.add_argument("--unit", type=int, help="unit id acted for (with --user)")
+    options = parser.parse_args()
+
+    os.environ.update(server_environment())  # the server's settings, as the load test
+    setup_django()
+    from django.core.management import call_command
+    from django.test import Client
+
+    from samplan.accounts.models import User
+    from samplan.accounts.services import SESSION_UNIT_KEY
+
+    username, unit_id = (options.user, options.unit) if options.user else busiest_ward_user()
+    call_command("collectstatic", interactive=False, verbosity=0)  # the manifest (DEBUG off)
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    session = client.session
+    session[SESSION_UNIT_KEY] = unit_id
+    session.save()
+    pages = pages_for(unit_id)
+    for name, path in pages.items():
+        if options.page and name not in options.page:
+            continue
+        status = client.get(path).status_code  # warm caches
+        plain = []
+        for _ in range(options.runs):
+            cpu = time.process_time()
+            client.get(path)
+            plain.append((time.process_time() - cpu) * 1000)
+        cpus = []
+        profile = cProfile.Profile()
+        for _ in range(options.runs):
+            cpu = time.process_time()
+            profile.enable()
+            client.get(path)
+            profile.disable()
+            cpus.append((time.process_time() - cpu) * 1000)
+        print(
+            f"\n=== {name} {path} (status {status}): CPU median {statistics.median(plain):.1f} ms "
+            f"over {options.runs} runs; {statistics.median(cpus):.1f} ms under the profiler ==="
+        )
+        out = io.StringIO()
+        stats = pstats.Stats(profile, stream=out).sort_stats(options.sort)
+        stats.print_stats(*([options.match] if options.match else []), options.top)
+        print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
