@@ -117,37 +117,94 @@ def append(entry: AccessLogEntry) -> AccessLogEntry:
     `at` is set here, under the lock, so time never runs backwards along the chain on one
     server (servers' clocks may still differ slightly; the chain order is `seq`).
     """
-    # No savepoint inside a caller's transaction: if the insert fails, that transaction is
-    # lost anyway, and two statements fewer on every read of patient data count.
-    with transaction.atomic(savepoint=False):
-        head = _locked_head()
-        entry.seq = head.seq + 1
-        entry.at = timezone.now()
-        entry.prev_hash = head.last_hash
-        entry.hash = entry_hash(entry)
-        entry.save(force_insert=True)
-        AccessLogChain.objects.filter(pk=HEAD_PK).update(seq=entry.seq, last_hash=entry.hash)
-    return entry
+    return append_many([entry])[0]
 
 
 def append_many(entries: list[AccessLogEntry]) -> list[AccessLogEntry]:
-    """Chain several unsaved entries (a list page's rows) under one lock and insert them in
-    one statement: the same chain as `append` one by one, without a round trip per row."""
+    """Chain several unsaved entries (a list page's rows, or one) under one lock and insert
+    them in one statement: the same chain as one by one, without a round trip per row.
+
+    Every read of patient data comes through here, so it is written in plain SQL: on
+    PostgreSQL it is three statements inside the transaction (lock the head; insert the rows
+    and move the head in one statement), without the ORM's work per query.
+    """
     if not entries:
         return entries
+    # No savepoint inside a caller's transaction: if the insert fails, that transaction is
+    # lost anyway, and two statements fewer on every read of patient data count.
     with transaction.atomic(savepoint=False):
-        head = _locked_head()
+        seq, previous = _head_for_update()
         now = timezone.now()
-        seq, previous = head.seq, head.last_hash
         for entry in entries:
             seq += 1
             entry.seq, entry.at, entry.prev_hash = seq, now, previous
             entry.hash = previous = entry_hash(entry)
-        # The model's manager refuses bulk inserts so nothing skips the chain; this is the
-        # chain itself, so it calls the plain QuerySet method.
-        models.QuerySet.bulk_create(AccessLogEntry.objects.all(), entries)
-        AccessLogChain.objects.filter(pk=HEAD_PK).update(seq=seq, last_hash=previous)
+        _insert(entries, seq, previous)
     return entries
+
+
+def _head_for_update() -> tuple[int, str]:
+    """The head's (seq, last_hash), locked for this transaction (FOR UPDATE on PostgreSQL;
+    SQLite's IMMEDIATE transactions already hold the write lock)."""
+    table = connection.ops.quote_name(AccessLogChain._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        sql = f"SELECT seq, last_hash FROM {table} WHERE id = %s{lock}"  # noqa: S608 (names from the model)
+        cursor.execute(sql, [HEAD_PK])
+        row = cursor.fetchone()
+    if row is None:
+        head = _locked_head()
+        return head.seq, head.last_hash
+    return row[0], row[1]
+
+
+# The columns an insert writes: every concrete field but the id, which the database gives.
+_INSERT_FIELDS = tuple(f for f in AccessLogEntry._meta.concrete_fields if not f.primary_key)
+
+
+def _insert(entries: list[AccessLogEntry], head_seq: int, head_hash: str) -> None:
+    """Insert `entries` (chained) and move the head to (head_seq, head_hash); sets each
+    entry's pk from the database, as the ORM would."""
+    qn = connection.ops.quote_name
+    table = qn(AccessLogEntry._meta.db_table)
+    head = qn(AccessLogChain._meta.db_table)
+    columns = ", ".join(qn(f.column) for f in _INSERT_FIELDS)
+    pk = qn(AccessLogEntry._meta.pk.column)
+    row = "(" + ", ".join(["%s"] * len(_INSERT_FIELDS)) + ")"
+    # Table and column names come from the model; every value is a parameter.
+    move_head = f"UPDATE {head} SET seq = %s, last_hash = %s WHERE id = %s"  # noqa: S608
+    # SQLite allows 999 parameters in a statement in older builds; stay under that.
+    batch = 1000 if connection.vendor == "postgresql" else 999 // len(_INSERT_FIELDS)
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(entries), batch):
+            chunk = entries[start : start + batch]
+            params: list[object] = [
+                field.get_db_prep_save(getattr(entry, field.attname), connection)
+                for entry in chunk
+                for field in _INSERT_FIELDS
+            ]
+            values = ", ".join([row] * len(chunk))
+            insert = f"INSERT INTO {table} ({columns}) VALUES {values} RETURNING {pk}"  # noqa: S608
+            last_chunk = start + batch >= len(entries)
+            if last_chunk and connection.vendor == "postgresql":
+                # One statement: the head moves in the same round trip as the insert.
+                cursor.execute(
+                    f"WITH moved AS ({move_head}) {insert}", [head_seq, head_hash, HEAD_PK, *params]
+                )
+                ids.extend(row_id for (row_id,) in cursor.fetchall())
+                return _set_pks(entries, ids)
+            cursor.execute(insert, params)
+            ids.extend(row_id for (row_id,) in cursor.fetchall())
+        cursor.execute(move_head, [head_seq, head_hash, HEAD_PK])
+    _set_pks(entries, ids)
+
+
+def _set_pks(entries: list[AccessLogEntry], ids: list[int]) -> None:
+    for entry, pk in zip(entries, ids, strict=True):
+        entry.pk = pk
+        entry._state.adding = False
+        entry._state.db = connection.alias
 
 
 @dataclass(frozen=True)
