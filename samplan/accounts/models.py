@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samplan.core.choices import ChoiceLabels
 from samplan.organizations.models import Organization, Profession, Unit
 
 
@@ -98,7 +99,7 @@ class MembershipQuerySet(models.QuerySet):
         )
 
 
-class Membership(models.Model):
+class Membership(ChoiceLabels, models.Model):
     """A user's role in a unit (behörighet), valid for a period; several per user."""
 
     user = models.ForeignKey(

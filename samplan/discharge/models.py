@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samplan.core.choices import ChoiceLabels
 from samplan.discharge.process import OPEN_STATES, CaseState
 from samplan.discharge.terms import DEFAULT_TERMS, AgreementTerms, CareType, LiabilityModel
 from samplan.organizations.models import Organization, OrganizationKind
@@ -203,7 +204,7 @@ class DailyAmount(models.Model):
         return f"{self.year}: {self.amount} kr"
 
 
-class DischargeCase(models.Model):
+class DischargeCase(ChoiceLabels, models.Model):
     """Utskrivningsärende: the joint planning for one hospital stay (domain.md §5).
 
     The case opens when the ward registers the stay (state `admitted`); the admission notice
@@ -299,7 +300,7 @@ class ParticipantRole(models.TextChoices):
     ADDED = "added", _("Added later")
 
 
-class CaseParticipant(models.Model):
+class CaseParticipant(ChoiceLabels, models.Model):
     """A unit taking part in a case: it sees the case while its participation lasts."""
 
     case = models.ForeignKey(DischargeCase, on_delete=models.CASCADE, related_name="participants")
@@ -337,7 +338,7 @@ class CaseEventKind(models.TextChoices):
     CLOSED = "closed", _("Case closed")
 
 
-class CaseEvent(models.Model):
+class CaseEvent(ChoiceLabels, models.Model):
     """Everything on a case that is not a message or a delivery, for the timeline."""
 
     case = models.ForeignKey(DischargeCase, on_delete=models.CASCADE, related_name="events")

@@ -16,12 +16,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samplan.core.choices import ChoiceLabels
 from samplan.core.message_types import MessageType
 from samplan.organizations.models import Unit
 from samplan.patients.models import Patient
 
 
-class Message(models.Model):
+class Message(ChoiceLabels, models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     message_type = models.CharField(_("message type"), max_length=32, choices=MessageType.choices)
     patient = models.ForeignKey(
@@ -108,7 +109,7 @@ class DeliveryState(models.TextChoices):
 OPEN_STATES = (DeliveryState.NEW, DeliveryState.READ)
 
 
-class Delivery(models.Model):
+class Delivery(ChoiceLabels, models.Model):
     message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="deliveries")
     unit = models.ForeignKey(
         Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="deliveries"

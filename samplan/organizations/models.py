@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samplan.core.choices import ChoiceLabels
 from samplan.organizations.validators import (
     format_org_number,
     normalize_hsa_id,
@@ -23,7 +24,7 @@ class OrganizationKind(models.TextChoices):
     PRIVATE_PROVIDER = "private_provider", _("Private provider")
 
 
-class Organization(models.Model):
+class Organization(ChoiceLabels, models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=OrganizationKind.choices)
     org_number = models.CharField(_("organisation number"), max_length=10, unique=True)
@@ -108,7 +109,7 @@ class UnitQuerySet(models.QuerySet):
         )
 
 
-class Unit(models.Model):
+class Unit(ChoiceLabels, models.Model):
     organization = models.ForeignKey(
         Organization, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="units"
     )

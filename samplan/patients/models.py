@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samplan.core.choices import ChoiceLabels
 from samplan.organizations.models import Organization, OrganizationKind, Unit
 from samplan.patients.identity import IdentityKind, ReservePattern, format_identity
 
@@ -22,7 +23,7 @@ class Protection(models.TextChoices):
     FICTITIOUS = "fictitious", _("Fictitious identity")
 
 
-class Patient(models.Model):
+class Patient(ChoiceLabels, models.Model):
     identity_number = models.CharField(_("identity number"), max_length=13, unique=True)
     identity_kind = models.CharField(
         _("kind of identity number"),
@@ -237,7 +238,7 @@ class ConsentScope(models.TextChoices):
     INFORMATION_SHARING = "information_sharing", _("Sharing information with named units")
 
 
-class Consent(models.Model):
+class Consent(ChoiceLabels, models.Model):
     """Samtycke (domain.md §3): who consented, when, to what, recorded by whom; withdrawable."""
 
     patient = models.ForeignKey(

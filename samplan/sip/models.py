@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from samplan.core.choices import ChoiceLabels
 from samplan.sip.process import (
     VISIBLE_ANSWERS,
     Answer,
@@ -62,7 +63,7 @@ class CloseReason(models.TextChoices):
     OTHER = "other", _("Other reason")
 
 
-class SipPlan(models.Model):
+class SipPlan(ChoiceLabels, models.Model):
     patient = models.ForeignKey(
         "patients.Patient",
         verbose_name=_("patient"),
@@ -180,7 +181,7 @@ class SipMessage(models.Model):
         return f"{self.kind} {self.message_id} for {self.plan_id}"
 
 
-class SipParticipant(models.Model):
+class SipParticipant(ChoiceLabels, models.Model):
     """A unit of the plan: the initiator, or a unit summoned (kallad), with its answer."""
 
     plan = models.ForeignKey(SipPlan, on_delete=models.PROTECT, related_name="participants")
@@ -241,7 +242,7 @@ class VersionReason(models.TextChoices):
     FOLLOW_UP = "follow_up", _("Follow-up")
 
 
-class SipVersion(models.Model):
+class SipVersion(ChoiceLabels, models.Model):
     """One version of the plan's text. Locked (locked_at set) once finalised: never changed."""
 
     plan = models.ForeignKey(SipPlan, on_delete=models.PROTECT, related_name="versions")
@@ -328,7 +329,7 @@ class InterventionStatus(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("intervention status", "Cancelled")
 
 
-class SipIntervention(models.Model):
+class SipIntervention(ChoiceLabels, models.Model):
     """An intervention (insats) of one version: what, who is responsible, when, status."""
 
     version = models.ForeignKey(SipVersion, on_delete=models.PROTECT, related_name="interventions")
@@ -439,7 +440,7 @@ class EventKind(models.TextChoices):
     CLOSED = "closed", _("Plan closed")
 
 
-class SipEvent(models.Model):
+class SipEvent(ChoiceLabels, models.Model):
     """One thing that happened to a plan, for its history (append-only)."""
 
     plan = models.ForeignKey(SipPlan, on_delete=models.PROTECT, related_name="events")
