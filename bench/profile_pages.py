@@ -121,7 +121,8 @@ def main() -> None:
             profile.disable()
             cpus.append((time.process_time() - cpu) * 1000)
         print(
-            f"\n=== {name} {path} (status {status}): CPU median {statistics.median(plain):.1f} ms "
+            f"\n=== {name} {path} (status {status}): CPU median {statistics.median(plain):.1f} ms, "
+            f"min {min(plain):.1f} ms "
             f"over {options.runs} runs; {statistics.median(cpus):.1f} ms under the profiler ==="
         )
         out = io.StringIO()
