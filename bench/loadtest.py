@@ -286,8 +286,9 @@ class VirtualUser(threading.Thread):
             if persona.role != "ward":
                 mix.pop("admission")
             actions, weights = list(mix), list(mix.values())
-        self.overview()
-        self.received()
+        if persona.role != "log_reviewer":  # a log reviewer has no inbox
+            self.overview()
+            self.received()
         while time.time() < self.deadline and not self.stop.is_set():
             if self.requests >= self.max_requests:
                 break

@@ -56,7 +56,14 @@ def message_for_unit(request: HttpRequest, message_id: int) -> Message:
     )
     if message is None:
         raise Http404
+    # The unit sent the message or it was addressed to it (by the router, a colleague's
+    # choice or a forwarding): that is its need-to-know relation to the person, so the row
+    # is not flagged "not a participant" (and three relation queries are spared).
     access_log_record(
-        request=request, patient=message.patient, action=AccessAction.VIEW, obj=message
+        request=request,
+        patient=message.patient,
+        action=AccessAction.VIEW,
+        obj=message,
+        participant=True,
     )
     return message
