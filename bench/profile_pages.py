@@ -75,6 +75,42 @@ def pages_for(unit_id: int) -> dict[str, str]:
     }
 
 
+def log_search_page() -> dict[str, tuple[object, str]]:
+    """Log search by patient as a region's log reviewer, for the patient with most rows."""
+    from django.db.models import Count
+    from django.test import Client
+    from django.urls import reverse
+
+    from samplan.accounts.models import Membership, Role
+    from samplan.accounts.services import SESSION_UNIT_KEY
+    from samplan.auditlog.models import AccessLogEntry
+    from samplan.organizations.models import OrganizationKind
+
+    reviewer = (
+        Membership.objects.filter(
+            role=Role.LOG_REVIEWER, unit__organization__kind=OrganizationKind.REGION
+        )
+        .select_related("user")
+        .first()
+    )
+    heaviest = (
+        AccessLogEntry.objects.filter(patient__isnull=False)
+        .values("patient_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .values_list("patient_id", flat=True)
+        .first()
+    )
+    if reviewer is None or heaviest is None:
+        return {}
+    client = Client()
+    client.force_login(reviewer.user)
+    session = client.session
+    session[SESSION_UNIT_KEY] = reviewer.unit_id
+    session.save()
+    return {"log search": (client, f"{reverse('logreview:search')}?patient={heaviest}")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--page", action="append", help="only these pages (repeatable)")
@@ -101,8 +137,9 @@ def main() -> None:
     session = client.session
     session[SESSION_UNIT_KEY] = unit_id
     session.save()
-    pages = pages_for(unit_id)
-    for name, path in pages.items():
+    pages = {name: (client, path) for name, path in pages_for(unit_id).items()}
+    pages.update(log_search_page())
+    for name, (client, path) in pages.items():
         if options.page and name not in options.page:
             continue
         status = client.get(path).status_code  # warm caches

@@ -62,6 +62,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "samplan.urls"
 WSGI_APPLICATION = "samplan.wsgi.application"
 
+# <select> in Python, every other widget through Django's templates (samplan.core.form_renderer).
+FORM_RENDERER = "samplan.core.form_renderer.FormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
