@@ -377,6 +377,9 @@ class World:
     terms: dict[int, AgreementTerms] = field(default_factory=dict)  # municipality id → terms
     unit_users: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     user_hsa: dict[int, str] = field(default_factory=dict)
+    user_names: dict[int, str] = field(default_factory=dict)
+    # The last id given per table (ids are given by the generator, so later steps go on).
+    ids: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     patients: list[PatientInfo] = field(default_factory=list)
     cases: list[CaseSummary] = field(default_factory=list)
 
@@ -693,6 +696,7 @@ def build_users(world: World, writer: Writer) -> None:
         memberships.add(next_membership, pk, unit.pk, role, valid_from, joined)
         next_membership += 1
         world.user_hsa[pk] = hsa
+        world.user_names[pk] = f"{first} {last}"
         if role in (Role.USER, Role.SUPER_USER):
             world.unit_users[unit.pk].append(pk)
         return pk
@@ -910,6 +914,56 @@ class Sent:
     delivered: set[int] = field(default_factory=set)  # one delivery per unit and message
 
 
+MESSAGE_FIELDS = [
+    "id",
+    "uuid",
+    "message_type",
+    "patient",
+    "sender_unit",
+    "sender_user",
+    "sent_at",
+    "text",
+    "content",
+    "case",
+    "refers_to",
+    "cancelled_at",
+    "idempotency_key",
+]
+DELIVERY_FIELDS = [
+    "id",
+    "message",
+    "unit",
+    "reason_code",
+    "reason_text",
+    "state",
+    "arrived_at",
+    "due_at",
+    "read_at",
+    "read_by",
+    "acknowledged_at",
+    "acknowledged_by",
+    "forwarded_from",
+    "handled_at",
+    "handled_by",
+    "return_reason",
+]
+
+
+def working_time(
+    rng: random.Random, after: datetime.datetime, within_hours: float
+) -> datetime.datetime:
+    """A time after `after` when staff are at work (07–17 local, mostly)."""
+    moment = after + datetime.timedelta(hours=rng.uniform(0.05, within_hours))
+    local = moment.astimezone(STOCKHOLM)
+    if not 7 <= local.hour < 17 and rng.random() < 0.85:
+        day = local.date() + (DAY if local.hour >= 17 else datetime.timedelta())
+        local = datetime.datetime.combine(
+            day, datetime.time(7), tzinfo=STOCKHOLM
+        ) + datetime.timedelta(minutes=rng.randrange(0, 600))
+        moment = local.astimezone(UTC)
+    return max(moment, after + datetime.timedelta(minutes=1))
+
+
 class CaseBuilder:
     """Generates one case's life: the script of its messages, then rows for every table."""
 
@@ -944,46 +998,9 @@ class CaseBuilder:
         self.events = writer.table(
             CaseEvent, ["id", "case", "at", "kind", "user", "unit", "detail"]
         )
-        self.messages = writer.table(
-            Message,
-            [
-                "id",
-                "uuid",
-                "message_type",
-                "patient",
-                "sender_unit",
-                "sender_user",
-                "sent_at",
-                "text",
-                "content",
-                "case",
-                "refers_to",
-                "cancelled_at",
-                "idempotency_key",
-            ],
-        )
-        self.deliveries = writer.table(
-            Delivery,
-            [
-                "id",
-                "message",
-                "unit",
-                "reason_code",
-                "reason_text",
-                "state",
-                "arrived_at",
-                "due_at",
-                "read_at",
-                "read_by",
-                "acknowledged_at",
-                "acknowledged_by",
-                "forwarded_from",
-                "handled_at",
-                "handled_by",
-                "return_reason",
-            ],
-        )
-        self.ids = defaultdict(int)
+        self.messages = writer.table(Message, MESSAGE_FIELDS)
+        self.deliveries = writer.table(Delivery, DELIVERY_FIELDS)
+        self.ids = world.ids
         self.busy_until: list[datetime.datetime] = []
 
     def next_id(self, name: str) -> int:
@@ -996,16 +1013,7 @@ class CaseBuilder:
     # Times ----------------------------------------------------------------------------------
 
     def working_time(self, after: datetime.datetime, within_hours: float) -> datetime.datetime:
-        """A time after `after` when staff are at work (07–17 local, mostly)."""
-        moment = after + datetime.timedelta(hours=self.rng.uniform(0.05, within_hours))
-        local = moment.astimezone(STOCKHOLM)
-        if not 7 <= local.hour < 17 and self.rng.random() < 0.85:
-            day = local.date() + (DAY if local.hour >= 17 else datetime.timedelta())
-            local = datetime.datetime.combine(
-                day, datetime.time(7), tzinfo=STOCKHOLM
-            ) + datetime.timedelta(minutes=self.rng.randrange(0, 600))
-            moment = local.astimezone(UTC)
-        return max(moment, after + datetime.timedelta(minutes=1))
+        return working_time(self.rng, after, within_hours)
 
     # One case -------------------------------------------------------------------------------
 
@@ -1825,20 +1833,7 @@ def verify_foreign_keys() -> None:
 
 
 def reset_sequences() -> None:
-    models_written = [
-        User,
-        Membership,
-        Patient,
-        PatientFilter,
-        ResidenceEntry,
-        DischargeCase,
-        CaseParticipant,
-        CaseEvent,
-        Message,
-        Delivery,
-        AccessLogEntry,
-    ]
-    statements = connection.ops.sequence_reset_sql(no_style(), models_written)
+    statements = connection.ops.sequence_reset_sql(no_style(), WRITTEN_MODELS)
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
