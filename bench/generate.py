@@ -382,6 +382,7 @@ class World:
     ids: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     patients: list[PatientInfo] = field(default_factory=list)
     cases: list[CaseSummary] = field(default_factory=list)
+    sip_cases: list[SipCase] = field(default_factory=list)
 
     def count(self, at_scale_1: float, minimum: int = 1) -> int:
         return max(minimum, round(at_scale_1 * self.scale))
@@ -898,6 +899,35 @@ class CaseSummary:
 
 
 @dataclass
+class SipCase:
+    """A case marked sip_needed, for the SIP step (about a quarter of the cases, small).
+
+    `summons` is the case's SIP summons as written (None when none was sent): the plan
+    started from the case takes it as its own summons, as samplan.sip does through case_send.
+    """
+
+    pk: int
+    patient: int
+    care_centre: int | None
+    units: tuple[int, ...]  # the case's participating units
+    opened_at: datetime.datetime
+    is_open: bool
+    summons: SummonsSent | None
+
+
+@dataclass
+class SummonsSent:
+    message: int
+    sender: int
+    user: int
+    at: datetime.datetime
+    meeting_at: datetime.datetime
+    # (id, unit, state, arrived_at, due_at, acknowledged_at, acknowledged_by, handled_at,
+    # handled_by, forwarded_from) of each delivery
+    deliveries: list[tuple]
+
+
+@dataclass
 class Sent:
     """A message being generated, before it is written."""
 
@@ -1002,6 +1032,7 @@ class CaseBuilder:
         self.deliveries = writer.table(Delivery, DELIVERY_FIELDS)
         self.ids = world.ids
         self.busy_until: list[datetime.datetime] = []
+        self.summons_deliveries: list[tuple] = []  # the current case's SIP summons
 
     def next_id(self, name: str) -> int:
         self.ids[name] += 1
@@ -1369,6 +1400,7 @@ class CaseBuilder:
             if at <= end:
                 self.events.add(self.next_id("event"), case_id, at, kind, user, unit_id, detail)
         first_message = self.ids["message"] + 1
+        self.summons_deliveries = []
         times = array("d")
         for message in script:
             message.pk = self.next_id("message")
@@ -1392,6 +1424,28 @@ class CaseBuilder:
             message.delivered = {unit_id for unit_id, _code, _text in message.recipients}
             for unit_id, code, text in message.recipients:
                 self.delivery(message, unit_id, code, text)
+        if sip_needed:
+            summons = next((m for m in script if m.message_type == M.SIP_SUMMONS), None)
+            world.sip_cases.append(
+                SipCase(
+                    pk=case_id,
+                    patient=patient.pk,
+                    care_centre=care_centre,
+                    units=tuple(participants),
+                    opened_at=opened_at,
+                    is_open=state in OPEN_STATES,
+                    summons=None
+                    if summons is None
+                    else SummonsSent(
+                        message=summons.pk,
+                        sender=summons.sender,
+                        user=summons.user,
+                        at=summons.at,
+                        meeting_at=datetime.datetime.fromisoformat(summons.content["meeting_at"]),
+                        deliveries=self.summons_deliveries,
+                    ),
+                )
+            )
         # The person is busy in hospital until discharge (one open case per patient).
         self.busy_until[patient.pk - 1] = (
             end + DAY if state in OPEN_STATES else closed_at or withdrawn_at or discharge_at
@@ -1476,6 +1530,21 @@ class CaseBuilder:
             return_reason if fate != "return" else "Fel hemtjänstgrupp",
         )
         message.delivered.add(unit_id)
+        if message.message_type == M.SIP_SUMMONS:
+            self.summons_deliveries.append(
+                (
+                    pk,
+                    unit_id,
+                    state,
+                    arrived,
+                    due,
+                    ack_at,
+                    ack_by,
+                    handled_at,
+                    handled_by,
+                    forwarded_from,
+                )
+            )
         if state == DeliveryState.FORWARDED:
             others = [
                 u
