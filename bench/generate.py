@@ -5,9 +5,12 @@ hospitals, about 10,000 users, 46,000 patients with valid personnummer, the addr
 register (patient filters, residence lists, area rules, fallback inboxes), about 60,000
 discharge cases through every state with their messages (about 600,000), deliveries (about
 1.5 million, acknowledged at realistic times, some late, forwarded, returned or still open),
-case events, and about 5 million access-log rows. Everything scales linearly with --scale
-(the unit tree too, with small minimums), so the volume per unit stays that of a real region
-and a page's figures at a small scale are comparable.
+case events, about 5 million access-log rows, and about 10,000 coordinated individual plans
+(SIP: for a quarter of the cases that need one, and stand-alone) in every state, with consent,
+summons, answers, reminders, versions, interventions, signatures and their history.
+Everything scales linearly with --scale (the unit tree too, with small minimums), so the
+volume per unit stays that of a real region and a page's figures at a small scale are
+comparable.
 
     # SQLite, a small scale (bench/output/bench.sqlite3, replaced):
     .venv/bin/python bench/generate.py --scale 0.05
@@ -18,7 +21,8 @@ and a page's figures at a small scale are comparable.
 
 Every user's password is benchenv.BENCH_PASSWORD. The data ends at --end (default: now), so
 the newest cases are open and the newest deliveries unacknowledged, as on a working day. The
-same --seed, --scale and --end give the same rows.
+same --seed, --scale and --end (and the same steps: --skip-access-log changes the SIP rows)
+give the same rows.
 
 Writing: the large tables are streamed in batches, on PostgreSQL through COPY (--method copy,
 the default there) or Django's bulk_create (--method orm, the only one on SQLite); memory stays
@@ -50,7 +54,6 @@ if __name__ == "__main__" and database_url() == f"sqlite:///{DEFAULT_SQLITE}":
 setup_django()
 # ruff: noqa: E402  (Django must be set up before the models are imported)
 
-from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.color import no_style
@@ -76,9 +79,29 @@ from samplan.discharge.models import (
 from samplan.discharge.process import OPEN_STATES, TRANSITIONS, CaseState
 from samplan.discharge.terms import DEFAULT_TERMS, STOCKHOLM, AgreementTerms, CareType
 from samplan.messaging.models import AlertSettings, Delivery, DeliveryState, Message
-from samplan.organizations.models import Organization, OrganizationKind, Unit, UnitKind
+from samplan.organizations.models import Organization, OrganizationKind, Profession, Unit, UnitKind
 from samplan.patients.identity import IdentityKind
-from samplan.patients.models import Patient, Protection
+from samplan.patients.models import Consent, ConsentGiver, ConsentScope, Patient, Protection
+from samplan.sip.models import (
+    Answer,
+    CloseReason,
+    EventKind,
+    InterventionStatus,
+    MeetingMode,
+    MessageKind,
+    PlanState,
+    SignatureMethod,
+    SipContact,
+    SipEvent,
+    SipIntervention,
+    SipMessage,
+    SipParticipant,
+    SipPlan,
+    SipSignature,
+    SipVersion,
+    VersionReason,
+)
+from samplan.sip.models import ParticipantRole as SipRole
 
 M = MessageType
 UTC = datetime.UTC
@@ -377,8 +400,12 @@ class World:
     terms: dict[int, AgreementTerms] = field(default_factory=dict)  # municipality id → terms
     unit_users: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     user_hsa: dict[int, str] = field(default_factory=dict)
+    user_names: dict[int, str] = field(default_factory=dict)
+    # The last id given per table (ids are given by the generator, so later steps go on).
+    ids: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     patients: list[PatientInfo] = field(default_factory=list)
     cases: list[CaseSummary] = field(default_factory=list)
+    sip_cases: list[SipCase] = field(default_factory=list)
 
     def count(self, at_scale_1: float, minimum: int = 1) -> int:
         return max(minimum, round(at_scale_1 * self.scale))
@@ -693,6 +720,7 @@ def build_users(world: World, writer: Writer) -> None:
         memberships.add(next_membership, pk, unit.pk, role, valid_from, joined)
         next_membership += 1
         world.user_hsa[pk] = hsa
+        world.user_names[pk] = f"{first} {last}"
         if role in (Role.USER, Role.SUPER_USER):
             world.unit_users[unit.pk].append(pk)
         return pk
@@ -894,6 +922,35 @@ class CaseSummary:
 
 
 @dataclass
+class SipCase:
+    """A case marked sip_needed, for the SIP step (about a quarter of the cases, small).
+
+    `summons` is the case's SIP summons as written (None when none was sent): the plan
+    started from the case takes it as its own summons, as samplan.sip does through case_send.
+    """
+
+    pk: int
+    patient: int
+    care_centre: int | None
+    units: tuple[int, ...]  # the case's participating units
+    opened_at: datetime.datetime
+    is_open: bool
+    summons: SummonsSent | None
+
+
+@dataclass
+class SummonsSent:
+    message: int
+    sender: int
+    user: int
+    at: datetime.datetime
+    meeting_at: datetime.datetime
+    # (id, unit, state, arrived_at, due_at, acknowledged_at, acknowledged_by, handled_at,
+    # handled_by, forwarded_from) of each delivery
+    deliveries: list[tuple]
+
+
+@dataclass
 class Sent:
     """A message being generated, before it is written."""
 
@@ -908,6 +965,56 @@ class Sent:
     refers_to: int | None = None
     cancelled_at: datetime.datetime | None = None
     delivered: set[int] = field(default_factory=set)  # one delivery per unit and message
+
+
+MESSAGE_FIELDS = [
+    "id",
+    "uuid",
+    "message_type",
+    "patient",
+    "sender_unit",
+    "sender_user",
+    "sent_at",
+    "text",
+    "content",
+    "case",
+    "refers_to",
+    "cancelled_at",
+    "idempotency_key",
+]
+DELIVERY_FIELDS = [
+    "id",
+    "message",
+    "unit",
+    "reason_code",
+    "reason_text",
+    "state",
+    "arrived_at",
+    "due_at",
+    "read_at",
+    "read_by",
+    "acknowledged_at",
+    "acknowledged_by",
+    "forwarded_from",
+    "handled_at",
+    "handled_by",
+    "return_reason",
+]
+
+
+def working_time(
+    rng: random.Random, after: datetime.datetime, within_hours: float
+) -> datetime.datetime:
+    """A time after `after` when staff are at work (07–17 local, mostly)."""
+    moment = after + datetime.timedelta(hours=rng.uniform(0.05, within_hours))
+    local = moment.astimezone(STOCKHOLM)
+    if not 7 <= local.hour < 17 and rng.random() < 0.85:
+        day = local.date() + (DAY if local.hour >= 17 else datetime.timedelta())
+        local = datetime.datetime.combine(
+            day, datetime.time(7), tzinfo=STOCKHOLM
+        ) + datetime.timedelta(minutes=rng.randrange(0, 600))
+        moment = local.astimezone(UTC)
+    return max(moment, after + datetime.timedelta(minutes=1))
 
 
 class CaseBuilder:
@@ -944,47 +1051,11 @@ class CaseBuilder:
         self.events = writer.table(
             CaseEvent, ["id", "case", "at", "kind", "user", "unit", "detail"]
         )
-        self.messages = writer.table(
-            Message,
-            [
-                "id",
-                "uuid",
-                "message_type",
-                "patient",
-                "sender_unit",
-                "sender_user",
-                "sent_at",
-                "text",
-                "content",
-                "case",
-                "refers_to",
-                "cancelled_at",
-                "idempotency_key",
-            ],
-        )
-        self.deliveries = writer.table(
-            Delivery,
-            [
-                "id",
-                "message",
-                "unit",
-                "reason_code",
-                "reason_text",
-                "state",
-                "arrived_at",
-                "due_at",
-                "read_at",
-                "read_by",
-                "acknowledged_at",
-                "acknowledged_by",
-                "forwarded_from",
-                "handled_at",
-                "handled_by",
-                "return_reason",
-            ],
-        )
-        self.ids = defaultdict(int)
+        self.messages = writer.table(Message, MESSAGE_FIELDS)
+        self.deliveries = writer.table(Delivery, DELIVERY_FIELDS)
+        self.ids = world.ids
         self.busy_until: list[datetime.datetime] = []
+        self.summons_deliveries: list[tuple] = []  # the current case's SIP summons
 
     def next_id(self, name: str) -> int:
         self.ids[name] += 1
@@ -996,16 +1067,7 @@ class CaseBuilder:
     # Times ----------------------------------------------------------------------------------
 
     def working_time(self, after: datetime.datetime, within_hours: float) -> datetime.datetime:
-        """A time after `after` when staff are at work (07–17 local, mostly)."""
-        moment = after + datetime.timedelta(hours=self.rng.uniform(0.05, within_hours))
-        local = moment.astimezone(STOCKHOLM)
-        if not 7 <= local.hour < 17 and self.rng.random() < 0.85:
-            day = local.date() + (DAY if local.hour >= 17 else datetime.timedelta())
-            local = datetime.datetime.combine(
-                day, datetime.time(7), tzinfo=STOCKHOLM
-            ) + datetime.timedelta(minutes=self.rng.randrange(0, 600))
-            moment = local.astimezone(UTC)
-        return max(moment, after + datetime.timedelta(minutes=1))
+        return working_time(self.rng, after, within_hours)
 
     # One case -------------------------------------------------------------------------------
 
@@ -1361,6 +1423,7 @@ class CaseBuilder:
             if at <= end:
                 self.events.add(self.next_id("event"), case_id, at, kind, user, unit_id, detail)
         first_message = self.ids["message"] + 1
+        self.summons_deliveries = []
         times = array("d")
         for message in script:
             message.pk = self.next_id("message")
@@ -1384,6 +1447,28 @@ class CaseBuilder:
             message.delivered = {unit_id for unit_id, _code, _text in message.recipients}
             for unit_id, code, text in message.recipients:
                 self.delivery(message, unit_id, code, text)
+        if sip_needed:
+            summons = next((m for m in script if m.message_type == M.SIP_SUMMONS), None)
+            world.sip_cases.append(
+                SipCase(
+                    pk=case_id,
+                    patient=patient.pk,
+                    care_centre=care_centre,
+                    units=tuple(participants),
+                    opened_at=opened_at,
+                    is_open=state in OPEN_STATES,
+                    summons=None
+                    if summons is None
+                    else SummonsSent(
+                        message=summons.pk,
+                        sender=summons.sender,
+                        user=summons.user,
+                        at=summons.at,
+                        meeting_at=datetime.datetime.fromisoformat(summons.content["meeting_at"]),
+                        deliveries=self.summons_deliveries,
+                    ),
+                )
+            )
         # The person is busy in hospital until discharge (one open case per patient).
         self.busy_until[patient.pk - 1] = (
             end + DAY if state in OPEN_STATES else closed_at or withdrawn_at or discharge_at
@@ -1468,6 +1553,21 @@ class CaseBuilder:
             return_reason if fate != "return" else "Fel hemtjänstgrupp",
         )
         message.delivered.add(unit_id)
+        if message.message_type == M.SIP_SUMMONS:
+            self.summons_deliveries.append(
+                (
+                    pk,
+                    unit_id,
+                    state,
+                    arrived,
+                    due,
+                    ack_at,
+                    ack_by,
+                    handled_at,
+                    handled_by,
+                    forwarded_from,
+                )
+            )
         if state == DeliveryState.FORWARDED:
             others = [
                 u
@@ -1750,20 +1850,1515 @@ def build_access_log(world: World, writer: Writer) -> None:
     progress("access log", table.count, expected, started)
 
 
-# --- SIP -------------------------------------------------------------------------------------
+# --- SIP ---------------------------------------------------------------------------------------
+
+# Of the cases marked sip_needed that can carry a plan (a summons was sent, or the case is open
+# with a care centre to start one), the share that gets a plan: about a quarter of them all.
+SIP_CASE_SHARE = 0.3
+# Plans not tied to a case, started by primary care, psychiatry or a municipality.
+SIP_STANDALONE_AT_SCALE_1 = 6000
+SIP_MAX_VERSIONS = 3
+
+SIP_PURPOSES = {
+    "case": [
+        "Samordna vård och omsorg inför hemgång från sjukhuset.",
+        "Planera insatser från vårdcentral, hemsjukvård och hemtjänst efter utskrivningen.",
+        "Personen behöver stöd från flera huvudmän när hen skrivs ut.",
+    ],
+    "primary": [
+        "Insatser från vårdcentralen, hemsjukvården och hemtjänsten behöver samordnas.",
+        "Upprepade fall i hemmet; stödet behöver planeras tillsammans.",
+        "Många kontakter med vården och kommunen; personen vill ha en gemensam plan.",
+    ],
+    "psychiatry": [
+        "Samordna psykiatrisk öppenvård, boendestöd och sysselsättning.",
+        "Personen har insatser från psykiatrin och socialtjänsten som behöver samordnas.",
+        "Planera stödet efter en längre tids psykisk ohälsa.",
+    ],
+    "municipality": [
+        "Behov av samordnade insatser från kommunen och regionen.",
+        "Ökat omsorgsbehov; hemsjukvård, hemtjänst och vårdcentral behöver planera tillsammans.",
+        "Personen och anhöriga har bett om ett gemensamt planeringsmöte.",
+    ],
+}
+SIP_PERSON_GOALS = [
+    "Bo kvar hemma.",
+    "Klara morgnarna själv.",
+    "Kunna gå ut på promenad varje dag.",
+    "Ha kontakt med familj och vänner.",
+    "Känna sig trygg på nätterna.",
+    "Orka mer i vardagen.",
+    "Komma tillbaka till daglig verksamhet.",
+    "Slippa åka in akut.",
+]
+SIP_GOALS = [
+    "Bo kvar hemma med stöd och känna sig trygg.",
+    "Klara vardagen hemma och träffa vänner varje vecka.",
+    "Gå ut på en promenad varje dag och undvika fall.",
+    "Ha en fast kontakt i vården och veta vem som gör vad.",
+    "Ta sina läkemedel rätt och slippa åka in akut.",
+    "Ha en meningsfull sysselsättning och en ordnad ekonomi.",
+]
+SIP_QUESTIONS = [
+    "Vilka insatser behövs, och vem gör vad?",
+    "Hur ska läkemedelshanteringen fungera hemma?",
+    "Vem blir samordningsansvarig?",
+    "Behövs hjälpmedel i hemmet?",
+    "Hur når personen vården på kvällar och helger?",
+]
+SIP_INVITED = ["Dottern", "Sonen", "Make/maka", "God man", "Kontaktperson från föreningen"]
+SIP_OTHERS_DO = [
+    "Dottern handlar varje vecka.",
+    "En besöksvän från föreningen kommer på onsdagar.",
+    "Grannen hjälper till med posten.",
+    "Sonen följer med på läkarbesök.",
+]
+SIP_PARTICIPATION = [
+    "Personen deltog i mötet och instämmer i planen.",
+    "Personen deltog via telefon och vill i första hand bo kvar hemma.",
+    "Personen deltog och vill ha besök på förmiddagarna.",
+    "Personen deltog delvis och har godkänt planen i efterhand.",
+]
+SIP_RELATIVES = [
+    "Dottern deltog och vill bli informerad vid förändringar.",
+    "Anhöriga deltog via video.",
+    "Make/maka deltog och sköter inköpen.",
+    "Inga anhöriga deltog.",
+]
+SIP_FOLLOW_UP_HOW = [
+    "Nytt SIP-möte på vårdcentralen.",
+    "Uppföljning per telefon med alla enheter.",
+    "Videomöte med alla enheter och personen.",
+    "Hembesök med samordningsansvarig.",
+]
+SIP_DECLINE_REASONS = [
+    "Personen har inga insatser från vår enhet.",
+    "Behovet hanteras inom befintliga insatser.",
+    "Fel enhet; kontakta hemtjänstgruppen i personens område.",
+    "Vi kan inte delta på föreslagen tid; vi lämnar underlag skriftligt.",
+]
+SIP_CLOSE_TEXTS = {
+    CloseReason.GOALS_REACHED: ["Målen är nådda; insatserna fortsätter utan SIP.", ""],
+    CloseReason.NOT_NEEDED: ["Samordningen sköts inom ordinarie kontakter.", ""],
+    CloseReason.PERSON_DECLINED: ["Personen vill inte ha någon plan.", ""],
+    CloseReason.CONSENT_WITHDRAWN: [""],
+    CloseReason.MOVED: ["Personen har flyttat till en annan region.", ""],
+    CloseReason.DIED: [""],
+    CloseReason.OTHER: [
+        "Kallade enheter har inte svarat; ny plan vid behov.",
+        "Planen ersätts av en plan från en annan enhet.",
+        "Planen blev inte klar; ny plan vid behov.",
+    ],
+}
+# What each kind of unit takes on in a plan: (intervention, profession code or None).
+SIP_INTERVENTIONS = {
+    UnitKind.PRIMARY_CARE_CENTRE: [
+        ("Läkemedelsgenomgång", "physician"),
+        ("Kontroll av blodtryck och vikt varje månad", "nurse"),
+        ("Hembesök av distriktssköterska", "nurse"),
+        ("Fast vårdkontakt per telefon", "nurse"),
+    ],
+    UnitKind.OUTPATIENT_PSYCHIATRY: [
+        ("Samtalskontakt varannan vecka", "psychologist"),
+        ("Läkarbesök för uppföljning av läkemedel", "physician"),
+        ("Stöd i att hantera oro och sömn", "nurse"),
+    ],
+    UnitKind.HOME_CARE: [
+        ("Hemtjänst morgon och kväll", None),
+        ("Hjälp med inköp och städning", None),
+        ("Trygghetslarm och tillsyn på natten", None),
+    ],
+    UnitKind.HOME_HEALTH_CARE: [
+        ("Såromläggning två gånger i veckan", "nurse"),
+        ("Utprovning av hjälpmedel i hemmet", "occupational_therapist"),
+        ("Rehabilitering i hemmet", "physiotherapist"),
+        ("Dosett fylls varje vecka", "nurse"),
+    ],
+    UnitKind.NURSING_HOME: [("Korttidsplats under återhämtningen", None)],
+    UnitKind.NEEDS_ASSESSMENT: [
+        ("Utredning av behovet av hemtjänst", "needs_assessor"),
+        ("Ansökan om särskilt boende handläggs", "needs_assessor"),
+    ],
+    UnitKind.DISABILITY_SERVICES: [
+        ("Boendestöd tre dagar i veckan", None),
+        ("Daglig verksamhet på förmiddagarna", None),
+    ],
+    UnitKind.SOCIAL_SERVICES: [
+        ("Stödsamtal hos socialsekreterare", "social_worker"),
+        ("Hjälp att söka bostad", "housing_coordinator"),
+    ],
+    UnitKind.MUNICIPAL_INTAKE: [("Planering av insatser vid hemgång", "planner")],
+    UnitKind.HOSPITAL_WARD_SOMATIC: [("Information om läkemedel och egenvård", "nurse")],
+    UnitKind.HOSPITAL_WARD_PSYCHIATRIC: [("Information om läkemedel och egenvård", "nurse")],
+}
+SIP_OTHER_INTERVENTIONS = [("Samordning av kontakterna", None)]
+# Swedish labels as samplan shows them (the product's language; fixed here so the rows do
+# not depend on whether the translations are compiled).
+SIP_STATUS_LABELS = {
+    InterventionStatus.PLANNED: "Planerad",
+    InterventionStatus.ONGOING: "Pågår",
+    InterventionStatus.DONE: "Genomförd",
+    InterventionStatus.CANCELLED: "Avbruten",
+}
+SIP_MODE_LABELS = {
+    MeetingMode.IN_PERSON: "fysiskt möte",
+    MeetingMode.VIDEO: "videomöte",
+    MeetingMode.PHONE: "telefonmöte",
+}
+SIP_GIVER_LABELS = {
+    ConsentGiver.PERSON: "Den enskilde",
+    ConsentGiver.LEGAL_REPRESENTATIVE: "Legal ställföreträdare",
+}
+# The order of the plan's fields in a save's changes (samplan.sip.content.FIELD_LABELS).
+SIP_FIELD_ORDER = [
+    "goals",
+    "intervention",
+    "others_do",
+    "responsible_principal",
+    "coordinator",
+    "contact",
+    "participation",
+    "relatives_views",
+    "follow_up_date",
+    "follow_up_how",
+]
+NEVER = datetime.datetime.max.replace(tzinfo=UTC)
+
+
+@dataclass
+class PlanSeed:
+    """A plan to generate: who starts it when, for whom, and whom it summons."""
+
+    created_at: datetime.datetime
+    patient: int
+    initiator: int
+    user: int
+    kind: str  # a key of SIP_PURPOSES
+    summoned: list[int]
+    case: SipCase | None = None
+
+
+@dataclass
+class SipUnit:
+    """A summoned unit of the plan being generated, with its answer."""
+
+    pk: int  # the SipParticipant's id
+    unit: int
+    added_at: datetime.datetime
+    delivery: int | None = None
+    due_at: datetime.datetime | None = None
+    answer: str = Answer.NOT_SENT
+    answered_at: datetime.datetime = NEVER  # NEVER: not (yet) answered
+    answered_by: int | None = None
+    attendees: str = ""
+    decline_reason: str = ""
+    reminded_at: datetime.datetime | None = None
+    reminder_count: int = 0
+
+
+@dataclass
+class PlanVersion:
+    """A version of the plan being generated; `text` holds SipVersion's text fields."""
+
+    pk: int
+    number: int
+    reason: str
+    based_on: int | None
+    created_at: datetime.datetime
+    created_by: int
+    text: dict
+    interventions: list[dict] = field(default_factory=list)
+    contacts: list[tuple[int, str, str]] = field(default_factory=list)  # unit, name, phone
+    revision: int = 1
+    updated_at: datetime.datetime | None = None
+    updated_by: int | None = None
+    locked_at: datetime.datetime | None = None
+    locked_by: int | None = None
+    follow_up_reminded_at: datetime.datetime | None = None
+
+
+class SipBuilder:
+    """Generates one plan's life (samplan.sip.process), then rows for every SIP table.
+
+    A plan is started, gets consent, sends its summons (a case's plan takes the case's SIP
+    summons), the units answer by the cut-off (reminded once a day while late), the parties
+    write the first version in a few saves and sign it, the coordinator finalises it, and at
+    the follow-up date a new version is made or the plan is closed. Whatever would happen
+    after --end (or after the person dies, moves or withdraws consent) does not.
+    """
+
+    def __init__(self, world: World, writer: Writer) -> None:
+        self.world = world
+        self.rng = world.rng
+        self.consents = writer.table(
+            Consent,
+            [
+                "id",
+                "patient",
+                "given_by",
+                "given_by_name",
+                "given_by_relation",
+                "given_at",
+                "scope",
+                "scope_text",
+                "exclusions",
+                "recorded_at",
+                "recorded_by",
+                "recorded_by_unit",
+                "withdrawn_at",
+                "withdrawn_by",
+                "withdrawn_by_unit",
+                "withdrawn_reason",
+            ],
+        )
+        self.messages = writer.table(Message, MESSAGE_FIELDS)
+        self.deliveries = writer.table(Delivery, DELIVERY_FIELDS)
+        self.plans = writer.table(
+            SipPlan,
+            [
+                "id",
+                "patient",
+                "initiator_unit",
+                "initiated_by",
+                "created_at",
+                "case",
+                "state",
+                "purpose",
+                "person_goals",
+                "questions",
+                "proposed_coordinator",
+                "meeting_at",
+                "meeting_mode",
+                "meeting_place",
+                "meeting_link",
+                "invited_others",
+                "revision",
+                "consent",
+                "current_version",
+                "next_follow_up",
+                "closed_at",
+                "closed_by",
+                "close_reason",
+                "close_text",
+                "creation_key",
+            ],
+        )
+        self.versions = writer.table(
+            SipVersion,
+            [
+                "id",
+                "plan",
+                "number",
+                "reason",
+                "based_on",
+                "created_at",
+                "created_by",
+                "revision",
+                "updated_at",
+                "updated_by",
+                "goals",
+                "others_do",
+                "responsible_principal",
+                "coordinator",
+                "coordinator_unit",
+                "participation",
+                "relatives_views",
+                "follow_up_date",
+                "follow_up_how",
+                "locked_at",
+                "locked_by",
+                "follow_up_reminded_at",
+            ],
+        )
+        self.participants = writer.table(
+            SipParticipant,
+            [
+                "id",
+                "plan",
+                "unit",
+                "role",
+                "answer",
+                "added_at",
+                "delivery",
+                "due_at",
+                "answered_at",
+                "answered_by",
+                "attendees",
+                "decline_reason",
+                "reminded_at",
+                "reminder_count",
+            ],
+        )
+        self.interventions = writer.table(
+            SipIntervention,
+            [
+                "id",
+                "version",
+                "position",
+                "what",
+                "unit",
+                "principal",
+                "profession",
+                "starts_on",
+                "ends_on",
+                "status",
+            ],
+        )
+        self.contacts = writer.table(SipContact, ["id", "version", "unit", "name", "phone"])
+        self.signatures = writer.table(
+            SipSignature, ["id", "version", "revision", "unit", "user", "signed_at", "method"]
+        )
+        self.links = writer.table(SipMessage, ["id", "plan", "message", "kind"])
+        self.events = writer.table(
+            SipEvent, ["id", "plan", "version", "at", "kind", "user", "unit", "revision", "detail"]
+        )
+        professions = Profession.objects.values_list("pk", "code", "name")
+        self.professions = {code: pk for pk, code, _name in professions}
+        self.profession_names = {pk: name for pk, _code, name in professions}
+        self.principals = {org.pk: org for org in world.principal.values()}
+        self.states: dict[str, int] = defaultdict(int)
+
+    def next_id(self, name: str) -> int:
+        self.world.ids[name] += 1
+        return self.world.ids[name]
+
+    def flush(self, writer: Writer) -> None:
+        # One transaction: a plan points at its current version and the version at its plan,
+        # so the deferred foreign-key checks (SQLite, and PostgreSQL with the triggers on)
+        # pass at commit, when both rows are there.
+        with transaction.atomic():
+            writer.flush(
+                self.consents,
+                self.messages,
+                self.deliveries,
+                self.plans,
+                self.versions,
+                self.participants,
+                self.interventions,
+                self.contacts,
+                self.signatures,
+                self.links,
+                self.events,
+            )
+
+    # Small helpers ----------------------------------------------------------------------------
+
+    def working(self, after: datetime.datetime, hours: float) -> datetime.datetime:
+        return working_time(self.rng, after, hours)
+
+    def user_of(self, unit: int) -> int:
+        return self.world.user_of(unit)
+
+    def unit_name(self, unit: int) -> str:
+        return self.world.units[unit].name
+
+    def principal_of(self, unit: int) -> Organization:
+        return self.world.principal[self.world.org_of_unit[unit]]
+
+    def person_name(self) -> str:
+        return f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}"
+
+    def phone(self) -> str:
+        rng = self.rng
+        return f"010-{rng.randrange(100, 1000)} {rng.randrange(10, 100)} {rng.randrange(10, 100)}"
+
+    def intervention_line(self, item: dict) -> str:
+        """As samplan.sip.content.intervention_line, for a save's changes."""
+        period = ""
+        if item["starts_on"] or item["ends_on"]:
+            start = item["starts_on"].isoformat() if item["starts_on"] else ""
+            stop = item["ends_on"].isoformat() if item["ends_on"] else ""
+            period = f"{start}–{stop}"
+        profession = item["profession"]
+        parts = [
+            item["what"],
+            self.unit_name(item["unit"]),
+            self.profession_names[profession] if profession else "",
+            period,
+            SIP_STATUS_LABELS[item["status"]],
+        ]
+        return " · ".join(part for part in parts if part)
+
+    def snapshot(self, version: PlanVersion) -> dict[tuple[str, str], str]:
+        """Every field of a version as samplan.sip.content.snapshot gives it."""
+        text = version.text
+        entries = {("goals", ""): text["goals"]}
+        for number, item in enumerate(version.interventions, start=1):
+            entries[("intervention", str(number))] = self.intervention_line(item)
+        entries[("others_do", "")] = text["others_do"]
+        principal = text["responsible_principal"]
+        entries[("responsible_principal", "")] = (
+            self.principals[principal].name if principal else ""
+        )
+        coordinator = text["coordinator"]
+        entries[("coordinator", "")] = (
+            f"{self.world.user_names[coordinator]}, {self.unit_name(text['coordinator_unit'])}"
+            if coordinator
+            else ""
+        )
+        for unit, name, phone in version.contacts:
+            entries[("contact", self.unit_name(unit))] = ", ".join(p for p in (name, phone) if p)
+        entries[("participation", "")] = text["participation"]
+        entries[("relatives_views", "")] = text["relatives_views"]
+        date = text["follow_up_date"]
+        entries[("follow_up_date", "")] = date.isoformat() if date else ""
+        entries[("follow_up_how", "")] = text["follow_up_how"]
+        return entries
+
+    def changes(self, before: dict, after: dict) -> list[dict[str, str]]:
+        """Only what differs, in the order samplan.sip.content.compare gives."""
+        keys = sorted(
+            set(before) | set(after),
+            key=lambda k: (SIP_FIELD_ORDER.index(k[0]), int(k[1]) if k[1].isdigit() else 0, k[1]),
+        )
+        return [
+            {"field": f, "arg": a, "old": before.get((f, a), ""), "new": after.get((f, a), "")}
+            for f, a in keys
+            if before.get((f, a), "") != after.get((f, a), "")
+        ]
+
+    def send(
+        self,
+        message_type: str,
+        sender: int,
+        user: int,
+        patient: int,
+        at: datetime.datetime,
+        text: str,
+        content: dict,
+        idempotency_key: str,
+        refers_to: int | None = None,
+    ) -> int:
+        pk = self.next_id("message")
+        self.messages.add(
+            pk,
+            uuid.UUID(int=self.rng.getrandbits(128), version=4),
+            message_type,
+            patient,
+            sender,
+            user,
+            at,
+            text,
+            content,
+            None,
+            refers_to,
+            None,
+            idempotency_key,
+        )
+        return pk
+
+    def deliver(
+        self,
+        message: int,
+        sender: int,
+        unit: int,
+        code: str,
+        reason: str,
+        at: datetime.datetime,
+        acknowledged: datetime.datetime,
+        by: int | None,
+    ) -> tuple[int, datetime.datetime]:
+        """One delivery, acknowledged at `acknowledged` (read first) if that is before the end,
+        else new or opened. Returns its id and its cut-off."""
+        rng, end = self.rng, self.world.end
+        pk = self.next_id("delivery")
+        due = first_cutoff_after(at, terms_between(self.world, sender, unit))
+        state, read_at, read_by, ack_at, ack_by = DeliveryState.NEW, None, None, None, None
+        if acknowledged <= end:
+            state, ack_at, ack_by = DeliveryState.ACKNOWLEDGED, acknowledged, by
+            read_at = max(at, acknowledged - datetime.timedelta(minutes=rng.randrange(0, 30)))
+            read_by = by
+        elif rng.random() < 0.4:
+            state, read_at = DeliveryState.READ, at + (end - at) * rng.random()
+            read_by = self.user_of(unit)
+        self.deliveries.add(
+            pk,
+            message,
+            unit,
+            code,
+            reason,
+            state,
+            at,
+            due,
+            read_at,
+            read_by,
+            ack_at,
+            ack_by,
+            None,
+            None,
+            None,
+            "",
+        )
+        return pk, due
+
+    # Seeds --------------------------------------------------------------------------------------
+
+    def seeds(self) -> list[PlanSeed]:
+        """The plans of the year, oldest first: from cases, and stand-alone."""
+        world, rng, end = self.world, self.rng, self.world.end
+        seeds = []
+        for case in world.sip_cases:
+            summons = case.summons
+            if summons is None and not (case.is_open and case.care_centre):
+                continue  # no summons and none can come: no plan to show
+            if rng.random() >= SIP_CASE_SHARE:
+                continue
+            if summons is not None:
+                lower = max(case.opened_at, summons.at - 2 * DAY)
+                created = lower + (summons.at - lower) * rng.uniform(0.2, 0.9)
+                initiator, user = summons.sender, summons.user
+                summoned = [d[1] for d in summons.deliveries if d[9] is None]
+            else:
+                created = case.opened_at + (end - case.opened_at) * rng.uniform(0.3, 0.95)
+                initiator = case.care_centre
+                user = world.user_of(initiator)
+                summoned = [
+                    u
+                    for u in case.units
+                    if u != initiator
+                    and world.units[u].kind
+                    in (UnitKind.HOME_CARE, UnitKind.HOME_HEALTH_CARE, UnitKind.MUNICIPAL_INTAKE)
+                ]
+            seeds.append(PlanSeed(created, case.patient, initiator, user, "case", summoned, case))
+        psychiatry = [
+            u.pk for u in world.units.values() if u.kind == UnitKind.OUTPATIENT_PSYCHIATRY
+        ]
+        days = (world.end - world.start).days
+        for _ in range(world.count(SIP_STANDALONE_AT_SCALE_1, 4)):
+            patient = rng.choice(world.patients)
+            muni = world.municipalities[patient.municipality]
+            care_centre = patient.listed or rng.choice(muni.care_centres or world.care_centres).pk
+            home_care = next(
+                (u for u in patient.filter_units if world.units[u].kind == UnitKind.HOME_CARE),
+                rng.choice(muni.home_care).pk,
+            )
+            home_health = next(
+                (
+                    u
+                    for u in patient.filter_units
+                    if world.units[u].kind == UnitKind.HOME_HEALTH_CARE
+                ),
+                rng.choice(muni.home_health).pk,
+            )
+            assessment, disability, social = (u.pk for u in muni.other_units)
+            roll = rng.random()
+            if roll < 0.4:
+                kind, initiator = "primary", care_centre
+                wanted = [home_care, home_health, assessment, rng.choice(psychiatry)]
+                weights = [0.7, 0.6, 0.4, 0.15]
+            elif roll < 0.65:
+                kind, initiator = "psychiatry", rng.choice(psychiatry)
+                wanted = [social, care_centre, disability, home_care]
+                weights = [0.7, 0.6, 0.5, 0.3]
+            else:
+                kind = "municipality"
+                initiator = rng.choices(
+                    [assessment, social, disability, home_health], [5, 2, 2, 2]
+                )[0]
+                wanted = [care_centre, rng.choice(psychiatry), home_health, home_care]
+                weights = [0.85, 0.3, 0.4, 0.4]
+            summoned = []
+            for unit, weight in zip(wanted, weights, strict=True):
+                if unit != initiator and unit not in summoned and rng.random() < weight:
+                    summoned.append(unit)
+            if not summoned:
+                summoned.append(next(u for u in wanted if u != initiator))
+            day = world.start.astimezone(STOCKHOLM).date() + datetime.timedelta(
+                days=rng.randrange(days)
+            )
+            if day.weekday() >= 5:
+                day -= datetime.timedelta(days=day.weekday() - 4)  # on the Friday
+            created = datetime.datetime.combine(
+                day, datetime.time(8), tzinfo=STOCKHOLM
+            ) + datetime.timedelta(minutes=rng.randrange(0, 540))
+            created = created.astimezone(UTC)
+            if created >= end - HOUR:
+                continue
+            seeds.append(
+                PlanSeed(created, patient.pk, initiator, world.user_of(initiator), kind, summoned)
+            )
+        seeds.sort(key=lambda s: s.created_at)
+        return seeds
+
+    # One plan -----------------------------------------------------------------------------------
+
+    def build(self, seed: PlanSeed) -> None:
+        rng, end = self.rng, self.world.end
+        plan = self.next_id("sip_plan")
+        created, initiator, starter = seed.created_at, seed.initiator, seed.user
+        case = seed.case
+        summons = case.summons if case else None
+        self.plan_events: list[tuple] = []
+        self.plan_id = plan
+        self.last = created
+        self.stalled = False
+
+        # Whatever ends the plan early: the person dies, moves or withdraws consent.
+        stop = end
+        interrupt = None
+        if rng.random() < 0.1:
+            interrupt = rng.choices(
+                [
+                    CloseReason.DIED,
+                    CloseReason.MOVED,
+                    CloseReason.CONSENT_WITHDRAWN,
+                    CloseReason.PERSON_DECLINED,
+                    CloseReason.NOT_NEEDED,
+                ],
+                [3, 2, 2, 2, 1],
+            )[0]
+            stop = min(end, created + DAY * rng.uniform(5, 300))
+
+        # The initiative.
+        mode = rng.choices(list(MeetingMode), [55, 35, 10])[0]
+        if summons is not None:
+            meeting_at, mode = summons.meeting_at, MeetingMode.VIDEO
+        else:
+            meeting_day = (created + DAY * rng.randrange(4, 21)).astimezone(STOCKHOLM).date()
+            if meeting_day.weekday() >= 5:
+                meeting_day += datetime.timedelta(days=7 - meeting_day.weekday())
+            meeting_at = (
+                datetime.datetime.combine(meeting_day, datetime.time(9), tzinfo=STOCKHOLM)
+                + datetime.timedelta(minutes=30 * rng.randrange(0, 13))
+            ).astimezone(UTC)
+        initiative = {
+            "purpose": rng.choice(SIP_PURPOSES[seed.kind]),
+            "person_goals": rng.choice(SIP_PERSON_GOALS),
+            "questions": rng.choice(SIP_QUESTIONS) if rng.random() < 0.7 else "",
+            "proposed_coordinator": f"{self.person_name()}, {self.unit_name(initiator)}"
+            if rng.random() < 0.6
+            else "",
+            "meeting_at": meeting_at if rng.random() < 0.9 or summons else None,
+            "meeting_mode": mode,
+            "meeting_place": self.unit_name(initiator)
+            if mode == MeetingMode.IN_PERSON and rng.random() < 0.7
+            else "Hemma hos personen"
+            if mode == MeetingMode.IN_PERSON
+            else "",
+            "meeting_link": f"https://video.bench.example/sip/{plan}"
+            if mode == MeetingMode.VIDEO
+            else self.phone()
+            if mode == MeetingMode.PHONE
+            else "",
+            "invited_others": rng.choice(SIP_INVITED) if rng.random() < 0.3 else "",
+        }
+        revision = 1
+        first = PlanVersion(
+            pk=self.next_id("sip_version"),
+            number=1,
+            reason=VersionReason.INITIAL,
+            based_on=None,
+            created_at=created,
+            created_by=starter,
+            text={
+                "goals": initiative["person_goals"],
+                "others_do": "",
+                "responsible_principal": None,
+                "coordinator": None,
+                "coordinator_unit": None,
+                "participation": "",
+                "relatives_views": "",
+                "follow_up_date": None,
+                "follow_up_how": "",
+            },
+        )
+        versions = [first]
+        self.event(created, EventKind.CREATED, starter, initiator, first.pk, 1)
+        initiator_participant = self.next_id("sip_participant")
+        units = [SipUnit(self.next_id("sip_participant"), unit, created) for unit in seed.summoned]
+        if units:
+            self.event(
+                created,
+                EventKind.UNITS_CHOSEN,
+                starter,
+                initiator,
+                units=[self.unit_name(u.unit) for u in units],
+            )
+
+        # Consent: mostly at the start; a case's summons was sent under one.
+        if summons is not None:
+            recorded = created + (summons.at - created) * rng.uniform(0.05, 0.5)
+        else:
+            roll = rng.random()
+            recorded = (
+                created + datetime.timedelta(minutes=rng.uniform(2, 20))
+                if roll < 0.85
+                else self.working(created, rng.uniform(24, 240))
+                if roll < 0.95
+                else NEVER
+            )
+        consent = None
+        withdrawn_at = NEVER
+        giver = ConsentGiver.PERSON if rng.random() < 0.9 else ConsentGiver.LEGAL_REPRESENTATIVE
+        if recorded <= stop:
+            consent = self.next_id("consent")
+            self.event(
+                recorded,
+                EventKind.CONSENT_RECORDED,
+                starter,
+                initiator,
+                given_by=SIP_GIVER_LABELS[giver],
+            )
+            if interrupt == CloseReason.CONSENT_WITHDRAWN and stop < end:
+                withdrawn_at = min(stop, max(recorded + HOUR, stop - HOUR * rng.uniform(1, 48)))
+        elif interrupt == CloseReason.CONSENT_WITHDRAWN:
+            interrupt = CloseReason.PERSON_DECLINED
+
+        # Summons.
+        if summons is not None:
+            sent_at = summons.at
+        elif case is None and consent is not None:
+            # Mostly within three days; now and then weeks later (the meeting is hard to set).
+            delay = rng.uniform(1, 72) if rng.random() < 0.85 else rng.uniform(72, 24 * 28)
+            sent_at = self.working(max(created, recorded), delay)
+        else:
+            sent_at = NEVER  # a case's plan waits for the case's summons
+        if withdrawn_at < sent_at:
+            sent_at = NEVER  # nothing is sent once the consent is withdrawn
+        if sent_at <= stop and rng.random() < 0.1:
+            at = created + (sent_at - created) * rng.uniform(0.1, 0.9)
+            revision = 2
+            self.event(
+                at,
+                EventKind.INITIATIVE_CHANGED,
+                starter,
+                initiator,
+                fields=[rng.choice(["meeting_at", "questions", "invited_others"])],
+            )
+        state = PlanState.INITIATIVE
+        summons_message = None
+        if sent_at <= stop:
+            state = PlanState.PLANNING
+            summons_message = self.summon(seed, plan, units, initiative, sent_at, stop)
+            self.event(
+                sent_at,
+                EventKind.SUMMONS_SENT,
+                starter,
+                initiator,
+                units=[self.unit_name(u.unit) for u in units],
+                message=summons_message,
+            )
+            for u in units:
+                if u.answered_at > stop:
+                    u.answer, u.answered_at, u.answered_by = Answer.PENDING, NEVER, None
+                    u.attendees = u.decline_reason = ""
+                    continue
+                late = u.answered_at > u.due_at
+                if u.answer == Answer.ACCEPTED:
+                    self.event(
+                        u.answered_at,
+                        EventKind.ACCEPTED,
+                        u.answered_by,
+                        u.unit,
+                        attendees=u.attendees,
+                        late=late,
+                    )
+                else:
+                    self.event(
+                        u.answered_at,
+                        EventKind.DECLINED,
+                        u.answered_by,
+                        u.unit,
+                        reason=u.decline_reason,
+                        late=late,
+                    )
+
+        # Writing, signing, finalising, following up.
+        closed = None  # (at, user, unit, reason, text)
+        parties = [initiator] + [u.unit for u in units if u.answer == Answer.ACCEPTED]
+        unanswered = any(u.answer == Answer.PENDING for u in units)
+        if state == PlanState.PLANNING and len(parties) > 1:
+            answers = [u.answered_at for u in units if u.answered_at != NEVER]
+            start = max([meeting_at or sent_at + 2 * DAY, sent_at + HOUR, *answers])
+            coordinator_unit = initiator if rng.random() < 0.6 else rng.choice(parties[1:])
+            target = self.first_text(first, parties, coordinator_unit, start)
+            version = first
+            while True:
+                finalised = self.write(version, target, parties, start, stop, unanswered)
+                if not finalised:
+                    break
+                state = PlanState.FINALISED
+                # A change before the follow-up now and then; else the follow-up date.
+                follow_up = version.text["follow_up_date"]
+                locked_at = version.locked_at
+                days_left = (follow_up - locked_at.date()).days
+                may_grow = version.number < SIP_MAX_VERSIONS
+                reason = VersionReason.FOLLOW_UP
+                if may_grow and rng.random() < 0.08 and days_left > 10:
+                    reason = VersionReason.CHANGE
+                    at = self.working(locked_at + 3 * DAY, 24 * (days_left - 5))
+                else:
+                    reminder = (
+                        datetime.datetime.combine(follow_up, datetime.time(0), tzinfo=STOCKHOLM)
+                        + datetime.timedelta(minutes=rng.uniform(1, 59))
+                    ).astimezone(UTC)
+                    if reminder > stop:
+                        break
+                    if reminder < withdrawn_at:
+                        self.follow_up_reminder(seed, version, reminder, stop)
+                    at = self.working(reminder, rng.uniform(24, 21 * 24))
+                    decision = rng.random()
+                    if not may_grow or decision >= 0.6:
+                        # Closed after the follow-up, or left finalised (follow-up overdue).
+                        if decision < 0.9 and at <= stop:
+                            why = rng.choices(
+                                [CloseReason.GOALS_REACHED, CloseReason.NOT_NEEDED], [7, 3]
+                            )[0]
+                            closed = (
+                                at,
+                                version.text["coordinator"],
+                                version.text["coordinator_unit"],
+                                why,
+                                rng.choice(SIP_CLOSE_TEXTS[why]),
+                            )
+                        break
+                if at > stop:
+                    break
+                version = self.new_version(plan, version, reason, parties, at)
+                versions.append(version)
+                state = PlanState.PLANNING
+                target = self.next_text(version, parties, at)
+                start = at
+        # Plans that do not get far: everyone declined, or units never answered.
+        if closed is None and state == PlanState.PLANNING:
+            answered = [u for u in units if u.answer != Answer.PENDING]
+            if len(parties) == 1 and len(answered) == len(units):
+                at = self.working(max(self.last, *(u.answered_at for u in units)), 24 * 10)
+                if at <= stop:
+                    closed = (at, starter, initiator, CloseReason.NOT_NEEDED, "")
+            elif unanswered:
+                at = self.working(max(self.last, sent_at + DAY * rng.uniform(14, 45)), 8)
+                if at <= stop:
+                    text = SIP_CLOSE_TEXTS[CloseReason.OTHER][0]
+                    closed = (at, starter, initiator, CloseReason.OTHER, text)
+            elif self.stalled and rng.random() < 0.6:
+                at = self.working(self.last + DAY * rng.uniform(30, 120), 8)
+                if at <= stop:
+                    text = SIP_CLOSE_TEXTS[CloseReason.OTHER][2]
+                    closed = (at, starter, initiator, CloseReason.OTHER, text)
+        elif closed is None and state == PlanState.INITIATIVE and consent is None:
+            at = self.working(created + DAY * rng.uniform(20, 60), 8)
+            if at <= stop and rng.random() < 0.7:
+                reason = CloseReason.PERSON_DECLINED
+                closed = (at, starter, initiator, reason, rng.choice(SIP_CLOSE_TEXTS[reason]))
+        if closed is None and interrupt is not None and stop < end:
+            closed = (
+                max(stop, self.last + datetime.timedelta(minutes=5)),
+                starter,
+                initiator,
+                interrupt,
+                rng.choice(SIP_CLOSE_TEXTS[interrupt]),
+            )
+        if closed is not None and closed[0] > end:
+            closed = None
+        if closed is not None:
+            at, user, unit, reason, text = closed
+            state = PlanState.CLOSED
+            self.event(at, EventKind.CLOSED, user, unit, reason=reason, text=text)
+        if summons_message is not None:
+            closed_at = closed[0] if closed else NEVER
+            self.reminders(seed, plan, units, summons_message, min(closed_at, withdrawn_at))
+
+        # Rows.
+        if consent is not None:
+            representative = giver == ConsentGiver.LEGAL_REPRESENTATIVE
+            self.consents.add(
+                consent,
+                seed.patient,
+                giver,
+                self.person_name() if representative else "",
+                rng.choice(["god man", "förvaltare"]) if representative else "",
+                recorded - DAY * rng.uniform(0, 3),
+                ConsentScope.SIP,
+                "Samordnad individuell plan med de kallade enheterna.",
+                "",
+                recorded,
+                starter,
+                initiator,
+                withdrawn_at if withdrawn_at <= end else None,
+                starter if withdrawn_at <= end else None,
+                initiator if withdrawn_at <= end else None,
+                "Personen har återkallat sitt samtycke." if withdrawn_at <= end else "",
+            )
+        current = versions[-1]
+        self.plans.add(
+            plan,
+            seed.patient,
+            initiator,
+            starter,
+            created,
+            case.pk if case else None,
+            state,
+            *initiative.values(),
+            revision,
+            consent if summons_message is not None else None,
+            current.pk,
+            current.text["follow_up_date"] if state == PlanState.FINALISED else None,
+            closed[0] if closed else None,
+            closed[1] if closed else None,
+            closed[3] if closed else "",
+            closed[4] if closed else "",
+            f"{rng.getrandbits(128):032x}",
+        )
+        self.states[state] += 1
+        for version in versions:
+            text = version.text
+            self.versions.add(
+                version.pk,
+                plan,
+                version.number,
+                version.reason,
+                version.based_on,
+                version.created_at,
+                version.created_by,
+                version.revision,
+                version.updated_at or version.created_at,
+                version.updated_by or version.created_by,
+                *text.values(),
+                version.locked_at,
+                version.locked_by,
+                version.follow_up_reminded_at,
+            )
+            for position, item in enumerate(version.interventions, start=1):
+                self.interventions.add(
+                    self.next_id("sip_intervention"), version.pk, position, *item.values()
+                )
+            for unit, name, phone in version.contacts:
+                self.contacts.add(self.next_id("sip_contact"), version.pk, unit, name, phone)
+        self.participants.add(
+            initiator_participant,
+            plan,
+            initiator,
+            SipRole.INITIATOR,
+            Answer.ACCEPTED,
+            created,
+            None,
+            None,
+            created,
+            starter,
+            "",
+            "",
+            None,
+            0,
+        )
+        for u in units:
+            self.participants.add(
+                u.pk,
+                plan,
+                u.unit,
+                SipRole.SUMMONED,
+                u.answer,
+                u.added_at,
+                u.delivery,
+                u.due_at,
+                None if u.answered_at == NEVER else u.answered_at,
+                u.answered_by,
+                u.attendees,
+                u.decline_reason,
+                u.reminded_at,
+                u.reminder_count,
+            )
+        self.plan_events.sort(key=lambda e: e[0])
+        for at, kind, user, unit, version, revision, detail in self.plan_events:
+            self.events.add(
+                self.next_id("sip_event"), plan, version, at, kind, user, unit, revision, detail
+            )
+
+    def event(
+        self,
+        at: datetime.datetime,
+        kind: str,
+        user: int | None,
+        unit: int | None,
+        version: int | None = None,
+        revision: int | None = None,
+        **detail: object,
+    ) -> None:
+        self.plan_events.append((at, kind, user, unit, version, revision, detail))
+        self.last = max(self.last, at)
+
+    def summon(
+        self,
+        seed: PlanSeed,
+        plan: int,
+        units: list[SipUnit],
+        initiative: dict,
+        at: datetime.datetime,
+        stop: datetime.datetime,
+    ) -> int:
+        """The summons and each unit's answer. A case's plan takes the case's SIP summons and
+        reads the answers from its deliveries (acknowledged: answered; forwarded or returned:
+        declined as the wrong unit); a stand-alone plan sends its own."""
+        rng = self.rng
+        summons = seed.case.summons if seed.case else None
+        if summons is not None:
+            by_unit = {d[1]: d for d in summons.deliveries if d[9] is None}
+            for u in units:
+                pk, _unit, state, _arrived, due, ack_at, ack_by, handled_at, handled_by, _f = (
+                    by_unit[u.unit]
+                )
+                u.delivery, u.due_at = pk, due
+                if state == DeliveryState.ACKNOWLEDGED:
+                    self.answer(u, ack_at, ack_by, rng.random() < 0.88)
+                elif state in (DeliveryState.FORWARDED, DeliveryState.RETURNED):
+                    self.answer(u, handled_at, handled_by, False)
+                    u.decline_reason = "Kallelsen hör till en annan enhet."
+            self.links.add(self.next_id("sip_message"), plan, summons.message, MessageKind.SUMMONS)
+            return summons.message
+        initiator = seed.initiator
+        meeting = ""
+        if initiative["meeting_at"]:
+            local = initiative["meeting_at"].astimezone(STOCKHOLM)
+            parts = [f"{local:%Y-%m-%d %H:%M}", SIP_MODE_LABELS[initiative["meeting_mode"]]]
+            parts += [p for p in (initiative["meeting_place"], initiative["meeting_link"]) if p]
+            meeting = f"Föreslaget möte: {', '.join(parts)}\n"
+        text = (
+            "Kallelse till samordnad individuell plan (SIP).\n"
+            f"Från: {self.unit_name(initiator)}.\n\n"
+            f"Syfte: {initiative['purpose']}\n"
+            + (f"Frågor till mötet: {initiative['questions']}\n" if initiative["questions"] else "")
+            + meeting
+            + (
+                f"Föreslagen samordningsansvarig: {initiative['proposed_coordinator']}\n"
+                if initiative["proposed_coordinator"]
+                else ""
+            )
+            + (
+                f"Andra som bjuds in: {initiative['invited_others']}\n"
+                if initiative["invited_others"]
+                else ""
+            )
+            + "\nÖppna planen under SIP och acceptera (ange vem som deltar) eller neka (ange "
+            "skäl) före brytpunkten kl. 12.00."
+        )
+        content = {
+            "sip_plan": plan,
+            **initiative,
+            "meeting_at": initiative["meeting_at"].isoformat() if initiative["meeting_at"] else "",
+        }
+        del content["person_goals"]
+        message = self.send(
+            M.SIP_SUMMONS,
+            initiator,
+            seed.user,
+            seed.patient,
+            at,
+            text,
+            content,
+            f"bench-sip-{plan}",
+        )
+        reason = f"Kallad till SIP av {self.unit_name(initiator)}"
+        for u in units:
+            due = first_cutoff_after(at, terms_between(self.world, initiator, u.unit))
+            roll = rng.random()
+            if roll < 0.02:
+                answered = NEVER
+            elif roll < 0.11:
+                answered = due + HOUR * rng.uniform(0.5, 50)
+            else:
+                answered = max(
+                    at + (due - at) * rng.uniform(0.05, 0.95), at + datetime.timedelta(minutes=2)
+                )
+            user = self.user_of(u.unit)
+            self.answer(u, answered, user, rng.random() < 0.9)
+            # An answer acknowledges the summons (sip_answer); a plan closed first leaves it.
+            u.delivery, u.due_at = self.deliver(
+                message,
+                initiator,
+                u.unit,
+                "sip_summoned",
+                reason,
+                at,
+                answered if answered <= stop else NEVER,
+                user,
+            )
+        self.links.add(self.next_id("sip_message"), plan, message, MessageKind.SUMMONS)
+        return message
+
+    def answer(self, u: SipUnit, at: datetime.datetime, user: int, accept: bool) -> None:
+        u.answered_at, u.answered_by = at, user
+        if accept:
+            u.answer = Answer.ACCEPTED
+            role = self.rng.choice(["sjuksköterska", "enhetschef", "handläggare", "läkare"])
+            u.attendees = f"{self.person_name()}, {role}"
+        else:
+            u.answer = Answer.DECLINED
+            u.decline_reason = self.rng.choice(SIP_DECLINE_REASONS)
+
+    def reminders(
+        self,
+        seed: PlanSeed,
+        plan: int,
+        units: list[SipUnit],
+        summons: int,
+        until: datetime.datetime,
+    ) -> None:
+        """Once a day to each summoned unit whose answer is late (summons_reminders_send, run
+        hourly): the first run after the cut-off, then the first run of each new day."""
+        rng, end = self.rng, self.world.end
+        # The summons' sender: the initiator (a case's plan is started by the unit that sent
+        # the case's summons, as its sender).
+        sender, user = seed.initiator, seed.user
+        for u in units:
+            if u.due_at is None:
+                continue
+            stop = min(u.answered_at, until, end)
+            at = u.due_at + datetime.timedelta(minutes=rng.uniform(1, 60))
+            while at < stop:
+                day = at.astimezone(STOCKHOLM).date()
+                due = f"{u.due_at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}"
+                message = self.send(
+                    M.EXTRA_MESSAGE,
+                    sender,
+                    user,
+                    seed.patient,
+                    at,
+                    f"Påminnelse: {self.unit_name(u.unit)} har inte svarat på kallelsen till en "
+                    "samordnad individuell plan (SIP). Svaret skulle ha kommit senast "
+                    f"{due}.\nÖppna planen under SIP och acceptera (ange vem som deltar) eller "
+                    "neka (ange skäl).",
+                    {},
+                    f"sip-reminder-{u.pk}-{day.isoformat()}",
+                    refers_to=summons,
+                )
+                self.deliver(
+                    message,
+                    sender,
+                    u.unit,
+                    "sip_reminder",
+                    "Har inte svarat på kallelse till SIP",
+                    at,
+                    u.answered_at,
+                    u.answered_by,
+                )
+                self.links.add(self.next_id("sip_message"), plan, message, MessageKind.REMINDER)
+                self.event(
+                    at,
+                    EventKind.REMINDER_SENT,
+                    None,
+                    None,
+                    units=[self.unit_name(u.unit)],
+                    message=message,
+                )
+                u.reminded_at, u.reminder_count = at, u.reminder_count + 1
+                midnight = datetime.datetime.combine(day + DAY, datetime.time(0), tzinfo=STOCKHOLM)
+                at = (midnight + datetime.timedelta(minutes=rng.uniform(1, 59))).astimezone(UTC)
+
+    def follow_up_reminder(
+        self, seed: PlanSeed, version: PlanVersion, at: datetime.datetime, stop: datetime.datetime
+    ) -> None:
+        """The coordinator's unit is told on the follow-up date (follow_up_reminders_send)."""
+        unit, user = version.text["coordinator_unit"], version.text["coordinator"]
+        how = version.text["follow_up_how"]
+        message = self.send(
+            M.EXTRA_MESSAGE,
+            unit,
+            user,
+            seed.patient,
+            at,
+            f"Uppföljning: version {version.number} av en samordnad individuell plan (SIP) ska "
+            f"följas upp {version.text['follow_up_date']:%Y-%m-%d}.\n"
+            + (f"Hur: {how}\n" if how else "")
+            + "Öppna planen under SIP och gör en ny version för uppföljningen.",
+            {},
+            f"sip-follow-up-{version.pk}",
+        )
+        acknowledged = self.working(at, self.rng.uniform(2, 48))
+        self.deliver(
+            message,
+            unit,
+            unit,
+            "sip_follow_up",
+            "Samordningsansvarigs enhet för en SIP som ska följas upp",
+            at,
+            acknowledged if acknowledged <= stop else NEVER,
+            self.user_of(unit),
+        )
+        self.links.add(self.next_id("sip_message"), self.plan_id, message, MessageKind.FOLLOW_UP)
+        version.follow_up_reminded_at = at
+        self.event(
+            at,
+            EventKind.FOLLOW_UP_REMINDER_SENT,
+            None,
+            None,
+            version.pk,
+            units=[self.unit_name(unit)],
+            message=message,
+        )
+
+    # The plan's text ------------------------------------------------------------------------------
+
+    def new_intervention(self, unit: int, start: datetime.datetime, taken: set[str]) -> dict:
+        rng = self.rng
+        choices = SIP_INTERVENTIONS.get(self.world.units[unit].kind, SIP_OTHER_INTERVENTIONS)
+        fresh = [c for c in choices if c[0] not in taken] or choices
+        what, profession = rng.choice(fresh)
+        taken.add(what)
+        starts_on = (start + DAY * rng.randrange(0, 15)).astimezone(STOCKHOLM).date()
+        ends_on = (
+            starts_on + datetime.timedelta(days=rng.randrange(30, 181))
+            if rng.random() < 0.5
+            else None
+        )
+        return {
+            "what": what,
+            "unit": unit,
+            "principal": self.principal_of(unit).pk,
+            "profession": self.professions[profession] if profession else None,
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+            "status": InterventionStatus.ONGOING
+            if rng.random() < 0.3
+            else InterventionStatus.PLANNED,
+        }
+
+    def first_text(
+        self,
+        version: PlanVersion,
+        parties: list[int],
+        coordinator_unit: int,
+        start: datetime.datetime,
+    ) -> list[dict]:
+        """What the parties write into the first version, save by save (each a dict of what
+        the save sets)."""
+        rng = self.rng
+        order = parties[:]
+        rng.shuffle(order)
+        taken: set[str] = set()
+        interventions = [
+            self.new_intervention(order[i % len(order)], start, taken)
+            for i in range(rng.randint(2, 6))
+        ]
+        goals = rng.choice([g for g in SIP_GOALS if g != version.text["goals"]])
+        how = rng.choice(SIP_FOLLOW_UP_HOW)
+        follow_up = (start + DAY * rng.randrange(60, 181)).astimezone(STOCKHOLM).date()
+        groups = [
+            {
+                "goals": goals,
+                "responsible_principal": self.principal_of(coordinator_unit).pk,
+                "coordinator": self.user_of(coordinator_unit),
+                "coordinator_unit": coordinator_unit,
+                "interventions": interventions,
+            },
+            {
+                "contacts": [(u, self.person_name(), self.phone()) for u in sorted(parties)],
+                "participation": rng.choice(SIP_PARTICIPATION),
+                "others_do": rng.choice(SIP_OTHERS_DO) if rng.random() < 0.5 else "",
+            },
+            {
+                "follow_up_date": follow_up,
+                "follow_up_how": how,
+                "relatives_views": rng.choice(SIP_RELATIVES) if rng.random() < 0.6 else "",
+            },
+            {"follow_up_how": rng.choice([h for h in SIP_FOLLOW_UP_HOW if h != how])},
+        ]
+        return self.saves(groups)
+
+    def next_text(
+        self, version: PlanVersion, parties: list[int], at: datetime.datetime
+    ) -> list[dict]:
+        """A follow-up or a change: statuses move on, an intervention may be added, a new
+        follow-up date."""
+        rng = self.rng
+        interventions = []
+        for item in version.interventions:
+            item = dict(item)
+            roll = rng.random()
+            if item["status"] == InterventionStatus.PLANNED:
+                item["status"] = (
+                    InterventionStatus.ONGOING
+                    if roll < 0.6
+                    else InterventionStatus.DONE
+                    if roll < 0.8
+                    else InterventionStatus.CANCELLED
+                    if roll < 0.85
+                    else InterventionStatus.PLANNED
+                )
+            elif item["status"] == InterventionStatus.ONGOING and roll < 0.5:
+                item["status"] = InterventionStatus.DONE
+            interventions.append(item)
+        unchanged = interventions == version.interventions
+        if len(interventions) < 6 and (unchanged or rng.random() < 0.4):
+            taken = {item["what"] for item in interventions}
+            interventions.append(self.new_intervention(rng.choice(parties), at, taken))
+        elif unchanged:  # six, none moved on: the first still open one is done
+            item = next(
+                (i for i in interventions if i["status"] != InterventionStatus.DONE),
+                interventions[0],
+            )
+            item["status"] = (
+                InterventionStatus.DONE
+                if item["status"] != InterventionStatus.DONE
+                else InterventionStatus.ONGOING
+            )
+        follow_up = (at + DAY * rng.randrange(60, 181)).astimezone(STOCKHOLM).date()
+        groups = [
+            {"interventions": interventions},
+            {"follow_up_date": follow_up, "follow_up_how": rng.choice(SIP_FOLLOW_UP_HOW)},
+            {
+                "participation": rng.choice(
+                    [p for p in SIP_PARTICIPATION if p != version.text["participation"]]
+                )
+            },
+        ]
+        if rng.random() < 0.2:
+            groups[0]["goals"] = rng.choice(SIP_GOALS)
+        return self.saves(groups)
+
+    def saves(self, groups: list[dict]) -> list[dict]:
+        """The groups of changes spread over one to as many saves as there are groups."""
+        count = self.rng.randint(1, len(groups))
+        saves = [dict() for _ in range(count)]
+        for index, group in enumerate(groups):
+            saves[min(index, count - 1)].update(group)
+        return saves
+
+    def new_version(
+        self, plan: int, locked: PlanVersion, reason: str, parties: list[int], at: datetime.datetime
+    ) -> PlanVersion:
+        """The next version, copied from the locked one (samplan.sip.services._copy_version)."""
+        unit = self.rng.choice(parties)
+        user = self.user_of(unit)
+        version = PlanVersion(
+            pk=self.next_id("sip_version"),
+            number=locked.number + 1,
+            reason=reason,
+            based_on=locked.pk,
+            created_at=at,
+            created_by=user,
+            text=dict(locked.text),
+            interventions=[dict(item) for item in locked.interventions],
+            contacts=list(locked.contacts),
+        )
+        self.event(
+            at,
+            EventKind.VERSION_CREATED,
+            user,
+            unit,
+            version.pk,
+            version.revision,
+            number=version.number,
+            reason=reason,
+        )
+        self.saver = (unit, user)
+        return version
+
+    def write(
+        self,
+        version: PlanVersion,
+        saves: list[dict],
+        parties: list[int],
+        start: datetime.datetime,
+        stop: datetime.datetime,
+        unanswered: bool,
+    ) -> bool:
+        """The parties save the version (each save a SAVED event with its changes), sign it,
+        and the coordinator finalises it. Returns whether it was finalised before `stop`."""
+        rng = self.rng
+        at = start
+        signed_at = {}
+        for index, values in enumerate(saves):
+            if index == 0 and version.reason == VersionReason.CHANGE:
+                unit, user = self.saver  # the save that made the change made the version
+            else:
+                at = self.working(at, rng.uniform(0.5, 4) if index == 0 else rng.uniform(1, 72))
+                unit = rng.choice(parties)
+                user = self.user_of(unit)
+            if at > stop:
+                return False
+            before = self.snapshot(version)
+            for name, value in values.items():
+                if name == "interventions":
+                    version.interventions = value
+                elif name == "contacts":
+                    version.contacts = value
+                else:
+                    version.text[name] = value
+            version.revision += 1
+            version.updated_at, version.updated_by = at, user
+            self.event(
+                at,
+                EventKind.SAVED,
+                user,
+                unit,
+                version.pk,
+                version.revision,
+                changes=self.changes(before, self.snapshot(version)),
+            )
+            # Now and then a party signs a draft that is saved again later: the signature
+            # stays in the history but no longer counts.
+            if index < len(saves) - 1 and rng.random() < 0.15:
+                early = self.working(at, 4)
+                signer = rng.choice(parties)
+                if early <= stop:
+                    self.sign(version, signer, early)
+                    signed_at[signer] = None
+                    at = early  # the next save comes after it
+        last = at
+        # Now and then a party never signs (away, or does not agree): the plan stays in
+        # planning until someone closes it.
+        holdout = rng.choice(parties) if rng.random() < 0.12 else None
+        self.stalled = holdout is not None
+        for party in parties:
+            if party == holdout:
+                continue
+            moment = self.working(last, rng.uniform(0.5, 96))
+            if moment <= stop:
+                self.sign(version, party, moment)
+                signed_at[party] = moment
+        if unanswered or any(signed_at.get(p) is None for p in parties):
+            return False
+        coordinator = version.text["coordinator"]
+        finalised = self.working(max(signed_at.values()), rng.uniform(0.5, 48))
+        if finalised > stop:
+            return False
+        version.locked_at, version.locked_by = finalised, coordinator
+        self.event(
+            finalised,
+            EventKind.FINALISED,
+            coordinator,
+            version.text["coordinator_unit"],
+            version.pk,
+            version.revision,
+            number=version.number,
+        )
+        return True
+
+    def sign(self, version: PlanVersion, unit: int, at: datetime.datetime) -> None:
+        user = self.user_of(unit)
+        method = SignatureMethod.SMART_CARD if self.rng.random() < 0.7 else SignatureMethod.PASSWORD
+        self.signatures.add(
+            self.next_id("sip_signature"), version.pk, version.revision, unit, user, at, method
+        )
+        self.event(at, EventKind.SIGNED, user, unit, version.pk, version.revision, method=method)
 
 
 def build_sip_plans(world: World, writer: Writer) -> None:
-    """HOOK: SIP plans with versions, summonses and signatures.
-
-    The sip app is not on this branch; when it lands, fill in its tables here (plans for
-    about a quarter of the cases with sip_needed, plus stand-alone plans, each with two or
-    three versions). Until then this step is skipped.
-    """
-    if not apps.is_installed("samplan.sip"):
-        print("sip: skipped (the samplan.sip app is not installed)")
-        return
-    print("sip: skipped (samplan.sip is installed, but this generator does not fill it yet)")
+    """SIP plans (samplan.sip) for about a quarter of the cases marked sip_needed, and
+    stand-alone plans started by primary care, psychiatry and the municipalities (6,000 at
+    scale 1), through every state: with consent, summons, answers, reminders, versions,
+    interventions, contacts, signatures, follow-up reminders and the history of events."""
+    started = time.perf_counter()
+    builder = SipBuilder(world, writer)
+    seeds = builder.seeds()
+    world.sip_cases = []  # no longer needed
+    for index, seed in enumerate(seeds, start=1):
+        builder.build(seed)
+        if index % 500 == 0:
+            builder.flush(writer)
+            if index % 5000 == 0:
+                progress("sip plans", index, len(seeds), started)
+    builder.flush(writer)
+    states = ", ".join(f"{count:,} {state}" for state, count in sorted(builder.states.items()))
+    progress(
+        "sip plans",
+        len(seeds),
+        len(seeds),
+        started,
+        f"({states}; {builder.versions.count:,} versions, "
+        f"{builder.interventions.count:,} interventions, {builder.events.count:,} events, "
+        f"{builder.messages.count:,} messages)",
+    )
 
 
 # --- Main --------------------------------------------------------------------------------------
@@ -1781,6 +3376,15 @@ WRITTEN_MODELS = [
     Message,
     Delivery,
     AccessLogEntry,
+    Consent,
+    SipPlan,
+    SipVersion,
+    SipParticipant,
+    SipIntervention,
+    SipContact,
+    SipSignature,
+    SipMessage,
+    SipEvent,
 ]
 
 
@@ -1825,20 +3429,7 @@ def verify_foreign_keys() -> None:
 
 
 def reset_sequences() -> None:
-    models_written = [
-        User,
-        Membership,
-        Patient,
-        PatientFilter,
-        ResidenceEntry,
-        DischargeCase,
-        CaseParticipant,
-        CaseEvent,
-        Message,
-        Delivery,
-        AccessLogEntry,
-    ]
-    statements = connection.ops.sequence_reset_sql(no_style(), models_written)
+    statements = connection.ops.sequence_reset_sql(no_style(), WRITTEN_MODELS)
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
