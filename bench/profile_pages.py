@@ -117,6 +117,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"])
+    parser.add_argument(
+        "--default-gc", action="store_true", help="Python's GC settings, not samplan.wsgi's"
+    )
     parser.add_argument("--match", help="only functions whose path matches (e.g. samplan)")
     parser.add_argument("--user", help="username (default: a user of the busiest ward)")
     parser.add_argument("--unit", type=int, help="unit id acted for (with --user)")
@@ -132,6 +135,8 @@ def main() -> None:
 
     username, unit_id = (options.user, options.unit) if options.user else busiest_ward_user()
     call_command("collectstatic", interactive=False, verbosity=0)  # the manifest (DEBUG off)
+    if not options.default_gc:
+        import samplan.wsgi  # noqa: F401  (the server's process set-up: its GC settings)
     client = Client()
     client.force_login(User.objects.get(username=username))
     session = client.session

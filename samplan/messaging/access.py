@@ -161,9 +161,14 @@ def received_deliveries(
     # count every delivery the unit ever had through messaging_message (tens of milliseconds
     # for a busy unit). Whether the unit takes part in each row's case is read for the page
     # alone (cases_taken_part).
-    return deliveries.select_related(
-        "message__sender_unit", f"{_PATIENT}__listed_care_centre", "message__case"
-    ).order_by("-arrived_at", "-pk")
+    # The list shows no message text or content: leave them (and their JSON decoding) out.
+    return (
+        deliveries.select_related(
+            "message__sender_unit", f"{_PATIENT}__listed_care_centre", "message__case"
+        )
+        .defer("message__text", "message__content")
+        .order_by("-arrived_at", "-pk")
+    )
 
 
 def cases_taken_part(unit: Unit, case_ids: set[int]) -> set[int]:
