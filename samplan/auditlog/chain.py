@@ -165,6 +165,11 @@ _INSERT_FIELDS = tuple(f for f in AccessLogEntry._meta.concrete_fields if not f.
 def _insert(entries: list[AccessLogEntry], head_seq: int, head_hash: str) -> None:
     """Insert `entries` (chained) and move the head to (head_seq, head_hash); sets each
     entry's pk from the database, as the ORM would."""
+    if not connection.features.can_return_rows_from_bulk_insert:
+        # SQLite before 3.35 has no RETURNING: the ORM's insert, then the head.
+        models.QuerySet.bulk_create(AccessLogEntry.objects.all(), entries)
+        AccessLogChain.objects.filter(pk=HEAD_PK).update(seq=head_seq, last_hash=head_hash)
+        return
     qn = connection.ops.quote_name
     table = qn(AccessLogEntry._meta.db_table)
     head = qn(AccessLogChain._meta.db_table)

@@ -204,3 +204,27 @@ def test_a_row_made_with_objects_create_is_chained_too(rows, cast):
     made = AccessLogEntry.objects.create(user=cast.ward_nurse, action="view")
     assert (made.seq, made.prev_hash) == (5, rows[-1].hash)
     assert chain.verify().ok
+
+
+@pytest.mark.parametrize("returning", [True, False])
+def test_a_batch_is_chained_with_and_without_returning(cast, monkeypatch, returning):
+    """Many rows in one insert (more than SQLite's parameter batch), and the fallback for a
+    database without INSERT ... RETURNING, give the same verifiable chain."""
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", returning)
+    log_access(cast.ward_nurse, cast.ward, PatientFactory())
+    patients = PatientFactory.create_batch(3)
+    entries = [
+        AccessLogEntry(user=cast.ward_nurse, unit=cast.ward, patient=patients[i % 3], action="view")
+        for i in range(120)
+    ]
+    chain.append_many(entries)
+    assert chain.verify().ok
+    head = AccessLogChain.objects.get()
+    assert head.seq == AccessLogEntry.objects.count() == entries[-1].seq
+    assert head.last_hash == entries[-1].hash
+    if returning:
+        assert [e.pk for e in entries] == list(
+            AccessLogEntry.objects.filter(seq__gt=entries[0].seq - 1)
+            .order_by("seq")
+            .values_list("pk", flat=True)
+        )
