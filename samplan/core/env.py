@@ -107,6 +107,12 @@ def parse_database_url(url: str, *, variable: str = "DATABASE_URL") -> dict[str,
             "PORT": str(port or ""),
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
+            # Parameters bound by the server, and a query shape run five times on a
+            # connection becomes a prepared statement: PostgreSQL plans it once, not on
+            # every request (about a fifth of its CPU per request in bench/RESULTS.md). A
+            # pooler in front must pass prepared statements (PgBouncer 1.21+ with
+            # max_prepared_statements, deploy/README.md).
+            "OPTIONS": {"server_side_binding": True, "prepare_threshold": 5},
         }
     raise ImproperlyConfigured(
         f"{variable} must start with sqlite:/// or postgres://, not {parts.scheme or url!r}."

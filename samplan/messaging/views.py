@@ -64,8 +64,10 @@ def _search(
 ) -> tuple[IdentitySearchForm, str, HttpResponse | None]:
     """A posted personnummer becomes ?sok=<token> (samplan.messaging.search); returns the
     search form, the number searched for now, and a redirect after a valid post."""
-    patterns = reserve_patterns_for(request.unit.organization)
     if request.method == "POST":
+        # The region's reservnummer formats matter only when a number is checked: not read
+        # on the (far more common) plain view of the list.
+        patterns = reserve_patterns_for(request.unit.organization)
         form = IdentitySearchForm(request.POST, reserve_patterns=patterns)
         if form.is_valid():
             token = search.search_remember(request, form.cleaned_data["identity"].number)
@@ -74,7 +76,7 @@ def _search(
         access.search_rejected(request, typed=request.POST.get("identity", ""), list_name=list_name)
         return form, "", None
     number = search.search_number(request)
-    form = IdentitySearchForm(reserve_patterns=patterns)
+    form = IdentitySearchForm()
     if number:
         form.initial["identity"] = number
     return form, number, None

@@ -143,6 +143,17 @@ def test_an_invalid_number_gets_a_plain_error_and_no_list(client, cast, login_as
     )
 
 
+def test_search_takes_the_regions_own_reserve_number_format(client, cast, login_as, build):
+    from samplan.patients.models import ReserveNumberFormat
+
+    build.admitted()
+    login_as(cast.ward_nurse, cast.ward)
+    assert client.post(url(), {"identity": "R123456"}).status_code == 200  # not a number yet
+    ReserveNumberFormat.objects.create(region=cast.region, name="R", regex=r"R\d{6}")
+    response = client.post(url(), {"identity": "R123456"})
+    assert response.status_code == 302 and "sok=" in response.url
+
+
 def test_an_unknown_search_token_shows_all_with_a_note(client, cast, login_as, build):
     build.admitted()
     login_as(cast.home_care_nurse, cast.home_care)
