@@ -111,7 +111,9 @@ def review_rows(organization: Organization, filters: LogFilters) -> QuerySet[Acc
 
 
 def organization_units(organization: Organization) -> QuerySet[Unit]:
-    return Unit.objects.filter(organization=organization).order_by("name")
+    """The organisation's units for a filter: a region has hundreds, so only what the
+    select shows is read."""
+    return Unit.objects.filter(organization=organization).only("pk", "name").order_by("name")
 
 
 def user_by_name(text: str) -> User | None:
