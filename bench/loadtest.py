@@ -901,7 +901,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=10, help="seconds not measured")
     parser.add_argument("--max-requests", type=int, default=100_000, help="per user")
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    # Cores + 1, as deploy/samplan-web.service: with the database on the same two cores,
+    # more workers only share them (5 workers: 75 requests/s; 3: 83; bench/RESULTS.md).
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
     parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
     parser.add_argument("--threads", type=int, default=1, help="per worker (gthread)")
     parser.add_argument("--port", type=int, default=8765)
