@@ -9,9 +9,9 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
-from samplan.messaging.overview import Cell
+from samplan.messaging.overview import CELL_ICON, CELL_TEXT, Cell, CellState
 
 register = template.Library()
 
@@ -33,6 +33,15 @@ def _message_url_pattern(script_prefix: str) -> str:
 _URL_SLOT = 987654321
 
 
+@functools.cache
+def _cell_words(state: CellState, language: str | None) -> str:
+    # Icon and words of a state, translated once per language (not once per cell).
+    return (
+        f'<span class="cell__icon" aria-hidden="true">{CELL_ICON[state]}</span> '
+        f"{escape(CELL_TEXT[state])}"
+    )
+
+
 @register.simple_tag
 def overview_cell(cell: Cell) -> SafeString:
     """One Översikt cell: icon (decoration) and words, never colour alone; a link to the
@@ -43,7 +52,7 @@ def overview_cell(cell: Cell) -> SafeString:
     markup is escaped except the message id (an int) and the cell's code and icon (the
     overview module's constants).
     """
-    words = f'<span class="cell__icon" aria-hidden="true">{cell.icon}</span> {escape(cell.text)}'
+    words = _cell_words(cell.state, get_language())
     if cell.message_id:
         url = _message_url_pattern(get_script_prefix()).format(int(cell.message_id))
         words = f'<a href="{escape(url)}">{words}</a>'
