@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -9,12 +11,28 @@ from django.http import HttpRequest
 PAGE_SIZES = (20, 50, 100)
 
 
-def paginate(request: HttpRequest, queryset: QuerySet, *, default_size: int = 20) -> Page:
-    """The page the request asks for (?page=, ?size=), clamped to what exists."""
+def paginate(
+    request: HttpRequest, queryset: QuerySet | Sequence, *, default_size: int = 20
+) -> Page:
+    """The page the request asks for (?page=, ?size=), clamped to what exists.
+
+    The first page reads one row more than it shows: when that row is not there, the rows
+    read are the whole list and their number is the count, so the COUNT query is spared.
+    Most units' lists fit on one page, and the first page is the one opened twice a day.
+    """
     try:
         size = int(request.GET.get("size", default_size))
     except ValueError:
         size = default_size
     if size not in PAGE_SIZES:
         size = default_size
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
+    paginator = Paginator(queryset, size)
+    number = request.GET.get("page")
+    if number not in (None, "", "1"):
+        return paginator.get_page(number)
+    rows = list(queryset[: size + 1])
+    if len(rows) <= size:
+        paginator.__dict__["count"] = len(rows)  # Paginator.count is a cached property
+    page = paginator.page(1)
+    page.object_list = rows[:size]
+    return page

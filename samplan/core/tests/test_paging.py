@@ -1,0 +1,37 @@
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from samplan.core.paging import paginate
+from samplan.core.testing import OrganizationFactory
+from samplan.organizations.models import Organization
+
+
+def _page(query: str, count: int):
+    queryset = Organization.objects.order_by("pk")
+    request = RequestFactory().get(f"/?{query}")
+    with CaptureQueriesContext(connection) as queries:
+        page = paginate(request, queryset)
+        shown = [org.pk for org in page.object_list]
+        total, pages = page.paginator.count, page.paginator.num_pages
+    return shown, total, pages, len(queries.captured_queries)
+
+
+def test_a_first_page_that_holds_everything_needs_no_count(cast):
+    existing = Organization.objects.count()
+    assert existing <= 20
+    shown, total, pages, queries = _page("", existing)
+    assert len(shown) == total == existing and pages == 1 and queries == 1
+
+
+def test_longer_lists_are_counted_and_paged(cast):
+    start = Organization.objects.count()
+    OrganizationFactory.create_batch(25 - start)
+    first, total, pages, queries = _page("", 25)
+    assert (len(first), total, pages, queries) == (20, 25, 2, 2)
+    second, total, pages, _ = _page("page=2", 25)
+    assert (len(second), total, pages) == (5, 25, 2)
+    assert not set(first) & set(second)
+    last, *_ = _page("page=99", 25)  # out of range: the last page, as before
+    assert last == second
+    assert _page("page=1&size=50", 25)[3] == 1  # all 25 on a page of 50: no count
