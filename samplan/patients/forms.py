@@ -254,7 +254,11 @@ class LinkReserveForm(_WithReservePatterns, forms.Form):
         self._set_patterns(reserve_patterns)
 
 
-class ConsentForm(forms.Form):
+class ConsentGiverFields(forms.Form):
+    """Who gave a consent, when, and what it leaves out: the fields every consent form has
+    (the patient's Samtycke here and the SIP's, samplan.sip.forms), with the check that a
+    guardian or representative is named (as consent_record checks again)."""
+
     given_by = forms.ChoiceField(
         label=_("Consent given by"),
         choices=ConsentGiver.choices,
@@ -278,6 +282,34 @@ class ConsentForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+    exclusions = forms.CharField(
+        label=_("Exclusions"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What the person does not consent to, e.g. a unit or a kind of information."),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if (
+            data.get("given_by") not in (None, "", ConsentGiver.PERSON)
+            and not (data.get("given_by_name") or "").strip()
+        ):
+            self.add_error("given_by_name", _("Enter the name of the guardian or representative."))
+        return data
+
+
+class ConsentForm(ConsentGiverFields):
+    field_order = (
+        "given_by",
+        "given_by_name",
+        "given_by_relation",
+        "given_at",
+        "scope",
+        "scope_text",
+        "exclusions",
+    )
+
     scope = forms.ChoiceField(
         label=_("Scope"), choices=ConsentScope.choices, widget=forms.RadioSelect
     )
@@ -286,12 +318,6 @@ class ConsentForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("E.g. which units may share information, or what the plan is about."),
-    )
-    exclusions = forms.CharField(
-        label=_("Exclusions"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("What the person does not consent to, e.g. a unit or a kind of information."),
     )
     form_token = forms.UUIDField(widget=forms.HiddenInput)
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from samplan.accounts.access import SIP_ROLES
 from samplan.accounts.models import Membership
 from samplan.organizations.models import Organization, OrganizationKind, Profession, Unit
-from samplan.patients.forms import IdentityNumberField
+from samplan.patients.forms import ConsentGiverFields, IdentityNumberField
 from samplan.patients.identity import ReservePattern
 from samplan.patients.models import ConsentGiver
 from samplan.patients.services import PatientDetails
@@ -153,47 +153,8 @@ class InitiativeFields(forms.Form):
         )
 
 
-class ConsentFields(forms.Form):
+class ConsentFields(ConsentGiverFields):
     """The consent to the SIP (scope SIP), recorded through the patients app."""
-
-    given_by = forms.ChoiceField(
-        label=_("Consent given by"),
-        choices=ConsentGiver.choices,
-        initial=ConsentGiver.PERSON,
-        widget=forms.RadioSelect,
-    )
-    given_by_name = forms.CharField(
-        label=_("Name of guardian or representative"),
-        max_length=200,
-        required=False,
-        help_text=_("Needed when a guardian or legal representative gave the consent."),
-    )
-    given_by_relation = forms.CharField(
-        label=_("Relation or mandate"),
-        max_length=200,
-        required=False,
-        help_text=_("E.g. mother, god man, förvaltare."),
-    )
-    given_at = forms.DateTimeField(
-        label=_("When the consent was given"),
-        input_formats=[*DATETIME_FORMATS, "%Y-%m-%d"],
-        widget=_datetime_input(),
-    )
-    exclusions = forms.CharField(
-        label=_("Exclusions"),
-        required=False,
-        widget=_textarea(2),
-        help_text=_("What the person does not consent to, e.g. a unit or a kind of information."),
-    )
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if (
-            data.get("given_by") not in (None, "", ConsentGiver.PERSON)
-            and not (data.get("given_by_name") or "").strip()
-        ):
-            self.add_error("given_by_name", _("Enter the name of the guardian or representative."))
-        return data
 
     def consent(self) -> ConsentGiven:
         data = self.cleaned_data
