@@ -169,10 +169,7 @@ _PLAIN_FIELD_TYPES = (
     models.IntegerField,
     models.ForeignKey,
 )
-_NEEDS_PREP = tuple(
-    not isinstance(f, _PLAIN_FIELD_TYPES) or f.get_internal_type() == "GenericIPAddressField"
-    for f in _INSERT_FIELDS
-)
+_NEEDS_PREP = tuple(not isinstance(f, _PLAIN_FIELD_TYPES) for f in _INSERT_FIELDS)
 
 
 def _insert(entries: list[AccessLogEntry], head_seq: int, head_hash: str) -> None:
@@ -193,6 +190,8 @@ def _insert(entries: list[AccessLogEntry], head_seq: int, head_hash: str) -> Non
     move_head = f"UPDATE {head} SET seq = %s, last_hash = %s WHERE id = %s"  # noqa: S608
     # SQLite allows 999 parameters in a statement in older builds; stay under that.
     batch = 1000 if connection.vendor == "postgresql" else 999 // len(_INSERT_FIELDS)
+    # On PostgreSQL the last insert moves the head in the same statement (one round trip).
+    move_in_insert = connection.vendor == "postgresql"
     ids: list[int] = []
     with connection.cursor() as cursor:
         for start in range(0, len(entries), batch):
@@ -206,17 +205,13 @@ def _insert(entries: list[AccessLogEntry], head_seq: int, head_hash: str) -> Non
             ]
             values = ", ".join([row] * len(chunk))
             insert = f"INSERT INTO {table} ({columns}) VALUES {values} RETURNING {pk}"  # noqa: S608
-            last_chunk = start + batch >= len(entries)
-            if last_chunk and connection.vendor == "postgresql":
-                # One statement: the head moves in the same round trip as the insert.
-                cursor.execute(
-                    f"WITH moved AS ({move_head}) {insert}", [head_seq, head_hash, HEAD_PK, *params]
-                )
-                ids.extend(row_id for (row_id,) in cursor.fetchall())
-                return _set_pks(entries, ids)
+            if move_in_insert and start + batch >= len(entries):
+                insert = f"WITH moved AS ({move_head}) {insert}"
+                params = [head_seq, head_hash, HEAD_PK, *params]
             cursor.execute(insert, params)
             ids.extend(row_id for (row_id,) in cursor.fetchall())
-        cursor.execute(move_head, [head_seq, head_hash, HEAD_PK])
+        if not move_in_insert:
+            cursor.execute(move_head, [head_seq, head_hash, HEAD_PK])
     _set_pks(entries, ids)
 
 

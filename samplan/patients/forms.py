@@ -257,7 +257,8 @@ class LinkReserveForm(_WithReservePatterns, forms.Form):
 class ConsentGiverFields(forms.Form):
     """Who gave a consent, when, and what it leaves out: the fields every consent form has
     (the patient's Samtycke here and the SIP's, samplan.sip.forms), with the check that a
-    guardian or representative is named (as consent_record checks again)."""
+    guardian or representative is named (as consent_record checks again), and a token so a
+    form posted twice records one consent."""
 
     given_by = forms.ChoiceField(
         label=_("Consent given by"),
@@ -288,6 +289,17 @@ class ConsentGiverFields(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What the person does not consent to, e.g. a unit or a kind of information."),
     )
+    form_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "given_at": timezone.localtime().replace(second=0, microsecond=0),
+                "form_token": uuid.uuid4(),
+            },
+        )
+        super().__init__(*args, **kwargs)
 
     def clean(self) -> dict:
         data = super().clean()
@@ -319,17 +331,6 @@ class ConsentForm(ConsentGiverFields):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("E.g. which units may share information, or what the plan is about."),
     )
-    form_token = forms.UUIDField(widget=forms.HiddenInput)
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        kwargs.setdefault(
-            "initial",
-            {
-                "given_at": timezone.localtime().replace(second=0, microsecond=0),
-                "form_token": uuid.uuid4(),
-            },
-        )
-        super().__init__(*args, **kwargs)
 
 
 class ConsentWithdrawForm(forms.Form):

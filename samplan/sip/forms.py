@@ -153,7 +153,7 @@ class InitiativeFields(forms.Form):
         )
 
 
-class ConsentFields(ConsentGiverFields):
+class ConsentForm(ConsentGiverFields):
     """The consent to the SIP (scope SIP), recorded through the patients app."""
 
     def consent(self) -> ConsentGiven:
@@ -298,20 +298,6 @@ class UnitsForm(_UnitsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         sent = [p.unit_id for p in summoned if p.answer != "not_sent"]
         self._set_units(exclude=[plan.initiator_unit_id, *sent])
-
-
-class ConsentForm(ConsentFields):
-    form_token = forms.UUIDField(widget=forms.HiddenInput)
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        kwargs.setdefault(
-            "initial",
-            {
-                "given_at": timezone.localtime().replace(second=0, microsecond=0),
-                "form_token": uuid.uuid4(),
-            },
-        )
-        super().__init__(*args, **kwargs)
 
 
 class AnswerForm(forms.Form):

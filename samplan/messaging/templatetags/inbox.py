@@ -24,13 +24,13 @@ def case_url(case_id: int | None) -> str:
     return reverse("discharge:case_detail", args=[case_id])
 
 
+_URL_SLOT = 987654321
+
+
 @functools.cache
 def _message_url_pattern(script_prefix: str) -> str:
     # One reverse per process (and script prefix) instead of one per cell.
     return reverse("messaging:message_detail", args=[_URL_SLOT]).replace(str(_URL_SLOT), "{}")
-
-
-_URL_SLOT = 987654321
 
 
 @functools.cache
