@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "samplan.accounts.middleware.IdleTimeoutMiddleware",
     "samplan.accounts.middleware.SmartCardSessionMiddleware",
     "samplan.accounts.middleware.CurrentUnitMiddleware",
+    "samplan.accounts.middleware.ActorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -69,7 +69,7 @@ def register_list(request: HttpRequest, kind: str) -> HttpResponse:
         else:
             # Looking a person up in the register is a search by personnummer: logged.
             access_log_record(
-                request=request,
+                actor=request.actor,
                 patient=Patient.objects.filter(identity_number=number).first(),
                 action=AccessAction.SEARCH,
                 searched_identity=number,
@@ -80,7 +80,7 @@ def register_list(request: HttpRequest, kind: str) -> HttpResponse:
     if not number:
         # The list shows the identity numbers of many persons: one row says who browsed it.
         access_log_record(
-            request=request,
+            actor=request.actor,
             patient=None,
             action=AccessAction.VIEW,
             object_type=services.REGISTERS[kind].model._meta.model_name,
@@ -147,7 +147,7 @@ def register_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     # someone not (yet) registered in samplan is logged as the identity looked at.
     person = Patient.objects.filter(identity_number=entry.identity_number).first()
     access_log_record(
-        request=request,
+        actor=request.actor,
         patient=person,
         action=AccessAction.VIEW,
         obj=entry,
@@ -371,7 +371,7 @@ def simulator(request: HttpRequest) -> HttpResponse:
         patient = Patient.objects.filter(identity_number=number).first()
         # A look-up of a person is patient data, whether or not the person is in samplan.
         access_log_record(
-            request=request,
+            actor=request.actor,
             patient=patient,
             action=AccessAction.SIMULATE,
             searched_identity=number,

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
 from django.utils import timezone
 
 from samplan.accounts.access import can_sign_sip_part
-from samplan.accounts.smartcard import logged_in_with_card
+from samplan.core.actor import Actor
 from samplan.organizations.models import Unit
 from samplan.patients.display import PatientDisplay, patient_display
 from samplan.patients.models import Consent, ConsentScope
@@ -202,12 +201,12 @@ def part_statuses(plan: SipPlan, version: SipVersion) -> list[PartStatus]:
     ]
 
 
-def plan_page(plan: SipPlan, request: HttpRequest) -> dict[str, object]:
+def plan_page(plan: SipPlan, actor: Actor) -> dict[str, object]:
     """Everything the plan page shows, and which actions the acting user has."""
     viewer = plan.viewer
     version = plan.current_version
     statuses = part_statuses(plan, version)
-    signed_here = any(s.signature and s.participant.unit_id == request.unit.pk for s in statuses)
+    signed_here = any(s.signature and s.participant.unit_id == actor.unit.pk for s in statuses)
     consent = active_consent(plan.patient, ConsentScope.SIP)
     now = timezone.now()
     all_participants = participants(plan)
@@ -228,7 +227,7 @@ def plan_page(plan: SipPlan, request: HttpRequest) -> dict[str, object]:
         "versions": versions(plan),
         "consent": consent,
         "consent_withdrawn": consent is None and plan.consent_id is not None,
-        "card": logged_in_with_card(request),
+        "card": actor.strong_authentication,
         "actions": {
             "change_initiative": process.may_change_initiative(plan.state, viewer),
             "summon": process.may_summon(plan.state, viewer),
@@ -236,7 +235,7 @@ def plan_page(plan: SipPlan, request: HttpRequest) -> dict[str, object]:
             "answer": process.may_answer(plan.state, viewer),
             "edit": process.may_edit_plan(plan.state, viewer),
             "sign": process.may_sign(plan.state, viewer, already_signed=signed_here)
-            and can_sign_sip_part(request.user, request.unit, request.unit.pk),
+            and can_sign_sip_part(actor.user, actor.unit, actor.unit.pk),
             "finalise": plan.state == PlanState.PLANNING and viewer.is_coordinator,
             "new_version": process.may_new_version(plan.state, viewer),
             "close": process.may_close(plan.state, viewer),
