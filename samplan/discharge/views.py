@@ -58,8 +58,7 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.agreement_create(
-                actor=request.user,
-                actor_unit=request.unit,
+                actor=request.actor,
                 region=data["region"],
                 municipality=data["municipality"],
                 reference=data["reference"],
@@ -90,8 +89,7 @@ def agreement_edit(request: HttpRequest, agreement_id: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.agreement_update(
-                actor=request.user,
-                actor_unit=request.unit,
+                actor=request.actor,
                 agreement_id=agreement_id,
                 reference=data["reference"],
                 valid_from=data["valid_from"],
@@ -139,8 +137,7 @@ def daily_amount_edit(request: HttpRequest, year: int) -> HttpResponse:
 def _save_amount(request: HttpRequest, form: DailyAmountForm) -> HttpResponse:
     data = form.cleaned_data
     services.daily_amount_save(
-        actor=request.user,
-        actor_unit=request.unit,
+        actor=request.actor,
         year=data["year"],
         amount=data["amount"],
         source=data["source"],
