@@ -21,9 +21,10 @@ from samplan.accounts.access import (
 from samplan.core.paging import paginate
 from samplan.discharge import services
 from samplan.discharge.forms import AgreementForm, DailyAmountForm
-from samplan.discharge.models import Agreement, DailyAmount
+from samplan.discharge.models import DailyAmount
 from samplan.discharge.selectors import agreements_for_user
-from samplan.discharge.terms import DEFAULT_TERMS
+from samplan.organizations.models import Agreement
+from samplan.organizations.terms import DEFAULT_TERMS
 
 
 def _show_errors(form: Form, error: ValidationError) -> None:

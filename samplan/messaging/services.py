@@ -21,7 +21,6 @@ from samplan.auditlog.services import admin_change_record, diff, snapshot
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
 from samplan.messaging.alerts import alerts_queue
-from samplan.messaging.deadlines import answer_due_at
 from samplan.messaging.models import (
     OPEN_STATES,
     AlertSettings,
@@ -29,6 +28,7 @@ from samplan.messaging.models import (
     DeliveryState,
     Message,
 )
+from samplan.organizations.agreements import answer_due_at
 from samplan.organizations.models import Unit
 from samplan.patients.models import Patient
 
