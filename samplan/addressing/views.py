@@ -1,5 +1,5 @@
 """Adresseringsregister: patient filters, residence lists, area rules, fallback inboxes, file
-import and the routing simulator (domain.md §4), for the roles accounts.access names."""
+import and the routing simulator (domain.md §4), for the roles addressing.access names."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from samplan.accounts import access
 from samplan.accounts.decorators import unit_required
+from samplan.addressing import access as register_access
 from samplan.addressing import selectors, services
 from samplan.addressing.forms import (
     AreaRuleForm,
@@ -39,13 +40,13 @@ URL_NAMES = {ImportKind.PATIENT_FILTER: "filters", ImportKind.RESIDENCE: "reside
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     user = request.user
-    access.require(access.can_use_addressing_register(user))
+    access.require(register_access.can_use_addressing_register(user))
     return render(
         request,
         "addressing/index.html",
         {
             "is_administrator": access.is_administrator(user),
-            "keeps_residence_lists": access.residence_list_units(user).exists(),
+            "keeps_residence_lists": register_access.residence_list_units(user).exists(),
             "missing_fallbacks": selectors.organizations_missing_fallback(user),
         },
     )
@@ -204,7 +205,7 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     access.require(access.is_administrator(request.user))
     rule = selectors.area_rule_for(request.user, pk) if pk else AreaRule()
     form = AreaRuleForm(
-        request.POST or None, instance=rule, units=access.area_rule_units(request.user)
+        request.POST or None, instance=rule, units=register_access.area_rule_units(request.user)
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -242,7 +243,7 @@ def fallback_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def fallback_edit(request: HttpRequest, organization_id: int) -> HttpResponse:
     organization = get_object_or_404(Organization, pk=organization_id)
-    if not access.can_set_fallback_inbox(request.user, organization):
+    if not register_access.can_set_fallback_inbox(request.user, organization):
         raise Http404
     current = getattr(organization, "fallback_inbox", None)  # None until one is chosen
     form = FallbackInboxForm(
@@ -357,7 +358,7 @@ def import_discard(request: HttpRequest, pk: str) -> HttpResponse:
 
 @unit_required
 def simulator(request: HttpRequest) -> HttpResponse:
-    access.require(access.can_simulate_routing(request.user))
+    access.require(register_access.can_simulate_routing(request.user))
     # POST, so the personnummer never lands in a URL (browser history, server logs).
     form = SimulatorForm(request.POST or None)
     result = error = patient = None

@@ -1,7 +1,7 @@
 """Logggranskning and Loggutdrag: log review and log extracts for log reviewers (domain.md §8).
 
 Every page works for the organisation of the unit the reviewer acts for
-(accounts.access.log_review_organization). The reviewer's own searches, review pages,
+(auditlog.review_access.log_review_organization). The reviewer's own searches, review pages,
 exports and extracts are access-log rows themselves: reading the log is reading patient
 data. Those rows are not flagged "unit not a participant": the log-review role is the
 reviewer's need to know (PDL 4 kap 3 §); they are told apart by their object type.
@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from samplan.accounts.access import can_complete_log_review, log_review_organization
 from samplan.accounts.decorators import unit_required
 from samplan.auditlog import selectors, services
 from samplan.auditlog.access_log import AccessAction, access_log_record
@@ -35,6 +34,7 @@ from samplan.auditlog.forms import (
     new_form_key,
 )
 from samplan.auditlog.presentation import csv_rows, entry_rows
+from samplan.auditlog.review_access import can_complete_log_review, log_review_organization
 from samplan.core.actor import Actor
 from samplan.core.paging import paginate
 from samplan.organizations.models import Organization

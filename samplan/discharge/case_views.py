@@ -14,21 +14,23 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from samplan.accounts.access import (
-    can_cancel_message,
-    can_change_case,
-    can_close_case,
-    can_open_discharge_case,
-    can_transfer_case,
-    case_message_types,
-    require,
-)
+from samplan.accounts.access import require
 from samplan.accounts.decorators import unit_required
 from samplan.addressing.router import NoRecipientError
 from samplan.auditlog.access_log import AccessAction
 from samplan.core.message_types import MessageType
 from samplan.discharge import cases, process
-from samplan.discharge.access import case_for_unit, cases_for_unit, message_for_unit
+from samplan.discharge.access import (
+    can_cancel_message,
+    can_change_case,
+    can_close_case,
+    can_open_discharge_case,
+    can_transfer_case,
+    case_for_unit,
+    case_message_types,
+    cases_for_unit,
+    message_for_unit,
+)
 from samplan.discharge.forms import (
     CaseEditForm,
     CaseOpenForm,

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
-from samplan.accounts.access import agreement_party_ids
 from samplan.accounts.models import User
 from samplan.discharge.deadlines import local_date
 from samplan.discharge.models import Agreement, DailyAmount
 from samplan.discharge.terms import DEFAULT_TERMS, AgreementTerms
+from samplan.organizations.access import agreement_party_ids
 from samplan.organizations.models import Organization, OrganizationKind
 
 

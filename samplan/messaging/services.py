@@ -14,12 +14,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from samplan.accounts.access import can_edit_alert_settings, require
+from samplan.accounts.access import require
 from samplan.accounts.models import User
 from samplan.auditlog.models import AdminAction
 from samplan.auditlog.services import admin_change_record, diff, snapshot
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
+from samplan.messaging.access import can_edit_alert_settings
 from samplan.messaging.alerts import alerts_queue
 from samplan.messaging.deadlines import answer_due_at
 from samplan.messaging.models import (

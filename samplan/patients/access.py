@@ -1,7 +1,7 @@
 """The only way views reach patient data: need-to-know checked, access log written.
 
 Every function here takes the actor (the user and the unit acted for), decides whether that
-unit may see the patient (samplan.accounts.access.unit_may_see_patient), writes one access-log
+unit may see the patient (unit_may_see_patient, below), writes one access-log
 row in the same place, and raises Http404 for a patient the unit may not know exists, so a
 forged id and a missing one look the same. Fetching a patient logs a view; the services log
 each change on top.
@@ -11,11 +11,63 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from samplan.accounts.access import unit_may_see_patient
+from samplan.accounts.access import (
+    PATIENT_WORK_ROLES,
+    roles_in_unit,
+    system_administered_organization_ids,
+)
+from samplan.accounts.models import User
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.actor import Actor
+from samplan.organizations.models import Organization, OrganizationKind, Unit
 from samplan.patients.identity import Identity
 from samplan.patients.models import MAX_IDENTITY_LENGTH, Consent, Patient
+from samplan.patients.relations import unit_has_relation
+
+# --- Who may work with patients ------------------------------------------------------------
+
+
+def can_work_with_patients(user: User, unit: Unit | None) -> bool:
+    """Search patients, open patient pages, create patients and record consent for `unit`."""
+    return unit is not None and bool(roles_in_unit(user, unit) & PATIENT_WORK_ROLES)
+
+
+def unit_may_see_patient(unit: Unit, patient: Patient) -> bool:
+    """Need-to-know: a case or plan the unit takes part in, or its own addressing row.
+
+    The relations are registered by the apps that own them (samplan.patients.relations).
+    """
+    return unit_has_relation(unit, patient)
+
+
+def can_change_patient(user: User, unit: Unit | None, patient: Patient) -> bool:
+    """Change details, link a reserve number, record or withdraw consent."""
+    return (
+        unit is not None
+        and can_work_with_patients(user, unit)
+        and unit_may_see_patient(unit, patient)
+    )
+
+
+def reserve_format_region_ids(user: User) -> set[int]:
+    """Regions whose reservnummer formats the user maintains: their system administrators'."""
+    ids = system_administered_organization_ids(user)
+    if not ids:
+        return set()
+    return set(
+        Organization.objects.filter(pk__in=ids, kind=OrganizationKind.REGION).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def can_manage_reserve_formats(user: User, region: Organization | None = None) -> bool:
+    """Any region (for the menu and list) or the given one."""
+    ids = reserve_format_region_ids(user)
+    return bool(ids) if region is None else region.pk in ids
+
+
+# --- Need-to-know accessors ------------------------------------------------------------------
 
 _PATIENT_RELATED = ("merged_into__listed_care_centre", "listed_care_centre")
 

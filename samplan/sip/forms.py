@@ -11,13 +11,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from samplan.accounts.access import SIP_ROLES
-from samplan.accounts.models import Membership
 from samplan.organizations.models import Organization, OrganizationKind, Profession, Unit
 from samplan.patients.forms import ConsentGiverFields, IdentityNumberField
 from samplan.patients.identity import ReservePattern
 from samplan.patients.models import ConsentGiver
 from samplan.patients.services import PatientDetails
+from samplan.sip.access import sip_role_holders
 from samplan.sip.content import ContactData, InterventionData, PlanText, plan_text_of
 from samplan.sip.models import (
     CloseReason,
@@ -461,12 +460,7 @@ class PlanForm(forms.Form):
             pk__in=list(principals)
         ).order_by("name")
         memberships = (
-            Membership.objects.active_on()
-            .filter(
-                unit__in=self.party_units,
-                role__in=SIP_ROLES,
-                user__is_active=True,
-            )
+            sip_role_holders(self.party_units)
             .select_related("user", "unit")
             .order_by("unit__name", "user__last_name", "user__first_name")
         )

@@ -120,7 +120,7 @@ class Viewer:
     """The acting unit's place in one plan, and what its user may do there.
 
     role/answer: the unit's participation (None when it takes no part). may_work: the user holds
-    a SIP role in the unit (accounts.access.can_work_with_sip). is_coordinator: the user acting
+    a SIP role in the unit (sip.access.can_work_with_sip). is_coordinator: the user acting
     for the coordinator's unit is the coordinator named in the current version.
     """
 

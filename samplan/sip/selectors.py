@@ -11,13 +11,13 @@ from django.db.models import Exists, F, Func, IntegerField, OuterRef, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from samplan.accounts.access import can_sign_sip_part
 from samplan.core.actor import Actor
 from samplan.organizations.models import Unit
 from samplan.patients.display import PatientDisplay, patient_display
 from samplan.patients.models import Consent, ConsentScope
 from samplan.patients.selectors import active_consent
 from samplan.sip import process
+from samplan.sip.access import can_sign_sip_part
 from samplan.sip.content import Comparison, describe_change, plan_text_of
 from samplan.sip.models import (
     VISIBLE_ANSWERS,

@@ -22,15 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from samplan.accounts.access import (
-    SIP_ROLES,
-    can_change_patient,
-    can_finalise_sip,
-    can_sign_sip_part,
-    can_work_with_patients,
-    can_work_with_sip,
-)
-from samplan.accounts.models import Membership, User
+from samplan.accounts.models import User
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
@@ -47,11 +39,18 @@ from samplan.messaging.services import (
     message_send,
 )
 from samplan.organizations.models import Organization, OrganizationKind, Unit
+from samplan.patients.access import can_change_patient, can_work_with_patients
 from samplan.patients.identity import Identity
 from samplan.patients.models import Consent, ConsentScope, Patient
 from samplan.patients.selectors import active_consent
 from samplan.patients.services import PatientDetails, consent_record, patient_create
 from samplan.sip import process
+from samplan.sip.access import (
+    can_finalise_sip,
+    can_sign_sip_part,
+    can_work_with_sip,
+    coordinator_allowed,
+)
 from samplan.sip.content import PlanText, changes, plan_text_of
 from samplan.sip.models import (
     Answer,
@@ -627,16 +626,6 @@ def parties(plan: SipPlan) -> list[SipParticipant]:
         SipParticipant.objects.filter(plan=plan, answer=Answer.ACCEPTED)
         .select_related("unit__organization__contracted_by")
         .order_by("role", "unit__name")
-    )
-
-
-def coordinator_allowed(user_id: int, unit_id: int, party_unit_ids: set[int]) -> bool:
-    """The coordinator works in a party unit and holds a SIP role there today."""
-    return (
-        unit_id in party_unit_ids
-        and Membership.objects.active_on()
-        .filter(user_id=user_id, unit_id=unit_id, role__in=SIP_ROLES, user__is_active=True)
-        .exists()
     )
 
 

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from samplan.accounts.access import can_work_with_sip, require
+from samplan.accounts.access import require
 from samplan.accounts.decorators import unit_required
 from samplan.accounts.smartcard import logged_in_with_card
 from samplan.auditlog.access_log import AccessAction, access_log_record
@@ -22,7 +22,7 @@ from samplan.discharge.access import case_for_unit
 from samplan.patients.display import patient_display
 from samplan.patients.reserve_formats import reserve_patterns_for
 from samplan.sip import documents, process, selectors, services
-from samplan.sip.access import plan_for_unit, plan_id_for_message, version_of
+from samplan.sip.access import can_work_with_sip, plan_for_unit, plan_id_for_message, version_of
 from samplan.sip.content import compare, plan_text_of
 from samplan.sip.forms import (
     AnswerForm,
