@@ -16,10 +16,10 @@ from samplan.auditlog.models import AdminAction
 from samplan.auditlog.services import admin_change_record, diff, snapshot
 from samplan.core.actor import Actor
 from samplan.discharge.access import can_edit_daily_amounts
-from samplan.discharge.models import Agreement, DailyAmount
-from samplan.discharge.terms import AgreementTerms
+from samplan.discharge.models import DailyAmount
 from samplan.organizations.access import can_edit_agreement
-from samplan.organizations.models import Organization, OrganizationKind
+from samplan.organizations.models import Agreement, Organization, OrganizationKind
+from samplan.organizations.terms import AgreementTerms
 
 AGREEMENT_FIELDS = [
     "region",

@@ -16,14 +16,15 @@ from samplan.core.paging import paginate
 from samplan.discharge import services
 from samplan.discharge.access import can_edit_daily_amounts
 from samplan.discharge.forms import AgreementForm, DailyAmountForm
-from samplan.discharge.models import Agreement, DailyAmount
+from samplan.discharge.models import DailyAmount
 from samplan.discharge.selectors import agreements_for_user
-from samplan.discharge.terms import DEFAULT_TERMS
 from samplan.organizations.access import (
     agreement_party_ids,
     can_edit_agreement,
     can_manage_agreements,
 )
+from samplan.organizations.models import Agreement
+from samplan.organizations.terms import DEFAULT_TERMS
 
 
 def _show_errors(form: Form, error: ValidationError) -> None:

@@ -22,7 +22,6 @@ from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
 from samplan.messaging.access import can_edit_alert_settings
 from samplan.messaging.alerts import alerts_queue
-from samplan.messaging.deadlines import answer_due_at
 from samplan.messaging.models import (
     OPEN_STATES,
     AlertSettings,
@@ -30,6 +29,7 @@ from samplan.messaging.models import (
     DeliveryState,
     Message,
 )
+from samplan.organizations.agreements import answer_due_at
 from samplan.organizations.models import Unit
 from samplan.patients.models import Patient
 

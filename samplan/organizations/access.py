@@ -7,8 +7,6 @@ organisation, a system administrator the private providers contracted by theirs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db.models import QuerySet
 
 from samplan.accounts.access import (
@@ -17,10 +15,7 @@ from samplan.accounts.access import (
     system_administered_organization_ids,
 )
 from samplan.accounts.models import Role, User
-from samplan.organizations.models import Organization, OrganizationKind, Unit
-
-if TYPE_CHECKING:
-    from samplan.discharge.models import Agreement
+from samplan.organizations.models import Agreement, Organization, OrganizationKind, Unit
 
 
 def can_edit_unit(actor: User, unit: Unit) -> bool:

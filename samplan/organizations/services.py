@@ -2,7 +2,7 @@
 
 Local administrators keep a unit's contact data and inbox setting current; the structure of
 the tree (creating, moving, renaming, HSA-id, validity, closing) is for the organisation's
-system administrators (organizations.access.can_change_unit_tree).
+system administrators (organizations.organization_access.can_change_unit_tree).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ UNIT_TREE_FIELDS = ["parent", "name", "kind", "hsa_id", "active_from", "active_t
 UNIT_HISTORY_FIELDS = [*UNIT_TREE_FIELDS, *UNIT_CONTACT_FIELDS]
 ORGANIZATION_BASIC_FIELDS = ["name", "org_number", "hsa_id", "area_code"]
 # Changing what an organisation is, who contracts it, or closing it, needs the right to
-# create such an organisation (organizations.access.can_create_organization).
+# create such an organisation (organizations.organization_access.can_create_organization).
 ORGANIZATION_FOUNDING_FIELDS = ["kind", "contracted_by", "is_active"]
 ORGANIZATION_HISTORY_FIELDS = [*ORGANIZATION_BASIC_FIELDS, *ORGANIZATION_FOUNDING_FIELDS]
 
