@@ -31,8 +31,8 @@ from samplan.addressing.router import NoRecipientError, RoutingSubject, explain_
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.paging import paginate
 from samplan.organizations.models import Organization
+from samplan.patients.access import Reach, patient_by_identity
 from samplan.patients.identity import IdentityError, parse_identity
-from samplan.patients.models import Patient
 
 URL_NAMES = {ImportKind.PATIENT_FILTER: "filters", ImportKind.RESIDENCE: "residence"}
 
@@ -69,12 +69,8 @@ def register_list(request: HttpRequest, kind: str) -> HttpResponse:
             query_error = " ".join(error.messages)
         else:
             # Looking a person up in the register is a search by personnummer: logged.
-            access_log_record(
-                actor=request.actor,
-                patient=Patient.objects.filter(identity_number=number).first(),
-                action=AccessAction.SEARCH,
-                searched_identity=number,
-                detail=f"addressing:{kind}",
+            patient_by_identity(
+                request.actor, number, reach=Reach.ADMINISTRATOR, detail=f"addressing:{kind}"
             )
     unit_id = request.GET.get("unit", "")
     current_only = request.GET.get("visa", "aktuella") != "alla"
@@ -145,13 +141,12 @@ def register_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     entry = selectors.register_entry_for(register, request.user, pk)
     # The page shows a person's identity number: a read of patient data, logged. A number of
     # someone not (yet) registered in samplan is logged as the identity looked at.
-    person = Patient.objects.filter(identity_number=entry.identity_number).first()
-    access_log_record(
-        actor=request.actor,
-        patient=person,
+    patient_by_identity(
+        request.actor,
+        entry.identity_number,
+        reach=Reach.ADMINISTRATOR,
         action=AccessAction.VIEW,
         obj=entry,
-        searched_identity="" if person else entry.identity_number,
         detail=f"addressing:{kind}",
     )
     initial = {"start": getattr(entry, register.start), "end": getattr(entry, register.end)}
@@ -364,13 +359,12 @@ def simulator(request: HttpRequest) -> HttpResponse:
     result = error = patient = None
     if request.method == "POST" and form.is_valid():
         number = form.cleaned_data["identity_number"]
-        patient = Patient.objects.filter(identity_number=number).first()
         # A look-up of a person is patient data, whether or not the person is in samplan.
-        access_log_record(
-            actor=request.actor,
-            patient=patient,
+        patient = patient_by_identity(
+            request.actor,
+            number,
+            reach=Reach.ADMINISTRATOR,
             action=AccessAction.SIMULATE,
-            searched_identity=number,
             detail=form.cleaned_data["message_type"],
         )
         try:
