@@ -52,7 +52,7 @@ from samplan.messaging.services import MessagingError
 from samplan.patients.display import patient_display
 from samplan.patients.forms import PatientDetailsForm, add_service_errors
 from samplan.patients.reserve_formats import reserve_patterns_for
-from samplan.sip.services import case_may_carry_summons
+from samplan.sip.access import case_may_carry_summons
 
 
 def _refused(request: HttpRequest, case: DischargeCase, reason: str) -> HttpResponse:

@@ -19,8 +19,13 @@ from samplan.accounts.access import holds_role_in_unit, role_holders, roles_in_u
 from samplan.accounts.models import Membership, Role, User
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.actor import Actor
+from samplan.core.message_types import MessageType
+from samplan.discharge import process as discharge_process
+from samplan.discharge.access import cases_for_unit
+from samplan.discharge.models import DischargeCase
 from samplan.messaging.models import Message
 from samplan.organizations.models import Unit
+from samplan.sip import process
 from samplan.sip.models import VISIBLE_ANSWERS, SipParticipant, SipPlan, SipVersion
 from samplan.sip.process import Viewer
 
@@ -70,6 +75,40 @@ def sip_role_holders(units: Iterable[Unit | int]) -> QuerySet[Membership]:
 def coordinator_allowed(user_id: int, unit_id: int, party_unit_ids: set[int]) -> bool:
     """The coordinator works in a party unit and holds a SIP role there today."""
     return unit_id in party_unit_ids and holds_role_in_unit(user_id, unit_id, SIP_ROLES)
+
+
+# --- The acting unit's place in a plan --------------------------------------------------------
+
+
+def participation_of(plan: SipPlan, unit: Unit) -> SipParticipant | None:
+    """The unit's row in the plan (any answer), or None."""
+    return SipParticipant.objects.filter(plan=plan, unit=unit).first()
+
+
+def viewer_for(actor: Actor, plan: SipPlan) -> process.Viewer:
+    """The acting unit's place in the plan, read fresh inside the service's transaction."""
+    participation = participation_of(plan, actor.unit) if actor.unit else None
+    version = plan.current_version
+    return process.Viewer(
+        role=participation.role if participation else None,
+        answer=participation.answer if participation else None,
+        may_work=can_work_with_sip(actor.user, actor.unit),
+        is_coordinator=version is not None
+        and actor.unit is not None
+        and version.coordinator_id == actor.user.pk
+        and version.coordinator_unit_id == actor.unit.pk,
+    )
+
+
+def case_may_carry_summons(case: DischargeCase, unit: Unit) -> bool:
+    """Whether `unit` may send the case's SIP summons: it takes part in the open case and is
+    the kind of unit the discharge process lets send it (the care contact's)."""
+    kind = discharge_process.principal_kind(unit.organization)
+    return (
+        case.is_open
+        and discharge_process.may_send(unit.kind, kind, MessageType.SIP_SUMMONS)
+        and cases_for_unit(unit.pk).filter(pk=case.pk).exists()
+    )
 
 
 # --- Need-to-know accessors --------------------------------------------------------------------
