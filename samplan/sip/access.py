@@ -48,7 +48,7 @@ def can_sign_sip_part(user: User, unit: Unit | None, part_unit_id: int) -> bool:
     """Sign a unit's part of a plan: a user holding a SIP role in that very unit, acting for it.
 
     Any such user of the unit may sign (the signature names who did), so an absent colleague
-    does not hold the plan up; password users give their password again (samplan.sip.writing).
+    does not hold the plan up; password users give their password again (samplan.sip.versions).
     """
     return unit is not None and unit.pk == part_unit_id and can_work_with_sip(user, unit)
 
