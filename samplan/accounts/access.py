@@ -119,7 +119,7 @@ def unit_memberships(unit: Unit) -> QuerySet[Membership]:
     return Membership.objects.filter(unit=unit)
 
 
-def user_memberships(user: User) -> QuerySet[Membership]:
+def memberships_of(user: User) -> QuerySet[Membership]:
     """Every membership the user ever held (ended ones too), for the account's page."""
     return Membership.objects.filter(user=user)
 

@@ -53,7 +53,7 @@ def user_memberships(user: User) -> tuple[list[Membership], list[Membership]]:
     ones, the latter newest first and limited to the latest few."""
     today = timezone.localdate()
     memberships = list(
-        access.user_memberships(user)
+        access.memberships_of(user)
         .select_related("unit__organization", "ended_by", "created_by")
         .order_by("unit__organization__name", "unit__name", "role", "-valid_from")
     )
@@ -113,7 +113,7 @@ def organization_history(actor: User, organization: Organization) -> QuerySet[Ad
 
 def user_history(actor: User, user: User) -> QuerySet[AdminChange]:
     """Changes to the account and to its memberships, as far as the actor may read them."""
-    membership_ids = [str(pk) for pk in access.user_memberships(user).values_list("pk", flat=True)]
+    membership_ids = [str(pk) for pk in access.memberships_of(user).values_list("pk", flat=True)]
     return _history(actor).filter(
         Q(target_type="user", target_id=str(user.pk))
         | Q(target_type="membership", target_id__in=membership_ids)
