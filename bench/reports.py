@@ -59,7 +59,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from stdnum import luhn
 
-from samplan.accounts.access import ReportReach
 from samplan.accounts.models import Membership, Role, User
 from samplan.accounts.services import SESSION_UNIT_KEY
 from samplan.core.localtime import start_of_local_day
@@ -76,6 +75,7 @@ from samplan.organizations.models import Agreement, Organization, OrganizationKi
 from samplan.organizations.terms import CareType, LiabilityModel, first_cutoff_after
 from samplan.patients.models import Patient
 from samplan.reports import figures
+from samplan.reports.access import ReportReach
 from samplan.reports.facts import refresh
 from samplan.reports.periods import Year
 from samplan.reports.scope import report_deliveries, report_facts

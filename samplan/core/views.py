@@ -1,8 +1,8 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from samplan.accounts.access import can_use_inbox
 from samplan.accounts.decorators import unit_required
+from samplan.messaging.access import can_use_inbox
 
 
 @unit_required

@@ -219,7 +219,8 @@ class Story:
             self._check(at)
             delivery = deliveries[self.unit(code).pk]
             deliveries_acknowledge(
-                delivery_ids=[delivery.pk], actor=Actor(user=self.user(code), unit=self.unit(code))
+                delivery_ids=[delivery.pk],
+                actor=Actor(user=self.user(code), unit=self.unit(code)),
             )
             # Acknowledging an unopened delivery also reads it, at the same moment.
             Delivery.objects.filter(pk=delivery.pk).update(

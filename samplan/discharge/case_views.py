@@ -14,21 +14,22 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from samplan.accounts.access import (
-    can_cancel_message,
-    can_change_case,
-    can_close_case,
-    can_open_discharge_case,
-    can_transfer_case,
-    case_message_types,
-    require,
-)
+from samplan.accounts.access import require
 from samplan.accounts.decorators import unit_required
 from samplan.addressing.router import NoRecipientError
 from samplan.auditlog.access_log import AccessAction
 from samplan.core.message_types import MessageType
 from samplan.discharge import cases, process
-from samplan.discharge.access import case_for_unit, cases_for_unit
+from samplan.discharge.access import (
+    can_cancel_message,
+    can_change_case,
+    can_close_case,
+    can_open_discharge_case,
+    can_transfer_case,
+    case_for_unit,
+    case_message_types,
+    cases_for_unit,
+)
 from samplan.discharge.case_page import case_overview
 from samplan.discharge.forms import (
     CaseEditForm,
@@ -51,7 +52,7 @@ from samplan.messaging.services import MessagingError
 from samplan.patients.display import patient_display
 from samplan.patients.forms import PatientDetailsForm, add_service_errors
 from samplan.patients.reserve_formats import reserve_patterns_for
-from samplan.sip.services import case_may_carry_summons
+from samplan.sip.access import case_may_carry_summons
 
 
 def _refused(request: HttpRequest, case: DischargeCase, reason: str) -> HttpResponse:

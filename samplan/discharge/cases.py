@@ -15,15 +15,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from samplan.accounts.access import (
-    acts_for_case_ward,
-    can_open_discharge_case,
-    require,
-)
+from samplan.accounts.access import require
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
 from samplan.discharge import process
+from samplan.discharge.access import acts_for_case_ward, can_open_discharge_case
 from samplan.discharge.models import (
     CaseEvent,
     CaseEventKind,

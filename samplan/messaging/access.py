@@ -29,7 +29,7 @@ from django.db.models import (
 )
 from django.http import Http404
 
-from samplan.accounts.access import can_use_inbox, can_work_with_patients
+from samplan.accounts.models import User
 from samplan.auditlog.access_log import (
     AccessAction,
     access_log_record,
@@ -39,12 +39,29 @@ from samplan.core.actor import Actor
 from samplan.core.paging import PageRequest, paginate
 from samplan.messaging import threads
 from samplan.messaging.models import OPEN_STATES, Delivery, DeliveryState, Message
+from samplan.organizations.access import can_edit_unit
 from samplan.organizations.models import Unit
+from samplan.patients.access import can_work_with_patients
 from samplan.patients.display import PatientDisplay, patient_display
 from samplan.patients.models import MAX_IDENTITY_LENGTH
 
 _PATIENT = "message__patient"
 _HELD_STATES = (DeliveryState.NEW, DeliveryState.READ, DeliveryState.ACKNOWLEDGED)
+
+
+# --- Who may use a unit's inbox ----------------------------------------------------------------
+
+
+def can_use_inbox(user: User, unit: Unit | None) -> bool:
+    """Mottagna, Skickade, Översikt, Skapa and the message page: patient work in the unit
+    (the inbox shows patients; administrator roles alone do not open it)."""
+    return can_work_with_patients(user, unit)
+
+
+def can_edit_alert_settings(user: User, unit: Unit) -> bool:
+    """Avisering: the unit's own users keep its numbers and addresses; the organisation's
+    local (and system) administrators may too, as part of the unit's contact data."""
+    return unit.has_inbox and (can_work_with_patients(user, unit) or can_edit_unit(user, unit))
 
 
 def require_inbox(actor: Actor) -> None:

@@ -14,11 +14,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from samplan.accounts.access import can_edit_alert_settings, require
+from samplan.accounts.access import require
 from samplan.auditlog.models import AdminAction
 from samplan.auditlog.services import admin_change_record, diff, snapshot
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
+from samplan.messaging.access import can_edit_alert_settings
 from samplan.messaging.alerts import alerts_queue
 from samplan.messaging.models import (
     OPEN_STATES,

@@ -15,17 +15,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from samplan.accounts.access import (
-    administered_organization_ids,
-    can_edit_alert_settings,
-    is_administrator,
-    require,
-)
+from samplan.accounts.access import administered_organization_ids, is_administrator, require
 from samplan.accounts.decorators import unit_required
 from samplan.core.paging import PageRequest, paginate
 from samplan.discharge.process import WARD_KINDS
 from samplan.messaging import access
-from samplan.messaging.access import message_for_unit
+from samplan.messaging.access import can_edit_alert_settings, message_for_unit
 from samplan.messaging.content import content_items
 from samplan.messaging.context_processors import cached_new_count
 from samplan.messaging.fallback import fallback_inbox_for
