@@ -110,6 +110,15 @@ SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30, minimum=1)
 SMART_CARD_LOGIN = env.bool("SMART_CARD_LOGIN", default=False)
 SMART_CARD_VERIFY_HEADER = "HTTP_X_SSL_CLIENT_VERIFY"
 SMART_CARD_SUBJECT_HEADER = "HTTP_X_SSL_CLIENT_S_DN"
+# The card headers count only from the trusted proxy: a request must carry the shared secret
+# that nginx sets (SMART_CARD_PROXY_SECRET, in this header), or come from one of the proxies'
+# addresses (SMART_CARD_TRUSTED_PROXIES: addresses or networks), or both when both are set.
+# With neither set, no card header is believed (samplan.accounts.smartcard.from_trusted_proxy).
+SMART_CARD_PROXY_SECRET = env.str("SMART_CARD_PROXY_SECRET", default="")
+if SMART_CARD_PROXY_SECRET and len(SMART_CARD_PROXY_SECRET) < 32:
+    raise ImproperlyConfigured("SMART_CARD_PROXY_SECRET must be at least 32 characters long.")
+SMART_CARD_PROXY_SECRET_HEADER = "HTTP_X_SAMPLAN_PROXY_SECRET"
+SMART_CARD_TRUSTED_PROXIES = env.networks("SMART_CARD_TRUSTED_PROXIES", default=[])
 SESSION_COOKIE_AGE = 12 * 60 * 60  # a working day at most; idle timeout ends it sooner
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
