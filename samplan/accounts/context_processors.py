@@ -8,8 +8,8 @@ from samplan.accounts.access import (
     can_work_with_patients,
     can_work_with_sip,
     is_administrator,
-    working_units,
 )
+from samplan.accounts.commissions import session_units
 
 
 def current_unit(request: HttpRequest) -> dict:
@@ -19,7 +19,7 @@ def current_unit(request: HttpRequest) -> dict:
         return {}
     return {
         "current_unit": getattr(request, "unit", None),
-        "switchable_units": working_units(user),
+        "switchable_units": session_units(request),
         "show_admin_link": is_administrator(user),
         "show_patient_search": can_work_with_patients(user, getattr(request, "unit", None)),
         "show_new_case": can_open_discharge_case(user, getattr(request, "unit", None)),

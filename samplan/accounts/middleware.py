@@ -11,8 +11,8 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from samplan.accounts.access import working_units
 from samplan.accounts.authmethod import session_auth_method
+from samplan.accounts.commissions import session_units
 from samplan.accounts.models import LoginEventKind
 from samplan.accounts.services import (
     SESSION_ACTIVITY_KEY,
@@ -91,9 +91,7 @@ class CurrentUnitMiddleware:
         if request.user.is_authenticated:
             unit_id = request.session.get(SESSION_UNIT_KEY)
             if unit_id is not None:
-                request.unit = next(
-                    (u for u in working_units(request.user) if u.pk == unit_id), None
-                )
+                request.unit = next((u for u in session_units(request) if u.pk == unit_id), None)
                 if request.unit is None:
                     del request.session[SESSION_UNIT_KEY]
         return self.get_response(request)
