@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib import messages
@@ -23,6 +24,8 @@ from djangosaml2 import views as djangosaml2_views
 from samplan.accounts import saml
 from samplan.accounts.models import LoginEventKind
 from samplan.accounts.services import login_event_record
+
+logger = logging.getLogger(__name__)
 
 
 class _Enabled:
@@ -140,14 +143,28 @@ class LogoutView(_Enabled, djangosaml2_views.LogoutView):
     def do_logout_service(
         self, request: HttpRequest, data: Any, binding: str, *args: Any, **kwargs: Any
     ) -> HttpResponse:
-        if "SAMLRequest" in data and request.user.is_authenticated:
-            login_event_record(
-                request,
-                kind=LoginEventKind.LOGOUT,
-                user=request.user,
-                unit=getattr(request, "unit", None),
-            )
-        return super().do_logout_service(request, data, binding, *args, **kwargs)
+        if "SAMLRequest" not in data and "SAMLResponse" not in data:
+            return _logout_unreadable(request)
+        user = request.user if request.user.is_authenticated else None
+        unit = getattr(request, "unit", None)
+        try:
+            response = super().do_logout_service(request, data, binding, *args, **kwargs)
+        except Exception:
+            # A message that is not a readable, signed logout message from the IdP.
+            logger.warning("Unreadable SAML logout message", exc_info=True)
+            return _logout_unreadable(request)
+        if "SAMLRequest" in data and user is not None:
+            login_event_record(request, kind=LoginEventKind.LOGOUT, user=user, unit=unit)
+        return response
+
+
+def _logout_unreadable(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/saml_refused.html",
+        {"message": _("samplan could not read the logout message from the identity provider.")},
+        status=400,
+    )
 
 
 class MetadataView(_Enabled, djangosaml2_views.MetadataView):

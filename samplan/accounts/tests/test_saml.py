@@ -355,6 +355,16 @@ def test_a_logout_sent_by_the_idp_ends_the_samplan_session(client, idp, nurse):
     assert client.get(reverse("accounts:my_account")).status_code == 302
 
 
+@pytest.mark.parametrize(
+    "query", ["", "?SAMLRequest=inte-saml", "?SAMLResponse=inte-saml", "?SAMLRequest=bm90IHhtbA=="]
+)
+def test_a_garbled_logout_message_gets_a_swedish_page(client, idp, nurse, query):
+    saml_login(client, idp, nurse)
+    response = client.get("/saml2/ls/" + query)
+    assert response.status_code in (400, 403)
+    assert "identitetsutfärdaren" in response.content.decode()
+
+
 def test_a_password_session_logs_out_locally(client, idp, cast):
     client.post(LOGIN, {"username": "avdssk", "password": TEST_PASSWORD})
     response = client.post(reverse("accounts:logout"))
