@@ -44,18 +44,18 @@ from samplan.auditlog.access_log import (
     access_log_record_many,
 )
 from samplan.core.actor import Actor
+from samplan.core.localtime import STOCKHOLM, local_date, start_of_local_day
 from samplan.core.message_types import MessageType
 from samplan.core.paging import PageRequest, paginate
 from samplan.discharge.access import cases_for_unit
-from samplan.discharge.deadlines import local_date, start_of_local_day
-from samplan.discharge.models import Agreement, CaseParticipant, DischargeCase, ParticipantRole
+from samplan.discharge.models import CaseParticipant, DischargeCase, ParticipantRole
 from samplan.discharge.process import OPEN_STATES as OPEN_CASE_STATES
 from samplan.discharge.process import CaseState
-from samplan.discharge.terms import DEFAULT_TERMS, STOCKHOLM
 from samplan.messaging import overview
 from samplan.messaging.forms import ALL_CASES, OPEN_CASES, OverviewSort
 from samplan.messaging.models import OPEN_STATES, Delivery, DeliveryState, Message
-from samplan.organizations.models import Unit
+from samplan.organizations.models import Agreement, Unit
+from samplan.organizations.terms import DEFAULT_TERMS
 from samplan.patients.display import PatientDisplay, patient_display
 from samplan.patients.models import MAX_IDENTITY_LENGTH
 
@@ -308,7 +308,8 @@ def _latest_time(message_type: str) -> Subquery:
 
 def _agreement_term(name: str) -> Subquery:
     """The case's agreement term: the agreement between its region and municipality in force
-    on the Swedish date of admission (agreement_pair_from_idx), as selectors.terms_for."""
+    on the Swedish date of admission (agreement_pair_from_idx), as
+    organizations.agreements.terms_for."""
     day = OuterRef("admitted_day")
     return Subquery(
         Agreement.objects.filter(

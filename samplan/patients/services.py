@@ -432,8 +432,7 @@ def reserve_format_create(
     with transaction.atomic():
         reserve_format.save()
         admin_change_record(
-            actor=actor.user,
-            actor_unit=actor.unit,
+            actor=actor,
             organization=region,
             action=AdminAction.CREATE,
             target=reserve_format,
@@ -464,8 +463,7 @@ def reserve_format_update(
         changes = diff(before, snapshot(reserve_format, RESERVE_FORMAT_FIELDS))
         if changes:
             admin_change_record(
-                actor=actor.user,
-                actor_unit=actor.unit,
+                actor=actor,
                 organization=reserve_format.region,
                 action=AdminAction.UPDATE,
                 target=reserve_format,

@@ -33,17 +33,19 @@ from django.db.models import Count, F, Max, Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from samplan.core.localtime import local_date
 from samplan.core.message_types import MessageType
-from samplan.discharge.deadlines import admission_notice_deadline, local_date
+from samplan.discharge.deadlines import admission_notice_deadline
 from samplan.discharge.liability import (
     ReadyNotice,
     ReasonCode,
     liable_dates,
     payment_liability,
 )
-from samplan.discharge.models import Agreement, CaseEvent, DailyAmount, DischargeCase
-from samplan.discharge.terms import DEFAULT_TERMS, AgreementTerms
+from samplan.discharge.models import CaseEvent, DailyAmount, DischargeCase
 from samplan.messaging.models import Delivery, Message
+from samplan.organizations.models import Agreement
+from samplan.organizations.terms import DEFAULT_TERMS, AgreementTerms
 from samplan.reports.models import AdmissionState, CaseFact, FactsState
 
 M = MessageType

@@ -38,9 +38,9 @@ from stdnum import luhn
 from samplan.core.actor import Actor, AuthMethod
 from samplan.core.message_types import MessageType
 from samplan.discharge.cases import case_open, case_send
-from samplan.messaging.deadlines import answer_due_at
 from samplan.messaging.models import Delivery, Message
 from samplan.messaging.services import RecipientChoice
+from samplan.organizations.agreements import answer_due_at
 from samplan.organizations.models import Unit
 from samplan.patients.identity import parse_identity
 from samplan.patients.models import ConsentGiver, Patient

@@ -33,11 +33,11 @@ from samplan.accounts.access import (
 from samplan.accounts.models import Membership, User
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.actor import Actor
+from samplan.core.localtime import local_date
 from samplan.core.message_types import MessageType
 from samplan.discharge import process as discharge_process
 from samplan.discharge.access import cases_for_unit
 from samplan.discharge.cases import case_send
-from samplan.discharge.deadlines import local_date
 from samplan.discharge.models import DischargeCase
 from samplan.messaging.models import Message
 from samplan.messaging.services import (

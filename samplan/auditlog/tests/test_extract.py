@@ -11,7 +11,7 @@ from samplan.auditlog.models import AccessLogEntry
 from samplan.auditlog.selectors import extract_rows
 from samplan.auditlog.testing import log_access
 from samplan.core.actor import Actor
-from samplan.discharge.terms import STOCKHOLM
+from samplan.core.localtime import STOCKHOLM
 from samplan.patients.testing import PatientFactory
 
 NOW = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=STOCKHOLM)
