@@ -8,7 +8,6 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0002_admin_list_index_and_ci_username'),
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('organizations', '0003_organization_require_siths'),
     ]
 
     operations = [

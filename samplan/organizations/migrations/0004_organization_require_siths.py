@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organizations', '0002_profession_catalogue'),
+        ('organizations', '0003_agreement_moved'),
     ]
 
     operations = [
