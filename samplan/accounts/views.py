@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from samplan.accounts import saml_views, services, smartcard
+from samplan.accounts.access import working_units
 from samplan.accounts.commissions import session_units
 from samplan.accounts.forms import (
     CardConversionForm,
@@ -114,7 +115,12 @@ def choose_unit(request: HttpRequest) -> HttpResponse:
             wanted = _safe_next(request, "")
             admin_pages = (reverse("administration:index"), reverse("admin:index"))
             return redirect(wanted if wanted.startswith(admin_pages) else admin_pages[0])
-        return render(request, "accounts/no_unit.html", status=403)
+        return render(
+            request,
+            "accounts/no_unit.html",
+            {"by_commission": bool(working_units(request.user))},
+            status=403,
+        )
     if len(units) == 1 and request.method == "GET":
         services.unit_select(request, unit_id=units[0].pk)
         return redirect(next_url)

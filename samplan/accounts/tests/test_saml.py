@@ -178,6 +178,15 @@ def test_commissions_narrow_the_unit_choice(client, idp, cast):
     assert client.session[SESSION_UNIT_KEY] == cast.ward.pk
 
 
+def test_commissions_for_none_of_the_units_say_so(client, idp, nurse):
+    request_id = start(client, idp)
+    identity = person(nurse, **{UNITS: ["SE2321000016-ANNAN"]})
+    client.post(ACS, {"SAMLResponse": idp.response(identity=identity, in_response_to=request_id)})
+    response = client.get(reverse("accounts:choose_unit"))
+    assert response.status_code == 403
+    assert "medarbetaruppdrag" in response.content.decode()
+
+
 def test_without_commissions_every_unit_can_be_chosen(client, idp, cast):
     user = cast.two_unit_user
     User.objects.filter(pk=user.pk).update(hsa_id=f"SE{cast.region.org_number}-TVA")
