@@ -11,5 +11,5 @@ def home(request: HttpRequest) -> HttpResponse:
     the unit's inbox; the unit's details for the others (administrators without patient work).
     """
     if can_use_inbox(request.user, request.unit):
-        return redirect("messaging:overview")
+        return redirect("discharge:overview")
     return render(request, "core/home.html", {"unit": request.unit})

@@ -313,16 +313,14 @@ def demo_sip_seed(demo: Any) -> list[SipPlan]:
     # 7. From a discharge case: the care centre's summons is the case's SIP summons.
     greta = _person("greta")
     case, _created = case_open(
-        user=ward.user,
-        unit=ward.unit,
+        actor=Actor(user=ward.user, unit=ward.unit),
         patient=greta,
         admitted_at=timezone.now() - datetime.timedelta(days=3),
         opening_key=f"demo-sip-{greta.pk}",
     )
     case_send(
         case=case,
-        user=ward.user,
-        unit=ward.unit,
+        actor=Actor(user=ward.user, unit=ward.unit),
         message_type=MessageType.ADMISSION_NOTICE,
         recipients=[
             RecipientChoice(

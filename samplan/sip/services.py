@@ -32,7 +32,7 @@ from samplan.accounts.access import (
 )
 from samplan.accounts.models import Membership, User
 from samplan.auditlog.access_log import AccessAction, access_log_record
-from samplan.core.actor import Actor
+from samplan.core.actor import Actor, task_actor
 from samplan.core.localtime import local_date
 from samplan.core.message_types import MessageType
 from samplan.discharge import process as discharge_process
@@ -46,6 +46,7 @@ from samplan.messaging.services import (
     deliveries_acknowledge,
     message_send,
 )
+from samplan.organizations.agreements import answer_due_at
 from samplan.organizations.models import Organization, OrganizationKind, Unit
 from samplan.patients.identity import Identity
 from samplan.patients.models import Consent, ConsentScope, Patient
@@ -513,17 +514,20 @@ def sip_summons_send(*, actor: Actor, plan: SipPlan, idempotency_key: str) -> Me
         )
         if not waiting:
             raise SipError(_("Choose at least one unit to summon."))
+        # Each summoned unit answers by the first cut-off after the summons arrives, under
+        # the agreement between the two organisations (organizations.agreements).
+        now = timezone.now()
         recipients = [
             RecipientChoice(
                 unit=p.unit,
                 reason_code="sip_summoned",
                 reason_text=_("Summoned to a SIP by %(unit)s") % {"unit": unit.name},
+                due_at=answer_due_at(arrived_at=now, sender_unit=unit, unit=p.unit),
             )
             for p in waiting
         ]
         common = {
-            "user": user,
-            "unit": unit,
+            "actor": actor,
             "recipients": recipients,
             "idempotency_key": idempotency_key,
             "content": _summons_content(plan),
@@ -534,14 +538,14 @@ def sip_summons_send(*, actor: Actor, plan: SipPlan, idempotency_key: str) -> Me
                 message = case_send(case=plan.case, message_type=MessageType.SIP_SUMMONS, **common)
             else:
                 message = message_send(
-                    sender_user=user,
-                    sender_unit=unit,
+                    actor=actor,
                     patient=plan.patient,
                     message_type=MessageType.SIP_SUMMONS,
                     recipients=recipients,
                     idempotency_key=idempotency_key,
                     content=common["content"],
                     text=common["text"],
+                    sent_at=now,
                 )
         except MessagingError as refused:
             raise SipError(str(refused)) from None
@@ -597,7 +601,9 @@ def sip_answer(
             decline_reason="" if accept else reason,
         )
         if participant.delivery_id:
-            deliveries_acknowledge(delivery_ids=[participant.delivery_id], user=user, unit=unit)
+            deliveries_acknowledge(
+                delivery_ids=[participant.delivery_id], actor=Actor(user=user, unit=unit)
+            )
         late = bool(participant.due_at and now > participant.due_at)
         if accept:
             _event(plan, EventKind.ACCEPTED, user=user, unit=unit, attendees=attendees, late=late)
@@ -1062,8 +1068,8 @@ def summons_reminders_send(*, now: datetime.datetime | None = None) -> int:
                 if locked.answer != Answer.PENDING or locked.reminded_at != participant.reminded_at:
                     continue
                 message = message_send(
-                    sender_user=summons.sender_user,
-                    sender_unit=summons.sender_unit,
+                    # The worker sends the reminder in the name of the summons' sender.
+                    actor=task_actor(summons.sender_user, summons.sender_unit),
                     patient=plan.patient,
                     message_type=MessageType.EXTRA_MESSAGE,
                     recipients=[
@@ -1133,8 +1139,8 @@ def follow_up_reminders_send(*, now: datetime.datetime | None = None) -> int:
                 if locked.follow_up_reminded_at is not None:
                     continue  # another run sent it meanwhile
                 message = message_send(
-                    sender_user=version.coordinator,
-                    sender_unit=unit,
+                    # The worker reminds in the name of the plan's coordinator.
+                    actor=task_actor(version.coordinator, unit),
                     patient=plan.patient,
                     message_type=MessageType.EXTRA_MESSAGE,
                     recipients=[

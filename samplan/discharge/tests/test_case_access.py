@@ -20,8 +20,7 @@ def case(cast):
         identity_number="191212121212", identity_kind="personal", first_name="T", last_name="T"
     )
     case, _ = case_open(
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         patient=patient,
         admitted_at=timezone.now(),
         opening_key="k",
@@ -52,7 +51,7 @@ def test_non_participant_gets_404(cast, case, who):
 
 def test_participation_that_ended_gives_404(cast, case):
     other = UnitFactory(organization=cast.region, kind=UnitKind.HOSPITAL_WARD_SOMATIC)
-    case_transfer(case=case, to_ward=other, user=cast.ward_nurse, unit=cast.ward)
+    case_transfer(case=case, to_ward=other, actor=Actor(user=cast.ward_nurse, unit=cast.ward))
     with pytest.raises(Http404):
         case_for_unit(request_for(cast.ward_nurse, cast.ward), case.pk)
     assert not unit_may_see_patient(cast.ward, case.patient)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from samplan.auditlog.models import AccessLogEntry
+from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
 from samplan.core.testing import UnitFactory, user_with_role
 from samplan.discharge.cases import case_open, case_send
@@ -252,16 +253,14 @@ def test_summons_from_a_discharge_case_is_the_cases_sip_summons(sip):
     cast = sip.cast
     patient = sip.child
     case, _ = case_open(
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         patient=patient,
         admitted_at=timezone.now() - datetime.timedelta(days=1),
         opening_key="adm",
     )
     case_send(
         case=case,
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         message_type=MessageType.ADMISSION_NOTICE,
         recipients=[RecipientChoice(unit=cast.care_centre, reason_code="x", reason_text="x")],
         idempotency_key="adm-notice",
@@ -277,7 +276,7 @@ def test_summons_from_a_discharge_case_is_the_cases_sip_summons(sip):
     )
     assert plan.patient == patient and plan.case == case
     message = services.sip_summons_send(actor=request, plan=plan, idempotency_key="sum")
-    assert message.case == case
+    assert message.case_link.case == case
     assert message.message_type == MessageType.SIP_SUMMONS
     assert case.messages.filter(message_type=MessageType.SIP_SUMMONS).count() == 1
     # The summoned unit takes part in the case as case_send makes every recipient.
@@ -287,8 +286,7 @@ def test_summons_from_a_discharge_case_is_the_cases_sip_summons(sip):
 def test_only_the_care_contacts_unit_starts_a_sip_from_a_case(sip):
     cast = sip.cast
     case, _ = case_open(
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         patient=sip.child,
         admitted_at=timezone.now(),
         opening_key="adm",

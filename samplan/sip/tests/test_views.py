@@ -12,7 +12,7 @@ from django.utils import timezone
 from samplan.accounts.authmethod import SESSION_AUTH_METHOD_KEY
 from samplan.accounts.smartcard import SESSION_CARD_KEY
 from samplan.auditlog.models import AccessLogEntry
-from samplan.core.actor import AuthMethod
+from samplan.core.actor import Actor, AuthMethod
 from samplan.core.testing import user_with_role
 from samplan.discharge.cases import case_open
 from samplan.messaging.models import Message
@@ -178,8 +178,7 @@ def test_start_refuses_forged_units(sip, login_as):
 def test_start_from_a_case_needs_the_case(sip, login_as):
     cast = sip.cast
     case, _ = case_open(
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         patient=Patient.objects.create(
             identity_number=make_personnummer(),
             identity_kind="personal",
