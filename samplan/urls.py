@@ -6,6 +6,7 @@ urlpatterns = [
     # /inkorg/, /meddelanden/ and /administrera/avisering/ (the unit inbox and its alerts).
     path("", include("samplan.messaging.urls")),
     path("konto/", include("samplan.accounts.urls")),
+    path("saml2/", include("samplan.accounts.saml_urls")),  # SITHS eID through the IdP
     path("telefonlista/", include("samplan.organizations.urls")),
     path("patienter/", include("samplan.patients.urls")),
     path("administrera/reservnummer/", include("samplan.patients.admin_urls")),

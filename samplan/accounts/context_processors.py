@@ -1,6 +1,7 @@
 from django.http import HttpRequest
 
-from samplan.accounts.access import is_administrator, working_units
+from samplan.accounts.access import is_administrator
+from samplan.accounts.commissions import session_units
 
 
 def current_unit(request: HttpRequest) -> dict:
@@ -11,6 +12,6 @@ def current_unit(request: HttpRequest) -> dict:
         return {}
     return {
         "current_unit": getattr(request, "unit", None),
-        "switchable_units": working_units(user),
+        "switchable_units": session_units(request),
         "show_admin_link": is_administrator(user),
     }

@@ -254,7 +254,16 @@ class OrganizationForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = ["name", "kind", "org_number", "hsa_id", "area_code", "contracted_by", "is_active"]
+        fields = [
+            "name",
+            "kind",
+            "org_number",
+            "hsa_id",
+            "area_code",
+            "contracted_by",
+            "is_active",
+            "require_siths",
+        ]
 
     def __init__(self, *args: object, actor: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -23,7 +23,7 @@ from samplan.organizations.models import Organization, Unit
 UNIT_CONTACT_FIELDS = ["phone", "email", "visiting_address", "opening_hours", "has_inbox"]
 UNIT_TREE_FIELDS = ["parent", "name", "kind", "hsa_id", "active_from", "active_to"]
 UNIT_HISTORY_FIELDS = [*UNIT_TREE_FIELDS, *UNIT_CONTACT_FIELDS]
-ORGANIZATION_BASIC_FIELDS = ["name", "org_number", "hsa_id", "area_code"]
+ORGANIZATION_BASIC_FIELDS = ["name", "org_number", "hsa_id", "area_code", "require_siths"]
 # Changing what an organisation is, who contracts it, or closing it, needs the right to
 # create such an organisation (organizations.organization_access.can_create_organization).
 ORGANIZATION_FOUNDING_FIELDS = ["kind", "contracted_by", "is_active"]

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 
 from samplan.accounts.access import require
 from samplan.accounts.decorators import unit_required
-from samplan.accounts.smartcard import logged_in_with_card
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.paging import paginate
 from samplan.discharge.access import case_for_unit
@@ -292,13 +291,14 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @unit_required
 def sign(request: HttpRequest, plan_id: int) -> HttpResponse:
-    """Signera the acting unit's part; password again unless logged in with a smart card."""
+    """Signera the acting unit's part; password again unless the session is a strong login
+    (SITHS through the identity provider, or a verified card certificate)."""
     plan = plan_for_unit(request.actor, plan_id)
     if refused := _unusable(
         request, plan, process.may_sign(plan.state, plan.viewer, already_signed=False)
     ):
         return refused
-    card = logged_in_with_card(request)
+    card = request.actor.strong_authentication
     form = SignForm(request.POST if request.method == "POST" else None, card=card)
     if request.method == "POST" and form.is_valid():
         try:

@@ -2,15 +2,17 @@
 organisation, a unit that declined, an anonymous visitor, and forged ids."""
 
 import datetime
+import ipaddress
 import uuid
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from samplan.accounts.authmethod import SESSION_AUTH_METHOD_KEY
 from samplan.accounts.smartcard import SESSION_CARD_KEY
 from samplan.auditlog.models import AccessLogEntry
-from samplan.core.actor import Actor
+from samplan.core.actor import Actor, AuthMethod
 from samplan.core.testing import user_with_role
 from samplan.discharge.cases import case_open
 from samplan.messaging.models import Message
@@ -383,6 +385,7 @@ def test_sign_with_password(sip, written, login_as):
 
 def test_sign_with_card_asks_no_password(sip, written, login_as, settings):
     settings.SMART_CARD_LOGIN = True
+    settings.SMART_CARD_TRUSTED_PROXIES = [ipaddress.ip_network("127.0.0.1/32")]
     client = login_as(sip.psychologist, sip.bup)
     session = client.session
     session[SESSION_CARD_KEY] = "CN=Pia"
@@ -392,6 +395,16 @@ def test_sign_with_card_asks_no_password(sip, written, login_as, settings):
     assert 'type="password"' not in page
     response = client.post(url("sip:sign", written), {}, **headers)
     assert response.status_code == 302
+    assert SipSignature.objects.get().method == "smart_card"
+
+
+def test_sign_after_siths_login_through_the_idp_asks_no_password(sip, written, login_as):
+    client = login_as(sip.psychologist, sip.bup)
+    session = client.session
+    session[SESSION_AUTH_METHOD_KEY] = AuthMethod.SAML
+    session.save()
+    assert 'type="password"' not in client.get(url("sip:sign", written)).content.decode()
+    assert client.post(url("sip:sign", written), {}).status_code == 302
     assert SipSignature.objects.get().method == "smart_card"
 
 
