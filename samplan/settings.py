@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "samplan.messaging",
     "samplan.sip",
     "samplan.reports",
+    "samplan.api",
+    "ninja",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("telefonlista/", include("samplan.organizations.urls")),
     path("patienter/", include("samplan.patients.urls")),
     path("administrera/reservnummer/", include("samplan.patients.admin_urls")),
+    path("administrera/integrationer/", include("samplan.api.admin_urls")),
     path("administrera/", include("samplan.administration.urls")),
     # /utskrivning/ (cases, agreements, amounts per day) and Översikt at /inkorg/oversikt/.
     path("", include("samplan.discharge.urls")),
@@ -17,6 +18,8 @@ urlpatterns = [
     path("sip/", include("samplan.sip.urls")),
     path("logggranskning/", include("samplan.auditlog.urls")),
     path("rapporter/", include("samplan.reports.urls")),
+    # The integration API for record systems (OpenAPI at /api/v1/openapi.json, docs /api/v1/docs).
+    path("api/v1/", include("samplan.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

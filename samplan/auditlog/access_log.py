@@ -33,6 +33,13 @@ class AccessAction(models.TextChoices):
     PURGE = "purge", _("Log rows purged")
 
 
+def _client_label(actor: Actor) -> str:
+    """The integrating system for the row ("<id>:<name>"), or "" for a person's own call."""
+    if actor.system is None:
+        return ""
+    return str(getattr(actor.system, "log_label", actor.system))[:120]
+
+
 def access_log_record(
     *,
     actor: Actor,
@@ -79,6 +86,7 @@ def access_log_record(
         object_id=str(obj.pk) if obj is not None else "",
         detail=detail[:200],
         client_address=actor.client_address or None,
+        integration_client=_client_label(actor),
         not_participant=not_participant(unit, subject, participant),
         protected_identity=subject is not None and subject.protection != Protection.NONE,
         outside_hours=outside_usual_hours(unit, now),
@@ -112,6 +120,7 @@ def access_log_record_many(
 
     user, unit = actor.user, actor.unit
     address = actor.client_address or None
+    client_label = _client_label(actor)
     organization_id = actor.organization_id
     outside_hours = outside_usual_hours(unit, timezone.now())
     seen: set[int] = set()
@@ -132,6 +141,7 @@ def access_log_record_many(
                 object_type=object_type,
                 detail=detail[:200],
                 client_address=address,
+                integration_client=client_label,
                 not_participant=False,
                 protected_identity=patient.protection != Protection.NONE,
                 outside_hours=outside_hours,

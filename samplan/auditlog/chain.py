@@ -62,6 +62,10 @@ HASHED_FIELDS = (
     "prev_hash",
 )
 
+# Fields added after HASH_VERSION 1 rows existed: hashed (after prev_hash) only when set, so
+# every row written before they existed keeps its hash and the chain stays one piece.
+OPTIONAL_HASHED_FIELDS = ("integration_client",)
+
 PURGE_ACTION = "purge"
 HEAD_PK = 1
 
@@ -76,12 +80,14 @@ def _canonical_value(value: object) -> object:
 def row_hash(values: dict[str, object]) -> str:
     """SHA-256 (hex) over the canonical JSON of HASHED_FIELDS taken from `values`."""
     payload = [HASH_VERSION, *(_canonical_value(values[name]) for name in HASHED_FIELDS)]
+    payload.extend([name, values[name]] for name in OPTIONAL_HASHED_FIELDS if values.get(name))
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def entry_hash(entry: AccessLogEntry) -> str:
-    return row_hash({name: getattr(entry, name) for name in HASHED_FIELDS})
+    names = (*HASHED_FIELDS, *OPTIONAL_HASHED_FIELDS)
+    return row_hash({name: getattr(entry, name) for name in names})
 
 
 def _locked_head() -> AccessLogChain:
@@ -235,7 +241,7 @@ class VerifyResult:
 
 
 def _rows_in_order(chunk_size: int = 5000) -> Iterator[dict[str, object]]:
-    fields = ("id", *HASHED_FIELDS, "hash")
+    fields = ("id", *HASHED_FIELDS, *OPTIONAL_HASHED_FIELDS, "hash")
     # The base QuerySet's iterator; rows come in seq order, a chunk at a time.
     yield from AccessLogEntry.objects.order_by("seq").values(*fields).iterator(chunk_size)
 

@@ -119,6 +119,10 @@ class AccessLogEntry(models.Model):
     object_id = models.CharField(max_length=40, blank=True)
     detail = models.CharField(max_length=200, blank=True)
     client_address = models.GenericIPAddressField(null=True, blank=True)
+    # The integrating system that made the call ("<id>:<name>", samplan.api), when the read
+    # came through the API; the user is then the system's service user and `user_hsa_id`
+    # the person the system named.
+    integration_client = models.CharField(max_length=120, blank=True)
     # Flags for log review (domain.md §8), as they were at the time of access.
     not_participant = models.BooleanField(default=False)
     protected_identity = models.BooleanField(default=False)

@@ -17,6 +17,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -134,6 +135,10 @@ class Delivery(ChoiceLabels, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     return_reason = models.CharField(_("reason for return"), max_length=300, blank=True)
+    # When the delivery last changed (arrived, read, acknowledged, forwarded, returned,
+    # cancelled): the API's change feed reads a unit's deliveries in (changed_at, id) order.
+    # Every update of `state`/`read_at` in services.py sets it.
+    changed_at = models.DateTimeField(default=timezone.now, db_default=Now())
 
     class Meta:
         ordering = ["-arrived_at", "-pk"]
@@ -148,6 +153,9 @@ class Delivery(ChoiceLabels, models.Model):
             # Mottagna: a unit's deliveries newest first, optionally filtered by state.
             models.Index(fields=["unit", "-arrived_at"], name="delivery_unit_arrived_idx"),
             models.Index(fields=["unit", "state", "-arrived_at"], name="delivery_unit_state_idx"),
+            # The API's change feed: a unit's deliveries changed after a cursor
+            # (unit_id = %s AND (changed_at, id) > (%s, %s) ORDER BY changed_at, id).
+            models.Index(fields=["unit", "changed_at", "id"], name="delivery_unit_changed_idx"),
             # Header badge "new count": unread deliveries of one unit.
             models.Index(fields=["unit"], condition=Q(state="new"), name="delivery_unit_new_idx"),
             # Overdue: open deliveries of a unit past their cut-off.

@@ -131,8 +131,9 @@ def message_send(
 
 def delivery_mark_read(*, actor: Actor, delivery: Delivery) -> None:
     """Opening a new delivery marks it read (no longer red); acknowledging is separate."""
+    now = timezone.now()
     Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.NEW).update(
-        state=DeliveryState.READ, read_at=timezone.now(), read_by=actor.user
+        state=DeliveryState.READ, read_at=now, read_by=actor.user, changed_at=now
     )
 
 
@@ -155,7 +156,10 @@ def deliveries_acknowledge(*, actor: Actor, delivery_ids: Sequence[int]) -> int:
             read_at=now, read_by=user
         )
         return Delivery.objects.filter(pk__in=open_ids).update(
-            state=DeliveryState.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=user
+            state=DeliveryState.ACKNOWLEDGED,
+            acknowledged_at=now,
+            acknowledged_by=user,
+            changed_at=now,
         )
 
 
@@ -186,7 +190,7 @@ def delivery_forward(*, actor: Actor, delivery: Delivery, to_unit: Unit) -> Deli
                 _("%(unit)s has already received this message.") % {"unit": to_unit.name}
             )
         Delivery.objects.filter(pk=original.pk).update(
-            state=DeliveryState.FORWARDED, handled_at=now, handled_by=user
+            state=DeliveryState.FORWARDED, handled_at=now, handled_by=user, changed_at=now
         )
         alerts_queue(unit_ids=[to_unit.pk])
         return Delivery.objects.create(
@@ -217,7 +221,11 @@ def delivery_return(
     with transaction.atomic():
         original = _lock_open_delivery(delivery, unit)
         Delivery.objects.filter(pk=original.pk).update(
-            state=DeliveryState.RETURNED, handled_at=now, handled_by=user, return_reason=reason
+            state=DeliveryState.RETURNED,
+            handled_at=now,
+            handled_by=user,
+            return_reason=reason,
+            changed_at=now,
         )
         if fallback_unit is None or fallback_unit.pk == unit.pk:
             return None
@@ -271,7 +279,9 @@ def message_cancel(*, actor: Actor, message: Message, reason: str, idempotency_k
         )
         now = timezone.now()
         Message.objects.filter(pk=locked.pk).update(cancelled_at=now)
-        locked.deliveries.filter(state__in=OPEN_STATES).update(state=DeliveryState.CANCELLED)
+        locked.deliveries.filter(state__in=OPEN_STATES).update(
+            state=DeliveryState.CANCELLED, changed_at=now
+        )
     return cancellation
 
 
