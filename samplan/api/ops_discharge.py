@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from samplan.api.auth import act
 from samplan.api.models import Scope
@@ -168,7 +168,7 @@ def stay_register(
     body: StayIn,
     person: PersonHeader = None,
     idempotency_key: IdempotencyHeader = None,
-) -> tuple[int, dict[str, object]]:
+) -> Status:
     """The ward (`X-Unit`) registers the stay: samplan finds the person (or registers them
     from `patient`), opens the discharge case and sends the admission notice to the units
     the router proposes (patient filter, residence list, listing, area rules, fallback) and
@@ -209,13 +209,16 @@ def stay_register(
             raise _refused(error) from None
         case = opening.case
         if not opening.created or cases.case_has_admission_notice(case):
-            return 200, {
-                "case_id": case.pk,
-                "created": False,
-                "patient_created": False,
-                "admission_notice_id": None,
-                "recipients": [],
-            }
+            return Status(
+                200,
+                {
+                    "case_id": case.pk,
+                    "created": False,
+                    "patient_created": False,
+                    "admission_notice_id": None,
+                    "recipients": [],
+                },
+            )
         notice, choices = _send(
             request=request,
             actor=actor,
@@ -226,13 +229,16 @@ def stay_register(
             prefix="body.admission_notice",
             purpose="admission",
         )
-    return 201, {
-        "case_id": case.pk,
-        "created": True,
-        "patient_created": opening.patient_created,
-        "admission_notice_id": notice.pk,
-        "recipients": _recipients(choices),
-    }
+    return Status(
+        201,
+        {
+            "case_id": case.pk,
+            "created": True,
+            "patient_created": opening.patient_created,
+            "admission_notice_id": notice.pk,
+            "recipients": _recipients(choices),
+        },
+    )
 
 
 @router.post(
@@ -248,7 +254,7 @@ def case_message_send(
     body: SendIn,
     person: PersonHeader = None,
     idempotency_key: IdempotencyHeader = None,
-) -> tuple[int, dict[str, object]]:
+) -> Status:
     """Sends `message_type` on the case with `content` (the fields of its form), to the
     case's participants (or, for an admission notice, the router's proposal) and
     `add_units`. 422 when the form refuses the content or the case does not take the
@@ -272,12 +278,15 @@ def case_message_send(
             purpose=f"case{case.pk}",
         )
     state = DischargeCase.objects.filter(pk=case.pk).values_list("state", flat=True).first()
-    return 201, {
-        "message_id": message.pk,
-        "case_id": case.pk,
-        "case_state": state,
-        "recipients": _recipients(choices),
-    }
+    return Status(
+        201,
+        {
+            "message_id": message.pk,
+            "case_id": case.pk,
+            "case_state": state,
+            "recipients": _recipients(choices),
+        },
+    )
 
 
 @router.post(
@@ -293,7 +302,7 @@ def message_cancel(
     body: CancelIn,
     person: PersonHeader = None,
     idempotency_key: IdempotencyHeader = None,
-) -> tuple[int, dict[str, object]]:
+) -> Status:
     """Sends a cancellation to the message's receivers; the original stays, struck through.
     To correct a message, cancel it and send it anew."""
     actor = act(request, unit=unit, person=person, scope=Scope.MESSAGES_SEND)
@@ -310,7 +319,7 @@ def message_cancel(
         )
     except MessagingError as error:
         raise _refused(error, "body.reason") from None
-    return 201, {"cancellation_id": cancellation.pk, "cancelled_message_id": message.pk}
+    return Status(201, {"cancellation_id": cancellation.pk, "cancelled_message_id": message.pk})
 
 
 @router.get(

@@ -79,13 +79,13 @@ def region_admin(cast):
 @pytest.fixture
 def ward_api(cast, region_admin):
     """A hospital record system acting for the ward, with every scope."""
-    client, token = make_client(region_admin, cast.region, [cast.ward, cast.care_centre])
+    _client, token = make_client(region_admin, cast.region, [cast.ward, cast.care_centre])
     return Caller(token, cast.ward)
 
 
 @pytest.fixture
 def home_care_api(cast):
-    client, token = make_client(
+    _client, token = make_client(
         cast.municipal_system_admin, cast.municipality, [cast.home_care], name="Treserva"
     )
     return Caller(token, cast.home_care)
@@ -95,5 +95,5 @@ def home_care_api(cast):
 def outsider_api(cast, db):
     """Another organisation's system, acting for its own unit."""
     admin = user_with_role("annansys", cast.outsider_unit, Role.SYSTEM_ADMIN)
-    client, token = make_client(admin, cast.other_municipality, [cast.outsider_unit], name="X")
+    _client, token = make_client(admin, cast.other_municipality, [cast.outsider_unit], name="X")
     return Caller(token, cast.outsider_unit)
