@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from functools import wraps
 
 from django.db import IntegrityError, transaction
@@ -31,6 +32,8 @@ from samplan.api.problems import ApiProblem, problem_response
 HEADER = "Idempotency-Key"
 KEEP = datetime.timedelta(hours=48)
 MAX_KEY_LENGTH = 200
+# Visible ASCII, no spaces: what travels unchanged in a header (a UUID is a good key).
+KEY_PATTERN = re.compile(r"[!-~]{1,200}")
 METHODS = ("POST", "PUT", "PATCH")
 
 
@@ -60,13 +63,17 @@ def _replay(record: IdempotencyRecord) -> HttpResponse:
     return response
 
 
-def idempotent(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Wraps one of the API's URL views (urls.py wraps them all)."""
+def idempotent(
+    view: Callable[..., HttpResponse], methods: Iterable[str] = METHODS
+) -> Callable[..., HttpResponse]:
+    """Wraps one of the API's URL views for its write `methods` (urls.py wraps them)."""
+    methods = frozenset(methods) & frozenset(METHODS)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         key = request.headers.get(HEADER)
-        if request.method not in METHODS or key is None:
+        # Without the unit the request is refused as invalid (422) before any key is kept.
+        if request.method not in methods or key is None or not request.headers.get(UNIT_HEADER):
             return view(request, *args, **kwargs)
         try:
             client = client_for_request(request)
@@ -74,9 +81,8 @@ def idempotent(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
             return problem_response(problem)
         if client is None:
             return view(request, *args, **kwargs)  # the API answers 401
-        key = key.strip()
-        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            detail = _("The Idempotency-Key must be 1–%(max)d printable characters.") % {
+        if not KEY_PATTERN.fullmatch(key):
+            detail = _("The Idempotency-Key must be 1–%(max)d visible ASCII characters.") % {
                 "max": MAX_KEY_LENGTH
             }
             return problem_response(

@@ -19,7 +19,7 @@ from ninja import Router, Status
 from samplan.api.auth import act
 from samplan.api.models import Scope
 from samplan.api.presenting import patient_out, unit_ref
-from samplan.api.problems import ERROR_RESPONSES, ApiProblem
+from samplan.api.problems import ERROR_RESPONSES, WRITE_ERROR_RESPONSES, ApiProblem
 from samplan.api.schemas import (
     CancelIn,
     CancelOut,
@@ -51,7 +51,7 @@ from samplan.patients.services import PatientDetails
 
 router = Router(tags=["Discharge planning"])
 
-WRITE_RESPONSES = {**ERROR_RESPONSES}
+WRITE_RESPONSES = WRITE_ERROR_RESPONSES
 
 
 def _service_key(request: HttpRequest, purpose: str) -> str:

@@ -11,7 +11,7 @@ from samplan.api import feed
 from samplan.api.auth import act
 from samplan.api.models import Scope
 from samplan.api.presenting import message_out, unit_ref
-from samplan.api.problems import ERROR_RESPONSES, ApiProblem
+from samplan.api.problems import ERROR_RESPONSES, WRITE_ERROR_RESPONSES, ApiProblem
 from samplan.api.schemas import (
     AcknowledgeIn,
     AcknowledgeOut,
@@ -102,7 +102,7 @@ def message_read(
 
 @router.post(
     "/deliveries/acknowledge",
-    response={200: AcknowledgeOut, **ERROR_RESPONSES},
+    response={200: AcknowledgeOut, **WRITE_ERROR_RESPONSES},
     summary="Acknowledge one or many deliveries (kvittera)",
     operation_id="deliveries_acknowledge",
 )

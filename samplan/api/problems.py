@@ -96,9 +96,13 @@ def problem_response(problem: ApiProblem) -> HttpResponse:
 
 # Every operation lists these in its schema (besides its own success answer).
 ERROR_RESPONSES: dict[int, type[Problem]] = {
+    400: Problem,
     401: Problem,
     403: Problem,
     404: Problem,
     422: Problem,
     429: Problem,
 }
+
+# POST/PUT also answer 409: the Idempotency-Key was used for another request.
+WRITE_ERROR_RESPONSES: dict[int, type[Problem]] = {**ERROR_RESPONSES, 409: Problem}

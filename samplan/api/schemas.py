@@ -31,10 +31,11 @@ IdempotencyHeader = Annotated[
     Header(
         alias="Idempotency-Key",
         description=(
-            "Any string up to 200 characters. The same key with the same request replays "
+            "1–200 visible ASCII characters (a UUID is a good key). The same key with the "
+            "same request replays "
             "the first answer; with another request it is 409. Kept at least 24 hours."
         ),
-        max_length=200,
+        pattern=r"^[!-~]{1,200}$",
     ),
 ]
 
