@@ -250,3 +250,61 @@ class CaseOut(Schema):
     deadlines: list[DeadlineOut]
     liability: LiabilityOut
     message_ids: list[int]
+
+
+class SummonsOut(Schema):
+    plan_id: int
+    summons_message_id: int | None
+    delivery_id: int | None
+    answer: str = Field(description="pending, accepted or declined")
+    due_at: datetime.datetime | None
+    initiator: UnitRef
+    plan_state: str
+    meeting_at: datetime.datetime | None
+    patient: PatientOut
+
+
+class SummonsListOut(Schema):
+    items: list[SummonsOut]
+
+
+class AnswerIn(Schema):
+    accept: bool
+    attendees: str = Field("", max_length=1000, description="Who attends (when accepting).")
+    reason: str = Field("", max_length=2000, description="Why the unit declines.")
+
+
+class AnswerOut(Schema):
+    plan_id: int
+    answer: str
+    answered_at: datetime.datetime | None
+
+
+class InterventionOut(Schema):
+    position: int
+    what: str
+    unit: UnitRef | None
+    principal: str
+    profession: str | None
+    starts_on: datetime.date | None
+    ends_on: datetime.date | None
+    status: str
+
+
+class SipVersionOut(Schema):
+    plan_id: int
+    plan_state: str
+    number: int
+    reason: str
+    locked_at: datetime.datetime | None
+    goals: str
+    others_do: str
+    responsible_principal: str | None
+    coordinator: str | None
+    coordinator_unit: UnitRef | None
+    participation: str
+    relatives_views: str
+    follow_up_date: datetime.date | None
+    follow_up_how: str
+    interventions: list[InterventionOut]
+    patient: PatientOut

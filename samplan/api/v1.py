@@ -104,7 +104,8 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return problem_response(ApiProblem(code, str(exc.message)))
 
 
-from samplan.api import ops_discharge, ops_inbox  # noqa: E402 (the routers need `api` above)
+from samplan.api import ops_discharge, ops_inbox, ops_sip  # noqa: E402 (routers need `api`)
 
 api.add_router("", ops_inbox.router)
 api.add_router("", ops_discharge.router)
+api.add_router("", ops_sip.router)

@@ -5,3 +5,4 @@ from samplan.api.testing import (  # noqa: F401 (fixtures)
     ward_api,
 )
 from samplan.discharge.testing import build_fixture  # noqa: F401 (the `build` fixture)
+from samplan.sip.tests.conftest import sip  # noqa: F401 (the `sip` fixture)
