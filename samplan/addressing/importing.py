@@ -188,20 +188,29 @@ def check_file(*, kind: str, name: str, data: bytes, units: Iterable[Unit]) -> C
     if header is None:
         raise ImportFileError(_("The file is empty."))
     positions = _header_positions(kind, header)
+    picked = (
+        (line, [cells[i] if i < len(cells) else None for i in positions])
+        for line, cells in rows
+        if any(_cell_text(cell) for cell in cells)  # blank lines are not rows
+    )
+    return check_rows(picked, units=units)
+
+
+def check_rows(rows: Iterable[tuple[int, list[Any]]], *, units: Iterable[Unit]) -> CheckResult:
+    """Checks rows of [unit, identity number, start, end] (cells as a file has them: text,
+    dates or Excel values), each with its line number; the file import and the API's register
+    sync (samplan.api) check alike."""
     resolver = UnitResolver(units)
     result = CheckResult()
     seen: dict[tuple[int, str, str], int] = {}
-    for line, cells in rows:
-        values = [_cell_text(cells[i]) if i < len(cells) else "" for i in positions]
-        if not any(_cell_text(cell) for cell in cells):
-            continue  # blank lines are not rows
+    for line, raw in rows:
+        values = [_cell_text(cell) for cell in raw]
         result.total += 1
         if result.total > MAX_ROWS:
             raise ImportFileError(
                 _("The file has more than %(max)s rows; split it into smaller files.")
                 % {"max": MAX_ROWS}
             )
-        raw = [cells[i] if i < len(cells) else None for i in positions]
         problems: list[str] = []
         unit: Unit | None = None
         if not values[0]:

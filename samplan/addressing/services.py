@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from samplan.accounts.models import User
 from samplan.addressing import access as register_access
-from samplan.addressing.importing import check_file
+from samplan.addressing.importing import check_file, check_rows
 from samplan.addressing.models import (
     AreaRule,
     FallbackInbox,
@@ -398,3 +398,91 @@ def _import_batch(
     model.objects.bulk_create(new, batch_size=IMPORT_BATCH_SIZE, ignore_conflicts=True)
     model.objects.bulk_update(changed, [register.end, "updated_at"], batch_size=IMPORT_BATCH_SIZE)
     return len(new), len(changed), unchanged
+
+
+@dataclass(frozen=True)
+class ReplaceResult:
+    """What replacing a unit's register did: rows added (or whose end date changed), rows
+    ended, and the rows refused (with their position in the call and the reason)."""
+
+    added: list[tuple[str, str, str]]  # (identity number, start, end or "")
+    updated: list[tuple[str, str, str]]
+    ended: list[tuple[str, str, str]]  # (identity number, start, new end; "" if removed)
+    refused: list[tuple[int, str]]
+
+
+def register_replace(
+    *, actor: Actor, kind: str, unit: Unit, rows: Sequence[tuple[str, Any, Any]]
+) -> ReplaceResult:
+    """The unit's register of `kind` becomes `rows` (identity number, start, end), as the
+    source system (the municipality's record system) has it, in one transaction.
+
+    Rows are checked as a file import checks them (importing.check_rows); refused rows are
+    reported and left out. A standing row of the unit that is not among the good rows is
+    ended: its end date becomes yesterday (removed if it had not begun before today). The
+    caller decides who may do this (the API: an integrating system acting for the unit).
+    """
+    register = REGISTERS[kind]
+    if kind == ImportKind.RESIDENCE and unit.kind not in register_access.RESIDENCE_UNIT_KINDS:
+        raise ValidationError(
+            _("Only a nursing home or disability services keep a residence list.")
+        )
+    checked = check_rows(
+        (
+            (position, [unit.name, number, start, end])
+            for position, (number, start, end) in enumerate(rows, start=1)
+        ),
+        units=[unit],
+    )
+    today = timezone.localdate()
+    yesterday = today - datetime.timedelta(days=1)
+    model = register.model
+    wanted = {(row[2], row[3]): row[4] for row in checked.good}
+    added, updated, ended = [], [], []
+    now = timezone.now()
+    with transaction.atomic():
+        standing = (
+            model.objects.select_for_update()
+            .filter(unit=unit)
+            .filter(
+                models.Q(**{f"{register.end}__isnull": True})
+                | models.Q(**{f"{register.end}__gte": today})
+            )
+        )
+        existing = {
+            (row.identity_number, getattr(row, register.start).isoformat()): row
+            for row in model.objects.filter(unit=unit, identity_number__in={k[0] for k in wanted})
+        }
+        for (number, start_text), end_text in wanted.items():
+            end = datetime.date.fromisoformat(end_text) if end_text else None
+            row = existing.get((number, start_text))
+            if row is None:
+                model.objects.create(
+                    unit=unit,
+                    identity_number=number,
+                    created_by=actor.user,
+                    created_at=now,
+                    **{register.start: datetime.date.fromisoformat(start_text), register.end: end},
+                )
+                added.append((number, start_text, end_text))
+            elif getattr(row, register.end) != end:
+                model.objects.filter(pk=row.pk).update(**{register.end: end, "updated_at": now})
+                updated.append((number, start_text, end_text))
+        for row in standing:
+            key = (row.identity_number, getattr(row, register.start).isoformat())
+            if key in wanted:
+                continue
+            if getattr(row, register.start) > yesterday:
+                model.objects.filter(pk=row.pk).delete()
+                ended.append((*key, ""))
+            else:
+                model.objects.filter(pk=row.pk).update(
+                    **{register.end: yesterday, "updated_at": now}
+                )
+                ended.append((*key, yesterday.isoformat()))
+    return ReplaceResult(
+        added=added,
+        updated=updated,
+        ended=ended,
+        refused=[(line, message) for line, message in checked.errors],
+    )

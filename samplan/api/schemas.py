@@ -308,3 +308,43 @@ class SipVersionOut(Schema):
     follow_up_how: str
     interventions: list[InterventionOut]
     patient: PatientOut
+
+
+class RegisterRowIn(Schema):
+    identity_number: str = Field(max_length=20)
+    start: datetime.date = Field(description="från / inflyttning")
+    end: datetime.date | None = Field(None, description="till / utflyttning; empty: open")
+
+
+class RegisterIn(Schema):
+    patient_filter: list[RegisterRowIn] | None = Field(
+        None, max_length=10_000, description="The unit's whole patient filter; omit to keep it."
+    )
+    residence_list: list[RegisterRowIn] | None = Field(
+        None,
+        max_length=10_000,
+        description="The nursing home's whole residence list; omit to keep it.",
+    )
+
+
+class RegisterRowOut(Schema):
+    identity_number: str
+    start: datetime.date
+    end: datetime.date | None
+
+
+class RefusedRowOut(Schema):
+    position: int = Field(description="1 for the list's first row")
+    reason: str
+
+
+class RegisterResultOut(Schema):
+    added: list[RegisterRowOut]
+    updated: list[RegisterRowOut]
+    ended: list[RegisterRowOut]
+    refused: list[RefusedRowOut]
+
+
+class RegisterOut(Schema):
+    patient_filter: RegisterResultOut | None
+    residence_list: RegisterResultOut | None

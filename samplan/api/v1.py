@@ -104,8 +104,14 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return problem_response(ApiProblem(code, str(exc.message)))
 
 
-from samplan.api import ops_discharge, ops_inbox, ops_sip  # noqa: E402 (routers need `api`)
+from samplan.api import (  # noqa: E402 (the routers need `api` above)
+    ops_discharge,
+    ops_inbox,
+    ops_register,
+    ops_sip,
+)
 
 api.add_router("", ops_inbox.router)
 api.add_router("", ops_discharge.router)
 api.add_router("", ops_sip.router)
+api.add_router("", ops_register.router)
