@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from samplan.api import feed
+from samplan.api import feed, journal
 from samplan.api.auth import act
 from samplan.api.models import Scope
 from samplan.api.presenting import message_out, unit_ref
@@ -17,6 +17,7 @@ from samplan.api.schemas import (
     AcknowledgeOut,
     FeedPageOut,
     IdempotencyHeader,
+    JournalNoteOut,
     MessageOut,
     PersonHeader,
     UnitHeader,
@@ -133,3 +134,23 @@ def acknowledge(
         "acknowledged": [pk for pk in wanted if pk in done],
         "not_acknowledged": [pk for pk in wanted if pk not in done],
     }
+
+
+@router.get(
+    "/messages/{message_id}/journal-note",
+    response={200: JournalNoteOut, **ERROR_RESPONSES},
+    summary="The plain-text journal note for a message the unit sent or received",
+    operation_id="message_journal_note",
+)
+def message_journal_note(
+    request: HttpRequest, message_id: int, unit: UnitHeader, person: PersonHeader = None
+) -> dict[str, object]:
+    """For the unit's own record system, so the message is written once. Writes one
+    access-log row, as reading the message does."""
+    actor = act(request, unit=unit, person=person, scope=Scope.INBOX_READ)
+    message = messaging_access.message_for_unit(actor, message_id)
+    delivery = messaging_access.delivery_of_unit(actor, message_id)
+    if delivery is not None:
+        delivery.unit = actor.unit
+    participant = messaging_access.unit_takes_part_in_message(actor.unit, message, delivery)
+    return {"text": journal.message_note(message, participant=participant, delivery=delivery)}

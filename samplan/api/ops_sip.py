@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router
 
+from samplan.api import journal
 from samplan.api.auth import act
 from samplan.api.models import Scope
 from samplan.api.presenting import patient_out, unit_ref
@@ -15,13 +17,14 @@ from samplan.api.schemas import (
     AnswerIn,
     AnswerOut,
     IdempotencyHeader,
+    JournalNoteOut,
     PersonHeader,
     SipVersionOut,
     SummonsListOut,
     UnitHeader,
 )
 from samplan.auditlog.access_log import AccessAction, access_log_record_many
-from samplan.sip.access import plan_for_unit
+from samplan.sip.access import plan_for_unit, version_of
 from samplan.sip.models import SipIntervention, SipParticipant
 from samplan.sip.process import Answer, ParticipantRole
 from samplan.sip.services import SipError, sip_answer
@@ -174,3 +177,22 @@ def current_version(
         ],
         "patient": patient_out(plan.patient, participant=True),
     }
+
+
+@router.get(
+    "/sip/plans/{plan_id}/versions/{number}/journal-note",
+    response={200: JournalNoteOut, **ERROR_RESPONSES},
+    summary="The plain-text journal note for a finalised (signed) SIP version",
+    operation_id="sip_version_journal_note",
+)
+def sip_version_journal_note(
+    request: HttpRequest, plan_id: int, number: int, unit: UnitHeader, person: PersonHeader = None
+) -> dict[str, object]:
+    """For the unit's own record system. 422 while the version is not finalised; 404 unless
+    the unit takes part in the plan. Writes one access-log row."""
+    actor = act(request, unit=unit, person=person, scope=Scope.SIP)
+    plan = plan_for_unit(actor, plan_id, detail="api: journal note")
+    version = version_of(plan, number)
+    if version.locked_at is None:
+        raise ApiProblem("refused", _("Only a finalised (signed) version has a journal note."))
+    return {"text": journal.sip_version_note(plan, version)}

@@ -348,3 +348,7 @@ class RegisterResultOut(Schema):
 class RegisterOut(Schema):
     patient_filter: RegisterResultOut | None
     residence_list: RegisterResultOut | None
+
+
+class JournalNoteOut(Schema):
+    text: str = Field(description="Plain text, lines separated by \\n, Swedish.")
