@@ -106,6 +106,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 from samplan.api import (  # noqa: E402 (the routers need `api` above)
     ops_discharge,
+    ops_fhir,
     ops_inbox,
     ops_register,
     ops_sip,
@@ -115,3 +116,4 @@ api.add_router("", ops_inbox.router)
 api.add_router("", ops_discharge.router)
 api.add_router("", ops_sip.router)
 api.add_router("", ops_register.router)
+api.add_router("", ops_fhir.router)
