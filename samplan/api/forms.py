@@ -33,6 +33,17 @@ class ClientForm(forms.Form):
         label=_("Requests per minute"), min_value=1, max_value=100_000, initial=600
     )
 
+    webhook_url = forms.URLField(
+        label=_("Webhook address (optional)"),
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text=_(
+            "samplan POSTs an event here when a message arrives in one of the units, signed "
+            "with the webhook secret shown on the system's page."
+        ),
+    )
+
     def __init__(
         self,
         *args: object,
@@ -47,6 +58,7 @@ class ClientForm(forms.Form):
                 "scopes": client.scopes,
                 "expires_on": timezone.localtime(client.expires_at).date(),
                 "rate_per_minute": client.rate_per_minute,
+                "webhook_url": client.webhook_url,
             }
         super().__init__(*args, **kwargs)
         self.fields["units"].queryset = client_unit_choices(organization)
@@ -64,4 +76,5 @@ class ClientForm(forms.Form):
             scopes=list(data["scopes"]),
             expires_at=end_of_day,
             rate_per_minute=data["rate_per_minute"],
+            webhook_url=data.get("webhook_url") or "",
         )

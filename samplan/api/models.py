@@ -15,6 +15,8 @@ person's HSA-id when the caller gives one.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -55,6 +57,10 @@ class IntegrationClient(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # Webhooks (optional): new deliveries to the client's units are POSTed here, signed
+    # with HMAC-SHA256 under `webhook_secret` (samplan.api.webhooks).
+    webhook_url = models.URLField(_("webhook address"), max_length=500, blank=True)
+    webhook_secret = models.CharField(max_length=64, blank=True)
     rotated_at = models.DateTimeField(_("token rotated"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
@@ -103,6 +109,36 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class WebhookEvent(models.Model):
+    """One event for one client: a new delivery to one of its units. Sent at least once
+    (the receiver drops duplicates by `id`), retried with backoff until delivered."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(IntegrationClient, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("organizations.Unit", on_delete=models.CASCADE, related_name="+")
+    delivery_id = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    gave_up_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [
+            # The retry sweep: events still to send whose time has come
+            # (delivered_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= %s).
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(delivered_at__isnull=True, gave_up_at__isnull=True),
+                name="webhookevent_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.id)
 
 
 class RateWindow(models.Model):

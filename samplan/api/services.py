@@ -34,6 +34,7 @@ class ClientDetails:
     scopes: Sequence[str]
     expires_at: datetime.datetime
     rate_per_minute: int = 600
+    webhook_url: str = ""
 
 
 def _validate(organization: Organization, details: ClientDetails) -> None:
@@ -50,6 +51,8 @@ def _validate(organization: Organization, details: ClientDetails) -> None:
         errors["scopes"] = _("Unknown permission.")
     if details.expires_at <= timezone.now():
         errors["expires_at"] = _("The end date must be in the future.")
+    if details.webhook_url and not details.webhook_url.startswith(("https://", "http://")):
+        errors["webhook_url"] = _("The webhook address must start with https://.")
     if details.rate_per_minute < 1:
         errors["rate_per_minute"] = _("At least one request per minute.")
     if errors:
@@ -63,6 +66,7 @@ def _snapshot(client: IntegrationClient, units: Iterable[Unit]) -> dict[str, obj
         "scopes": ", ".join(sorted(client.scopes)),
         "expires_at": timezone.localtime(client.expires_at).strftime("%Y-%m-%d %H:%M"),
         "rate_per_minute": client.rate_per_minute,
+        "webhook_url": client.webhook_url,
     }
 
 
@@ -106,6 +110,8 @@ def client_create(
         scopes=sorted(set(details.scopes)),
         expires_at=details.expires_at,
         rate_per_minute=details.rate_per_minute,
+        webhook_url=details.webhook_url,
+        webhook_secret=secrets.token_hex(32) if details.webhook_url else "",
         token_hash=token_hash(token),
         token_prefix=token_shown_prefix(token),
         service_user=service_user,
@@ -134,7 +140,19 @@ def client_update(*, actor: Actor, client: IntegrationClient, details: ClientDet
     client.scopes = sorted(set(details.scopes))
     client.expires_at = details.expires_at
     client.rate_per_minute = details.rate_per_minute
-    client.save(update_fields=["name", "scopes", "expires_at", "rate_per_minute"])
+    client.webhook_url = details.webhook_url
+    if client.webhook_url and not client.webhook_secret:
+        client.webhook_secret = secrets.token_hex(32)
+    client.save(
+        update_fields=[
+            "name",
+            "scopes",
+            "expires_at",
+            "rate_per_minute",
+            "webhook_url",
+            "webhook_secret",
+        ]
+    )
     client.units.set(details.units)
     _sync_memberships(client, details.units, actor)
     changes = _diff(before, _snapshot(client, details.units))

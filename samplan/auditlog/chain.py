@@ -178,6 +178,16 @@ _PLAIN_FIELD_TYPES = (
 _NEEDS_PREP = tuple(not isinstance(f, _PLAIN_FIELD_TYPES) for f in _INSERT_FIELDS)
 
 
+def _sqlite_batch() -> int:
+    try:
+        import sqlite3
+
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    except (AttributeError, TypeError):
+        limit = 999
+    return max(1, min(limit, 32766) // len(_INSERT_FIELDS))
+
+
 def _insert(entries: list[AccessLogEntry], head_seq: int, head_hash: str) -> None:
     """Insert `entries` (chained) and move the head to (head_seq, head_hash); sets each
     entry's pk from the database, as the ORM would."""
@@ -194,8 +204,9 @@ def _insert(entries: list[AccessLogEntry], head_seq: int, head_hash: str) -> Non
     row = "(" + ", ".join(["%s"] * len(_INSERT_FIELDS)) + ")"
     # Table and column names come from the model; every value is a parameter.
     move_head = f"UPDATE {head} SET seq = %s, last_hash = %s WHERE id = %s"  # noqa: S608
-    # SQLite allows 999 parameters in a statement in older builds; stay under that.
-    batch = 1000 if connection.vendor == "postgresql" else 999 // len(_INSERT_FIELDS)
+    # SQLite's limit on parameters in a statement is 999 in older builds and 32766 since 3.32:
+    # ask the connection, so a list page's rows still go in one statement.
+    batch = 1000 if connection.vendor == "postgresql" else _sqlite_batch()
     # On PostgreSQL the last insert moves the head in the same statement (one round trip).
     move_in_insert = connection.vendor == "postgresql"
     ids: list[int] = []

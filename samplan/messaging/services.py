@@ -19,6 +19,7 @@ from samplan.auditlog.models import AdminAction
 from samplan.auditlog.services import admin_change_record, diff, snapshot
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
+from samplan.messaging import hooks
 from samplan.messaging.access import can_edit_alert_settings
 from samplan.messaging.alerts import alerts_queue
 from samplan.messaging.models import (
@@ -105,7 +106,7 @@ def message_send(
                 refers_to=refers_to,
                 idempotency_key=idempotency_key,
             )
-            Delivery.objects.bulk_create(
+            created = Delivery.objects.bulk_create(
                 Delivery(
                     message=message,
                     unit=choice.unit,
@@ -118,6 +119,7 @@ def message_send(
                 for choice in recipients
             )
             alerts_queue(unit_ids=[choice.unit.pk for choice in recipients])
+            hooks.deliveries_created([delivery.pk for delivery in created])
     except IntegrityError:
         # Two identical submissions raced; the first one won. Return it.
         existing = Message.objects.filter(
@@ -193,7 +195,7 @@ def delivery_forward(*, actor: Actor, delivery: Delivery, to_unit: Unit) -> Deli
             state=DeliveryState.FORWARDED, handled_at=now, handled_by=user, changed_at=now
         )
         alerts_queue(unit_ids=[to_unit.pk])
-        return Delivery.objects.create(
+        forwarded = Delivery.objects.create(
             message_id=original.message_id,
             unit=to_unit,
             reason_code="forwarded",
@@ -203,6 +205,8 @@ def delivery_forward(*, actor: Actor, delivery: Delivery, to_unit: Unit) -> Deli
             due_at=answer_due_at(arrived_at=now, sender_unit=unit, unit=to_unit),
             forwarded_from=original,
         )
+        hooks.deliveries_created([forwarded.pk])
+        return forwarded
 
 
 def delivery_return(
@@ -232,7 +236,7 @@ def delivery_return(
         if Delivery.objects.filter(message_id=original.message_id, unit=fallback_unit).exists():
             return None
         alerts_queue(unit_ids=[fallback_unit.pk])
-        return Delivery.objects.create(
+        copy = Delivery.objects.create(
             message_id=original.message_id,
             unit=fallback_unit,
             reason_code="returned_copy",
@@ -242,6 +246,8 @@ def delivery_return(
             due_at=answer_due_at(arrived_at=now, sender_unit=unit, unit=fallback_unit),
             forwarded_from=original,
         )
+        hooks.deliveries_created([copy.pk])
+        return copy
 
 
 def message_cancel(*, actor: Actor, message: Message, reason: str, idempotency_key: str) -> Message:
