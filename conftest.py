@@ -7,7 +7,7 @@ from django.test import Client
 
 from samplan.accounts.models import User
 from samplan.accounts.services import SESSION_UNIT_KEY
-from samplan.core.testing import Cast, build_cast
+from samplan.testing import Cast, build_cast
 from samplan.organizations.models import Unit
 
 # Browser fixtures (browser, page) for tests marked @pytest.mark.browser.

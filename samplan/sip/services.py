@@ -27,6 +27,7 @@ from samplan.accounts.models import User
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
+from samplan.discharge.access import case_may_carry_summons
 from samplan.discharge.cases import case_send
 from samplan.discharge.models import DischargeCase
 from samplan.messaging.models import Message
@@ -46,7 +47,6 @@ from samplan.patients.services import PatientDetails, consent_record, patient_cr
 from samplan.sip import process
 from samplan.sip.access import (
     can_work_with_sip,
-    case_may_carry_summons,
     participation_of,
     viewer_for,
 )
