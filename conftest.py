@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from samplan.accounts.models import User
-from samplan.accounts.services import SESSION_UNIT_KEY
+from samplan.accounts.sessions import SESSION_UNIT_KEY
 from samplan.organizations.models import Unit
 from samplan.testing import Cast, build_cast
 

@@ -686,7 +686,7 @@ def page_queries(persona: Persona, path: str, method: str = "GET", data=None) ->
     from django.test.utils import CaptureQueriesContext
 
     from samplan.accounts.models import User
-    from samplan.accounts.services import SESSION_UNIT_KEY
+    from samplan.accounts.sessions import SESSION_UNIT_KEY
 
     client = Client()
     client.force_login(User.objects.get(username=persona.username))

@@ -82,7 +82,7 @@ def log_search_page() -> dict[str, tuple[object, str]]:
     from django.urls import reverse
 
     from samplan.accounts.models import Membership, Role
-    from samplan.accounts.services import SESSION_UNIT_KEY
+    from samplan.accounts.sessions import SESSION_UNIT_KEY
     from samplan.auditlog.models import AccessLogEntry
     from samplan.organizations.models import OrganizationKind
 
@@ -131,7 +131,7 @@ def main() -> None:
     from django.test import Client
 
     from samplan.accounts.models import User
-    from samplan.accounts.services import SESSION_UNIT_KEY
+    from samplan.accounts.sessions import SESSION_UNIT_KEY
 
     username, unit_id = (options.user, options.unit) if options.user else busiest_ward_user()
     call_command("collectstatic", interactive=False, verbosity=0)  # the manifest (DEBUG off)

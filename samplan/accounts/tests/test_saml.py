@@ -17,7 +17,7 @@ from djangosaml2.views import _get_subject_id
 
 from samplan.accounts.authmethod import SESSION_AUTH_METHOD_KEY
 from samplan.accounts.models import LoginEvent, LoginEventKind, User
-from samplan.accounts.services import SESSION_UNIT_KEY
+from samplan.accounts.sessions import SESSION_UNIT_KEY
 from samplan.accounts.tests.saml_idp import (
     GIVEN,
     HSA,

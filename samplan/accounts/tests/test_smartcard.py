@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from samplan.accounts.models import LoginEvent, LoginEventKind, LoginMethod, User
-from samplan.accounts.services import SESSION_UNIT_KEY
+from samplan.accounts.sessions import SESSION_UNIT_KEY
 from samplan.testing import TEST_PASSWORD
 
 CARD = reverse("accounts:card_login")

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from samplan.accounts.models import LoginEvent, LoginEventKind, Membership
-from samplan.accounts.services import SESSION_UNIT_KEY
+from samplan.accounts.sessions import SESSION_UNIT_KEY
 from samplan.testing import TEST_PASSWORD
 
 CHOOSE = reverse("accounts:choose_unit")

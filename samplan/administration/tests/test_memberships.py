@@ -186,7 +186,7 @@ def test_end_membership(cast, local_admin, client):
 def test_ended_membership_stops_the_users_unit_at_once(cast, local_admin, client, login_as):
     from django.test import Client
 
-    from samplan.accounts.services import SESSION_UNIT_KEY
+    from samplan.accounts.sessions import SESSION_UNIT_KEY
 
     nurse_client = Client()
     nurse_client.force_login(cast.home_care_nurse)

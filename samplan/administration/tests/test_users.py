@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from samplan.accounts.models import LoginEvent, LoginEventKind, LoginMethod, Membership, Role, User
-from samplan.accounts.services import SESSION_UNIT_KEY
+from samplan.accounts.sessions import SESSION_UNIT_KEY
 from samplan.auditlog.models import AdminAction, AdminChange
 from samplan.organizations.models import Profession
 from samplan.testing import TEST_PASSWORD, MembershipFactory, UserFactory

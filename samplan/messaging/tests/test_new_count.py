@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from samplan.accounts.services import SESSION_ACTIVITY_KEY
+from samplan.accounts.sessions import SESSION_ACTIVITY_KEY
 from samplan.auditlog.models import AccessLogEntry
 from samplan.messaging.models import Delivery, DeliveryState
 
