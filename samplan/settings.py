@@ -136,6 +136,11 @@ TASKS = {
     "default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}
 }
 
+# A task running longer than this is taken to have lost its worker (killed, machine lost): the
+# task worker (manage.py task_worker) runs it again, and an alert send it had begun is taken
+# over. Must be longer than any task's honest run time and the SMS gateway's timeout.
+TASK_TIMEOUT_SECONDS = env.int("TASK_TIMEOUT_SECONDS", default=300, minimum=1)
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="samplan@localhost")
 
