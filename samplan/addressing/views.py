@@ -93,13 +93,15 @@ def register_list(request: HttpRequest, kind: str) -> HttpResponse:
         unit_id=int(unit_id) if unit_id.isdigit() else None,
         current_only=current_only,
     )
+    page = paginate(request, entries, default_size=50)
+    selectors.register_page_log(request.actor, list(page.object_list))
     return render(
         request,
         "addressing/register_list.html",
         {
             "kind": kind,
             "url_prefix": URL_NAMES[kind],
-            "page": paginate(request, entries, default_size=50),
+            "page": page,
             "units": units.order_by("name"),
             "query": query,
             "query_error": query_error,

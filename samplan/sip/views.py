@@ -76,7 +76,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     require(can_work_with_sip(request.user, request.unit))
     show = request.GET.get("visa", "oppna")
     page = paginate(request, selectors.plans_for_unit(request.unit, open_only=show != "alla"))
-    rows = selectors.list_rows(page.object_list, request.unit)
+    rows = selectors.list_rows(page.object_list, request.actor, page=page.number)
     return render(request, "sip/plan_list.html", {"page": page, "rows": rows, "show": show})
 
 
