@@ -212,9 +212,20 @@ ACCESS_LOG_MANY_PATIENTS_MINUTES = env.int(
 # Whether a log extract for a patient may name the users (not only the units) who looked.
 ACCESS_LOG_EXTRACT_USER_NAMES = env.bool("ACCESS_LOG_EXTRACT_USER_NAMES", default=True)
 
+CSRF_FAILURE_VIEW = "samplan.core.errors.csrf_failure"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        # 403 and 404 in one line without a traceback; 500s keep theirs (samplan.core.errors).
+        "client_errors_without_traceback": {
+            "()": "samplan.core.errors.ClientErrorsWithoutTraceback"
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "django.request": {"filters": ["client_errors_without_traceback"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
