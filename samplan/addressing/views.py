@@ -28,6 +28,7 @@ from samplan.addressing.importing import HEADER_LABELS, ImportFileError
 from samplan.addressing.models import AreaRule, ImportKind
 from samplan.addressing.router import NoRecipientError, RoutingSubject, explain_route
 from samplan.auditlog.access_log import AccessAction, access_log_record
+from samplan.core.http import parse_id
 from samplan.core.paging import paginate
 from samplan.organizations.models import Organization
 from samplan.patients.identity import IdentityError, parse_identity
@@ -90,7 +91,7 @@ def register_list(request: HttpRequest, kind: str) -> HttpResponse:
         register,
         request.user,
         number=number,
-        unit_id=int(unit_id) if unit_id.isdigit() else None,
+        unit_id=parse_id(unit_id),
         current_only=current_only,
     )
     page = paginate(request, entries, default_size=50)

@@ -25,6 +25,7 @@ from samplan.accounts import access
 from samplan.accounts import services as account_services
 from samplan.accounts.access import require
 from samplan.administration import forms, selectors
+from samplan.core.http import parse_id
 from samplan.core.paging import paginate
 from samplan.organizations import services as organization_services
 from samplan.organizations.models import Organization, OrganizationKind, Unit
@@ -159,7 +160,7 @@ def user_list(request: HttpRequest, pk: int) -> HttpResponse:
 def user_create(request: HttpRequest) -> HttpResponse:
     organizations = access.administered_organizations(request.user)
     wanted = request.GET.get("organisation", "")
-    initial = {"organization": int(wanted)} if wanted.isdigit() else {}
+    initial = {"organization": parse_id(wanted)} if parse_id(wanted) else {}
     form = forms.UserCreateForm(request.POST or None, organizations=organizations, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -365,7 +366,7 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
         request.user,
         Unit(organization=organization),
         request.POST or None,
-        initial={"parent": int(parent)} if parent.isdigit() else None,
+        initial={"parent": parse_id(parent)} if parse_id(parent) else None,
     )
     if request.method == "POST" and form.is_valid():
         try:

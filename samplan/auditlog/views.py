@@ -36,6 +36,7 @@ from samplan.auditlog.forms import (
 )
 from samplan.auditlog.presentation import csv_rows, entry_rows
 from samplan.core.actor import Actor
+from samplan.core.http import parse_ids
 from samplan.core.paging import paginate
 from samplan.organizations.models import Organization
 from samplan.patients.display import patient_display
@@ -245,7 +246,7 @@ def _review_page(request: HttpRequest, review: object, form: ReviewCompleteForm)
     items = list(selectors.review_items(review))
     _log(request.actor, AccessAction.VIEW, "logreview", obj=review)
     if form.is_bound:  # a refused post: keep what the reviewer ticked
-        ticked = {int(pk) for pk in form.data.getlist("checked") if pk.isdigit()}
+        ticked = set(parse_ids(form.data.getlist("checked")))
     else:
         ticked = {item.entry_id for item in items if item.checked}
     return render(

@@ -26,6 +26,7 @@ from samplan.accounts.access import (
 from samplan.accounts.decorators import unit_required
 from samplan.addressing.router import NoRecipientError
 from samplan.auditlog.access_log import AccessAction
+from samplan.core.http import parse_ids
 from samplan.core.message_types import MessageType
 from samplan.discharge import cases, process
 from samplan.discharge.access import case_for_unit, cases_for_unit, message_for_unit
@@ -59,7 +60,7 @@ def _refused(request: HttpRequest, case: DischargeCase, reason: str) -> HttpResp
 
 
 def _ints(values: list[str]) -> list[int]:
-    return [int(value) for value in values if value.isdigit()]
+    return parse_ids(values)
 
 
 # --- Nytt ärende ---------------------------------------------------------------------------

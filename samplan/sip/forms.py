@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from samplan.accounts.access import SIP_ROLES
 from samplan.accounts.models import Membership
+from samplan.core.choice_fields import IdChoiceField, IdMultipleChoiceField
 from samplan.organizations.models import Organization, OrganizationKind, Profession, Unit
 from samplan.patients.forms import ConsentGiverFields, IdentityNumberField
 from samplan.patients.identity import ReservePattern
@@ -55,7 +56,7 @@ def summonable_units() -> Iterable[Unit]:
     )
 
 
-class UnitsField(forms.ModelMultipleChoiceField):
+class UnitsField(IdMultipleChoiceField):
     """Units to summon, shown as checkboxes grouped by organisation (template: _units.html)."""
 
     def __init__(self, **kwargs: object) -> None:
@@ -334,10 +335,8 @@ class AnswerForm(forms.Form):
 
 class InterventionForm(forms.Form):
     what = forms.CharField(label=_("Intervention"), widget=_textarea(2), required=False)
-    unit = forms.ModelChoiceField(
-        label=_("Responsible unit"), queryset=Unit.objects.none(), required=False
-    )
-    profession = forms.ModelChoiceField(
+    unit = IdChoiceField(label=_("Responsible unit"), queryset=Unit.objects.none(), required=False)
+    profession = IdChoiceField(
         label=_("Profession"),
         queryset=Profession.objects.none(),
         required=False,
@@ -423,7 +422,7 @@ class PlanForm(forms.Form):
         required=False,
         help_text=_("Others than the region and the municipality, e.g. the school or relatives."),
     )
-    responsible_principal = forms.ModelChoiceField(
+    responsible_principal = IdChoiceField(
         label=_("Principal with overall responsibility"),
         queryset=Organization.objects.none(),
         required=False,
