@@ -110,6 +110,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # and for how long; idle minutes before the session ends.
 LOGIN_MAX_FAILED_ATTEMPTS = env.int("LOGIN_MAX_FAILED_ATTEMPTS", default=5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15, minimum=1)
+# Failed attempts from one client address (any usernames) within LOGIN_LOCKOUT_MINUTES before
+# the address is blocked for the rest of that time (samplan.accounts.throttling). A ward's PCs
+# behind one NAT address share it: keep it well above a busy morning's typing mistakes.
+LOGIN_MAX_FAILED_PER_ADDRESS = env.int("LOGIN_MAX_FAILED_PER_ADDRESS", default=20, minimum=1)
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30, minimum=1)
 # Smart-card (SITHS) login: nginx verifies the client certificate and passes the result in
 # these headers (it must overwrite them on every request; see deploy/nginx.conf). Off unless

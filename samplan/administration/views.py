@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,7 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from samplan.accounts import access
+from samplan.accounts import access, throttling
 from samplan.accounts import services as account_services
 from samplan.accounts.access import require
 from samplan.administration import forms, selectors
@@ -72,6 +73,25 @@ def index(request: HttpRequest) -> HttpResponse:
             "may_create": access.may_create_organizations(request.user),
             "manages_reserve_formats": access.can_manage_reserve_formats(request.user),
             "manages_agreements": access.can_manage_agreements(request.user),
+            "reviews_login_attempts": throttling.can_review_login_attempts(request.user),
+        },
+    )
+
+
+# --- Login attempts: failures and blocked addresses -------------------------------------
+
+
+@administrator_required
+def login_attempts(request: HttpRequest) -> HttpResponse:
+    """Inloggningsförsök: failed logins per client address in the last day, and the blocks."""
+    require(throttling.can_review_login_attempts(request.user))
+    return render(
+        request,
+        "administration/login_attempts.html",
+        {
+            "page": paginate(request, throttling.failed_attempts_by_address(hours=24)),
+            "limit": settings.LOGIN_MAX_FAILED_PER_ADDRESS,
+            "minutes": settings.LOGIN_LOCKOUT_MINUTES,
         },
     )
 
