@@ -37,17 +37,36 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return _page("403_csrf.html", 403)
 
 
+# PostgreSQL's states that mean the server cannot be used now: connection exceptions (08...),
+# and shut down, crashed or starting up (57P01-57P03).
+_UNREACHABLE_STATES = ("08", "57P01", "57P02", "57P03")
+
+
 def database_unreachable(error: BaseException | None) -> bool:
-    """Whether `error` means the database cannot be reached now (not a bad query): it is a
-    connection-level error and a fresh connection fails too."""
+    """Whether `error` means the database cannot be reached now, not that a query was wrong.
+
+    PostgreSQL: a connection-level error (psycopg gives no SQLSTATE when it could not connect
+    or lost the connection), or a state of `_UNREACHABLE_STATES`. Other databases (SQLite) say
+    nothing so precise: the error is taken as unreachable when a fresh connection fails too.
+    """
     if not isinstance(error, OperationalError | InterfaceError):
         return False
     connection = connections["default"]
+    if connection.vendor == "postgresql":
+        state = getattr(error.__cause__, "sqlstate", None)
+        unreachable = (
+            isinstance(error, InterfaceError)
+            or state is None
+            or state.startswith(_UNREACHABLE_STATES)
+        )
+        if unreachable:
+            connection.close()  # the next request connects afresh
+        return unreachable
     try:
         connection.close()
         connection.ensure_connection()
     except DatabaseError:
-        connection.close()  # the next request starts afresh
+        connection.close()
         return True
     return False
 

@@ -77,7 +77,7 @@ def test_503_with_retry_after_while_the_database_is_away(monkeypatch):
 @pytest.mark.django_db(transaction=True)
 @override_settings(ROOT_URLCONF=ERROR_URLS)
 def test_a_database_error_with_the_database_up_is_a_500():
-    response = Client(raise_request_exception=False).get("/test-databas/")
+    response = Client(raise_request_exception=False).get("/test-fraga/")
     _swedish(response, 500, "Något gick fel i samplan")
 
 
