@@ -83,10 +83,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
 class ClientErrorsWithoutTraceback(logging.Filter):
     """django.request logs every 4xx with the exception's traceback (every 403 and 404 that a
     permission check raised). A client error is the client's, not a fault to debug: keep the
-    one line (status, path) and drop the traceback. 5xx keep theirs."""
+    one line (status, path) and drop the traceback. 500s keep theirs."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "status_code", 500) < 500:
+        status = getattr(record, "status_code", 500)
+        # 503 is the database being away: its cause is known, and a traceback per request
+        # while it restarts would bury everything else.
+        if status < 500 or status == 503:
             record.exc_info = None
             record.exc_text = None
         return True
