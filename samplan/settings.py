@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "samplan.accounts.context_processors.current_unit",
+                "samplan.navigation.links",
                 "samplan.messaging.context_processors.inbox",
             ],
         },

@@ -10,7 +10,8 @@ urlpatterns = [
     path("patienter/", include("samplan.patients.urls")),
     path("administrera/reservnummer/", include("samplan.patients.admin_urls")),
     path("administrera/", include("samplan.administration.urls")),
-    path("utskrivning/", include("samplan.discharge.urls")),
+    # /utskrivning/ (cases, agreements, amounts per day) and Översikt at /inkorg/oversikt/.
+    path("", include("samplan.discharge.urls")),
     path("adressering/", include("samplan.addressing.urls")),
     path("sip/", include("samplan.sip.urls")),
     path("logggranskning/", include("samplan.auditlog.urls")),

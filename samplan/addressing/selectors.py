@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from samplan.accounts import access
 from samplan.accounts.models import User
+from samplan.addressing import access as register_access
 from samplan.addressing.models import AreaRule, PatientFilter, RegisterImport, ResidenceEntry
 from samplan.auditlog.access_log import AccessAction, access_log_record_many
 from samplan.core.actor import Actor
@@ -80,7 +81,7 @@ def register_entry_for(register: Register, user: User, pk: int) -> PatientFilter
 
 def area_rules_for(user: User) -> QuerySet[AreaRule]:
     return (
-        AreaRule.objects.filter(unit__in=access.area_rule_units(user))
+        AreaRule.objects.filter(unit__in=register_access.area_rule_units(user))
         .select_related("unit__organization")
         .order_by("municipality_code", "postal_code_from", "message_type", "pk")
     )
@@ -90,7 +91,7 @@ def area_rule_for(user: User, pk: int) -> AreaRule:
     return get_object_or_404(
         AreaRule.objects.select_related("unit__organization"),
         pk=pk,
-        unit__in=access.area_rule_units(user),
+        unit__in=register_access.area_rule_units(user),
     )
 
 

@@ -18,6 +18,7 @@ from samplan.accounts import access
 from samplan.accounts.models import Role, User
 from samplan.auditlog.models import AdminChange
 from samplan.core.choice_fields import IdChoiceField
+from samplan.organizations import access as org_access
 from samplan.organizations.models import Organization, OrganizationKind, Unit
 from samplan.organizations.services import UNIT_CONTACT_FIELDS, UNIT_TREE_FIELDS
 from samplan.organizations.validators import normalize_hsa_id, normalize_org_number
@@ -235,7 +236,7 @@ def unit_form(
     also the tree fields for the organisation's system administrators. Tree fields posted
     by someone else are not in the form, so they are ignored."""
     form = UnitForm(data, instance=unit, initial=initial)
-    if not access.can_change_unit_tree(actor, unit.organization):
+    if not org_access.can_change_unit_tree(actor, unit.organization):
         for name in UNIT_TREE_FIELDS:
             del form.fields[name]
     return form
@@ -260,7 +261,7 @@ class OrganizationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         instance = self.instance
         founding = (
-            access.can_create_organization(actor, instance.kind, instance.contracted_by)
+            org_access.can_create_organization(actor, instance.kind, instance.contracted_by)
             if instance.pk
             else True
         )
@@ -269,7 +270,9 @@ class OrganizationForm(forms.ModelForm):
         elif founding:
             # A system admin creates (and closes) private providers contracted by their own
             # organisation, nothing else.
-            self.fields["contracted_by"].queryset = access.provider_contracting_organizations(actor)
+            self.fields["contracted_by"].queryset = org_access.provider_contracting_organizations(
+                actor
+            )
             self.fields["contracted_by"].required = True
             self.fields["contracted_by"].empty_label = None
             self.fields["kind"].choices = [

@@ -19,6 +19,8 @@ from samplan.auditlog.models import (
     ReviewKind,
     ReviewResult,
 )
+from samplan.auditlog.review_access import can_complete_log_review
+from samplan.core.actor import Actor
 from samplan.organizations.models import Organization, Unit
 
 
@@ -64,16 +66,15 @@ def instance_diff(
 
 def admin_change_record(
     *,
-    actor: Any,
-    actor_unit: Unit | None,
+    actor: Actor,
     organization: Organization,
     action: str,
     target: models.Model,
     changes: dict[str, list[Any]] | None = None,
 ) -> AdminChange:
     return AdminChange.objects.create(
-        actor=actor,
-        actor_unit=actor_unit,
+        actor=actor.user,
+        actor_unit=actor.unit,
         organization=organization,
         action=action,
         target_type=target._meta.model_name,
@@ -239,8 +240,6 @@ def review_complete(
 
     Once completed a review is kept as it is; a second post of the form changes nothing.
     """
-    from samplan.accounts.access import can_complete_log_review
-
     if result not in ReviewResult.values:
         raise ReviewError(_("Choose a result."))
     comment = comment.strip()

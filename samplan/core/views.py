@@ -1,8 +1,8 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from samplan.accounts.access import can_use_inbox
 from samplan.accounts.decorators import unit_required
+from samplan.messaging.access import can_use_inbox
 
 
 @unit_required
@@ -11,5 +11,5 @@ def home(request: HttpRequest) -> HttpResponse:
     the unit's inbox; the unit's details for the others (administrators without patient work).
     """
     if can_use_inbox(request.user, request.unit):
-        return redirect("messaging:overview")
+        return redirect("discharge:overview")
     return render(request, "core/home.html", {"unit": request.unit})

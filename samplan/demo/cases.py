@@ -4,8 +4,9 @@ Every case is made through the product's own services (samplan.discharge.cases a
 samplan.messaging.services), so states, participants, deliveries and answer times follow the
 real rules. The services stamp what they write with the present time; each step is then
 moved back to when it "happened" (`Story._settle_*`): every timestamp the step wrote, and each
-delivery's answer time recomputed from its new arrival as samplan.messaging.deadlines does. No
-access-log rows are written: nobody looked at anything.
+delivery's answer time recomputed from its new arrival as
+samplan.organizations.agreements.answer_due_at does. No access-log rows are written: nobody
+looked at anything.
 
 Times are anchored to the last 12:00 cut-off before the demo was loaded (`DemoClock`), so
 that what is meant to be overdue is overdue, and what is meant to be new is new, whatever
@@ -43,18 +44,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from samplan.accounts.models import Role, User
+from samplan.core.actor import Actor
+from samplan.core.localtime import local_date, local_instant
 from samplan.core.message_types import MessageType
 from samplan.demo.data import USERS
 from samplan.demo.patients import identity_numbers
 from samplan.discharge import cases as case_services
 from samplan.discharge.access import cases_for_unit
-from samplan.discharge.deadlines import first_cutoff_after, local_date, local_instant
 from samplan.discharge.message_forms import case_content
 from samplan.discharge.models import CaseEvent, CaseParticipant, DischargeCase
 from samplan.discharge.process import OPEN_STATES
 from samplan.discharge.recipients import propose_recipients, recipient_choices
-from samplan.discharge.selectors import terms_between
-from samplan.discharge.terms import DEFAULT_TERMS, AgreementTerms
 from samplan.messaging.fallback import fallback_inbox_for
 from samplan.messaging.models import OPEN_STATES as OPEN_DELIVERY_STATES
 from samplan.messaging.models import Delivery, DeliveryState, Message
@@ -63,7 +63,9 @@ from samplan.messaging.services import (
     delivery_mark_read,
     delivery_return,
 )
+from samplan.organizations.agreements import terms_between
 from samplan.organizations.models import Unit
+from samplan.organizations.terms import DEFAULT_TERMS, AgreementTerms, first_cutoff_after
 from samplan.patients.identity import format_identity
 from samplan.patients.models import Patient
 
@@ -155,8 +157,7 @@ class Story:
     ) -> Story:
         self._check(at)
         self.case, _created = case_services.case_open(
-            user=self.user(ward, username),
-            unit=self.unit(ward),
+            actor=Actor(user=self.user(ward, username), unit=self.unit(ward)),
             patient=self.demo.patients[patient],
             admitted_at=admitted,
             opening_key=f"demo-{patient}",
@@ -194,8 +195,7 @@ class Story:
         self.sent += 1
         message = case_services.case_send(
             case=case,
-            user=self.user(unit, username),
-            unit=sender,
+            actor=Actor(user=self.user(unit, username), unit=sender),
             message_type=message_type,
             recipients=recipient_choices(
                 proposals=proposals,
@@ -219,7 +219,8 @@ class Story:
             self._check(at)
             delivery = deliveries[self.unit(code).pk]
             deliveries_acknowledge(
-                delivery_ids=[delivery.pk], user=self.user(code), unit=self.unit(code)
+                delivery_ids=[delivery.pk],
+                actor=Actor(user=self.user(code), unit=self.unit(code)),
             )
             # Acknowledging an unopened delivery also reads it, at the same moment.
             Delivery.objects.filter(pk=delivery.pk).update(
@@ -232,7 +233,7 @@ class Story:
         """Opened, not acknowledged."""
         self._check(at)
         delivery = self._deliveries(message)[self.unit(unit).pk]
-        delivery_mark_read(delivery=delivery, user=self.user(unit))
+        delivery_mark_read(delivery=delivery, actor=Actor(user=self.user(unit)))
         Delivery.objects.filter(pk=delivery.pk).update(read_at=at)
         return self
 
@@ -244,8 +245,7 @@ class Story:
         delivery_return(
             delivery=delivery,
             reason=reason,
-            user=self.user(unit),
-            unit=receiving,
+            actor=Actor(user=self.user(unit), unit=receiving),
             fallback_unit=fallback_inbox_for(receiving.organization),
         )
         Delivery.objects.filter(pk=delivery.pk).update(handled_at=at)
@@ -257,8 +257,7 @@ class Story:
         cancellation = case_services.case_cancel_message(
             message=message,
             reason=reason,
-            user=message.sender_user,
-            unit=message.sender_unit,
+            actor=Actor(user=message.sender_user, unit=message.sender_unit),
             idempotency_key=f"demo-{case.pk}-{self.sent}",
         )
         Message.objects.filter(pk=message.pk).update(cancelled_at=at)
@@ -272,7 +271,9 @@ class Story:
         case = self._check(at)
         details = {name: getattr(case, name) for name in case_services.CASE_DETAIL_FIELDS}
         case_services.case_update(
-            case=case, user=self.user(self.ward), unit=case.ward, **{**details, **changes}
+            case=case,
+            actor=Actor(user=self.user(self.ward), unit=case.ward),
+            **{**details, **changes},
         )
         self._settle_case_rows(at)
         case.refresh_from_db()
@@ -280,7 +281,9 @@ class Story:
     def transfer(self, to_ward: str, at: datetime.datetime) -> None:
         case = self._check(at)
         case_services.case_transfer(
-            case=case, to_ward=self.unit(to_ward), user=self.user(self.ward), unit=case.ward
+            case=case,
+            to_ward=self.unit(to_ward),
+            actor=Actor(user=self.user(self.ward), unit=case.ward),
         )
         self.ward = to_ward
         CaseParticipant.objects.filter(case=case, left_at__gte=self.clock.now).update(left_at=at)
@@ -289,7 +292,7 @@ class Story:
 
     def close(self, at: datetime.datetime) -> None:
         case = self._check(at)
-        case_services.case_close(case=case, user=self.user(self.ward), unit=case.ward)
+        case_services.case_close(case=case, actor=Actor(user=self.user(self.ward), unit=case.ward))
         DischargeCase.objects.filter(pk=case.pk).update(closed_at=at)
         self._settle_case_rows(at)
         case.refresh_from_db()
@@ -323,7 +326,7 @@ class Story:
         Delivery.objects.bulk_update(arrived, ["arrived_at", "due_at"])
 
     def _due_at(self, at: datetime.datetime, sender: Unit, unit: Unit) -> datetime.datetime:
-        """messaging.deadlines.answer_due_at, with the terms looked up once per pair of
+        """organizations.agreements.answer_due_at, with the terms looked up once per pair of
         organisations and day."""
         key = (sender.organization_id, unit.organization_id, local_date(at))
         if key not in self.terms_cache:

@@ -31,53 +31,17 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from samplan.discharge.terms import DEFAULT_TERMS, STOCKHOLM, AgreementTerms
-
-UTC = datetime.UTC
-_LAST_MICROSECOND = datetime.timedelta(microseconds=1)
-
-
-def _require_aware(value: datetime.datetime, name: str) -> None:
-    if timezone.is_naive(value):
-        raise ValueError(f"{name} must be an aware datetime, got naive {value!r}")
+from samplan.core.localtime import UTC, end_of_local_day, local_date
+from samplan.core.localtime import require_aware as _require_aware
+from samplan.organizations.terms import DEFAULT_TERMS, AgreementTerms, first_cutoff_after
 
 
-def local_date(moment: datetime.datetime) -> datetime.date:
-    """The Swedish calendar date of an instant."""
-    _require_aware(moment, "moment")
-    return moment.astimezone(STOCKHOLM).date()
-
-
-def local_instant(day: datetime.date, at: datetime.time) -> datetime.datetime:
-    """The instant (UTC) a Swedish wall clock shows `at` on `day`.
-
-    A wall time that does not exist (02:30 on the spring change) falls an hour later; one
-    that happens twice (02:30 on the autumn change) is the first of the two.
-    """
-    wall = datetime.datetime.combine(day, at).replace(tzinfo=STOCKHOLM)
-    # The UTC round trip turns a non-existent wall time into a real instant.
-    return wall.astimezone(UTC)
-
-
-def start_of_local_day(day: datetime.date) -> datetime.datetime:
-    return local_instant(day, datetime.time(0, 0))
-
-
-def end_of_local_day(day: datetime.date) -> datetime.datetime:
-    """The last instant of a Swedish calendar day (23 or 25 hours long on change days)."""
-    return start_of_local_day(day + datetime.timedelta(days=1)) - _LAST_MICROSECOND
-
-
-def first_cutoff_after(
-    arrived_at: datetime.datetime, terms: AgreementTerms = DEFAULT_TERMS
+def admission_notice_start(
+    admitted_at: datetime.datetime, services_need_assessed_at: datetime.datetime | None
 ) -> datetime.datetime:
-    """The first cut-off strictly after `arrived_at`: when an acknowledgement is due."""
-    _require_aware(arrived_at, "arrived_at")
-    day = local_date(arrived_at)
-    same_day = local_instant(day, terms.cutoff)
-    if arrived_at < same_day:
-        return same_day
-    return local_instant(day + datetime.timedelta(days=1), terms.cutoff)
+    """What the admission notice's period counts from: the admission, or the doctor's later
+    assessment that the person may need services after discharge."""
+    return services_need_assessed_at or admitted_at
 
 
 def admission_notice_deadline(
@@ -174,3 +138,36 @@ def acknowledgement_overdue(
     """True while a delivery is unacknowledged and the first cut-off after its arrival has
     passed (domain.md §5): the inbox's "overdue" mark."""
     return acknowledgement_status(arrived_at, acknowledged_at, now, terms).overdue
+
+
+@dataclass(frozen=True)
+class CaseDeadlines:
+    """When each of a case's obligations falls due (domain.md §5), the one computation the case
+    page, Översikt's cells and (in SQL, held equal by a test) its overdue filter share.
+
+    `summons` is None until the person is ready for discharge; `discharge_info` until the
+    person is discharged. Who must act, and whether it was done, is the caller's to say.
+    """
+
+    admission_notice: datetime.datetime
+    summons: datetime.datetime | None
+    discharge_info: datetime.datetime | None
+
+
+def case_deadlines(
+    *,
+    admitted_at: datetime.datetime,
+    services_need_assessed_at: datetime.datetime | None,
+    ready_at: datetime.datetime | None,
+    discharged_at: datetime.datetime | None,
+    terms: AgreementTerms = DEFAULT_TERMS,
+) -> CaseDeadlines:
+    """The case's deadlines from when things happened: `ready_at` is the (latest standing)
+    ready notice, `discharged_at` the discharge."""
+    return CaseDeadlines(
+        admission_notice=admission_notice_deadline(
+            admission_notice_start(admitted_at, services_need_assessed_at), terms
+        ),
+        summons=summons_deadline(ready_at, terms) if ready_at is not None else None,
+        discharge_info=discharge_info_deadline(discharged_at) if discharged_at else None,
+    )

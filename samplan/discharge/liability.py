@@ -32,13 +32,9 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from samplan.discharge.deadlines import (
-    admission_notice_deadline,
-    local_date,
-    local_instant,
-    start_of_local_day,
-)
-from samplan.discharge.terms import AgreementTerms
+from samplan.core.localtime import local_date, local_instant, start_of_local_day
+from samplan.discharge.deadlines import admission_notice_deadline
+from samplan.organizations.terms import AgreementTerms
 
 
 class ReasonCode:

@@ -16,17 +16,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from samplan.accounts.access import (
-    can_change_patient,
-    can_manage_reserve_formats,
-    can_work_with_patients,
-    require,
-)
+from samplan.accounts.access import require
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.auditlog.models import AdminAction
 from samplan.auditlog.services import admin_change_record, diff, snapshot
 from samplan.core.actor import Actor
 from samplan.organizations.models import Organization, Unit, UnitKind
+from samplan.patients.access import (
+    can_change_patient,
+    can_manage_reserve_formats,
+    can_work_with_patients,
+)
 from samplan.patients.identity import Identity, IdentityError, IdentityKind, parse_identity
 from samplan.patients.merging import reassign_all
 from samplan.patients.models import (
@@ -432,8 +432,7 @@ def reserve_format_create(
     with transaction.atomic():
         reserve_format.save()
         admin_change_record(
-            actor=actor.user,
-            actor_unit=actor.unit,
+            actor=actor,
             organization=region,
             action=AdminAction.CREATE,
             target=reserve_format,
@@ -464,8 +463,7 @@ def reserve_format_update(
         changes = diff(before, snapshot(reserve_format, RESERVE_FORMAT_FIELDS))
         if changes:
             admin_change_record(
-                actor=actor.user,
-                actor_unit=actor.unit,
+                actor=actor,
                 organization=reserve_format.region,
                 action=AdminAction.UPDATE,
                 target=reserve_format,

@@ -33,17 +33,19 @@ from django.db.models import Count, F, Max, Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from samplan.core.localtime import local_date
 from samplan.core.message_types import MessageType
-from samplan.discharge.deadlines import admission_notice_deadline, local_date
+from samplan.discharge.deadlines import admission_notice_deadline
 from samplan.discharge.liability import (
     ReadyNotice,
     ReasonCode,
     liable_dates,
     payment_liability,
 )
-from samplan.discharge.models import Agreement, CaseEvent, DailyAmount, DischargeCase
-from samplan.discharge.terms import DEFAULT_TERMS, AgreementTerms
+from samplan.discharge.models import CaseEvent, DailyAmount, DischargeCase
 from samplan.messaging.models import Delivery, Message
+from samplan.organizations.models import Agreement
+from samplan.organizations.terms import DEFAULT_TERMS, AgreementTerms
 from samplan.reports.models import AdmissionState, CaseFact, FactsState
 
 M = MessageType
@@ -145,21 +147,23 @@ def _received(case_ids: Sequence[int]) -> tuple[set[int], set[tuple[int, datetim
     """Cases whose admission notice reached the municipality, and the (case, time) of ready
     notices that did: delivered to a unit of the case's municipality or of a provider it
     contracts."""
-    to_municipality = Q(unit__organization_id=F("message__case__municipality_id")) | Q(
-        unit__organization__contracted_by_id=F("message__case__municipality_id")
+    to_municipality = Q(unit__organization_id=F("message__case_link__case__municipality_id")) | Q(
+        unit__organization__contracted_by_id=F("message__case_link__case__municipality_id")
     )
     deliveries = Delivery.objects.filter(
-        to_municipality, message__case_id__in=case_ids, message__cancelled_at__isnull=True
+        to_municipality,
+        message__case_link__case_id__in=case_ids,
+        message__cancelled_at__isnull=True,
     )
     admission = set(
         deliveries.filter(message__message_type=M.ADMISSION_NOTICE)
-        .values_list("message__case_id", flat=True)
+        .values_list("message__case_link__case_id", flat=True)
         .distinct()
     )
     ready = set(
         deliveries.filter(message__message_type=M.READY_FOR_DISCHARGE)
         .annotate(effective=_effective("message__"))
-        .values_list("message__case_id", "effective")
+        .values_list("message__case_link__case_id", "effective")
         .distinct()
     )
     return admission, ready
@@ -268,10 +272,12 @@ def _locked_state() -> FactsState:
 
 def _changed_cases(state: FactsState) -> set[int]:
     messages = Message.objects.filter(pk__gt=state.last_message_id - OVERLAP)
-    changed = set(messages.exclude(case_id=None).values_list("case_id", flat=True))
+    changed = set(
+        messages.filter(case_link__isnull=False).values_list("case_link__case_id", flat=True)
+    )
     changed |= set(
-        messages.filter(refers_to__case_id__isnull=False).values_list(
-            "refers_to__case_id", flat=True
+        messages.filter(refers_to__case_link__isnull=False).values_list(
+            "refers_to__case_link__case_id", flat=True
         )
     )
     changed |= set(

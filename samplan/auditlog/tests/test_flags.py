@@ -9,7 +9,7 @@ from samplan.auditlog.access_log import access_log_record
 from samplan.auditlog.flags import parse_opening_hours
 from samplan.auditlog.testing import log_access
 from samplan.core.actor import Actor
-from samplan.discharge.terms import STOCKHOLM
+from samplan.core.localtime import STOCKHOLM
 from samplan.patients.models import Protection
 from samplan.patients.testing import PatientFactory
 

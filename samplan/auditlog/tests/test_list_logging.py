@@ -28,7 +28,7 @@ MARK = "Listvandrare"
 # Lists that must show a marked patient to someone in the world below: proof that the walk
 # reaches them (a walker that sees no patient anywhere would pass for nothing).
 MUST_SHOW = {
-    "messaging:overview",
+    "discharge:overview",
     "messaging:received",
     "messaging:sent",
     "sip:list",

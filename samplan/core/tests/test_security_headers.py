@@ -23,7 +23,7 @@ def _csp(response) -> dict[str, str]:
 def test_every_page_has_a_strict_content_security_policy(client, cast, login_as):
     for response in (
         client.get(reverse("accounts:login")),
-        login_as(cast.ward_nurse, cast.ward).get(reverse("messaging:overview")),
+        login_as(cast.ward_nurse, cast.ward).get(reverse("discharge:overview")),
     ):
         directives = _csp(response)
         assert directives["default-src"] == "'self'"
@@ -36,7 +36,7 @@ def test_every_page_has_a_strict_content_security_policy(client, cast, login_as)
 
 def test_pages_have_no_inline_script_or_style(client, cast, login_as):
     login_as(cast.ward_nurse, cast.ward)
-    html = client.get(reverse("messaging:overview")).content.decode()
+    html = client.get(reverse("discharge:overview")).content.decode()
     assert "<script>" not in html and "<script " not in html.replace("<script src=", "")
     assert "<style" not in html and " style=" not in html
     assert "hx-vals='js:" not in html and "[document." not in html  # htmx without eval
@@ -44,7 +44,7 @@ def test_pages_have_no_inline_script_or_style(client, cast, login_as):
 
 def test_logged_in_pages_are_never_cached(client, cast, login_as):
     login_as(cast.ward_nurse, cast.ward)
-    for url in (reverse("messaging:overview"), reverse("patients:search")):
+    for url in (reverse("discharge:overview"), reverse("patients:search")):
         response = client.get(url)
         assert response.status_code == 200
         assert "no-store" in response["Cache-Control"]

@@ -26,7 +26,7 @@ def test_the_header_count_refreshes_itself(page, build):
     page.get_by_label("Användarnamn").fill(cast.home_care_nurse.username)
     page.get_by_label("Lösenord").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url("**" + reverse("messaging:overview"))
+    page.wait_for_url("**" + reverse("discharge:overview"))
     badge = page.get_by_test_id("header-new-count")
     assert badge.inner_text() == "● 1 ny"
 
@@ -46,7 +46,7 @@ def test_the_header_count_refreshes_itself(page, build):
     # (A locator, not wait_for_function: the page's CSP forbids the eval that one needs.)
     expect(page.locator("#inbox-count")).to_contain_text("3 nya", timeout=10_000)
     assert polls and all(header == "1" for header in polls)
-    assert page.url.endswith(reverse("messaging:overview"))  # no reload, no navigation
+    assert page.url.endswith(reverse("discharge:overview"))  # no reload, no navigation
     # Under the strict Content-Security-Policy nothing was refused, and htmx (eval off) had
     # nothing to evaluate.
     assert console == []

@@ -10,12 +10,13 @@ from django.utils import timezone
 
 from samplan.accounts.smartcard import SESSION_CARD_KEY
 from samplan.auditlog.models import AccessLogEntry
+from samplan.core.actor import Actor
 from samplan.core.testing import user_with_role
 from samplan.discharge.cases import case_open
 from samplan.messaging.models import Message
 from samplan.patients.models import Consent, Patient
 from samplan.patients.testing import make_personnummer
-from samplan.sip import services
+from samplan.sip import services, versions
 from samplan.sip.models import PlanState, SipPlan, SipSignature, SipVersion
 from samplan.sip.tests.conftest import (
     accept_all,
@@ -175,8 +176,7 @@ def test_start_refuses_forged_units(sip, login_as):
 def test_start_from_a_case_needs_the_case(sip, login_as):
     cast = sip.cast
     case, _ = case_open(
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         patient=Patient.objects.create(
             identity_number=make_personnummer(),
             identity_kind="personal",
@@ -510,7 +510,7 @@ def test_sign_page_lists_what_is_signed(sip, written, login_as):
 
 
 def test_signed_parts_show_on_the_plan(sip, written, login_as):
-    services.sip_sign(actor=req(sip.psychologist, sip.bup, card=True), plan=written, password=None)
+    versions.sip_sign(actor=req(sip.psychologist, sip.bup, card=True), plan=written, password=None)
     client = login_as(sip.counsellor, sip.school)
     page = client.get(url("sip:detail", written)).content.decode()
     assert "Pia Psykolog" in page and "Signerad" in page
