@@ -23,7 +23,8 @@ class NoStoreForUsersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        cache_control = response.get("Cache-Control", "")
+        if user is not None and user.is_authenticated and "no-store" not in cache_control:
             add_never_cache_headers(response)
         return response
 
