@@ -505,6 +505,7 @@ def server_environment() -> dict[str, str]:
         ALLOWED_HOSTS=f"{HOST},localhost,testserver",
         # Plain HTTP on the loopback: no TLS proxy in front, so cookies cannot be Secure.
         SECURE_COOKIES="false",
+        SECURE_SSL_REDIRECT="false",
         LOG_LEVEL="WARNING",
     )
     return environment

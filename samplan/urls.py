@@ -23,3 +23,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]
+
+# Error pages in the user's language (samplan.core.errors), never Django's English defaults.
+handler400 = "samplan.core.errors.bad_request"
+handler403 = "samplan.core.errors.permission_denied"
+handler404 = "samplan.core.errors.page_not_found"
+handler500 = "samplan.core.errors.server_error"

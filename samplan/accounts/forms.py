@@ -5,6 +5,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from samplan.accounts.models import User
+from samplan.core.choice_fields import IdChoiceField
 from samplan.organizations.models import Organization
 
 
@@ -46,7 +47,7 @@ class OwnPasswordChangeForm(PasswordChangeForm):
 class CardConversionForm(forms.Form):
     """Konvertera: bind the inserted smart card to an existing account (seed 000)."""
 
-    organization = forms.ModelChoiceField(
+    organization = IdChoiceField(
         label=_("Organisation"),
         queryset=Organization.objects.filter(is_active=True),
     )

@@ -15,6 +15,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
+from samplan.accounts import throttling
 from samplan.accounts.commissions import session_units
 from samplan.accounts.models import LoginEvent, LoginEventKind, User
 from samplan.core.http import client_address
@@ -67,7 +68,19 @@ def password_login(request: HttpRequest, *, username: str, password: str) -> Log
     while it is locked. Every attempt writes a login event.
     """
     username = username.strip()
+    address = client_address(request)
+    blocked_until = throttling.address_blocked_until(address)
+    if blocked_until is not None:
+        # Too many failures from this address: refused without looking at the password, with
+        # the same answer as a locked account, whichever username it is.
+        login_event_record(request, kind=LoginEventKind.FAILED, username=username)
+        return LoginOutcome(locked_until=blocked_until)
     account = User.objects.filter(username__iexact=username).first()
+    if account is None:
+        locked_until = throttling.unknown_username_locked_until(username)
+        if locked_until is not None:
+            login_event_record(request, kind=LoginEventKind.FAILED, username=username)
+            return LoginOutcome(locked_until=locked_until)
     if account is not None and account.is_locked():
         login_event_record(request, kind=LoginEventKind.FAILED, user=account, username=username)
         return LoginOutcome(locked_until=account.locked_until)
@@ -83,8 +96,7 @@ def password_login(request: HttpRequest, *, username: str, password: str) -> Log
     )
     if user is None:
         if account is None:
-            login_event_record(request, kind=LoginEventKind.FAILED, username=username)
-            return LoginOutcome()
+            return _failed_unknown_attempt(request, username)
         return _failed_attempt(request, account)
 
     with transaction.atomic():
@@ -101,6 +113,7 @@ def _failed_attempt(request: HttpRequest, account: User) -> LoginOutcome:
         User.objects.filter(pk=account.pk).update(failed_login_count=F("failed_login_count") + 1)
         account.refresh_from_db(fields=["failed_login_count"])
         login_event_record(request, kind=LoginEventKind.FAILED, user=account)
+        outcome = _address_check(request)
         if account.failed_login_count >= settings.LOGIN_MAX_FAILED_ATTEMPTS:
             locked_until = timezone.now() + datetime.timedelta(
                 minutes=settings.LOGIN_LOCKOUT_MINUTES
@@ -110,7 +123,31 @@ def _failed_attempt(request: HttpRequest, account: User) -> LoginOutcome:
             )
             login_event_record(request, kind=LoginEventKind.LOCKED, user=account)
             return LoginOutcome(locked_until=locked_until)
-    return LoginOutcome()
+    return outcome
+
+
+def _failed_unknown_attempt(request: HttpRequest, username: str) -> LoginOutcome:
+    """A failure at a username that is no account: counted and locked as an account would
+    be, so the answers do not tell which usernames exist."""
+    with transaction.atomic():
+        login_event_record(request, kind=LoginEventKind.FAILED, username=username)
+        outcome = _address_check(request)
+        if throttling.unknown_username_failures(username) >= settings.LOGIN_MAX_FAILED_ATTEMPTS:
+            login_event_record(request, kind=LoginEventKind.LOCKED, username=username)
+            return LoginOutcome(
+                locked_until=timezone.now()
+                + datetime.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+            )
+    return outcome
+
+
+def _address_check(request: HttpRequest) -> LoginOutcome:
+    """After a failure: block the address if this failure reached its limit (recorded once)."""
+    blocked_until = throttling.address_blocked_until(client_address(request))
+    if blocked_until is None:
+        return LoginOutcome()
+    login_event_record(request, kind=LoginEventKind.ADDRESS_LOCKED)
+    return LoginOutcome(locked_until=blocked_until)
 
 
 def logout_user(request: HttpRequest, *, kind: str = LoginEventKind.LOGOUT) -> None:

@@ -29,11 +29,15 @@ from samplan.accounts.forms import (
     OwnPasswordChangeForm,
 )
 from samplan.accounts.saml import saml_enabled, session_is_saml
+from samplan.core.http import parse_id
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    # A path of this site only: redirect() would take a bare word for a view name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
         return target
     return default
 
@@ -136,10 +140,7 @@ def choose_unit(request: HttpRequest) -> HttpResponse:
 @require_POST
 def switch_unit(request: HttpRequest) -> HttpResponse:
     """The header's unit switcher. A unit the user holds no membership in is refused."""
-    try:
-        unit_id = int(request.POST.get("unit", ""))
-    except ValueError:
-        unit_id = 0
+    unit_id = parse_id(request.POST.get("unit")) or 0
     unit = sessions.unit_select(request, unit_id=unit_id)
     if unit is None:
         messages.error(request, _("You have no access to that unit."))

@@ -29,6 +29,7 @@ from samplan.addressing.models import AreaRule, ImportKind
 from samplan.addressing.router import NoRecipientError, RoutingSubject, explain_route
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.decorators import unit_required
+from samplan.core.http import parse_id
 from samplan.core.paging import paginate
 from samplan.organizations.models import Organization
 from samplan.patients.access import Reach, patient_by_identity
@@ -87,16 +88,18 @@ def register_list(request: HttpRequest, kind: str) -> HttpResponse:
         register,
         request.user,
         number=number,
-        unit_id=int(unit_id) if unit_id.isdigit() else None,
+        unit_id=parse_id(unit_id),
         current_only=current_only,
     )
+    page = paginate(request, entries, default_size=50)
+    selectors.register_page_log(request.actor, list(page.object_list))
     return render(
         request,
         "addressing/register_list.html",
         {
             "kind": kind,
             "url_prefix": URL_NAMES[kind],
-            "page": paginate(request, entries, default_size=50),
+            "page": page,
             "units": units.order_by("name"),
             "query": query,
             "query_error": query_error,

@@ -20,7 +20,7 @@ def main() -> int:
     manage = [sys.executable, "manage.py"]
     processes = [
         subprocess.Popen([*manage, "runserver", ADDRESS, "--noreload"], env=env),
-        subprocess.Popen([*manage, "db_worker", "--interval", "2", "--no-reload"], env=env),
+        subprocess.Popen([*manage, "task_worker", "--interval", "2", "--no-reload"], env=env),
     ]
     try:
         while all(process.poll() is None for process in processes):

@@ -18,6 +18,7 @@ from samplan.accounts.access import require
 from samplan.addressing.router import NoRecipientError
 from samplan.auditlog.access_log import AccessAction
 from samplan.core.decorators import unit_required
+from samplan.core.http import parse_ids
 from samplan.core.message_types import MessageType
 from samplan.discharge import process
 from samplan.discharge import services as cases
@@ -62,7 +63,7 @@ def _refused(request: HttpRequest, case: DischargeCase, reason: str) -> HttpResp
 
 
 def _ints(values: list[str]) -> list[int]:
-    return [int(value) for value in values if value.isdigit()]
+    return parse_ids(values)
 
 
 # --- Nytt ärende ---------------------------------------------------------------------------

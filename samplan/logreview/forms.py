@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from samplan.auditlog.access_log import AccessAction
 from samplan.auditlog.models import ReviewResult
+from samplan.core.choice_fields import IdChoiceField
+from samplan.core.http import parse_ids
 from samplan.logreview.selectors import LogFilters, patient_by_pk, user_by_name
 from samplan.logreview.services import MAX_REVIEW_ENTRIES
 from samplan.organizations.models import Unit
@@ -59,7 +61,7 @@ class LogSearchForm(PeriodMixin, forms.Form):
         max_length=150,
         help_text=_("Username or HSA-id."),
     )
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    unit = IdChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     action = forms.ChoiceField(
@@ -138,7 +140,7 @@ class ReviewSelectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Any id is accepted here; the service keeps only the organisation's own rows.
         raw = self.data.getlist("entries") if hasattr(self.data, "getlist") else []
-        self.fields["entries"].choices = [(value, value) for value in raw if value.isdigit()]
+        self.fields["entries"].choices = [(str(value), str(value)) for value in parse_ids(raw)]
 
     def clean_entries(self) -> list[int]:
         entries = self.cleaned_data["entries"]
@@ -158,7 +160,7 @@ class SampleForm(PeriodMixin, forms.Form):
         max_value=MAX_REVIEW_ENTRIES,
         initial=20,
     )
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    unit = IdChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
     flagged = forms.BooleanField(label=_("Only accesses with any mark"), required=False)
     form_key = FormKeyField()
 

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.actor import Actor
 from samplan.core.decorators import unit_required
+from samplan.core.http import parse_ids
 from samplan.core.paging import paginate
 from samplan.logreview import selectors, services
 from samplan.logreview.access import can_complete_log_review, log_review_organization
@@ -246,7 +247,7 @@ def _review_page(request: HttpRequest, review: object, form: ReviewCompleteForm)
     items = list(selectors.review_items(review))
     _log(request.actor, AccessAction.VIEW, "logreview", obj=review)
     if form.is_bound:  # a refused post: keep what the reviewer ticked
-        ticked = {int(pk) for pk in form.data.getlist("checked") if pk.isdigit()}
+        ticked = set(parse_ids(form.data.getlist("checked")))
     else:
         ticked = {item.entry_id for item in items if item.checked}
     return render(

@@ -10,6 +10,7 @@ from django.core.validators import validate_email
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from samplan.core.choice_fields import IdChoiceField
 from samplan.core.message_types import MessageType
 from samplan.messaging.models import DeliveryState
 from samplan.organizations.models import Unit
@@ -58,7 +59,7 @@ class SentFilterForm(forms.Form):
 
 
 class ForwardForm(forms.Form):
-    to_unit = forms.ModelChoiceField(
+    to_unit = IdChoiceField(
         label=_("Forward to"),
         queryset=Unit.objects.none(),
         empty_label=_("Choose a unit"),

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from samplan.accounts.access import administered_organization_ids, is_administrator, require
 from samplan.core.decorators import unit_required
+from samplan.core.http import parse_ids, parse_int
 from samplan.core.paging import PageRequest, paginate
 from samplan.messaging import access
 from samplan.messaging.access import can_edit_alert_settings, message_for_unit
@@ -97,7 +98,8 @@ def sent(request: HttpRequest) -> HttpResponse:
 
 def _back(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
+    # A path of this site only: redirect() would take a bare word for a view name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -109,7 +111,7 @@ def _back(request: HttpRequest, default: str) -> str:
 def acknowledge(request: HttpRequest) -> HttpResponse:
     """Kvittera valda: ids of other units' deliveries, or handled ones, change nothing."""
     access.require_inbox(request.actor)
-    ids = [int(value) for value in request.POST.getlist("delivery") if value.isdigit()]
+    ids = parse_ids(request.POST.getlist("delivery"))
     if not ids:
         messages.warning(request, _("Choose the messages to acknowledge."))
     else:
@@ -134,11 +136,10 @@ def new_count(request: HttpRequest) -> HttpResponse:
     idle session alive). One indexed COUNT; no access-log row, as it shows no patient data."""
     access.require_inbox(request.actor)
     count = cached_new_count(request)
-    try:
-        previous = int(request.GET.get("previous", ""))
-        interval = int(request.GET.get("interval", POLL_MIN))
-    except ValueError:
-        previous, interval = -1, POLL_MIN
+    previous = parse_int(request.GET.get("previous"), default=-1, minimum=-1, maximum=10**9)
+    interval = parse_int(
+        request.GET.get("interval"), default=POLL_MIN, minimum=POLL_MIN, maximum=POLL_MAX
+    )
     if count != previous and request.GET.get("hidden") != "1":
         interval = POLL_MIN
     else:

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samplan.core.choice_fields import IdMultipleChoiceField
 from samplan.organizations.models import Unit
 from samplan.patients.forms import ConsentGiverFields, IdentityNumberField
 from samplan.patients.identity import ReservePattern
@@ -51,7 +52,7 @@ def summonable_units() -> Iterable[Unit]:
     )
 
 
-class UnitsField(forms.ModelMultipleChoiceField):
+class UnitsField(IdMultipleChoiceField):
     """Units to summon, shown as checkboxes grouped by organisation (template: _units.html)."""
 
     def __init__(self, **kwargs: object) -> None:

@@ -1,7 +1,7 @@
-"""Reads of plans, for the SIP pages and the services. They write no access-log row: the
-views reach a plan through access.plan_for_unit first, which does; the list logs nothing per
-row because it shows no more than the inbox does (the person's name and number next to a
-state), as Mottagna. Selectors never import the services (the services read through them)."""
+"""Reads of plans, for the SIP pages and the services. The plan pages reach a plan through
+access.plan_for_unit first, which writes the access-log row; the list (`list_rows`) logs every
+person it shows, one row each, as the inbox lists do. Selectors never import the services
+(the services read through them)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySe
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from samplan.auditlog.access_log import AccessAction, access_log_record_many
 from samplan.core.actor import Actor
 from samplan.organizations.models import Organization, OrganizationKind, Unit
 from samplan.patients.display import PatientDisplay, patient_display
@@ -91,7 +92,15 @@ class ListRow:
     consent_active: bool
 
 
-def list_rows(participations: list[SipParticipant], unit: Unit) -> list[ListRow]:
+def list_rows(participations: list[SipParticipant], actor: Actor, *, page: int) -> list[ListRow]:
+    """The SIP list's rows, with one access-log row per person shown (names and numbers)."""
+    access_log_record_many(
+        actor=actor,
+        patients=[p.plan.patient for p in participations],
+        action=AccessAction.VIEW,
+        object_type="sipplan",
+        detail=f"SIP list, page {page}",
+    )
     now = timezone.now()
     rows = []
     for p in participations:

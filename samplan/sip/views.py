@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from samplan.accounts.access import require
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.decorators import unit_required
+from samplan.core.http import parse_id
 from samplan.core.paging import paginate
 from samplan.discharge.access import case_for_unit
 from samplan.patients.display import patient_display
@@ -75,7 +76,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     require(can_work_with_sip(request.user, request.unit))
     show = request.GET.get("visa", "oppna")
     page = paginate(request, selectors.plans_for_unit(request.unit, open_only=show != "alla"))
-    rows = selectors.list_rows(page.object_list, request.unit)
+    rows = selectors.list_rows(page.object_list, request.actor, page=page.number)
     return render(request, "sip/plan_list.html", {"page": page, "rows": rows, "show": show})
 
 
@@ -84,8 +85,8 @@ def plan_new(request: HttpRequest) -> HttpResponse:
     """Initiativ: start a plan, standalone or (?arende=<id>) from a discharge case."""
     require(can_work_with_sip(request.user, request.unit))
     case = None
-    if request.GET.get("arende", "").isdigit():
-        case = case_for_unit(request.actor, int(request.GET["arende"]))
+    if case_id := parse_id(request.GET.get("arende")):
+        case = case_for_unit(request.actor, case_id)
     form = SipNewForm(
         request.POST or None,
         unit=request.unit,
@@ -403,7 +404,7 @@ def versions_compare(request: HttpRequest, plan_id: int) -> HttpResponse:
     wanted = [request.GET.get(name, "") for name in ("old", "new")]
     detail = (
         f"versions {wanted[0]} and {wanted[1]} compared"
-        if all(value.isdigit() for value in wanted)
+        if all(parse_id(value) for value in wanted)
         else "versions compared"
     )
     plan = plan_for_unit(request.actor, plan_id, detail=detail)
