@@ -136,10 +136,10 @@ def child_setup(users: int, patients_each: int) -> None:
     """A ward with `users` users and patients for them; prints what the load needs as JSON."""
     _django()
     from django.contrib.auth.hashers import make_password
-    from samplan.testing import build_cast, user_with_role
 
     from samplan.accounts.models import User
     from samplan.patients.testing import PatientFactory
+    from samplan.testing import build_cast, user_with_role
 
     cast = build_cast()
     password = make_password(BENCH_PASSWORD)

@@ -19,9 +19,9 @@ from django.urls import reverse
 
 from samplan.auditlog.models import AccessLogEntry
 from samplan.auditlog.tests.test_logging_coverage import _case, _sip_plan, _walk
-from samplan.testing import Cast
 from samplan.patients.identity import format_identity
 from samplan.patients.models import Patient
+from samplan.testing import Cast
 
 MARK = "Listvandrare"
 
@@ -112,7 +112,7 @@ def test_the_walk_finds_the_lists():
 
 @pytest.mark.django_db
 def test_every_list_that_shows_a_patient_logs_it(cast, client):
-    from samplan.accounts.services import SESSION_UNIT_KEY
+    from samplan.accounts.sessions import SESSION_UNIT_KEY
 
     seats, patients = _world(cast)
     by_name = {patient.last_name: patient for patient in patients}

@@ -19,7 +19,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from samplan.accounts.services import SESSION_UNIT_KEY
+from samplan.accounts.sessions import SESSION_UNIT_KEY
 from samplan.auditlog.tests.test_list_logging import _world, list_routes
 from samplan.auditlog.tests.test_logging_coverage import BUILDERS
 

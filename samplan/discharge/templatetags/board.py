@@ -59,5 +59,6 @@ def overview_cell(cell: Cell) -> SafeString:
     due = ""
     if cell.shows_due:
         at = timezone.localtime(cell.due_at).strftime("%Y-%m-%d %H:%M")
-        due = f'<span class="cell__due">{escape(gettext("by %(due)s") % {"due": at})}</span>'
+        words_due = gettext("by %(due)s") % {"due": at}  # outside the f-string: makemessages
+        due = f'<span class="cell__due">{escape(words_due)}</span>'
     return mark_safe(f'<span class="cell cell--{cell.code}">{words}{due}</span>')  # noqa: S308

@@ -19,10 +19,10 @@ from django.db import connection
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from samplan.testing import UnitFactory
 from samplan.messaging.alerts import alerts_request
 from samplan.messaging.models import AlertSettings, AlertState
 from samplan.messaging.sms import FileBackend
+from samplan.testing import UnitFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
