@@ -8,6 +8,7 @@ class DischargeConfig(AppConfig):
     verbose_name = _("Discharge planning")
 
     def ready(self) -> None:
+        from samplan.discharge.message_forms import register_message_content
         from samplan.discharge.models import CaseParticipant, DischargeCase
         from samplan.messaging.models import Message
         from samplan.patients.merging import register_reassign
@@ -26,3 +27,4 @@ class DischargeConfig(AppConfig):
         # A unit taking part in a case sees its patient (need-to-know, domain.md §3).
         register_relation("discharge.case_participant", takes_part_in_a_case)
         register_reassign("discharge.cases", reassign_cases)
+        register_message_content()

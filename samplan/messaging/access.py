@@ -52,7 +52,7 @@ from samplan.discharge.process import OPEN_STATES as OPEN_CASE_STATES
 from samplan.discharge.process import CaseState
 from samplan.discharge.terms import DEFAULT_TERMS, STOCKHOLM
 from samplan.messaging import overview
-from samplan.messaging.forms import ALL_CASES, OPEN_CASES, OverviewSort
+from samplan.messaging.forms import ALL_CASES, OPEN_CASES, UNACKNOWLEDGED, OverviewSort
 from samplan.messaging.models import OPEN_STATES, Delivery, DeliveryState, Message
 from samplan.organizations.models import Unit
 from samplan.patients.display import PatientDisplay, patient_display
@@ -111,9 +111,10 @@ def search_rejected(request: HttpRequest, *, typed: str, list_name: str) -> None
 
 
 def new_count(unit: Unit) -> int:
-    """The unit's unread deliveries (header badge, Mottagna tab). One COUNT on the partial
-    index delivery_unit_new_idx (unit) WHERE state = 'new'."""
-    return Delivery.objects.filter(unit_id=unit.pk, state=DeliveryState.NEW).count()
+    """The unit's deliveries nobody has acknowledged yet, read or not (header badge, Mottagna
+    tab): "new" lasts until the unit acknowledges, as the 12:00 routine does. One COUNT on the
+    partial index delivery_unit_open_due_idx (unit, due_at) WHERE state IN ('new', 'read')."""
+    return Delivery.objects.filter(unit_id=unit.pk, state__in=OPEN_STATES).count()
 
 
 # --- Mottagna ---------------------------------------------------------------------------------
@@ -127,6 +128,11 @@ class ReceivedRow:
 
     @property
     def is_new(self) -> bool:
+        """Not acknowledged yet: red until someone in the unit acknowledges."""
+        return self.delivery.state in OPEN_STATES
+
+    @property
+    def is_unread(self) -> bool:
         return self.delivery.state == DeliveryState.NEW
 
     @property
@@ -149,7 +155,10 @@ def received_deliveries(
     goes from the patient's unique identity number through message_patient_sent_idx. The type
     is a column of the joined message, checked on the unit's rows."""
     deliveries = Delivery.objects.filter(unit_id=unit.pk)
-    if state:
+    if state == UNACKNOWLEDGED:
+        # delivery_unit_open_due_idx (unit, due_at) WHERE state IN ('new', 'read').
+        deliveries = deliveries.filter(state__in=OPEN_STATES)
+    elif state:
         deliveries = deliveries.filter(state=state)
     if message_type:
         deliveries = deliveries.filter(message__message_type=message_type)
@@ -284,6 +293,11 @@ class OverviewRow:
     @property
     def overdue(self) -> bool:
         return overview.has_overdue(self.cells)
+
+    @property
+    def has_new(self) -> bool:
+        """Something for this unit nobody has acknowledged yet (row marker at the row start)."""
+        return overview.has_unacknowledged(self.cells)
 
 
 def _standing(case_ref: str, message_type: str) -> QuerySet[Message]:

@@ -95,7 +95,7 @@ class CellState(IntEnum):
 CELL_TEXT = {
     CellState.OVERDUE: _("Overdue"),
     CellState.NEW: _("New"),
-    CellState.RECEIVED: _("Received, not acknowledged"),
+    CellState.RECEIVED: _("Read, not acknowledged"),
     CellState.DUE: _("To send"),
     CellState.ACKNOWLEDGED: _("Acknowledged"),
     CellState.SENT: _("Sent"),
@@ -107,8 +107,10 @@ CELL_EXPLANATION = {
         "Your unit has not acknowledged a message by its answer time, or has not sent this "
         "step's message by its deadline."
     ),
-    CellState.NEW: _("A message your unit has not opened yet."),
-    CellState.RECEIVED: _("Opened, but not acknowledged yet."),
+    CellState.NEW: _("A message nobody in your unit has opened or acknowledged yet."),
+    CellState.RECEIVED: _(
+        "Opened, but not acknowledged yet: still new for your unit until someone acknowledges."
+    ),
     CellState.DUE: _("Your unit is to send this step's message by the time shown."),
     CellState.ACKNOWLEDGED: _("Your unit has acknowledged the message."),
     CellState.SENT: _("Your unit sent this step's message."),
@@ -307,3 +309,12 @@ def step_cells(
 
 def has_overdue(cells: Iterable[Cell]) -> bool:
     return any(cell.state == CellState.OVERDUE for cell in cells)
+
+
+def has_unacknowledged(cells: Iterable[Cell]) -> bool:
+    """A message to the unit not acknowledged yet, read or not (an overdue one counts too)."""
+    return any(
+        cell.state in (CellState.NEW, CellState.RECEIVED)
+        or (cell.state == CellState.OVERDUE and cell.message_id is not None)
+        for cell in cells
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -58,21 +58,31 @@ from samplan.patients.reserve_formats import reserve_patterns_for
 POLL_MIN = 30
 POLL_MAX = 300
 
+# The filters each list's one filter form posts along with the personnummer.
+OVERVIEW_FILTERS = ("state", "care_type", "sort", "overdue")
+RECEIVED_FILTERS = ("state", "message_type", "overdue")
+SENT_FILTERS = ("message_type",)
+
 
 def _search(
-    request: HttpRequest, list_name: str
+    request: HttpRequest, list_name: str, filter_names: tuple[str, ...] = ()
 ) -> tuple[IdentitySearchForm, str, HttpResponse | None]:
-    """A posted personnummer becomes ?sok=<token> (samplan.messaging.search); returns the
-    search form, the number searched for now, and a redirect after a valid post."""
+    """The list's one filter form posts the personnummer with the filters; the number becomes
+    ?sok=<token> (samplan.messaging.search), the filters plain parameters. Returns the search
+    form, the number searched for now, and a redirect after a valid post. An empty number
+    clears the search."""
     if request.method == "POST":
+        typed = request.POST.get("identity", "").strip()
+        base = _posted_filters(request, filter_names)
+        if not typed:
+            return IdentitySearchForm(), "", redirect(_with_query(request.path, base, None))
         # The region's reservnummer formats matter only when a number is checked: not read
         # on the (far more common) plain view of the list.
         patterns = reserve_patterns_for(request.unit.organization)
         form = IdentitySearchForm(request.POST, reserve_patterns=patterns)
         if form.is_valid():
             token = search.search_remember(request, form.cleaned_data["identity"].number)
-            query = search.query_with_search(request, token)
-            return form, "", redirect(f"{request.path}?{query}")
+            return form, "", redirect(_with_query(request.path, base, token))
         access.search_rejected(request, typed=request.POST.get("identity", ""), list_name=list_name)
         return form, "", None
     number = search.search_number(request)
@@ -80,6 +90,29 @@ def _search(
     if number:
         form.initial["identity"] = number
     return form, number, None
+
+
+def _posted_filters(request: HttpRequest, names: tuple[str, ...]) -> QueryDict:
+    """The filter values posted with the number (the list's one filter form), or, for a post
+    of the number alone, the filters in the address."""
+    if request.POST.get("filters") != "1":
+        return request.GET.copy()
+    params = QueryDict(mutable=True)
+    for name in (*names, "size"):
+        value = request.POST.get(name, "")
+        if value:
+            params[name] = value
+    return params
+
+
+def _with_query(path: str, params: QueryDict, token: str | None) -> str:
+    params = params.copy()
+    params.pop("page", None)
+    params.pop(search.PARAM, None)
+    if token:
+        params[search.PARAM] = token
+    query = params.urlencode()
+    return f"{path}?{query}" if query else path
 
 
 def _list_context(request: HttpRequest, tab: str, search_form: IdentitySearchForm) -> dict:
@@ -104,7 +137,7 @@ def _valid(form: object) -> dict:
 @unit_required
 def overview(request: HttpRequest) -> HttpResponse:
     access.require_inbox(request)
-    search_form, number, done = _search(request, "Översikt")
+    search_form, number, done = _search(request, "Översikt", OVERVIEW_FILTERS)
     if done:
         return done
     filters = OverviewFilterForm(request.GET)
@@ -121,7 +154,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @unit_required
 def received(request: HttpRequest) -> HttpResponse:
     access.require_inbox(request)
-    search_form, number, done = _search(request, "Mottagna")
+    search_form, number, done = _search(request, "Mottagna", RECEIVED_FILTERS)
     if done:
         return done
     filters = ReceivedFilterForm(request.GET)
@@ -144,7 +177,7 @@ def received(request: HttpRequest) -> HttpResponse:
 @unit_required
 def sent(request: HttpRequest) -> HttpResponse:
     access.require_inbox(request)
-    search_form, number, done = _search(request, "Skickade")
+    search_form, number, done = _search(request, "Skickade", SENT_FILTERS)
     if done:
         return done
     filters = SentFilterForm(request.GET)
@@ -244,7 +277,11 @@ def _message_page(
         "message": message,
         "delivery": delivery,
         "display": patient_display(message.patient, participant=participant),
-        "items": content_items(message.content),
+        "items": content_items(
+            message.content, message.message_type, protected=message.patient.is_protected
+        ),
+        # The form's own text field is already among the items; other text is shown apart.
+        "show_text": bool(message.text) and message.text not in (message.content or {}).values(),
         "history": access.message_history(message, request.unit, delivery),
         "can_act": can_act,
         "forward_form": forward_form
