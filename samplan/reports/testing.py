@@ -71,6 +71,7 @@ class CaseBuilder:
         cancelled_at: datetime.datetime | None = None,
         sender: Unit | None = None,
         acknowledged_at: datetime.datetime | None = None,
+        content: dict | None = None,
     ) -> CaseBuilder:
         message = Message.objects.create(
             message_type=message_type,
@@ -81,6 +82,7 @@ class CaseBuilder:
             occurred_at=occurred_at,
             case=self.case,
             cancelled_at=cancelled_at,
+            content=content or {},
             idempotency_key=f"report-test-{next(_keys)}",
         )
         for unit in to:
