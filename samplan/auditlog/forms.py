@@ -59,7 +59,9 @@ class LogSearchForm(PeriodMixin, forms.Form):
         max_length=150,
         help_text=_("Username or HSA-id."),
     )
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All units")
+    )
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     action = forms.ChoiceField(
@@ -158,7 +160,9 @@ class SampleForm(PeriodMixin, forms.Form):
         max_value=MAX_REVIEW_ENTRIES,
         initial=20,
     )
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All units")
+    )
     flagged = forms.BooleanField(label=_("Only accesses with any mark"), required=False)
     form_key = FormKeyField()
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from samplan.accounts.access import SIP_ROLES
 from samplan.accounts.models import Membership
+from samplan.addressing.models import FallbackInbox
 from samplan.organizations.models import Organization, OrganizationKind, Profession, Unit
 from samplan.patients.forms import ConsentGiverFields, IdentityNumberField
 from samplan.patients.identity import ReservePattern
@@ -46,10 +47,12 @@ def _datetime_input() -> forms.DateTimeInput:
 
 
 def summonable_units() -> Iterable[Unit]:
-    """The directory of units that can be summoned: active units with an inbox."""
+    """The directory of units that can be summoned: active units with an inbox, less the
+    organisations' inboxes for unaddressed (returned) messages, which take no summons."""
     return (
         Unit.objects.active_on()
         .filter(has_inbox=True)
+        .exclude(pk__in=FallbackInbox.objects.values("unit_id"))
         .select_related("organization")
         .order_by("organization__name", "name")
     )
@@ -354,7 +357,7 @@ class InterventionForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.filter(pk__in=[u.pk for u in units])
-        self.fields["unit"].choices = [("", "---------")] + [
+        self.fields["unit"].choices = [("", _("Not stated"))] + [
             (u.pk, f"{u.name} ({u.organization.name})") for u in units
         ]
         if professions is not None:

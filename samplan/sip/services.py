@@ -905,10 +905,23 @@ def readiness(plan: SipPlan, version: SipVersion) -> process.Readiness:
         plan=plan, answer__in=(Answer.PENDING, Answer.NOT_SENT)
     ).values_list("unit__name", flat=True)
     signed = {s.unit_id for s in signatures_in_force(version)}
+    return readiness_from(
+        version, parties=party_list, unanswered=list(unanswered), signed_unit_ids=signed
+    )
+
+
+def readiness_from(
+    version: SipVersion,
+    *,
+    parties: Sequence[SipParticipant],
+    unanswered: Sequence[str],
+    signed_unit_ids: set[int],
+) -> process.Readiness:
+    """readiness() from what the caller has loaded already (the plan page)."""
     return process.finalise_readiness(
-        parties=[(p.unit_id, p.unit.name) for p in party_list],
-        unanswered=list(unanswered),
-        signed_unit_ids=signed,
+        parties=[(p.unit_id, p.unit.name) for p in parties],
+        unanswered=unanswered,
+        signed_unit_ids=signed_unit_ids,
         filled={
             "goals": bool(version.goals.strip()),
             "responsible_principal": version.responsible_principal_id is not None,
