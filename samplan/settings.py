@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "samplan.messaging",
     "samplan.sip",
     "samplan.reports",
+    "samplan.help",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("sip/", include("samplan.sip.urls")),
     path("logggranskning/", include("samplan.auditlog.urls")),
     path("rapporter/", include("samplan.reports.urls")),
+    path("hjalp/", include("samplan.help.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

@@ -1,5 +1,6 @@
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from samplan.accounts.access import can_use_inbox
 from samplan.accounts.decorators import unit_required
@@ -13,3 +14,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if can_use_inbox(request.user, request.unit):
         return redirect("messaging:overview")
     return render(request, "core/home.html", {"unit": request.unit})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links to: send them to the icon."""
+    return HttpResponsePermanentRedirect(static("core/favicon.svg"))
