@@ -25,6 +25,7 @@ from samplan.accounts.access import can_complete_log_review, log_review_organiza
 from samplan.accounts.decorators import unit_required
 from samplan.auditlog import selectors, services
 from samplan.auditlog.access_log import AccessAction, access_log_record
+from samplan.auditlog.details import detail_code
 from samplan.auditlog.extract import extract_pdf
 from samplan.auditlog.forms import (
     ExtractForm,
@@ -130,7 +131,7 @@ def patient_lookup(request: HttpRequest) -> HttpResponse:
             searched_identity=form.cleaned_data["identity"].number
             if form.is_valid()
             else typed[:13],
-            detail=f"organisation={organization.pk} not found",
+            detail=detail_code("organisation_not_found", organisation=organization.pk),
         )
         messages.error(
             request,
@@ -325,7 +326,7 @@ def extract(request: HttpRequest) -> HttpResponse:
                 AccessAction.SEARCH,
                 "logextract",
                 searched_identity=number,
-                detail="not found",
+                detail=detail_code("not_found"),
             )
         else:
             data = form.cleaned_data
@@ -337,7 +338,10 @@ def extract(request: HttpRequest) -> HttpResponse:
                 AccessAction.PRINT,
                 "logextract",
                 patient=patient,
-                detail=f"{len(rows)} rows" + (" with users" if data["with_users"] else ""),
+                detail=detail_code(
+                    "extract_rows_with_users" if data["with_users"] else "extract_rows",
+                    rows=len(rows),
+                ),
             )
             pdf = extract_pdf(
                 request=request,

@@ -43,6 +43,7 @@ from samplan.auditlog.access_log import (
     access_log_record,
     access_log_record_many,
 )
+from samplan.auditlog.details import detail_code
 from samplan.core.message_types import MessageType
 from samplan.core.paging import paginate
 from samplan.discharge.access import cases_for_unit
@@ -85,7 +86,7 @@ def _log_page(
         patients=patients,
         action=AccessAction.SEARCH if searched else AccessAction.VIEW,
         searched_identity=searched,
-        detail=f"{list_name}, page {page.number}",
+        detail=detail_code("list_page", list=list_name, page=page.number),
     )
     if searched and not patients:
         # A search that found nothing is logged too, with what was searched.
@@ -94,7 +95,7 @@ def _log_page(
             patient=None,
             action=AccessAction.SEARCH,
             searched_identity=searched,
-            detail=f"{list_name}, no match",
+            detail=detail_code("list_no_match", list=list_name),
         )
 
 
@@ -106,7 +107,7 @@ def search_rejected(request: HttpRequest, *, typed: str, list_name: str) -> None
         patient=None,
         action=AccessAction.SEARCH,
         searched_identity="".join(typed.split()).upper()[:MAX_IDENTITY_LENGTH],
-        detail=f"{list_name}, invalid number",
+        detail=detail_code("list_invalid_number", list=list_name),
     )
 
 
@@ -219,7 +220,7 @@ def received_page(
     _log_page(
         request,
         [row.delivery.message.patient for row in rows],
-        list_name="Mottagna",
+        list_name="received",
         page=page,
         searched=identity,
     )
@@ -274,7 +275,7 @@ def sent_page(request: HttpRequest, *, identity: str = "", **filters: object) ->
     _log_page(
         request,
         [row.message.patient for row in rows],
-        list_name="Skickade",
+        list_name="sent",
         page=page,
         searched=identity,
     )
@@ -535,7 +536,7 @@ def overview_page(
     _log_page(
         request,
         [row.case.patient for row in page.object_list],
-        list_name="Översikt",
+        list_name="overview",
         page=page,
         searched=identity,
     )

@@ -137,7 +137,7 @@ def _valid(form: object) -> dict:
 @unit_required
 def overview(request: HttpRequest) -> HttpResponse:
     access.require_inbox(request)
-    search_form, number, done = _search(request, "Översikt", OVERVIEW_FILTERS)
+    search_form, number, done = _search(request, "overview", OVERVIEW_FILTERS)
     if done:
         return done
     filters = OverviewFilterForm(request.GET)
@@ -154,7 +154,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @unit_required
 def received(request: HttpRequest) -> HttpResponse:
     access.require_inbox(request)
-    search_form, number, done = _search(request, "Mottagna", RECEIVED_FILTERS)
+    search_form, number, done = _search(request, "received", RECEIVED_FILTERS)
     if done:
         return done
     filters = ReceivedFilterForm(request.GET)
@@ -177,7 +177,7 @@ def received(request: HttpRequest) -> HttpResponse:
 @unit_required
 def sent(request: HttpRequest) -> HttpResponse:
     access.require_inbox(request)
-    search_form, number, done = _search(request, "Skickade", SENT_FILTERS)
+    search_form, number, done = _search(request, "sent", SENT_FILTERS)
     if done:
         return done
     filters = SentFilterForm(request.GET)

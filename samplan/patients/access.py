@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest
 
 from samplan.accounts.access import unit_may_see_patient
 from samplan.auditlog.access_log import AccessAction, access_log_record
+from samplan.auditlog.details import detail_code
 from samplan.patients.identity import Identity
 from samplan.patients.models import MAX_IDENTITY_LENGTH, Consent, Patient
 
@@ -92,7 +93,7 @@ def patient_search(
         patient=patient,
         action=AccessAction.SEARCH,
         searched_identity=searched[:MAX_IDENTITY_LENGTH],
-        detail="" if identity is not None else "invalid number",
+        detail="" if identity is not None else detail_code("invalid_number"),
         participant=True if patient is not None else None,
     )
     return patient

@@ -34,6 +34,7 @@ from samplan.accounts.access import (
 from samplan.accounts.models import Membership, User
 from samplan.accounts.smartcard import logged_in_with_card
 from samplan.auditlog.access_log import AccessAction, access_log_record
+from samplan.auditlog.details import detail_code
 from samplan.core.message_types import MessageType
 from samplan.discharge import process as discharge_process
 from samplan.discharge.access import cases_for_unit
@@ -337,7 +338,7 @@ def sip_create(
                     unit=unit,
                     units=[u.name for u in units],
                 )
-            _log(request, plan, AccessAction.CREATE, "sip started")
+            _log(request, plan, AccessAction.CREATE, detail_code("sip_started"))
             if consent is not None:
                 _record_consent(request, plan, consent, form_token=None)
     except IntegrityError:
@@ -418,7 +419,7 @@ def sip_initiative_update(
         _event(
             plan, EventKind.INITIATIVE_CHANGED, user=request.user, unit=request.unit, fields=changed
         )
-        _log(request, plan, AccessAction.UPDATE, "initiative changed")
+        _log(request, plan, AccessAction.UPDATE, detail_code("sip_initiative_changed"))
     plan.refresh_from_db()
     return plan
 
@@ -568,7 +569,7 @@ def sip_summons_send(*, request: HttpRequest, plan: SipPlan, idempotency_key: st
             units=[p.unit.name for p in waiting],
             message=message.pk,
         )
-        _log(request, plan, AccessAction.UPDATE, "summons sent")
+        _log(request, plan, AccessAction.UPDATE, detail_code("sip_summons_sent"))
     return message
 
 
@@ -608,7 +609,12 @@ def sip_answer(
             _event(plan, EventKind.ACCEPTED, user=user, unit=unit, attendees=attendees, late=late)
         else:
             _event(plan, EventKind.DECLINED, user=user, unit=unit, reason=reason, late=late)
-        _log(request, plan, AccessAction.UPDATE, "summons accepted" if accept else "declined")
+        _log(
+            request,
+            plan,
+            AccessAction.UPDATE,
+            detail_code("sip_summons_accepted" if accept else "sip_summons_declined"),
+        )
         participant.refresh_from_db()
     return participant
 
@@ -840,7 +846,12 @@ def sip_plan_save(
             revision=new_revision,
             changes=found,
         )
-        _log(request, plan, AccessAction.UPDATE, f"version {version.number} saved")
+        _log(
+            request,
+            plan,
+            AccessAction.UPDATE,
+            detail_code("sip_version_saved", version=version.number),
+        )
         version.refresh_from_db()
     return version
 
@@ -894,7 +905,12 @@ def sip_sign(*, request: HttpRequest, plan: SipPlan, password: str | None) -> Si
             revision=version.revision,
             method=signature.method,
         )
-        _log(request, plan, AccessAction.UPDATE, f"version {version.number} signed")
+        _log(
+            request,
+            plan,
+            AccessAction.UPDATE,
+            detail_code("sip_version_signed", version=version.number),
+        )
     return signature
 
 
@@ -969,7 +985,12 @@ def sip_finalise(*, request: HttpRequest, plan: SipPlan, confirmed: bool) -> Sip
             revision=version.revision,
             number=version.number,
         )
-        _log(request, plan, AccessAction.UPDATE, f"version {version.number} finalised")
+        _log(
+            request,
+            plan,
+            AccessAction.UPDATE,
+            detail_code("sip_version_finalised", version=version.number),
+        )
         version.refresh_from_db()
     return version
 
@@ -999,7 +1020,9 @@ def sip_version_new(
             number=new.number,
             reason=reason,
         )
-        _log(request, plan, AccessAction.UPDATE, f"version {new.number} made")
+        _log(
+            request, plan, AccessAction.UPDATE, detail_code("sip_version_made", version=new.number)
+        )
     return new
 
 
@@ -1033,7 +1056,7 @@ def sip_close(*, request: HttpRequest, plan: SipPlan, reason: str, text: str = "
             reason=reason,
             text=text.strip(),
         )
-        _log(request, plan, AccessAction.UPDATE, "closed")
+        _log(request, plan, AccessAction.UPDATE, detail_code("sip_closed"))
     plan.refresh_from_db()
     return plan
 

@@ -17,6 +17,7 @@ from samplan.accounts.access import can_work_with_sip, require
 from samplan.accounts.decorators import unit_required
 from samplan.accounts.smartcard import logged_in_with_card
 from samplan.auditlog.access_log import AccessAction, access_log_record
+from samplan.auditlog.details import detail_code
 from samplan.core.paging import paginate
 from samplan.discharge.access import case_for_unit
 from samplan.patients.display import patient_display
@@ -383,7 +384,7 @@ def close(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @unit_required
 def version_detail(request: HttpRequest, plan_id: int, number: int) -> HttpResponse:
-    plan = plan_for_unit(request, plan_id, detail=f"version {number}")
+    plan = plan_for_unit(request, plan_id, detail=detail_code("sip_version", version=number))
     version = version_of(plan, number)
     return render(
         request,
@@ -402,9 +403,9 @@ def versions_compare(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Jämför versioner: every field of two versions side by side, changes marked."""
     wanted = [request.GET.get(name, "") for name in ("old", "new")]
     detail = (
-        f"versions {wanted[0]} and {wanted[1]} compared"
+        detail_code("sip_versions_compared", old=wanted[0], new=wanted[1])
         if all(value.isdigit() for value in wanted)
-        else "versions compared"
+        else detail_code("sip_versions_compared", old="?", new="?")
     )
     plan = plan_for_unit(request, plan_id, detail=detail)
     form = CompareForm(request.GET or None, numbers=selectors.version_numbers(plan.pk))
@@ -422,7 +423,7 @@ def versions_compare(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @unit_required
 def history(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = plan_for_unit(request, plan_id, detail="history")
+    plan = plan_for_unit(request, plan_id, detail=detail_code("sip_history"))
     page = paginate(request, selectors.events(plan), default_size=50)
     return render(
         request,
@@ -438,7 +439,10 @@ def history(request: HttpRequest, plan_id: int) -> HttpResponse:
 def version_pdf(request: HttpRequest, plan_id: int, number: int) -> HttpResponse:
     """The person's copy of a version, as PDF (logged as a print)."""
     plan = plan_for_unit(
-        request, plan_id, action=AccessAction.PRINT, detail=f"version {number} pdf"
+        request,
+        plan_id,
+        action=AccessAction.PRINT,
+        detail=detail_code("sip_version_pdf", version=number),
     )
     version = version_of(plan, number)
     return documents.pdf_response(
@@ -449,7 +453,9 @@ def version_pdf(request: HttpRequest, plan_id: int, number: int) -> HttpResponse
 @unit_required
 def form_prefilled_pdf(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Blankett för stöddokumentation vid SIP-möte, filled in from the plan (downtime)."""
-    plan = plan_for_unit(request, plan_id, action=AccessAction.PRINT, detail="downtime form")
+    plan = plan_for_unit(
+        request, plan_id, action=AccessAction.PRINT, detail=detail_code("sip_downtime_form")
+    )
     return documents.pdf_response(
         documents.downtime_form_pdf(request, plan), f"sip-{plan.pk}-blankett.pdf"
     )
@@ -461,6 +467,9 @@ def form_blank_pdf(request: HttpRequest) -> HttpResponse:
     if not can_work_with_sip(request.user, request.unit):
         raise Http404
     access_log_record(
-        request=request, patient=None, action=AccessAction.PRINT, detail="blank SIP form"
+        request=request,
+        patient=None,
+        action=AccessAction.PRINT,
+        detail=detail_code("sip_blank_form"),
     )
     return documents.pdf_response(documents.downtime_form_pdf(request, None), "sip-blankett.pdf")

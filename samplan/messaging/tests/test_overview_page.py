@@ -95,9 +95,14 @@ def test_page_size_and_log_rows(client, cast, login_as, build):
         build.admitted()
     login_as(cast.home_care_nurse, cast.home_care)
     assert rows(client.get(url()).content.decode()) == 20
-    assert AccessLogEntry.objects.filter(detail="Översikt, page 1", action="view").count() == 20
+    assert (
+        AccessLogEntry.objects.filter(
+            detail="list_page|list=overview&page=1", action="view"
+        ).count()
+        == 20
+    )
     assert rows(client.get(url(page=2)).content.decode()) == 2
-    assert AccessLogEntry.objects.filter(detail="Översikt, page 2").count() == 2
+    assert AccessLogEntry.objects.filter(detail="list_page|list=overview&page=2").count() == 2
     assert rows(client.get(url(size=50)).content.decode()) == 22
 
 
