@@ -65,10 +65,9 @@ from samplan.addressing.models import AreaRule, FallbackInbox, PatientFilter, Re
 from samplan.auditlog.chain import HEAD_PK, row_hash
 from samplan.auditlog.flags import default_hours
 from samplan.auditlog.models import AccessLogChain, AccessLogEntry
+from samplan.core.localtime import STOCKHOLM
 from samplan.core.message_types import MessageType
-from samplan.discharge.deadlines import first_cutoff_after
 from samplan.discharge.models import (
-    Agreement,
     CaseEvent,
     CaseEventKind,
     CaseParticipant,
@@ -77,9 +76,16 @@ from samplan.discharge.models import (
     ParticipantRole,
 )
 from samplan.discharge.process import OPEN_STATES, TRANSITIONS, CaseState
-from samplan.discharge.terms import DEFAULT_TERMS, STOCKHOLM, AgreementTerms, CareType
 from samplan.messaging.models import AlertSettings, Delivery, DeliveryState, Message
-from samplan.organizations.models import Organization, OrganizationKind, Profession, Unit, UnitKind
+from samplan.organizations.models import (
+    Agreement,
+    Organization,
+    OrganizationKind,
+    Profession,
+    Unit,
+    UnitKind,
+)
+from samplan.organizations.terms import DEFAULT_TERMS, AgreementTerms, CareType, first_cutoff_after
 from samplan.patients.identity import IdentityKind
 from samplan.patients.models import Consent, ConsentGiver, ConsentScope, Patient, Protection
 from samplan.sip.models import (
@@ -632,7 +638,7 @@ def build_structure(world: World) -> None:
 
 
 def terms_between(world: World, first_unit: int, second_unit: int) -> AgreementTerms:
-    """As samplan.discharge.selectors.terms_between, from memory: the agreement of the region
+    """As samplan.organizations.agreements.terms_between, from memory: the agreement of the region
     and the municipality involved, else the defaults (every agreement covers the period)."""
     kinds = {}
     for unit_id in (first_unit, second_unit):

@@ -62,18 +62,12 @@ from stdnum import luhn
 from samplan.accounts.access import ReportReach
 from samplan.accounts.models import Membership, Role, User
 from samplan.accounts.services import SESSION_UNIT_KEY
+from samplan.core.localtime import start_of_local_day
 from samplan.core.message_types import MessageType
-from samplan.discharge.deadlines import first_cutoff_after, start_of_local_day
-from samplan.discharge.models import (
-    Agreement,
-    CaseParticipant,
-    DailyAmount,
-    DischargeCase,
-    ParticipantRole,
-)
-from samplan.discharge.terms import CareType, LiabilityModel
+from samplan.discharge.models import CaseParticipant, DailyAmount, DischargeCase, ParticipantRole
 from samplan.messaging.models import Delivery, DeliveryState, Message
-from samplan.organizations.models import Organization, OrganizationKind, Unit, UnitKind
+from samplan.organizations.models import Agreement, Organization, OrganizationKind, Unit, UnitKind
+from samplan.organizations.terms import CareType, LiabilityModel, first_cutoff_after
 from samplan.patients.models import Patient
 from samplan.reports import figures
 from samplan.reports.facts import refresh

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "samplan.accounts.middleware.IdleTimeoutMiddleware",
     "samplan.accounts.middleware.SmartCardSessionMiddleware",
     "samplan.accounts.middleware.CurrentUnitMiddleware",
+    "samplan.accounts.middleware.ActorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

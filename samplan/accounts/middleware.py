@@ -19,6 +19,8 @@ from samplan.accounts.services import (
     logout_user,
 )
 from samplan.accounts.smartcard import SESSION_CARD_KEY, logged_in_with_card, presented_card
+from samplan.core.actor import Actor, AuthMethod
+from samplan.core.http import client_address
 
 # Requests a page makes by itself (the inbox's new-count polling) must not keep a session
 # alive that the person has left; they send this header.
@@ -93,4 +95,31 @@ class CurrentUnitMiddleware:
                 )
                 if request.unit is None:
                     del request.session[SESSION_UNIT_KEY]
+        return self.get_response(request)
+
+
+def actor_for(request: HttpRequest) -> Actor:
+    """The request's Actor: its user acting for its unit, from its client address and session."""
+    user = request.user if request.user.is_authenticated else None
+    return Actor(
+        user=user,
+        unit=getattr(request, "unit", None),
+        client_address=client_address(request),
+        session_key=request.session.session_key or "",
+        auth_method=AuthMethod.CARD if logged_in_with_card(request) else AuthMethod.PASSWORD,
+    )
+
+
+class ActorMiddleware:
+    """Builds `request.actor` once per request, for the services the views call.
+
+    Runs after CurrentUnitMiddleware, so the actor acts for the unit still allowed; a view
+    that changes the unit (choosing one) builds a new actor for the rest of its request.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.actor = actor_for(request)
         return self.get_response(request)

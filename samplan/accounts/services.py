@@ -19,6 +19,7 @@ from samplan.accounts.access import require, working_units
 from samplan.accounts.models import LoginEvent, LoginEventKind, LoginMethod, Membership, User
 from samplan.auditlog.models import AdminAction
 from samplan.auditlog.services import admin_change_record, diff, instance_diff, snapshot
+from samplan.core.actor import Actor
 from samplan.core.http import client_address
 from samplan.organizations.models import Organization, Unit
 
@@ -152,8 +153,7 @@ MEMBERSHIP_HISTORY_FIELDS = ["user", "unit", "role", "valid_from", "valid_to"]
 
 def _record(
     *,
-    actor: User,
-    actor_unit: Unit | None,
+    actor: Actor,
     organization: Organization,
     action: str,
     target: object,
@@ -161,7 +161,6 @@ def _record(
 ) -> None:
     admin_change_record(
         actor=actor,
-        actor_unit=actor_unit,
         organization=organization,
         action=action,
         target=target,
@@ -169,11 +168,11 @@ def _record(
     )
 
 
-def user_create(*, actor: User, actor_unit: Unit | None, user: User, password: str) -> User:
+def user_create(*, actor: Actor, user: User, password: str) -> User:
     """Creates the account `user` (unsaved, filled in by a form) with an initial password."""
     require(
         user.organization_id is not None
-        and user.organization_id in access.administered_organization_ids(actor)
+        and user.organization_id in access.administered_organization_ids(actor.user)
     )
     if User.objects.filter(username__iexact=user.username).exists():
         raise ValidationError({"username": _("A user with that username already exists.")})
@@ -185,7 +184,6 @@ def user_create(*, actor: User, actor_unit: Unit | None, user: User, password: s
             user.save()
             _record(
                 actor=actor,
-                actor_unit=actor_unit,
                 organization=user.organization,
                 action=AdminAction.CREATE,
                 target=user,
@@ -200,15 +198,15 @@ def user_create(*, actor: User, actor_unit: Unit | None, user: User, password: s
 
 
 @transaction.atomic
-def user_update(*, actor: User, actor_unit: Unit | None, user: User) -> dict:
+def user_update(*, actor: Actor, user: User) -> dict:
     """Saves the edited account `user` (changed in memory by a form); returns the changes.
 
     Switching back to password login clears the smart-card conversion, which would otherwise
     keep refusing the password (the usual reason is a lost or broken card).
     """
     stored = User.objects.select_for_update().get(pk=user.pk)
-    require(access.can_manage_user(actor, stored))
-    require(user.organization_id in access.administered_organization_ids(actor))
+    require(access.can_manage_user(actor.user, stored))
+    require(user.organization_id in access.administered_organization_ids(actor.user))
     if user.login_method == LoginMethod.PASSWORD and stored.login_method != LoginMethod.PASSWORD:
         user.card_converted_at = None
     changes = instance_diff(stored, user, USER_HISTORY_FIELDS)
@@ -222,7 +220,6 @@ def user_update(*, actor: User, actor_unit: Unit | None, user: User) -> dict:
         if organization is not None:
             _record(
                 actor=actor,
-                actor_unit=actor_unit,
                 organization=organization,
                 action=AdminAction.UPDATE,
                 target=user,
@@ -231,9 +228,7 @@ def user_update(*, actor: User, actor_unit: Unit | None, user: User) -> dict:
     return changes
 
 
-def memberships_close(
-    *, actor: User, actor_unit: Unit | None, memberships: QuerySet[Membership]
-) -> int:
+def memberships_close(*, actor: Actor, memberships: QuerySet[Membership]) -> int:
     """Ends every membership in `memberships` still open, each with its own history row.
 
     A helper of the services that deactivate an account or a unit: they check permission
@@ -245,11 +240,10 @@ def memberships_close(
         "user", "unit__organization"
     ):
         membership.ended_at = now
-        membership.ended_by = actor
+        membership.ended_by = actor.user
         membership.save(update_fields=["ended_at", "ended_by"])
         _record(
             actor=actor,
-            actor_unit=actor_unit,
             organization=membership.unit.organization,
             action=AdminAction.END,
             target=membership,
@@ -260,23 +254,20 @@ def memberships_close(
 
 
 @transaction.atomic
-def user_deactivate(*, actor: User, actor_unit: Unit | None, user: User) -> int:
+def user_deactivate(*, actor: Actor, user: User) -> int:
     """Deactivates the account and ends all its memberships; returns how many were ended.
 
     An inactive user cannot log in, and Django's authentication backend no longer accepts the
     session of an inactive user, so a session in use stops at its next request.
     """
     stored = User.objects.select_for_update().get(pk=user.pk)
-    require(access.can_manage_user(actor, stored))
+    require(access.can_manage_user(actor.user, stored))
     if not stored.is_active:
         return 0
-    ended = memberships_close(
-        actor=actor, actor_unit=actor_unit, memberships=Membership.objects.filter(user=stored)
-    )
+    ended = memberships_close(actor=actor, memberships=Membership.objects.filter(user=stored))
     User.objects.filter(pk=stored.pk).update(is_active=False)
     _record(
         actor=actor,
-        actor_unit=actor_unit,
         organization=stored.organization,
         action=AdminAction.DEACTIVATE,
         target=stored,
@@ -287,16 +278,15 @@ def user_deactivate(*, actor: User, actor_unit: Unit | None, user: User) -> int:
 
 
 @transaction.atomic
-def user_reactivate(*, actor: User, actor_unit: Unit | None, user: User) -> None:
+def user_reactivate(*, actor: Actor, user: User) -> None:
     """Lets the account log in again; its memberships are granted anew, not restored."""
     stored = User.objects.select_for_update().get(pk=user.pk)
-    require(access.can_manage_user(actor, stored))
+    require(access.can_manage_user(actor.user, stored))
     if stored.is_active:
         return
     User.objects.filter(pk=stored.pk).update(is_active=True)
     _record(
         actor=actor,
-        actor_unit=actor_unit,
         organization=stored.organization,
         action=AdminAction.REACTIVATE,
         target=stored,
@@ -306,17 +296,16 @@ def user_reactivate(*, actor: User, actor_unit: Unit | None, user: User) -> None
 
 
 @transaction.atomic
-def user_unlock(*, actor: User, actor_unit: Unit | None, user: User) -> None:
+def user_unlock(*, actor: Actor, user: User) -> None:
     """Lifts a lock-out after failed logins before it runs out by itself."""
     stored = User.objects.select_for_update().get(pk=user.pk)
-    require(access.can_manage_user(actor, stored))
+    require(access.can_manage_user(actor.user, stored))
     if stored.locked_until is None and stored.failed_login_count == 0:
         return
     before = snapshot(stored, ["locked_until", "failed_login_count"])
     User.objects.filter(pk=stored.pk).update(locked_until=None, failed_login_count=0)
     _record(
         actor=actor,
-        actor_unit=actor_unit,
         organization=stored.organization,
         action=AdminAction.UNLOCK,
         target=stored,
@@ -327,14 +316,14 @@ def user_unlock(*, actor: User, actor_unit: Unit | None, user: User) -> None:
 
 
 @transaction.atomic
-def user_set_password(*, actor: User, actor_unit: Unit | None, user: User, password: str) -> None:
+def user_set_password(*, actor: Actor, user: User, password: str) -> None:
     """Sets a new password chosen by the administrator (validated by the form's rules).
 
     It also lifts a lock-out, since the person will log in with it next. Django's session
     check makes the user's sessions with the old password stop working.
     """
     stored = User.objects.select_for_update().get(pk=user.pk)
-    require(access.can_manage_user(actor, stored))
+    require(access.can_manage_user(actor.user, stored))
     if not stored.password_login_allowed:
         raise ValidationError(
             _(
@@ -348,7 +337,6 @@ def user_set_password(*, actor: User, actor_unit: Unit | None, user: User, passw
     stored.save(update_fields=["password", "locked_until", "failed_login_count"])
     _record(
         actor=actor,
-        actor_unit=actor_unit,
         organization=stored.organization,
         action=AdminAction.PASSWORD,
         target=stored,
@@ -358,8 +346,7 @@ def user_set_password(*, actor: User, actor_unit: Unit | None, user: User, passw
 @transaction.atomic
 def membership_grant(
     *,
-    actor: User,
-    actor_unit: Unit | None,
+    actor: Actor,
     user: User,
     unit: Unit,
     role: str,
@@ -369,7 +356,7 @@ def membership_grant(
     """Gives `user` the role `role` in `unit` for a period (behörighet)."""
     # Locking the account serialises two posts of the same form, so the second sees the first.
     stored = User.objects.select_for_update().get(pk=user.pk)
-    require(access.can_manage_user(actor, stored) and access.can_grant(actor, unit, role))
+    require(access.can_manage_user(actor.user, stored) and access.can_grant(actor.user, unit, role))
     if not stored.is_active:
         raise ValidationError(_("The account is deactivated. Reactivate it first."))
     if not unit.is_active:
@@ -393,11 +380,10 @@ def membership_grant(
         role=role,
         valid_from=valid_from,
         valid_to=valid_to,
-        created_by=actor,
+        created_by=actor.user,
     )
     _record(
         actor=actor,
-        actor_unit=actor_unit,
         organization=unit.organization,
         action=AdminAction.GRANT,
         target=membership,
@@ -408,15 +394,16 @@ def membership_grant(
 
 
 @transaction.atomic
-def membership_end(*, actor: User, actor_unit: Unit | None, membership: Membership) -> None:
+def membership_end(*, actor: Actor, membership: Membership) -> None:
     """Ends a membership now (ended_at, ended_by); ending it twice changes nothing."""
     stored = (
         Membership.objects.select_for_update(of=("self",))
         .select_related("user", "unit__organization")
         .get(pk=membership.pk)
     )
-    require(access.can_manage_user(actor, stored.user) and access.can_end_membership(actor, stored))
-    memberships_close(
-        actor=actor, actor_unit=actor_unit, memberships=Membership.objects.filter(pk=stored.pk)
+    require(
+        access.can_manage_user(actor.user, stored.user)
+        and access.can_end_membership(actor.user, stored)
     )
+    memberships_close(actor=actor, memberships=Membership.objects.filter(pk=stored.pk))
     membership.refresh_from_db(fields=["ended_at", "ended_by"])

@@ -28,6 +28,7 @@ from samplan.addressing.models import (
 )
 from samplan.auditlog.models import AdminAction
 from samplan.auditlog.services import admin_change_record, diff, snapshot
+from samplan.core.actor import Actor, task_actor
 from samplan.organizations.models import Organization, Unit
 
 IMPORT_BATCH_SIZE = 1000
@@ -74,8 +75,7 @@ def _duplicate_error() -> ValidationError:
 
 def register_entry_create(
     *,
-    actor: User,
-    actor_unit: Unit | None,
+    actor: Actor,
     kind: str,
     unit: Unit,
     identity_number: str,
@@ -83,7 +83,7 @@ def register_entry_create(
     end: datetime.date | None,
 ) -> PatientFilter | ResidenceEntry:
     register = REGISTERS[kind]
-    if not register.can_manage(actor, unit):
+    if not register.can_manage(actor.user, unit):
         raise PermissionDenied
     if end is not None and end < start:
         raise ValidationError(_("The end date is before the start date."))
@@ -92,12 +92,11 @@ def register_entry_create(
             entry = register.model.objects.create(
                 unit=unit,
                 identity_number=identity_number,
-                created_by=actor,
+                created_by=actor.user,
                 **{register.start: start, register.end: end},
             )
             admin_change_record(
                 actor=actor,
-                actor_unit=actor_unit,
                 organization=unit.organization,
                 action=AdminAction.CREATE,
                 target=entry,
@@ -109,15 +108,14 @@ def register_entry_create(
 
 def register_entry_update(
     *,
-    actor: User,
-    actor_unit: Unit | None,
+    actor: Actor,
     entry: PatientFilter | ResidenceEntry,
     start: datetime.date,
     end: datetime.date | None,
 ) -> PatientFilter | ResidenceEntry:
     """Change the period (e.g. end a registration); unit and person stay as they are."""
     register = _register_of(entry)
-    if not register.can_manage(actor, entry.unit):
+    if not register.can_manage(actor.user, entry.unit):
         raise PermissionDenied
     if end is not None and end < start:
         raise ValidationError(_("The end date is before the start date."))
@@ -130,7 +128,6 @@ def register_entry_update(
             entry.save(update_fields=[*fields, "updated_at"])
             admin_change_record(
                 actor=actor,
-                actor_unit=actor_unit,
                 organization=entry.unit.organization,
                 action=AdminAction.UPDATE,
                 target=entry,
@@ -141,18 +138,15 @@ def register_entry_update(
     return entry
 
 
-def register_entry_delete(
-    *, actor: User, actor_unit: Unit | None, entry: PatientFilter | ResidenceEntry
-) -> None:
+def register_entry_delete(*, actor: Actor, entry: PatientFilter | ResidenceEntry) -> None:
     """Remove a row entered by mistake (ending a registration is an update of its end date).
     The history keeps the removed row as a deactivation."""
     register = _register_of(entry)
-    if not register.can_manage(actor, entry.unit):
+    if not register.can_manage(actor.user, entry.unit):
         raise PermissionDenied
     with transaction.atomic():
         admin_change_record(
             actor=actor,
-            actor_unit=actor_unit,
             organization=entry.unit.organization,
             action=AdminAction.DEACTIVATE,
             target=entry,
@@ -182,29 +176,27 @@ def _area_rule_duplicate() -> ValidationError:
 
 def area_rule_save(
     *,
-    actor: User,
-    actor_unit: Unit | None,
+    actor: Actor,
     rule: AreaRule,
 ) -> AreaRule:
     """Create or change an area rule (the form has filled in `rule`)."""
-    if not access.can_manage_area_rules(actor, rule.unit):
+    if not access.can_manage_area_rules(actor.user, rule.unit):
         raise PermissionDenied
     if rule.pk is not None:
         old = AreaRule.objects.select_related("unit").get(pk=rule.pk)
-        if not access.can_manage_area_rules(actor, old.unit):
+        if not access.can_manage_area_rules(actor.user, old.unit):
             raise PermissionDenied
         before = snapshot(old, AREA_RULE_FIELDS)
         action = AdminAction.UPDATE
     else:
         before = {}
         action = AdminAction.CREATE
-        rule.created_by = actor
+        rule.created_by = actor.user
     try:
         with transaction.atomic():
             rule.save()
             admin_change_record(
                 actor=actor,
-                actor_unit=actor_unit,
                 organization=rule.unit.organization,
                 action=action,
                 target=rule,
@@ -215,13 +207,12 @@ def area_rule_save(
     return rule
 
 
-def area_rule_delete(*, actor: User, actor_unit: Unit | None, rule: AreaRule) -> None:
-    if not access.can_manage_area_rules(actor, rule.unit):
+def area_rule_delete(*, actor: Actor, rule: AreaRule) -> None:
+    if not access.can_manage_area_rules(actor.user, rule.unit):
         raise PermissionDenied
     with transaction.atomic():
         admin_change_record(
             actor=actor,
-            actor_unit=actor_unit,
             organization=rule.unit.organization,
             action=AdminAction.DEACTIVATE,
             target=rule,
@@ -230,24 +221,21 @@ def area_rule_delete(*, actor: User, actor_unit: Unit | None, rule: AreaRule) ->
         rule.delete()
 
 
-def fallback_inbox_set(
-    *, actor: User, actor_unit: Unit | None, organization: Organization, unit: Unit
-) -> FallbackInbox:
-    if not access.can_set_fallback_inbox(actor, organization):
+def fallback_inbox_set(*, actor: Actor, organization: Organization, unit: Unit) -> FallbackInbox:
+    if not access.can_set_fallback_inbox(actor.user, organization):
         raise PermissionDenied
     if unit.organization_id != organization.pk or not unit.has_inbox:
         raise ValidationError(_("Choose one of the organisation's units that has an inbox."))
     with transaction.atomic():
         inbox, created = FallbackInbox.objects.select_for_update().get_or_create(
-            organization=organization, defaults={"unit": unit, "updated_by": actor}
+            organization=organization, defaults={"unit": unit, "updated_by": actor.user}
         )
         before = {"unit": str(inbox.unit)} if not created else {}
         inbox.unit = unit
-        inbox.updated_by = actor
+        inbox.updated_by = actor.user
         inbox.save()
         admin_change_record(
             actor=actor,
-            actor_unit=actor_unit,
             organization=organization,
             action=AdminAction.CREATE if created else AdminAction.UPDATE,
             target=inbox,
@@ -270,11 +258,13 @@ def register_import_purge(*, now: datetime.datetime | None = None) -> int:
     return deleted
 
 
-def register_import_check(*, actor: User, kind: str, file_name: str, data: bytes) -> RegisterImport:
+def register_import_check(
+    *, actor: Actor, kind: str, file_name: str, data: bytes
+) -> RegisterImport:
     """Check a file and keep the result for the user's choice (import the good rows or
     nothing). Raises importing.ImportFileError when the file as a whole is unusable."""
     register = REGISTERS[kind]
-    units = list(register.units(actor).only("pk", "name", "hsa_id"))
+    units = list(register.units(actor.user).only("pk", "name", "hsa_id"))
     if not units:
         raise PermissionDenied
     result = check_file(kind=kind, name=file_name, data=data, units=units)
@@ -282,7 +272,7 @@ def register_import_check(*, actor: User, kind: str, file_name: str, data: bytes
     register_import_purge(now=now)
     return RegisterImport.objects.create(
         kind=kind,
-        uploaded_by=actor,
+        uploaded_by=actor.user,
         uploaded_at=now,
         expires_at=now + IMPORT_KEEP,
         file_name=file_name[:200],
@@ -294,9 +284,9 @@ def register_import_check(*, actor: User, kind: str, file_name: str, data: bytes
     )
 
 
-def register_import_start(*, actor: User, register_import: RegisterImport) -> RegisterImport:
+def register_import_start(*, actor: Actor, register_import: RegisterImport) -> RegisterImport:
     """The user chose "import the good rows": queue the import (once, however often posted)."""
-    if register_import.uploaded_by_id != actor.pk:
+    if register_import.uploaded_by_id != actor.user.pk:
         raise PermissionDenied
     if register_import.expires_at < timezone.now():
         raise ValidationError(_("The checked file has expired. Upload it again."))
@@ -312,9 +302,9 @@ def register_import_start(*, actor: User, register_import: RegisterImport) -> Re
     return register_import
 
 
-def register_import_discard(*, actor: User, register_import: RegisterImport) -> RegisterImport:
+def register_import_discard(*, actor: Actor, register_import: RegisterImport) -> RegisterImport:
     """The user chose "import nothing": the parsed rows are dropped at once."""
-    if register_import.uploaded_by_id != actor.pk:
+    if register_import.uploaded_by_id != actor.user.pk:
         raise PermissionDenied
     RegisterImport.objects.filter(pk=register_import.pk, status=ImportStatus.CHECKED).update(
         status=ImportStatus.DISCARDED, rows=[], finished_at=timezone.now()
@@ -339,9 +329,10 @@ def register_import_run(*, import_id: str) -> None:
         return  # already run, or discarded
     register_import = RegisterImport.objects.select_related("uploaded_by").get(pk=import_id)
     register = REGISTERS[register_import.kind]
-    actor = register_import.uploaded_by
+    # The worker acts for the person who uploaded the file.
+    actor = task_actor(register_import.uploaded_by)
     # Permissions may have changed since the check: write only rows the user may still keep.
-    allowed = set(register.units(actor).values_list("pk", flat=True))
+    allowed = set(register.units(actor.user).values_list("pk", flat=True))
     try:
         for batch in _batched(register_import.rows, IMPORT_BATCH_SIZE):
             with transaction.atomic():
@@ -369,7 +360,7 @@ def _batched(rows: list[Any], size: int) -> Iterable[list[Any]]:
 
 
 def _import_batch(
-    register: Register, batch: Iterable[list[Any]], actor: User, allowed: set[int]
+    register: Register, batch: Iterable[list[Any]], actor: Actor, allowed: set[int]
 ) -> tuple[int, int, int]:
     rows = [row for row in batch if row[1] in allowed]
     model = register.model
@@ -393,7 +384,7 @@ def _import_batch(
                 model(
                     unit_id=unit_id,
                     identity_number=number,
-                    created_by=actor,
+                    created_by=actor.user,
                     created_at=now,
                     updated_at=now,
                     **{register.start: start, register.end: end},

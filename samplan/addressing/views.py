@@ -69,7 +69,7 @@ def register_list(request: HttpRequest, kind: str) -> HttpResponse:
         else:
             # Looking a person up in the register is a search by personnummer: logged.
             access_log_record(
-                request=request,
+                actor=request.actor,
                 patient=Patient.objects.filter(identity_number=number).first(),
                 action=AccessAction.SEARCH,
                 searched_identity=number,
@@ -80,7 +80,7 @@ def register_list(request: HttpRequest, kind: str) -> HttpResponse:
     if not number:
         # The list shows the identity numbers of many persons: one row says who browsed it.
         access_log_record(
-            request=request,
+            actor=request.actor,
             patient=None,
             action=AccessAction.VIEW,
             object_type=services.REGISTERS[kind].model._meta.model_name,
@@ -119,8 +119,7 @@ def register_create(request: HttpRequest, kind: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.register_entry_create(
-                actor=request.user,
-                actor_unit=request.unit,
+                actor=request.actor,
                 kind=kind,
                 unit=form.cleaned_data["unit"],
                 identity_number=form.cleaned_data["identity_number"],
@@ -147,7 +146,7 @@ def register_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     # someone not (yet) registered in samplan is logged as the identity looked at.
     person = Patient.objects.filter(identity_number=entry.identity_number).first()
     access_log_record(
-        request=request,
+        actor=request.actor,
         patient=person,
         action=AccessAction.VIEW,
         obj=entry,
@@ -159,8 +158,7 @@ def register_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.register_entry_update(
-                actor=request.user,
-                actor_unit=request.unit,
+                actor=request.actor,
                 entry=entry,
                 start=form.cleaned_data["start"],
                 end=form.cleaned_data["end"],
@@ -182,7 +180,7 @@ def register_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 def register_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     register = services.REGISTERS[kind]
     entry = selectors.register_entry_for(register, request.user, pk)
-    services.register_entry_delete(actor=request.user, actor_unit=request.unit, entry=entry)
+    services.register_entry_delete(actor=request.actor, entry=entry)
     messages.success(request, _("The registration was removed."))
     return redirect(f"addressing:{URL_NAMES[kind]}")
 
@@ -210,9 +208,7 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.area_rule_save(
-                actor=request.user, actor_unit=request.unit, rule=form.save(commit=False)
-            )
+            services.area_rule_save(actor=request.actor, rule=form.save(commit=False))
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -225,7 +221,7 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @login_required
 def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
     rule = selectors.area_rule_for(request.user, pk)
-    services.area_rule_delete(actor=request.user, actor_unit=request.unit, rule=rule)
+    services.area_rule_delete(actor=request.actor, rule=rule)
     messages.success(request, _("The area rule was removed."))
     return redirect("addressing:rules")
 
@@ -257,8 +253,7 @@ def fallback_edit(request: HttpRequest, organization_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.fallback_inbox_set(
-                actor=request.user,
-                actor_unit=request.unit,
+                actor=request.actor,
                 organization=organization,
                 unit=form.cleaned_data["unit"],
             )
@@ -294,7 +289,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             checked = services.register_import_check(
-                actor=request.user,
+                actor=request.actor,
                 kind=form.cleaned_data["kind"],
                 file_name=upload.name,
                 data=upload.read(),
@@ -342,7 +337,7 @@ def import_status(request: HttpRequest, pk: str) -> HttpResponse:
 def import_start(request: HttpRequest, pk: str) -> HttpResponse:
     register_import = selectors.register_import_for(request.user, pk)
     try:
-        services.register_import_start(actor=request.user, register_import=register_import)
+        services.register_import_start(actor=request.actor, register_import=register_import)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("addressing:import_detail", pk=register_import.pk)
@@ -352,7 +347,7 @@ def import_start(request: HttpRequest, pk: str) -> HttpResponse:
 @login_required
 def import_discard(request: HttpRequest, pk: str) -> HttpResponse:
     register_import = selectors.register_import_for(request.user, pk)
-    services.register_import_discard(actor=request.user, register_import=register_import)
+    services.register_import_discard(actor=request.actor, register_import=register_import)
     messages.success(request, _("Nothing was imported."))
     return redirect("addressing:import_upload")
 
@@ -371,7 +366,7 @@ def simulator(request: HttpRequest) -> HttpResponse:
         patient = Patient.objects.filter(identity_number=number).first()
         # A look-up of a person is patient data, whether or not the person is in samplan.
         access_log_record(
-            request=request,
+            actor=request.actor,
             patient=patient,
             action=AccessAction.SIMULATE,
             searched_identity=number,

@@ -44,7 +44,7 @@ def administrator_required(view: Callable[..., HttpResponse]) -> Callable[..., H
 
 def _acting(request: HttpRequest) -> dict:
     """The actor and the unit they act for, as every service wants them."""
-    return {"actor": request.user, "actor_unit": getattr(request, "unit", None)}
+    return {"actor": request.actor}
 
 
 def _show_errors(form: BaseForm, error: ValidationError) -> None:

@@ -16,11 +16,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from samplan.core.http import client_address
+from samplan.core.actor import Actor
 
 
 class AccessAction(models.TextChoices):
@@ -36,7 +35,7 @@ class AccessAction(models.TextChoices):
 
 def access_log_record(
     *,
-    request: HttpRequest,
+    actor: Actor,
     patient: Any | None,
     action: str,
     obj: models.Model | None = None,
@@ -45,7 +44,7 @@ def access_log_record(
     participant: bool | None = None,
     object_type: str = "",
 ) -> Any:
-    """Write one access-log row for the logged-in user acting for request.unit.
+    """Write one access-log row for the actor: its user acting for its unit.
 
     `participant`: whether the unit has a need-to-know relation to `patient`, when the
     caller has just checked it; None lets this function find out. `object_type` names what
@@ -56,8 +55,7 @@ def access_log_record(
     from samplan.auditlog.models import AccessLogEntry
     from samplan.patients.models import Patient, Protection
 
-    user = request.user
-    unit = getattr(request, "unit", None)
+    user, unit = actor.user, actor.unit
     now = timezone.now()
     subject = patient
     if subject is None and searched_identity:
@@ -71,16 +69,16 @@ def access_log_record(
         participant = None  # the caller's answer was about nobody; ask for this person
     entry = AccessLogEntry(
         user=user,
-        user_hsa_id=getattr(user, "hsa_id", "") or "",
+        user_hsa_id=actor.hsa_id,
         unit=unit,
-        organization_id=unit.organization_id if unit else getattr(user, "organization_id", None),
+        organization_id=actor.organization_id,
         patient=patient,
         searched_identity=searched_identity,
         action=action,
         object_type=obj._meta.model_name if obj is not None else object_type,
         object_id=str(obj.pk) if obj is not None else "",
         detail=detail[:200],
-        client_address=client_address(request) or None,
+        client_address=actor.client_address or None,
         not_participant=not_participant(unit, subject, participant),
         protected_identity=subject is not None and subject.protection != Protection.NONE,
         outside_hours=outside_usual_hours(unit, now),
@@ -91,7 +89,7 @@ def access_log_record(
 
 def access_log_record_many(
     *,
-    request: HttpRequest,
+    actor: Actor,
     patients: Iterable[Any],
     action: str,
     object_type: str = "",
@@ -112,10 +110,9 @@ def access_log_record_many(
     from samplan.auditlog.models import AccessLogEntry
     from samplan.patients.models import Protection
 
-    user = request.user
-    unit = getattr(request, "unit", None)
-    address = client_address(request) or None
-    organization_id = unit.organization_id if unit else getattr(user, "organization_id", None)
+    user, unit = actor.user, actor.unit
+    address = actor.client_address or None
+    organization_id = actor.organization_id
     outside_hours = outside_usual_hours(unit, timezone.now())
     seen: set[int] = set()
     rows = []
@@ -126,7 +123,7 @@ def access_log_record_many(
         rows.append(
             AccessLogEntry(
                 user=user,
-                user_hsa_id=getattr(user, "hsa_id", "") or "",
+                user_hsa_id=actor.hsa_id,
                 unit=unit,
                 organization_id=organization_id,
                 patient=patient,

@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from samplan.auditlog.models import AccessLogEntry
 from samplan.auditlog.presentation import plain_description
+from samplan.core.actor import Actor
 from samplan.organizations.models import Organization
 from samplan.patients.display import patient_display
 from samplan.patients.models import Patient
@@ -72,7 +72,7 @@ def unit_summaries(lines: Sequence[ExtractLine]) -> list[UnitSummary]:
 
 def extract_html(
     *,
-    request: HttpRequest,
+    actor: Actor,
     organization: Organization,
     patient: Patient,
     rows: Sequence[AccessLogEntry],
@@ -95,7 +95,7 @@ def extract_html(
                 "date_to": date_to or timezone.localdate(),
                 "with_users": with_users,
                 "made_at": timezone.localtime(),
-                "made_by": request.user,
+                "made_by": actor.user,
             },
         )
 

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from samplan.discharge.terms import STOCKHOLM
+from samplan.core.localtime import STOCKHOLM
 
 if TYPE_CHECKING:
     from samplan.accounts.models import User

@@ -15,7 +15,7 @@ from django.http import Http404
 
 from samplan.accounts.models import User
 from samplan.auditlog.models import AccessLogEntry, LogReview, LogReviewEntry
-from samplan.discharge.deadlines import start_of_local_day
+from samplan.core.localtime import start_of_local_day
 from samplan.organizations.models import Organization, Unit
 from samplan.patients.models import Patient
 

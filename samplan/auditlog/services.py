@@ -19,6 +19,7 @@ from samplan.auditlog.models import (
     ReviewKind,
     ReviewResult,
 )
+from samplan.core.actor import Actor
 from samplan.organizations.models import Organization, Unit
 
 
@@ -64,16 +65,15 @@ def instance_diff(
 
 def admin_change_record(
     *,
-    actor: Any,
-    actor_unit: Unit | None,
+    actor: Actor,
     organization: Organization,
     action: str,
     target: models.Model,
     changes: dict[str, list[Any]] | None = None,
 ) -> AdminChange:
     return AdminChange.objects.create(
-        actor=actor,
-        actor_unit=actor_unit,
+        actor=actor.user,
+        actor_unit=actor.unit,
         organization=organization,
         action=action,
         target_type=target._meta.model_name,

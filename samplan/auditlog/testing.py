@@ -6,16 +6,15 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
-from django.test import RequestFactory
 
 from samplan.auditlog.access_log import access_log_record
+from samplan.core.actor import Actor
 
 
 def log_access(user: Any, unit: Any, patient: Any = None, action: str = "view", **fields: Any):
     """Write one access-log row as `user` acting for `unit` (time: now, or a frozen clock)."""
-    request = RequestFactory().get("/", REMOTE_ADDR=fields.pop("address", "10.0.0.1"))
-    request.user, request.unit = user, unit
-    return access_log_record(request=request, patient=patient, action=action, **fields)
+    actor = Actor(user=user, unit=unit, client_address=fields.pop("address", "10.0.0.1"))
+    return access_log_record(actor=actor, patient=patient, action=action, **fields)
 
 
 @contextmanager

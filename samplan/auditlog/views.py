@@ -36,6 +36,7 @@ from samplan.auditlog.forms import (
     new_form_key,
 )
 from samplan.auditlog.presentation import csv_rows, entry_rows
+from samplan.core.actor import Actor
 from samplan.core.paging import paginate
 from samplan.organizations.models import Organization
 from samplan.patients.display import patient_display
@@ -54,11 +55,11 @@ def _organization(request: HttpRequest) -> Organization:
     return organization
 
 
-def _log(request: HttpRequest, action: str, what: str, **fields: object) -> None:
+def _log(actor: Actor, action: str, what: str, **fields: object) -> None:
     fields.setdefault("patient", None)
     if "obj" in fields:
         what = ""  # the object names itself
-    access_log_record(request=request, action=action, object_type=what, participant=True, **fields)
+    access_log_record(actor=actor, action=action, object_type=what, participant=True, **fields)
 
 
 def _patient_search_form(request: HttpRequest, data: object = None) -> PatientSearchForm:
@@ -79,7 +80,7 @@ def search(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     # Logged first: the page's count and its rows are then read from the same log.
     _log(
-        request,
+        request.actor,
         AccessAction.SEARCH,
         "accesslog",
         patient=filters.patient,
@@ -125,7 +126,7 @@ def patient_lookup(request: HttpRequest) -> HttpResponse:
         # The search itself is logged, found or not.
         typed = "".join(request.POST.get("identity", "").split()).upper()
         _log(
-            request,
+            request.actor,
             AccessAction.SEARCH,
             "accesslog",
             searched_identity=form.cleaned_data["identity"].number
@@ -153,7 +154,7 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
     filters = form.filters()
     rows = selectors.review_rows(organization, filters)[:MAX_EXPORT_ROWS]
     _log(
-        request,
+        request.actor,
         AccessAction.EXPORT,
         "accesslog",
         patient=filters.patient,
@@ -243,7 +244,7 @@ def review_create(request: HttpRequest) -> HttpResponse:
 
 def _review_page(request: HttpRequest, review: object, form: ReviewCompleteForm) -> HttpResponse:
     items = list(selectors.review_items(review))
-    _log(request, AccessAction.VIEW, "logreview", obj=review)
+    _log(request.actor, AccessAction.VIEW, "logreview", obj=review)
     if form.is_bound:  # a refused post: keep what the reviewer ticked
         ticked = {int(pk) for pk in form.data.getlist("checked") if pk.isdigit()}
     else:
@@ -322,7 +323,7 @@ def extract(request: HttpRequest) -> HttpResponse:
         if patient is None:
             not_found = True
             _log(
-                request,
+                request.actor,
                 AccessAction.SEARCH,
                 "logextract",
                 searched_identity=number,
@@ -334,7 +335,7 @@ def extract(request: HttpRequest) -> HttpResponse:
                 selectors.extract_rows(organization, patient, data["date_from"], data["date_to"])
             )
             _log(
-                request,
+                request.actor,
                 AccessAction.PRINT,
                 "logextract",
                 patient=patient,
@@ -344,7 +345,7 @@ def extract(request: HttpRequest) -> HttpResponse:
                 ),
             )
             pdf = extract_pdf(
-                request=request,
+                actor=request.actor,
                 organization=organization,
                 patient=patient,
                 rows=rows,

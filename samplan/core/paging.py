@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -11,23 +12,40 @@ from django.http import HttpRequest
 PAGE_SIZES = (20, 50, 100)
 
 
+@dataclass(frozen=True)
+class PageRequest:
+    """Which page of a list is asked for (?page=, ?size=), as given: paginate() checks it.
+
+    Access functions take this value, not the request, so the API and commands page the same
+    lists the same way."""
+
+    number: str | None = None
+    size: str | None = None
+
+    @classmethod
+    def of(cls, request: HttpRequest) -> PageRequest:
+        return cls(number=request.GET.get("page"), size=request.GET.get("size"))
+
+
 def paginate(
-    request: HttpRequest, queryset: QuerySet | Sequence, *, default_size: int = 20
+    paging: PageRequest | HttpRequest, queryset: QuerySet | Sequence, *, default_size: int = 20
 ) -> Page:
-    """The page the request asks for (?page=, ?size=), clamped to what exists.
+    """The page asked for (?page=, ?size=, or a PageRequest), clamped to what exists.
 
     The first page reads one row more than it shows: when that row is not there, the rows
     read are the whole list and their number is the count, so the COUNT query is spared.
     Most units' lists fit on one page, and the first page is the one opened twice a day.
     """
+    if isinstance(paging, HttpRequest):
+        paging = PageRequest.of(paging)
     try:
-        size = int(request.GET.get("size", default_size))
+        size = int(paging.size) if paging.size else default_size
     except ValueError:
         size = default_size
     if size not in PAGE_SIZES:
         size = default_size
     paginator = Paginator(queryset, size)
-    number = request.GET.get("page")
+    number = paging.number
     if number not in (None, "", "1"):
         return paginator.get_page(number)
     rows = list(queryset[: size + 1])

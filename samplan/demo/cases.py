@@ -4,8 +4,9 @@ Every case is made through the product's own services (samplan.discharge.cases a
 samplan.messaging.services), so states, participants, deliveries and answer times follow the
 real rules. The services stamp what they write with the present time; each step is then
 moved back to when it "happened" (`Story._settle_*`): every timestamp the step wrote, and each
-delivery's answer time recomputed from its new arrival as samplan.messaging.deadlines does. No
-access-log rows are written: nobody looked at anything.
+delivery's answer time recomputed from its new arrival as
+samplan.organizations.agreements.answer_due_at does. No access-log rows are written: nobody
+looked at anything.
 
 Times are anchored to the last 12:00 cut-off before the demo was loaded (`DemoClock`), so
 that what is meant to be overdue is overdue, and what is meant to be new is new, whatever
@@ -43,18 +44,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from samplan.accounts.models import Role, User
+from samplan.core.localtime import local_date, local_instant
 from samplan.core.message_types import MessageType
 from samplan.demo.data import USERS
 from samplan.demo.patients import identity_numbers
 from samplan.discharge import cases as case_services
 from samplan.discharge.access import cases_for_unit
-from samplan.discharge.deadlines import first_cutoff_after, local_date, local_instant
 from samplan.discharge.message_forms import case_content
 from samplan.discharge.models import CaseEvent, CaseParticipant, DischargeCase
 from samplan.discharge.process import OPEN_STATES
 from samplan.discharge.recipients import propose_recipients, recipient_choices
-from samplan.discharge.selectors import terms_between
-from samplan.discharge.terms import DEFAULT_TERMS, AgreementTerms
 from samplan.messaging.fallback import fallback_inbox_for
 from samplan.messaging.models import OPEN_STATES as OPEN_DELIVERY_STATES
 from samplan.messaging.models import Delivery, DeliveryState, Message
@@ -63,7 +62,9 @@ from samplan.messaging.services import (
     delivery_mark_read,
     delivery_return,
 )
+from samplan.organizations.agreements import terms_between
 from samplan.organizations.models import Unit
+from samplan.organizations.terms import DEFAULT_TERMS, AgreementTerms, first_cutoff_after
 from samplan.patients.identity import format_identity
 from samplan.patients.models import Patient
 
@@ -323,7 +324,7 @@ class Story:
         Delivery.objects.bulk_update(arrived, ["arrived_at", "due_at"])
 
     def _due_at(self, at: datetime.datetime, sender: Unit, unit: Unit) -> datetime.datetime:
-        """messaging.deadlines.answer_due_at, with the terms looked up once per pair of
+        """organizations.agreements.answer_due_at, with the terms looked up once per pair of
         organisations and day."""
         key = (sender.organization_id, unit.organization_id, local_date(at))
         if key not in self.terms_cache:

@@ -7,10 +7,11 @@ unit may not see raises Http404, so a forged id and a missing one look the same.
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
 from samplan.accounts.access import can_work_with_patients
 from samplan.auditlog.access_log import AccessAction, access_log_record
+from samplan.core.actor import Actor
 from samplan.discharge.models import DischargeCase
 from samplan.messaging.models import Message
 
@@ -22,31 +23,27 @@ def cases_for_unit(unit_id: int) -> QuerySet[DischargeCase]:
     )
 
 
-def case_for_unit(
-    request: HttpRequest, case_id: int, *, action: str = AccessAction.VIEW
-) -> DischargeCase:
+def case_for_unit(actor: Actor, case_id: int, *, action: str = AccessAction.VIEW) -> DischargeCase:
     """The case, if the current unit takes part in it (else 404); writes one log row."""
-    if not can_work_with_patients(request.user, request.unit):
+    if not can_work_with_patients(actor.user, actor.unit):
         raise Http404
     case = (
-        cases_for_unit(request.unit.pk)
+        cases_for_unit(actor.unit.pk)
         .select_related("patient", "ward__organization", "region", "municipality")
         .filter(pk=case_id)
         .first()
     )
     if case is None:
         raise Http404
-    access_log_record(
-        request=request, patient=case.patient, action=action, obj=case, participant=True
-    )
+    access_log_record(actor=actor, patient=case.patient, action=action, obj=case, participant=True)
     return case
 
 
-def message_for_unit(request: HttpRequest, message_id: int) -> Message:
+def message_for_unit(actor: Actor, message_id: int) -> Message:
     """A message the current unit sent or received (else 404); writes one log row."""
-    if not can_work_with_patients(request.user, request.unit):
+    if not can_work_with_patients(actor.user, actor.unit):
         raise Http404
-    unit = request.unit
+    unit = actor.unit
     message = (
         Message.objects.select_related("patient", "sender_unit", "sender_user", "case")
         .filter(pk=message_id)
@@ -60,7 +57,7 @@ def message_for_unit(request: HttpRequest, message_id: int) -> Message:
     # choice or a forwarding): that is its need-to-know relation to the person, so the row
     # is not flagged "not a participant" (and three relation queries are spared).
     access_log_record(
-        request=request,
+        actor=actor,
         patient=message.patient,
         action=AccessAction.VIEW,
         obj=message,

@@ -81,7 +81,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             opening = cases.case_admit(
-                request=request,
+                actor=request.actor,
                 identity=data["identity"],
                 details=details.details() if details else None,
                 admitted_at=data["admitted_at"],
@@ -156,14 +156,14 @@ def _case_page(request: HttpRequest, case: DischargeCase) -> dict:
 
 @unit_required
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = case_for_unit(request, case_id)
+    case = case_for_unit(request.actor, case_id)
     return render(request, "discharge/case_detail.html", _case_page(request, case))
 
 
 @unit_required
 def case_print(request: HttpRequest, case_id: int) -> HttpResponse:
     """A printable summary for the downtime routine; logged as a printout."""
-    case = case_for_unit(request, case_id, action=AccessAction.PRINT)
+    case = case_for_unit(request.actor, case_id, action=AccessAction.PRINT)
     return render(request, "discharge/case_print.html", _case_page(request, case))
 
 
@@ -199,7 +199,7 @@ def case_send(request: HttpRequest, case_id: int, slug: str) -> HttpResponse:
     posted = request.method == "POST"
     sending = posted and request.POST.get("action") == "send"
     case = case_for_unit(
-        request, case_id, action=AccessAction.UPDATE if sending else AccessAction.VIEW
+        request.actor, case_id, action=AccessAction.UPDATE if sending else AccessAction.VIEW
     )
     message_type = TYPES_BY_SLUG.get(slug)
     refusal = _refusal(request, case, message_type)
@@ -289,8 +289,8 @@ class _RecipientPicker:
 @unit_required
 def message_cancel(request: HttpRequest, case_id: int, message_id: int) -> HttpResponse:
     """Makulera a message the unit sent, with a reason, after a confirmation."""
-    case = case_for_unit(request, case_id)
-    message = message_for_unit(request, message_id)
+    case = case_for_unit(request.actor, case_id)
+    message = message_for_unit(request.actor, message_id)
     if message.case_id != case.pk:
         raise Http404
     if message.cancelled_at is not None:
@@ -323,7 +323,7 @@ def message_cancel(request: HttpRequest, case_id: int, message_id: int) -> HttpR
 @unit_required
 def case_transfer(request: HttpRequest, case_id: int) -> HttpResponse:
     """Flytta: the patient moves to another ward, and the case with them."""
-    case = case_for_unit(request, case_id)
+    case = case_for_unit(request.actor, case_id)
     if not can_transfer_case(request.user, request.unit, case):
         return _refused(request, case, _("Only the ward that has the case can transfer it."))
     form = CaseTransferForm(request.POST or None, case=case)
@@ -346,7 +346,7 @@ def case_transfer(request: HttpRequest, case_id: int) -> HttpResponse:
 @unit_required
 def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
     """Avsluta a discharged case, after a confirmation."""
-    case = case_for_unit(request, case_id)
+    case = case_for_unit(request.actor, case_id)
     if case.state == process.CaseState.CLOSED:
         messages.info(request, _("The case is already closed."))
         return redirect("discharge:case_detail", case_id=case.pk)
@@ -368,7 +368,7 @@ def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
 @unit_required
 def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
     """The case's details that deadlines and payment liability read (the ward's)."""
-    case = case_for_unit(request, case_id)
+    case = case_for_unit(request.actor, case_id)
     if not can_change_case(request.user, request.unit, case):
         return _refused(request, case, _("Only the ward that has the case can change it."))
     initial = {name: getattr(case, name) for name in cases.CASE_DETAIL_FIELDS}

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +23,7 @@ from samplan.accounts.access import (
 from samplan.accounts.models import User
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.auditlog.details import detail_code
+from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
 from samplan.discharge import process
 from samplan.discharge.models import (
@@ -372,7 +372,7 @@ class CaseOpening:
 
 def case_admit(
     *,
-    request: HttpRequest,
+    actor: Actor,
     identity: Identity,
     details: PatientDetails | None,
     admitted_at: datetime.datetime,
@@ -386,14 +386,14 @@ def case_admit(
     form can ask for the names. A second post of the same form (same `opening_key`) finds the
     case the first one opened. Every attempt writes one access-log row.
     """
-    user, unit = request.user, request.unit
+    user, unit = actor.user, actor.unit
     require(can_open_discharge_case(user, unit))
     patient = Patient.objects.filter(identity_number=identity.number).first()
     if patient is not None and patient.merged_into_id:
         patient = patient.merged_into
     if patient is None and details is None:
         access_log_record(
-            request=request,
+            actor=actor,
             patient=None,
             action=AccessAction.SEARCH,
             searched_identity=identity.number,
@@ -408,7 +408,7 @@ def case_admit(
     with transaction.atomic():
         patient_created = False
         if patient is None:
-            creation = patient_create(request=request, identity=identity, details=details)
+            creation = patient_create(actor=actor, identity=identity, details=details)
             patient, patient_created = creation.patient, creation.created
         case, created = case_open(
             user=user,
@@ -421,7 +421,7 @@ def case_admit(
         )
         repeated = not created and case.opened_by_id == user.pk and case.opening_key == opening_key
         access_log_record(
-            request=request,
+            actor=actor,
             patient=patient,
             action=AccessAction.CREATE if created else AccessAction.SEARCH,
             obj=case,

@@ -31,53 +31,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from samplan.discharge.terms import DEFAULT_TERMS, STOCKHOLM, AgreementTerms
-
-UTC = datetime.UTC
-_LAST_MICROSECOND = datetime.timedelta(microseconds=1)
-
-
-def _require_aware(value: datetime.datetime, name: str) -> None:
-    if timezone.is_naive(value):
-        raise ValueError(f"{name} must be an aware datetime, got naive {value!r}")
-
-
-def local_date(moment: datetime.datetime) -> datetime.date:
-    """The Swedish calendar date of an instant."""
-    _require_aware(moment, "moment")
-    return moment.astimezone(STOCKHOLM).date()
-
-
-def local_instant(day: datetime.date, at: datetime.time) -> datetime.datetime:
-    """The instant (UTC) a Swedish wall clock shows `at` on `day`.
-
-    A wall time that does not exist (02:30 on the spring change) falls an hour later; one
-    that happens twice (02:30 on the autumn change) is the first of the two.
-    """
-    wall = datetime.datetime.combine(day, at).replace(tzinfo=STOCKHOLM)
-    # The UTC round trip turns a non-existent wall time into a real instant.
-    return wall.astimezone(UTC)
-
-
-def start_of_local_day(day: datetime.date) -> datetime.datetime:
-    return local_instant(day, datetime.time(0, 0))
-
-
-def end_of_local_day(day: datetime.date) -> datetime.datetime:
-    """The last instant of a Swedish calendar day (23 or 25 hours long on change days)."""
-    return start_of_local_day(day + datetime.timedelta(days=1)) - _LAST_MICROSECOND
-
-
-def first_cutoff_after(
-    arrived_at: datetime.datetime, terms: AgreementTerms = DEFAULT_TERMS
-) -> datetime.datetime:
-    """The first cut-off strictly after `arrived_at`: when an acknowledgement is due."""
-    _require_aware(arrived_at, "arrived_at")
-    day = local_date(arrived_at)
-    same_day = local_instant(day, terms.cutoff)
-    if arrived_at < same_day:
-        return same_day
-    return local_instant(day + datetime.timedelta(days=1), terms.cutoff)
+from samplan.core.localtime import UTC, end_of_local_day, local_date
+from samplan.core.localtime import require_aware as _require_aware
+from samplan.organizations.terms import DEFAULT_TERMS, AgreementTerms, first_cutoff_after
 
 
 def admission_notice_deadline(

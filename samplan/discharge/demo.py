@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from samplan.discharge.models import Agreement, DailyAmount
-from samplan.organizations.models import Organization
+from samplan.discharge.models import DailyAmount
+from samplan.organizations.models import Agreement, Organization
 
 DEMO_SOURCE = "Påhittat demobelopp – inte Socialstyrelsens siffra"
 DEMO_DAILY_AMOUNTS = {

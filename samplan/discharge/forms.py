@@ -16,10 +16,10 @@ from samplan.discharge.message_forms import (
     LocalDateTimeField,
     now_minute,
 )
-from samplan.discharge.models import Agreement, DischargeCase
+from samplan.discharge.models import DischargeCase
 from samplan.discharge.process import WARD_KINDS
-from samplan.discharge.terms import AgreementTerms, CareType
-from samplan.organizations.models import Organization, OrganizationKind, Unit
+from samplan.organizations.models import Agreement, Organization, OrganizationKind, Unit
+from samplan.organizations.terms import AgreementTerms, CareType
 from samplan.patients.forms import IdentityNumberField
 from samplan.patients.identity import ReservePattern
 

@@ -37,14 +37,10 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
+from samplan.core.localtime import local_date, local_instant, start_of_local_day
 from samplan.core.message_types import MessageType
-from samplan.discharge.deadlines import (
-    admission_notice_deadline,
-    local_date,
-    local_instant,
-    start_of_local_day,
-)
-from samplan.discharge.terms import AgreementTerms
+from samplan.discharge.deadlines import admission_notice_deadline
+from samplan.organizations.terms import AgreementTerms
 
 
 class ReasonCode:

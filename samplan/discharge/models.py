@@ -1,13 +1,11 @@
-"""Configuration the discharge rules read: agreements between a region and a municipality,
-and the amount per liable day for each year. (DischargeCase joins this app with messaging.)"""
+"""Discharge cases, their participants and events, and the amount per liable day for each
+year. (The agreements between a region and a municipality are samplan.organizations'.)"""
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -16,162 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from samplan.core.choices import ChoiceLabels
 from samplan.discharge.process import OPEN_STATES, CaseState
-from samplan.discharge.terms import DEFAULT_TERMS, AgreementTerms, CareType, LiabilityModel
-from samplan.organizations.models import Organization, OrganizationKind
-
-
-class Agreement(models.Model):
-    """Överenskommelse: the cut-off, periods and liability rules a region and a municipality
-    agreed on, for a period. Without one, domain.md's defaults apply (DEFAULT_TERMS)."""
-
-    region = models.ForeignKey(
-        Organization,
-        verbose_name=_("region"),
-        on_delete=models.PROTECT,
-        related_name="agreements_as_region",
-        limit_choices_to={"kind": OrganizationKind.REGION},
-    )
-    municipality = models.ForeignKey(
-        Organization,
-        verbose_name=_("municipality"),
-        on_delete=models.PROTECT,
-        related_name="agreements_as_municipality",
-        limit_choices_to={"kind": OrganizationKind.MUNICIPALITY},
-    )
-    reference = models.CharField(
-        _("reference"),
-        max_length=200,
-        blank=True,
-        help_text=_("The agreement's name or record number, e.g. a decision's registration."),
-    )
-    valid_from = models.DateField(_("valid from"))
-    valid_to = models.DateField(
-        _("valid to"),
-        null=True,
-        blank=True,
-        help_text=_("Leave empty if it runs until further notice."),
-    )
-    cutoff_time = models.TimeField(
-        _("cut-off time"),
-        default=DEFAULT_TERMS.cutoff,
-        help_text=_("Messages that arrive before this time are to be acknowledged the same day."),
-    )
-    cutoff_rule = models.BooleanField(
-        _("cut-off rule for payment liability"),
-        default=DEFAULT_TERMS.cutoff_rule,
-        help_text=_(
-            "A ready notice sent at or after the cut-off counts from the next day "
-            "when the grace days are counted."
-        ),
-    )
-    admission_notice_hours = models.PositiveSmallIntegerField(
-        _("hours to send the admission notice"),
-        default=DEFAULT_TERMS.admission_notice_hours,
-        validators=[MinValueValidator(1), MaxValueValidator(168)],
-    )
-    summons_days = models.PositiveSmallIntegerField(
-        _("days to send the SIP summons"),
-        default=DEFAULT_TERMS.summons_days,
-        validators=[MaxValueValidator(30)],
-        help_text=_("Calendar days after the day the patient was reported ready for discharge."),
-    )
-    grace_days_somatic = models.PositiveSmallIntegerField(
-        _("grace days, somatic care"),
-        default=DEFAULT_TERMS.grace_days_somatic,
-        validators=[MaxValueValidator(30)],
-    )
-    grace_days_psychiatric = models.PositiveSmallIntegerField(
-        _("grace days, psychiatric care"),
-        default=DEFAULT_TERMS.grace_days_psychiatric,
-        validators=[MaxValueValidator(30)],
-    )
-    liability_model = models.CharField(
-        _("liability model"),
-        max_length=20,
-        choices=LiabilityModel.choices,
-        default=LiabilityModel.PER_PATIENT,
-    )
-    daily_amount = models.DecimalField(
-        _("own amount per day (SEK)"),
-        max_digits=9,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal(0))],
-        help_text=_("Leave empty to use the amount per year set by Socialstyrelsen."),
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["region__name", "municipality__name", "-valid_from"]
-        verbose_name = _("agreement")
-        verbose_name_plural = _("agreements")
-        indexes = [
-            # terms_for(): the agreement in force for a region and a municipality on a date;
-            # also the overlap check when one is saved.
-            models.Index(
-                fields=["region", "municipality", "valid_from"], name="agreement_pair_from_idx"
-            ),
-            # The agreements page of a municipality's administrators.
-            models.Index(fields=["municipality", "valid_from"], name="agreement_muni_from_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.region} – {self.municipality} ({self.valid_from:%Y-%m-%d})"
-
-    def is_in_force(self, day: datetime.date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
-
-    def terms(self) -> AgreementTerms:
-        return AgreementTerms(
-            cutoff=self.cutoff_time,
-            cutoff_rule=self.cutoff_rule,
-            admission_notice_hours=self.admission_notice_hours,
-            summons_days=self.summons_days,
-            grace_days_somatic=self.grace_days_somatic,
-            grace_days_psychiatric=self.grace_days_psychiatric,
-            liability_model=self.liability_model,
-            daily_amount=self.daily_amount,
-            agreement_id=self.pk,
-        )
-
-    def clean(self) -> None:
-        errors: dict[str, ValidationError] = {}
-        if self.region_id and self.region.kind != OrganizationKind.REGION:
-            errors["region"] = ValidationError(_("Choose a region."))
-        if self.municipality_id and self.municipality.kind != OrganizationKind.MUNICIPALITY:
-            errors["municipality"] = ValidationError(_("Choose a municipality."))
-        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
-            errors["valid_to"] = ValidationError(_("The end date is before the start date."))
-        if not errors and self.region_id and self.municipality_id and self.valid_from:
-            overlapping = self.overlapping().first()
-            if overlapping is not None:
-                errors["valid_from"] = ValidationError(
-                    _(
-                        "Another agreement between %(region)s and %(municipality)s is in force "
-                        "from %(start)s during this period. End it first, or change the dates."
-                    )
-                    % {
-                        "region": self.region,
-                        "municipality": self.municipality,
-                        "start": overlapping.valid_from.isoformat(),
-                    }
-                )
-        if errors:
-            raise ValidationError(errors)
-
-    def overlapping(self) -> models.QuerySet[Agreement]:
-        """Other agreements of the same pair whose period meets this one's."""
-        others = Agreement.objects.filter(
-            region_id=self.region_id, municipality_id=self.municipality_id
-        ).exclude(pk=self.pk)
-        others = others.filter(
-            models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=self.valid_from)
-        )
-        if self.valid_to is not None:
-            others = others.filter(valid_from__lte=self.valid_to)
-        return others.order_by("valid_from")
+from samplan.organizations.terms import CareType
 
 
 class DailyAmount(models.Model):

@@ -19,6 +19,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from samplan.core.localtime import local_date
 from samplan.core.message_types import MessageType
 from samplan.discharge import deadlines
 from samplan.discharge.liability import (
@@ -37,10 +38,11 @@ from samplan.discharge.models import (
     ParticipantRole,
 )
 from samplan.discharge.process import CaseState
-from samplan.discharge.selectors import daily_amounts, terms_for
-from samplan.discharge.terms import DEFAULT_TERMS, AgreementTerms, CareType
+from samplan.discharge.selectors import daily_amounts
 from samplan.messaging.models import Delivery, DeliveryState, Message
+from samplan.organizations.agreements import terms_for
 from samplan.organizations.models import OrganizationKind
+from samplan.organizations.terms import DEFAULT_TERMS, AgreementTerms, CareType
 
 M = MessageType
 
@@ -176,7 +178,7 @@ def case_overview(
         group.sort(key=lambda m: (m.effective_time, m.pk))
 
     terms = (
-        terms_for(case.region_id, case.municipality_id, deadlines.local_date(case.admitted_at))
+        terms_for(case.region_id, case.municipality_id, local_date(case.admitted_at))
         if case.municipality_id
         else DEFAULT_TERMS
     )

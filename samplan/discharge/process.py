@@ -32,8 +32,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from samplan.core.message_types import MessageType
-from samplan.discharge.terms import CareType
 from samplan.organizations.models import OrganizationKind, UnitKind
+from samplan.organizations.terms import CareType
 
 M = MessageType
 

@@ -16,12 +16,12 @@ from samplan.accounts.access import (
     can_edit_daily_amounts,
     require,
 )
-from samplan.accounts.models import User
 from samplan.auditlog.models import AdminAction
 from samplan.auditlog.services import admin_change_record, diff, snapshot
-from samplan.discharge.models import Agreement, DailyAmount
-from samplan.discharge.terms import AgreementTerms
-from samplan.organizations.models import Organization, OrganizationKind, Unit
+from samplan.core.actor import Actor
+from samplan.discharge.models import DailyAmount
+from samplan.organizations.models import Agreement, Organization, OrganizationKind
+from samplan.organizations.terms import AgreementTerms
 
 AGREEMENT_FIELDS = [
     "region",
@@ -57,8 +57,7 @@ def _apply_terms(agreement: Agreement, terms: AgreementTerms) -> None:
 
 def _record_for_both_parties(
     *,
-    actor: User,
-    actor_unit: Unit | None,
+    actor: Actor,
     agreement: Agreement,
     action: str,
     changes: dict,
@@ -67,7 +66,6 @@ def _record_for_both_parties(
     for organization in (agreement.region, agreement.municipality):
         admin_change_record(
             actor=actor,
-            actor_unit=actor_unit,
             organization=organization,
             action=action,
             target=agreement,
@@ -78,8 +76,7 @@ def _record_for_both_parties(
 @transaction.atomic
 def agreement_create(
     *,
-    actor: User,
-    actor_unit: Unit | None,
+    actor: Actor,
     region: Organization,
     municipality: Organization,
     reference: str,
@@ -98,7 +95,7 @@ def agreement_create(
         valid_to=valid_to,
     )
     _apply_terms(agreement, terms)
-    require(can_edit_agreement(actor, agreement))
+    require(can_edit_agreement(actor.user, agreement))
     # Serialise saves for the pair so two simultaneous posts cannot both pass the overlap check.
     Organization.objects.select_for_update().filter(pk=region.pk).first()
     agreement.full_clean()
@@ -106,7 +103,6 @@ def agreement_create(
     after = snapshot(agreement, AGREEMENT_FIELDS)
     _record_for_both_parties(
         actor=actor,
-        actor_unit=actor_unit,
         agreement=agreement,
         action=AdminAction.CREATE,
         changes=diff({}, after),
@@ -117,8 +113,7 @@ def agreement_create(
 @transaction.atomic
 def agreement_update(
     *,
-    actor: User,
-    actor_unit: Unit | None,
+    actor: Actor,
     agreement_id: int,
     reference: str,
     valid_from: datetime.date,
@@ -133,7 +128,7 @@ def agreement_update(
         .select_related("region", "municipality")
         .get(pk=agreement_id)
     )
-    if not can_edit_agreement(actor, agreement):
+    if not can_edit_agreement(actor.user, agreement):
         raise Agreement.DoesNotExist
     Organization.objects.select_for_update().filter(pk=agreement.region_id).first()
     before = snapshot(agreement, AGREEMENT_FIELDS)
@@ -147,7 +142,6 @@ def agreement_update(
     if changes:
         _record_for_both_parties(
             actor=actor,
-            actor_unit=actor_unit,
             agreement=agreement,
             action=AdminAction.UPDATE,
             changes=changes,
@@ -158,8 +152,7 @@ def agreement_update(
 @transaction.atomic
 def daily_amount_save(
     *,
-    actor: User,
-    actor_unit: Unit | None,
+    actor: Actor,
     year: int,
     amount: Decimal,
     source: str,
@@ -167,7 +160,7 @@ def daily_amount_save(
     """Sets the amount per liable day of a year (adds the year or changes it; saving the same
     values twice changes nothing). The table is national: the change is recorded in the
     history of every region and municipality, whose invoices it affects."""
-    require(can_edit_daily_amounts(actor))
+    require(can_edit_daily_amounts(actor.user))
     row = DailyAmount.objects.select_for_update().filter(year=year).first()
     created = row is None
     if row is None:
@@ -187,7 +180,6 @@ def daily_amount_save(
         for organization in parties:
             admin_change_record(
                 actor=actor,
-                actor_unit=actor_unit,
                 organization=organization,
                 action=AdminAction.CREATE if created else AdminAction.UPDATE,
                 target=row,

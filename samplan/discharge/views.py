@@ -21,9 +21,10 @@ from samplan.accounts.access import (
 from samplan.core.paging import paginate
 from samplan.discharge import services
 from samplan.discharge.forms import AgreementForm, DailyAmountForm
-from samplan.discharge.models import Agreement, DailyAmount
+from samplan.discharge.models import DailyAmount
 from samplan.discharge.selectors import agreements_for_user
-from samplan.discharge.terms import DEFAULT_TERMS
+from samplan.organizations.models import Agreement
+from samplan.organizations.terms import DEFAULT_TERMS
 
 
 def _show_errors(form: Form, error: ValidationError) -> None:
@@ -58,8 +59,7 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.agreement_create(
-                actor=request.user,
-                actor_unit=request.unit,
+                actor=request.actor,
                 region=data["region"],
                 municipality=data["municipality"],
                 reference=data["reference"],
@@ -90,8 +90,7 @@ def agreement_edit(request: HttpRequest, agreement_id: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.agreement_update(
-                actor=request.user,
-                actor_unit=request.unit,
+                actor=request.actor,
                 agreement_id=agreement_id,
                 reference=data["reference"],
                 valid_from=data["valid_from"],
@@ -139,8 +138,7 @@ def daily_amount_edit(request: HttpRequest, year: int) -> HttpResponse:
 def _save_amount(request: HttpRequest, form: DailyAmountForm) -> HttpResponse:
     data = form.cleaned_data
     services.daily_amount_save(
-        actor=request.user,
-        actor_unit=request.unit,
+        actor=request.actor,
         year=data["year"],
         amount=data["amount"],
         source=data["source"],

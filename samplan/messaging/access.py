@@ -35,7 +35,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, TruncDate
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
 from samplan.accounts.access import can_use_inbox
 from samplan.auditlog.access_log import (
@@ -44,18 +44,19 @@ from samplan.auditlog.access_log import (
     access_log_record_many,
 )
 from samplan.auditlog.details import detail_code
+from samplan.core.actor import Actor
+from samplan.core.localtime import STOCKHOLM, local_date, start_of_local_day
 from samplan.core.message_types import MessageType
-from samplan.core.paging import paginate
+from samplan.core.paging import PageRequest, paginate
 from samplan.discharge.access import cases_for_unit
-from samplan.discharge.deadlines import local_date, start_of_local_day
-from samplan.discharge.models import Agreement, CaseParticipant, DischargeCase, ParticipantRole
+from samplan.discharge.models import CaseParticipant, DischargeCase, ParticipantRole
 from samplan.discharge.process import OPEN_STATES as OPEN_CASE_STATES
 from samplan.discharge.process import CaseState
-from samplan.discharge.terms import DEFAULT_TERMS, STOCKHOLM
 from samplan.messaging import overview
 from samplan.messaging.forms import ALL_CASES, OPEN_CASES, UNACKNOWLEDGED, OverviewSort
 from samplan.messaging.models import OPEN_STATES, Delivery, DeliveryState, Message
-from samplan.organizations.models import Unit
+from samplan.organizations.models import Agreement, Unit
+from samplan.organizations.terms import DEFAULT_TERMS
 from samplan.patients.display import PatientDisplay, patient_display
 from samplan.patients.models import MAX_IDENTITY_LENGTH
 
@@ -63,9 +64,9 @@ _PATIENT = "message__patient"
 _HELD_STATES = (DeliveryState.NEW, DeliveryState.READ, DeliveryState.ACKNOWLEDGED)
 
 
-def require_inbox(request: HttpRequest) -> None:
+def require_inbox(actor: Actor) -> None:
     """The inbox is for patient work in the current unit; others get 404, like a forged id."""
-    if not can_use_inbox(request.user, request.unit):
+    if not can_use_inbox(actor.user, actor.unit):
         raise Http404
 
 
@@ -78,11 +79,9 @@ def _takes_part(unit_id: int, case_ref: str) -> Exists:
     )
 
 
-def _log_page(
-    request: HttpRequest, patients: list, *, list_name: str, page: Page, searched: str
-) -> None:
+def _log_page(actor: Actor, patients: list, *, list_name: str, page: Page, searched: str) -> None:
     access_log_record_many(
-        request=request,
+        actor=actor,
         patients=patients,
         action=AccessAction.SEARCH if searched else AccessAction.VIEW,
         searched_identity=searched,
@@ -91,7 +90,7 @@ def _log_page(
     if searched and not patients:
         # A search that found nothing is logged too, with what was searched.
         access_log_record(
-            request=request,
+            actor=actor,
             patient=None,
             action=AccessAction.SEARCH,
             searched_identity=searched,
@@ -99,11 +98,11 @@ def _log_page(
         )
 
 
-def search_rejected(request: HttpRequest, *, typed: str, list_name: str) -> None:
+def search_rejected(actor: Actor, *, typed: str, list_name: str) -> None:
     """A search by a number that is no personnummer is logged too, with what was typed (as
     Sök patient does); nothing is shown."""
     access_log_record(
-        request=request,
+        actor=actor,
         patient=None,
         action=AccessAction.SEARCH,
         searched_identity="".join(typed.split()).upper()[:MAX_IDENTITY_LENGTH],
@@ -194,16 +193,19 @@ def cases_taken_part(unit: Unit, case_ids: set[int]) -> set[int]:
 
 
 def received_page(
-    request: HttpRequest, *, now: datetime.datetime, identity: str = "", **filters: object
+    actor: Actor,
+    *,
+    paging: PageRequest,
+    now: datetime.datetime,
+    identity: str = "",
+    **filters: object,
 ) -> Page:
     """Mottagna: one page of the current unit's deliveries as ReceivedRows; logs each patient."""
-    require_inbox(request)
-    page = paginate(
-        request, received_deliveries(request.unit, now=now, identity=identity, **filters)
-    )
+    require_inbox(actor)
+    page = paginate(paging, received_deliveries(actor.unit, now=now, identity=identity, **filters))
     deliveries = list(page.object_list)
     taking_part = cases_taken_part(
-        request.unit, {d.message.case_id for d in deliveries if d.message.case_id}
+        actor.unit, {d.message.case_id for d in deliveries if d.message.case_id}
     )
     rows = []
     for delivery in deliveries:
@@ -218,7 +220,7 @@ def received_page(
         )
     page.object_list = rows
     _log_page(
-        request,
+        actor,
         [row.delivery.message.patient for row in rows],
         list_name="received",
         page=page,
@@ -257,10 +259,10 @@ def sent_messages(unit: Unit, *, message_type: str = "", identity: str = "") -> 
     )
 
 
-def sent_page(request: HttpRequest, *, identity: str = "", **filters: object) -> Page:
+def sent_page(actor: Actor, *, paging: PageRequest, identity: str = "", **filters: object) -> Page:
     """Skickade: one page of the unit's sent messages as SentRows; logs each patient."""
-    require_inbox(request)
-    page = paginate(request, sent_messages(request.unit, identity=identity, **filters))
+    require_inbox(actor)
+    page = paginate(paging, sent_messages(actor.unit, identity=identity, **filters))
     rows = [
         SentRow(
             message=message,
@@ -273,7 +275,7 @@ def sent_page(request: HttpRequest, *, identity: str = "", **filters: object) ->
     ]
     page.object_list = rows
     _log_page(
-        request,
+        actor,
         [row.message.patient for row in rows],
         list_name="sent",
         page=page,
@@ -321,7 +323,8 @@ def _latest_time(message_type: str) -> Subquery:
 
 def _agreement_term(name: str) -> Subquery:
     """The case's agreement term: the agreement between its region and municipality in force
-    on the Swedish date of admission (agreement_pair_from_idx), as selectors.terms_for."""
+    on the Swedish date of admission (agreement_pair_from_idx), as
+    organizations.agreements.terms_for."""
     day = OuterRef("admitted_day")
     return Subquery(
         Agreement.objects.filter(
@@ -527,14 +530,19 @@ def overview_rows(
 
 
 def overview_page(
-    request: HttpRequest, *, now: datetime.datetime, identity: str = "", **filters: object
+    actor: Actor,
+    *,
+    paging: PageRequest,
+    now: datetime.datetime,
+    identity: str = "",
+    **filters: object,
 ) -> Page:
     """Översikt: one page of the unit's cases as OverviewRows; logs each patient shown."""
-    require_inbox(request)
-    page = paginate(request, overview_filtered(request.unit, now=now, identity=identity, **filters))
-    page.object_list = overview_rows(request.unit, list(page.object_list), now)
+    require_inbox(actor)
+    page = paginate(paging, overview_filtered(actor.unit, now=now, identity=identity, **filters))
+    page.object_list = overview_rows(actor.unit, list(page.object_list), now)
     _log_page(
-        request,
+        actor,
         [row.case.patient for row in page.object_list],
         list_name="overview",
         page=page,
@@ -546,19 +554,19 @@ def overview_page(
 # --- One message ------------------------------------------------------------------------------
 
 
-def delivery_of_unit(request: HttpRequest, message_id: int) -> Delivery | None:
+def delivery_of_unit(actor: Actor, message_id: int) -> Delivery | None:
     """The current unit's delivery of a message, if it has one (for the message page and its
     actions). Reads no patient data; the page fetches the message through message_for_unit."""
-    require_inbox(request)
+    require_inbox(actor)
     return (
         Delivery.objects.select_related("read_by", "acknowledged_by", "handled_by")
-        .filter(message_id=message_id, unit_id=request.unit.pk)
+        .filter(message_id=message_id, unit_id=actor.unit.pk)
         .first()
     )
 
 
-def own_delivery_or_404(request: HttpRequest, message_id: int) -> Delivery:
-    delivery = delivery_of_unit(request, message_id)
+def own_delivery_or_404(actor: Actor, message_id: int) -> Delivery:
+    delivery = delivery_of_unit(actor, message_id)
     if delivery is None:
         raise Http404
     return delivery

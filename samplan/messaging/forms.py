@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from samplan.core.message_types import MessageType
 from samplan.discharge.process import CaseState
-from samplan.discharge.terms import CareType
 from samplan.messaging.models import DeliveryState
 from samplan.organizations.models import Unit
+from samplan.organizations.terms import CareType
 from samplan.patients.forms import IdentityNumberField
 
 MAX_ALERT_RECEIVERS = 10

@@ -40,7 +40,7 @@ from samplan.discharge.deadlines import (
 from samplan.discharge.models import ParticipantRole
 from samplan.discharge.process import OPEN_STATES as OPEN_CASE_STATES
 from samplan.discharge.process import CaseState
-from samplan.discharge.terms import DEFAULT_TERMS, AgreementTerms
+from samplan.organizations.terms import DEFAULT_TERMS, AgreementTerms
 
 M = MessageType
 

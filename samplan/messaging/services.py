@@ -18,9 +18,9 @@ from samplan.accounts.access import can_edit_alert_settings, require
 from samplan.accounts.models import User
 from samplan.auditlog.models import AdminAction
 from samplan.auditlog.services import admin_change_record, diff, snapshot
+from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
 from samplan.messaging.alerts import alerts_queue
-from samplan.messaging.deadlines import answer_due_at
 from samplan.messaging.models import (
     OPEN_STATES,
     AlertSettings,
@@ -28,6 +28,7 @@ from samplan.messaging.models import (
     DeliveryState,
     Message,
 )
+from samplan.organizations.agreements import answer_due_at
 from samplan.organizations.models import Unit
 from samplan.patients.models import Patient
 
@@ -294,8 +295,7 @@ def alert_settings_update(
         changes = diff(before, snapshot(current, ALERT_SETTINGS_FIELDS))
         if changes:
             admin_change_record(
-                actor=user,
-                actor_unit=acting_unit,
+                actor=Actor(user=user, unit=acting_unit),
                 organization=unit.organization,
                 action=AdminAction.UPDATE,
                 target=current,

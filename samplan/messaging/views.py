@@ -22,7 +22,7 @@ from samplan.accounts.access import (
     require,
 )
 from samplan.accounts.decorators import unit_required
-from samplan.core.paging import PAGE_SIZES, paginate
+from samplan.core.paging import PAGE_SIZES, PageRequest, paginate
 from samplan.discharge.access import message_for_unit
 from samplan.discharge.process import WARD_KINDS
 from samplan.messaging import access, search
@@ -83,7 +83,9 @@ def _search(
         if form.is_valid():
             token = search.search_remember(request, form.cleaned_data["identity"].number)
             return form, "", redirect(_with_query(request.path, base, token))
-        access.search_rejected(request, typed=request.POST.get("identity", ""), list_name=list_name)
+        access.search_rejected(
+            request.actor, typed=request.POST.get("identity", ""), list_name=list_name
+        )
         return form, "", None
     number = search.search_number(request)
     form = IdentitySearchForm()
@@ -136,7 +138,7 @@ def _valid(form: object) -> dict:
 
 @unit_required
 def overview(request: HttpRequest) -> HttpResponse:
-    access.require_inbox(request)
+    access.require_inbox(request.actor)
     search_form, number, done = _search(request, "overview", OVERVIEW_FILTERS)
     if done:
         return done
@@ -144,7 +146,11 @@ def overview(request: HttpRequest) -> HttpResponse:
     page = None
     if not search_form.errors:
         page = access.overview_page(
-            request, now=timezone.now(), identity=number, **filters.values()
+            request.actor,
+            paging=PageRequest.of(request),
+            now=timezone.now(),
+            identity=number,
+            **filters.values(),
         )
     context = _list_context(request, "overview", search_form)
     context.update(filters=filters, page=page, steps=STEPS, cell_legend=cell_legend())
@@ -153,7 +159,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @unit_required
 def received(request: HttpRequest) -> HttpResponse:
-    access.require_inbox(request)
+    access.require_inbox(request.actor)
     search_form, number, done = _search(request, "received", RECEIVED_FILTERS)
     if done:
         return done
@@ -162,7 +168,8 @@ def received(request: HttpRequest) -> HttpResponse:
     page = None
     if not search_form.errors:
         page = access.received_page(
-            request,
+            request.actor,
+            paging=PageRequest.of(request),
             now=timezone.now(),
             identity=number,
             state=values.get("state", ""),
@@ -176,7 +183,7 @@ def received(request: HttpRequest) -> HttpResponse:
 
 @unit_required
 def sent(request: HttpRequest) -> HttpResponse:
-    access.require_inbox(request)
+    access.require_inbox(request.actor)
     search_form, number, done = _search(request, "sent", SENT_FILTERS)
     if done:
         return done
@@ -185,7 +192,10 @@ def sent(request: HttpRequest) -> HttpResponse:
     page = None
     if not search_form.errors:
         page = access.sent_page(
-            request, identity=number, message_type=values.get("message_type", "")
+            request.actor,
+            paging=PageRequest.of(request),
+            identity=number,
+            message_type=values.get("message_type", ""),
         )
     context = _list_context(request, "sent", search_form)
     context.update(filters=filters, page=page)
@@ -194,7 +204,7 @@ def sent(request: HttpRequest) -> HttpResponse:
 
 @unit_required
 def create(request: HttpRequest) -> HttpResponse:
-    access.require_inbox(request)
+    access.require_inbox(request.actor)
     return render(
         request,
         "messaging/create.html",
@@ -215,7 +225,7 @@ def _back(request: HttpRequest, default: str) -> str:
 @require_POST
 def acknowledge(request: HttpRequest) -> HttpResponse:
     """Kvittera valda: ids of other units' deliveries, or handled ones, change nothing."""
-    access.require_inbox(request)
+    access.require_inbox(request.actor)
     ids = [int(value) for value in request.POST.getlist("delivery") if value.isdigit()]
     if not ids:
         messages.warning(request, _("Choose the messages to acknowledge."))
@@ -239,7 +249,7 @@ def acknowledge(request: HttpRequest) -> HttpResponse:
 def new_count(request: HttpRequest) -> HttpResponse:
     """The header badge, polled by htmx with X-Samplan-Background: 1 (so it does not keep an
     idle session alive). One indexed COUNT; no access-log row, as it shows no patient data."""
-    access.require_inbox(request)
+    access.require_inbox(request.actor)
     count = cached_new_count(request)
     try:
         previous = int(request.GET.get("previous", ""))
@@ -266,11 +276,11 @@ def _message_page(
     return_form: ReturnForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    message = message_for_unit(request, pk)  # 404 unless sent or received here; logged
-    delivery = access.delivery_of_unit(request, pk)
+    message = message_for_unit(request.actor, pk)  # 404 unless sent or received here; logged
+    delivery = access.delivery_of_unit(request.actor, pk)
     if delivery is not None and delivery.state == DeliveryState.NEW:
         delivery_mark_read(delivery=delivery, user=request.user)
-        delivery = access.delivery_of_unit(request, pk)
+        delivery = access.delivery_of_unit(request.actor, pk)
     participant = access.unit_takes_part_in_message(request.unit, message, delivery)
     can_act = delivery is not None and delivery.state in OPEN_STATES
     context = {
@@ -293,14 +303,14 @@ def _message_page(
 
 @unit_required
 def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_inbox(request)
+    access.require_inbox(request.actor)
     return _message_page(request, pk)
 
 
 @unit_required
 @require_POST
 def message_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
-    delivery = access.own_delivery_or_404(request, pk)
+    delivery = access.own_delivery_or_404(request.actor, pk)
     count = deliveries_acknowledge(delivery_ids=[delivery.pk], user=request.user, unit=request.unit)
     if count:
         messages.success(request, _("The message is acknowledged."))
@@ -312,7 +322,7 @@ def message_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 @unit_required
 @require_POST
 def message_forward(request: HttpRequest, pk: int) -> HttpResponse:
-    delivery = access.own_delivery_or_404(request, pk)
+    delivery = access.own_delivery_or_404(request.actor, pk)
     form = ForwardForm(
         request.POST, units=access.forward_targets(request.unit), auto_id="forward_%s"
     )
@@ -335,7 +345,7 @@ def message_forward(request: HttpRequest, pk: int) -> HttpResponse:
 @unit_required
 @require_POST
 def message_return(request: HttpRequest, pk: int) -> HttpResponse:
-    delivery = access.own_delivery_or_404(request, pk)
+    delivery = access.own_delivery_or_404(request.actor, pk)
     form = ReturnForm(request.POST, auto_id="return_%s")
     if form.is_valid():
         try:

@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 
 from samplan.accounts import access
 from samplan.accounts.access import require
-from samplan.accounts.models import Membership, User
+from samplan.accounts.models import Membership
 from samplan.accounts.services import memberships_close
 from samplan.auditlog.models import AdminAction
 from samplan.auditlog.services import admin_change_record, diff, instance_diff, snapshot
+from samplan.core.actor import Actor
 from samplan.organizations.models import Organization, Unit
 
 UNIT_CONTACT_FIELDS = ["phone", "email", "visiting_address", "opening_hours", "has_inbox"]
@@ -29,9 +30,9 @@ ORGANIZATION_FOUNDING_FIELDS = ["kind", "contracted_by", "is_active"]
 ORGANIZATION_HISTORY_FIELDS = [*ORGANIZATION_BASIC_FIELDS, *ORGANIZATION_FOUNDING_FIELDS]
 
 
-def unit_create(*, actor: User, actor_unit: Unit | None, unit: Unit) -> Unit:
+def unit_create(*, actor: Actor, unit: Unit) -> Unit:
     """Saves the new unit `unit` (validated by a ModelForm, so Unit.clean has run)."""
-    require(access.can_change_unit_tree(actor, unit.organization))
+    require(access.can_change_unit_tree(actor.user, unit.organization))
     if unit.parent_id is not None and unit.parent.organization_id != unit.organization_id:
         raise ValidationError(
             {"parent": _("The parent unit must belong to the same organisation.")}
@@ -40,7 +41,6 @@ def unit_create(*, actor: User, actor_unit: Unit | None, unit: Unit) -> Unit:
         unit.save()
         admin_change_record(
             actor=actor,
-            actor_unit=actor_unit,
             organization=unit.organization,
             action=AdminAction.CREATE,
             target=unit,
@@ -50,7 +50,7 @@ def unit_create(*, actor: User, actor_unit: Unit | None, unit: Unit) -> Unit:
 
 
 @transaction.atomic
-def unit_update(*, actor: User, actor_unit: Unit | None, unit: Unit) -> dict:
+def unit_update(*, actor: Actor, unit: Unit) -> dict:
     """Saves the edited unit `unit` (changed in memory by a form); returns the changes.
 
     Contact data is for the organisation's administrators; any change to the tree fields
@@ -59,18 +59,17 @@ def unit_update(*, actor: User, actor_unit: Unit | None, unit: Unit) -> dict:
     stored = (
         Unit.objects.select_for_update(of=("self",)).select_related("organization").get(pk=unit.pk)
     )
-    require(access.can_edit_unit(actor, stored))
+    require(access.can_edit_unit(actor.user, stored))
     if unit.organization_id != stored.organization_id:
         raise ValidationError(_("A unit cannot move to another organisation."))
     changes = instance_diff(stored, unit, UNIT_HISTORY_FIELDS)
     if not changes:
         return {}
     if set(changes) - set(UNIT_CONTACT_FIELDS):
-        require(access.can_change_unit_tree(actor, stored.organization))
+        require(access.can_change_unit_tree(actor.user, stored.organization))
     unit.save(update_fields=UNIT_HISTORY_FIELDS)
     admin_change_record(
         actor=actor,
-        actor_unit=actor_unit,
         organization=stored.organization,
         action=AdminAction.UPDATE,
         target=unit,
@@ -80,7 +79,7 @@ def unit_update(*, actor: User, actor_unit: Unit | None, unit: Unit) -> dict:
 
 
 @transaction.atomic
-def unit_deactivate(*, actor: User, actor_unit: Unit | None, unit: Unit) -> int:
+def unit_deactivate(*, actor: Actor, unit: Unit) -> int:
     """Closes a unit and ends every membership in it; returns how many were ended.
 
     Refused while sub-units are still active: they are closed or moved first, so no part of
@@ -89,12 +88,12 @@ def unit_deactivate(*, actor: User, actor_unit: Unit | None, unit: Unit) -> int:
     stored = (
         Unit.objects.select_for_update(of=("self",)).select_related("organization").get(pk=unit.pk)
     )
-    require(access.can_change_unit_tree(actor, stored.organization))
+    require(access.can_change_unit_tree(actor.user, stored.organization))
     if not stored.is_active:
         return 0
     if (
         Membership.objects.active_on()
-        .filter(user=actor, unit=stored, role__in=access.ADMIN_ROLES)
+        .filter(user=actor.user, unit=stored, role__in=access.ADMIN_ROLES)
         .exists()
     ):
         # Closing it would end the membership that lets them administer, mid-task.
@@ -103,13 +102,10 @@ def unit_deactivate(*, actor: User, actor_unit: Unit | None, unit: Unit) -> int:
         )
     if Unit.objects.filter(parent=stored, is_active=True).exists():
         raise ValidationError(_("The unit has active sub-units. Deactivate or move them first."))
-    ended = memberships_close(
-        actor=actor, actor_unit=actor_unit, memberships=Membership.objects.filter(unit=stored)
-    )
+    ended = memberships_close(actor=actor, memberships=Membership.objects.filter(unit=stored))
     Unit.objects.filter(pk=stored.pk).update(is_active=False)
     admin_change_record(
         actor=actor,
-        actor_unit=actor_unit,
         organization=stored.organization,
         action=AdminAction.DEACTIVATE,
         target=stored,
@@ -120,11 +116,11 @@ def unit_deactivate(*, actor: User, actor_unit: Unit | None, unit: Unit) -> int:
 
 
 @transaction.atomic
-def unit_reactivate(*, actor: User, actor_unit: Unit | None, unit: Unit) -> None:
+def unit_reactivate(*, actor: Actor, unit: Unit) -> None:
     stored = (
         Unit.objects.select_for_update(of=("self",)).select_related("organization").get(pk=unit.pk)
     )
-    require(access.can_change_unit_tree(actor, stored.organization))
+    require(access.can_change_unit_tree(actor.user, stored.organization))
     if stored.is_active:
         return
     if stored.parent_id is not None and not Unit.objects.get(pk=stored.parent_id).is_active:
@@ -132,7 +128,6 @@ def unit_reactivate(*, actor: User, actor_unit: Unit | None, unit: Unit) -> None
     Unit.objects.filter(pk=stored.pk).update(is_active=True)
     admin_change_record(
         actor=actor,
-        actor_unit=actor_unit,
         organization=stored.organization,
         action=AdminAction.REACTIVATE,
         target=stored,
@@ -141,11 +136,11 @@ def unit_reactivate(*, actor: User, actor_unit: Unit | None, unit: Unit) -> None
     unit.is_active = True
 
 
-def organization_create(
-    *, actor: User, actor_unit: Unit | None, organization: Organization
-) -> Organization:
+def organization_create(*, actor: Actor, organization: Organization) -> Organization:
     """Saves the new organisation `organization` (validated by a ModelForm)."""
-    require(access.can_create_organization(actor, organization.kind, organization.contracted_by))
+    require(
+        access.can_create_organization(actor.user, organization.kind, organization.contracted_by)
+    )
     if Organization.objects.filter(org_number=organization.org_number).exists():
         raise ValidationError(
             {"org_number": _("An organisation with this organisation number already exists.")}
@@ -154,7 +149,6 @@ def organization_create(
         organization.save()
         _record_organization_change(
             actor=actor,
-            actor_unit=actor_unit,
             organization=organization,
             action=AdminAction.CREATE,
             changes=diff({}, snapshot(organization, ORGANIZATION_HISTORY_FIELDS)),
@@ -164,8 +158,7 @@ def organization_create(
 
 def _record_organization_change(
     *,
-    actor: User,
-    actor_unit: Unit | None,
+    actor: Actor,
     organization: Organization,
     action: str,
     changes: dict,
@@ -175,7 +168,6 @@ def _record_organization_change(
     for owner in filter(None, [organization, organization.contracted_by]):
         admin_change_record(
             actor=actor,
-            actor_unit=actor_unit,
             organization=owner,
             action=action,
             target=organization,
@@ -184,28 +176,27 @@ def _record_organization_change(
 
 
 @transaction.atomic
-def organization_update(
-    *, actor: User, actor_unit: Unit | None, organization: Organization
-) -> dict:
+def organization_update(*, actor: Actor, organization: Organization) -> dict:
     """Saves the edited organisation (changed in memory by a form); returns the changes."""
     stored = (
         Organization.objects.select_for_update(of=("self",))
         .select_related("contracted_by")
         .get(pk=organization.pk)
     )
-    require(access.can_edit_organization(actor, stored))
+    require(access.can_edit_organization(actor.user, stored))
     changes = instance_diff(stored, organization, ORGANIZATION_HISTORY_FIELDS)
     if not changes:
         return {}
     if set(changes) & set(ORGANIZATION_FOUNDING_FIELDS):
         require(
-            access.can_create_organization(actor, stored.kind, stored.contracted_by)
-            and access.can_create_organization(actor, organization.kind, organization.contracted_by)
+            access.can_create_organization(actor.user, stored.kind, stored.contracted_by)
+            and access.can_create_organization(
+                actor.user, organization.kind, organization.contracted_by
+            )
         )
     organization.save(update_fields=ORGANIZATION_HISTORY_FIELDS)
     _record_organization_change(
         actor=actor,
-        actor_unit=actor_unit,
         organization=organization,
         action=AdminAction.UPDATE,
         changes=changes,

@@ -1,6 +1,6 @@
 """The only way views reach patient data: need-to-know checked, access log written.
 
-Every function here takes the request (the user and the unit acted for), decides whether that
+Every function here takes the actor (the user and the unit acted for), decides whether that
 unit may see the patient (samplan.accounts.access.unit_may_see_patient), writes one access-log
 row in the same place, and raises Http404 for a patient the unit may not know exists, so a
 forged id and a missing one look the same. Fetching a patient logs a view; the services log
@@ -9,11 +9,12 @@ each change on top.
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
 from samplan.accounts.access import unit_may_see_patient
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.auditlog.details import detail_code
+from samplan.core.actor import Actor
 from samplan.patients.identity import Identity
 from samplan.patients.models import MAX_IDENTITY_LENGTH, Consent, Patient
 
@@ -25,32 +26,32 @@ def _current(patient: Patient) -> Patient:
     return patient.merged_into if patient.merged_into_id else patient
 
 
-def _visible_patient(request: HttpRequest, patient_id: int) -> Patient:
+def _visible_patient(actor: Actor, patient_id: int) -> Patient:
     patient = Patient.objects.select_related(*_PATIENT_RELATED).filter(pk=patient_id).first()
     if patient is None:
         raise Http404
     patient = _current(patient)
-    if request.unit is None or not unit_may_see_patient(request.unit, patient):
+    if actor.unit is None or not unit_may_see_patient(actor.unit, patient):
         raise Http404
     return patient
 
 
-def patient_for_unit(request: HttpRequest, patient_id: int) -> Patient:
+def patient_for_unit(actor: Actor, patient_id: int) -> Patient:
     """The patient, if the unit may see it (else 404); writes a view row.
 
     For a reserve identity that was linked, returns the real patient: callers compare the
     pk with the one asked for and redirect.
     """
-    patient = _visible_patient(request, patient_id)
+    patient = _visible_patient(actor, patient_id)
     access_log_record(
-        request=request, patient=patient, action=AccessAction.VIEW, obj=patient, participant=True
+        actor=actor, patient=patient, action=AccessAction.VIEW, obj=patient, participant=True
     )
     return patient
 
 
-def consent_for_unit(request: HttpRequest, patient_id: int, consent_id: int) -> Consent:
+def consent_for_unit(actor: Actor, patient_id: int, consent_id: int) -> Consent:
     """One consent of a patient the unit may see (else 404); writes a view row."""
-    patient = _visible_patient(request, patient_id)
+    patient = _visible_patient(actor, patient_id)
     consent = (
         Consent.objects.select_related("recorded_by", "recorded_by_unit")
         .filter(pk=consent_id, patient=patient)
@@ -60,14 +61,12 @@ def consent_for_unit(request: HttpRequest, patient_id: int, consent_id: int) -> 
         raise Http404
     consent.patient = patient
     access_log_record(
-        request=request, patient=patient, action=AccessAction.VIEW, obj=consent, participant=True
+        actor=actor, patient=patient, action=AccessAction.VIEW, obj=consent, participant=True
     )
     return consent
 
 
-def patient_search(
-    request: HttpRequest, *, identity: Identity | None, typed: str
-) -> Patient | None:
+def patient_search(actor: Actor, *, identity: Identity | None, typed: str) -> Patient | None:
     """Sök patient: the patient with that number if the unit may see it, else None.
 
     A number nobody has and a patient the unit has no relation to give the same None, so a
@@ -83,13 +82,13 @@ def patient_search(
         )
         if found is not None:
             found = _current(found)
-            if request.unit is not None and unit_may_see_patient(request.unit, found):
+            if actor.unit is not None and unit_may_see_patient(actor.unit, found):
                 patient = found
         searched = identity.number
     else:
         searched = "".join(typed.split()).upper()
     access_log_record(
-        request=request,
+        actor=actor,
         patient=patient,
         action=AccessAction.SEARCH,
         searched_identity=searched[:MAX_IDENTITY_LENGTH],

@@ -38,7 +38,7 @@ def reserve_format_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.reserve_format_create(
-                request=request,
+                actor=request.actor,
                 region=data["region"],
                 name=data["name"],
                 regex=data["regex"],
@@ -64,7 +64,7 @@ def reserve_format_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.reserve_format_update(
-                request=request,
+                actor=request.actor,
                 reserve_format=reserve_format,
                 name=data["name"],
                 regex=data["regex"],

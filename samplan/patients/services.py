@@ -1,8 +1,8 @@
 """Every write to patients, reserve-number formats, links and consents (domain.md §3).
 
-Each service takes the request (the user, the unit acted for and the client address the
-access log needs), checks permission with samplan.accounts.access, runs in one transaction
-and writes its access-log row in it.
+Each service takes the actor (samplan.core.actor: the user, the unit acted for and the client
+address the access log needs), checks permission with samplan.accounts.access, runs in one
+transaction and writes its access-log row in it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from dataclasses import dataclass, fields
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +26,7 @@ from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.auditlog.details import detail_code
 from samplan.auditlog.models import AdminAction
 from samplan.auditlog.services import admin_change_record, diff, snapshot
+from samplan.core.actor import Actor
 from samplan.organizations.models import Organization, Unit, UnitKind
 from samplan.patients.identity import Identity, IdentityError, IdentityKind, parse_identity
 from samplan.patients.merging import reassign_all
@@ -120,15 +120,15 @@ def _require_names(values: dict[str, object]) -> None:
 
 
 def patient_create(
-    *, request: HttpRequest, identity: str | Identity, details: PatientDetails
+    *, actor: Actor, identity: str | Identity, details: PatientDetails
 ) -> PatientCreation:
     """One patient per person: a number that already has a patient returns that patient.
 
     The existing patient is not changed by what was typed. A double-posted form, or two users
     at once, therefore end with one patient.
     """
-    unit = request.unit
-    require(can_work_with_patients(request.user, unit))
+    unit = actor.unit
+    require(can_work_with_patients(actor.user, unit))
     identity = _identity(identity, unit)
     values = details.values()
     _check_details(values)
@@ -154,7 +154,7 @@ def patient_create(
         if patient.merged_into_id:
             patient = patient.merged_into
         access_log_record(
-            request=request,
+            actor=actor,
             patient=patient,
             action=AccessAction.CREATE,
             obj=patient,
@@ -179,7 +179,7 @@ PATIENT_FIELDS = [
 
 def patient_update(
     *,
-    request: HttpRequest,
+    actor: Actor,
     patient: Patient,
     details: PatientDetails,
     identity: str | Identity | None = None,
@@ -189,8 +189,8 @@ def patient_update(
     A protected identity cannot be lifted here (it follows the population register), and a
     reserve number becomes a personnummer only through patient_link_reserve.
     """
-    unit = request.unit
-    require(can_change_patient(request.user, unit, patient))
+    unit = actor.unit
+    require(can_change_patient(actor.user, unit, patient))
     values = details.values()
     _check_details(values)
     with transaction.atomic():
@@ -224,7 +224,7 @@ def patient_update(
         changed = sorted(diff(before, snapshot(patient, PATIENT_FIELDS)))
         # Names of the changed fields only: values may be protected and the log is lean.
         access_log_record(
-            request=request,
+            actor=actor,
             patient=patient,
             action=AccessAction.UPDATE,
             obj=patient,
@@ -248,7 +248,7 @@ def _check_identity_change(patient: Patient, identity: Identity) -> None:
 
 
 def patient_link_reserve(
-    *, request: HttpRequest, reserve_patient: Patient, identity: str | Identity
+    *, actor: Actor, reserve_patient: Patient, identity: str | Identity
 ) -> PatientLink:
     """Link a reserve identity to the real personnummer; everything moves with it.
 
@@ -259,8 +259,8 @@ def patient_link_reserve(
     stays, with merged_into set, as the history of what happened under the reserve number
     (the append-only access log keeps pointing at it). Linking again returns the first link.
     """
-    unit = request.unit
-    require(can_change_patient(request.user, unit, reserve_patient))
+    unit = actor.unit
+    require(can_change_patient(actor.user, unit, reserve_patient))
     identity = _identity(identity, unit)
     if identity.kind == IdentityKind.RESERVE:
         raise IdentityError(
@@ -305,13 +305,13 @@ def patient_link_reserve(
             from_identity=reserve.identity_number,
             to_identity=target.identity_number,
             created_patient=created_patient,
-            linked_by=request.user,
+            linked_by=actor.user,
             linked_by_unit=unit,
             moved=moved,
         )
         for patient in (reserve, target):
             access_log_record(
-                request=request,
+                actor=actor,
                 patient=patient,
                 action=AccessAction.UPDATE,
                 obj=link,
@@ -322,7 +322,7 @@ def patient_link_reserve(
 
 def consent_record(
     *,
-    request: HttpRequest,
+    actor: Actor,
     patient: Patient,
     given_by: str,
     given_at: datetime.datetime,
@@ -334,8 +334,8 @@ def consent_record(
     form_token: uuid.UUID | None = None,
 ) -> Consent:
     """Record a consent. A form posted twice (same form_token) records it once."""
-    unit = request.unit
-    require(can_change_patient(request.user, unit, patient))
+    unit = actor.unit
+    require(can_change_patient(actor.user, unit, patient))
     errors = {}
     if given_by not in ConsentGiver.values:
         errors["given_by"] = _("Choose who gave the consent.")
@@ -364,13 +364,13 @@ def consent_record(
                     scope=scope,
                     scope_text=scope_text.strip(),
                     exclusions=exclusions.strip(),
-                    recorded_by=request.user,
+                    recorded_by=actor.user,
                     recorded_by_unit=unit,
                     form_token=form_token,
                 )
         except IntegrityError:  # the same form, posted twice at once
             return _consent_of_token(form_token, patient)
-        access_log_record(request=request, patient=patient, action=AccessAction.CREATE, obj=consent)
+        access_log_record(actor=actor, patient=patient, action=AccessAction.CREATE, obj=consent)
     return consent
 
 
@@ -384,23 +384,23 @@ def _consent_of_token(form_token: uuid.UUID | None, patient: Patient) -> Consent
     return existing
 
 
-def consent_withdraw(*, request: HttpRequest, consent: Consent, reason: str = "") -> Consent:
+def consent_withdraw(*, actor: Actor, consent: Consent, reason: str = "") -> Consent:
     """Withdraw a consent; withdrawing one already withdrawn changes nothing."""
-    unit = request.unit
-    require(can_change_patient(request.user, unit, consent.patient))
+    unit = actor.unit
+    require(can_change_patient(actor.user, unit, consent.patient))
     with transaction.atomic():
         locked = Consent.objects.select_for_update().get(pk=consent.pk)
         if locked.withdrawn_at is not None:
             return locked
         locked.withdrawn_at = timezone.now()
-        locked.withdrawn_by = request.user
+        locked.withdrawn_by = actor.user
         locked.withdrawn_by_unit = unit
         locked.withdrawn_reason = reason.strip()
         locked.save(
             update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_by_unit", "withdrawn_reason"]
         )
         access_log_record(
-            request=request,
+            actor=actor,
             patient=consent.patient,
             action=AccessAction.UPDATE,
             obj=locked,
@@ -414,14 +414,14 @@ RESERVE_FORMAT_FIELDS = ["name", "regex", "check_digit", "active"]
 
 def reserve_format_create(
     *,
-    request: HttpRequest,
+    actor: Actor,
     region: Organization,
     name: str,
     regex: str,
     check_digit: str,
     active: bool = True,
 ) -> ReserveNumberFormat:
-    require(can_manage_reserve_formats(request.user, region))
+    require(can_manage_reserve_formats(actor.user, region))
     reserve_format = ReserveNumberFormat(
         region=region,
         name=name.strip(),
@@ -433,8 +433,7 @@ def reserve_format_create(
     with transaction.atomic():
         reserve_format.save()
         admin_change_record(
-            actor=request.user,
-            actor_unit=getattr(request, "unit", None),
+            actor=actor,
             organization=region,
             action=AdminAction.CREATE,
             target=reserve_format,
@@ -445,14 +444,14 @@ def reserve_format_create(
 
 def reserve_format_update(
     *,
-    request: HttpRequest,
+    actor: Actor,
     reserve_format: ReserveNumberFormat,
     name: str,
     regex: str,
     check_digit: str,
     active: bool,
 ) -> ReserveNumberFormat:
-    require(can_manage_reserve_formats(request.user, reserve_format.region))
+    require(can_manage_reserve_formats(actor.user, reserve_format.region))
     with transaction.atomic():
         reserve_format = ReserveNumberFormat.objects.select_for_update().get(pk=reserve_format.pk)
         before = snapshot(reserve_format, RESERVE_FORMAT_FIELDS)
@@ -465,8 +464,7 @@ def reserve_format_update(
         changes = diff(before, snapshot(reserve_format, RESERVE_FORMAT_FIELDS))
         if changes:
             admin_change_record(
-                actor=request.user,
-                actor_unit=getattr(request, "unit", None),
+                actor=actor,
                 organization=reserve_format.region,
                 action=AdminAction.UPDATE,
                 target=reserve_format,

@@ -49,7 +49,7 @@ def search(request: HttpRequest) -> HttpResponse:
     typed = request.POST.get("identity", "").strip()
     if request.method == "POST" and typed:
         identity = form.cleaned_data["identity"] if form.is_valid() else None
-        patient = patient_search(request, identity=identity, typed=typed)
+        patient = patient_search(request.actor, identity=identity, typed=typed)
         if patient is not None:
             display = patient_display(patient, participant=True)
         not_found = identity is not None and patient is None
@@ -67,7 +67,7 @@ def patient_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             result = services.patient_create(
-                request=request, identity=form.cleaned_data["identity"], details=form.details()
+                actor=request.actor, identity=form.cleaned_data["identity"], details=form.details()
             )
         except ValidationError as error:
             add_service_errors(form, error, "identity")
@@ -96,7 +96,7 @@ def patient_new(request: HttpRequest) -> HttpResponse:
 @unit_required
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _patient_work(request)
-    patient = patient_for_unit(request, pk)
+    patient = patient_for_unit(request.actor, pk)
     if patient.pk != pk:
         return redirect("patients:detail", pk=patient.pk)
     return render(
@@ -114,7 +114,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @unit_required
 def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _patient_work(request)
-    patient = patient_for_unit(request, pk)
+    patient = patient_for_unit(request.actor, pk)
     if patient.pk != pk:
         return redirect("patients:edit", pk=patient.pk)
     initial = {
@@ -141,7 +141,7 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.patient_update(
-                request=request,
+                actor=request.actor,
                 patient=patient,
                 identity=form.cleaned_data["identity"],
                 details=form.details(),
@@ -162,7 +162,7 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def patient_link(request: HttpRequest, pk: int) -> HttpResponse:
     """Koppla reservnummer till personnummer."""
     _patient_work(request)
-    patient = patient_for_unit(request, pk)
+    patient = patient_for_unit(request.actor, pk)
     if not patient.is_reserve:
         # Already linked (e.g. the form was posted twice), or never a reserve identity.
         messages.info(request, _("This patient has a personnummer; there is nothing to link."))
@@ -171,7 +171,7 @@ def patient_link(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             link = services.patient_link_reserve(
-                request=request, reserve_patient=patient, identity=form.cleaned_data["identity"]
+                actor=request.actor, reserve_patient=patient, identity=form.cleaned_data["identity"]
             )
         except ValidationError as error:
             add_service_errors(form, error, "identity")
@@ -195,7 +195,7 @@ def patient_link(request: HttpRequest, pk: int) -> HttpResponse:
 @unit_required
 def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
     _patient_work(request)
-    patient = patient_for_unit(request, pk)
+    patient = patient_for_unit(request.actor, pk)
     if patient.pk != pk:
         return redirect("patients:consent_new", pk=patient.pk)
     form = ConsentForm(request.POST or None)
@@ -203,7 +203,7 @@ def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.consent_record(
-                request=request,
+                actor=request.actor,
                 patient=patient,
                 given_by=data["given_by"],
                 given_by_name=data["given_by_name"],
@@ -230,7 +230,7 @@ def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
 def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
     """Återkalla samtycke: a confirmation page, then the withdrawal."""
     _patient_work(request)
-    consent = consent_for_unit(request, pk, consent_pk)
+    consent = consent_for_unit(request.actor, pk, consent_pk)
     patient = consent.patient
     if consent.withdrawn_at is not None:
         messages.info(request, _("The consent was already withdrawn."))
@@ -238,7 +238,7 @@ def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResp
     form = ConsentWithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.consent_withdraw(
-            request=request, consent=consent, reason=form.cleaned_data["reason"]
+            actor=request.actor, consent=consent, reason=form.cleaned_data["reason"]
         )
         messages.success(request, _("The consent was withdrawn."))
         return redirect("patients:detail", pk=patient.pk)

@@ -35,8 +35,9 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from samplan.core.localtime import local_date
 from samplan.core.message_types import MessageType
-from samplan.discharge.deadlines import admission_notice_deadline, local_date
+from samplan.discharge.deadlines import admission_notice_deadline
 from samplan.discharge.liability import (
     ReasonCode,
     Stay,
@@ -46,9 +47,10 @@ from samplan.discharge.liability import (
     stay_liability,
     told_time,
 )
-from samplan.discharge.models import Agreement, CaseEvent, DailyAmount, DischargeCase
-from samplan.discharge.terms import DEFAULT_TERMS, AgreementTerms
+from samplan.discharge.models import CaseEvent, DailyAmount, DischargeCase
 from samplan.messaging.models import Delivery, DeliveryState, Message
+from samplan.organizations.models import Agreement
+from samplan.organizations.terms import DEFAULT_TERMS, AgreementTerms
 from samplan.reports.models import AdmissionState, CaseFact, FactsState
 
 M = MessageType

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, IntegerField, Value, When
 
-from samplan.discharge.deadlines import start_of_local_day
-from samplan.discharge.terms import STOCKHOLM
+from samplan.core.localtime import STOCKHOLM, start_of_local_day
 
 
 @dataclass(frozen=True)

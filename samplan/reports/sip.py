@@ -32,7 +32,7 @@ import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from samplan.discharge.deadlines import local_date
+from samplan.core.localtime import local_date
 from samplan.reports.periods import Year
 
 

@@ -11,13 +11,13 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+from samplan.core.localtime import STOCKHOLM
 from samplan.core.message_types import MessageType
-from samplan.discharge.deadlines import first_cutoff_after
 from samplan.discharge.models import CaseParticipant, DischargeCase, ParticipantRole
 from samplan.discharge.process import care_type_for_ward
-from samplan.discharge.terms import STOCKHOLM
 from samplan.messaging.models import Delivery, DeliveryState, Message
 from samplan.organizations.models import Organization, Unit
+from samplan.organizations.terms import first_cutoff_after
 from samplan.patients.testing import PatientFactory
 
 _keys = itertools.count(1)

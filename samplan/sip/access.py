@@ -10,10 +10,11 @@ PDF or comparing versions.
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
 from samplan.accounts.access import can_work_with_sip
 from samplan.auditlog.access_log import AccessAction, access_log_record
+from samplan.core.actor import Actor
 from samplan.messaging.models import Message
 from samplan.sip.models import VISIBLE_ANSWERS, SipParticipant, SipPlan, SipVersion
 from samplan.sip.process import Viewer
@@ -31,14 +32,14 @@ _PLAN_RELATED = (
 
 
 def plan_for_unit(
-    request: HttpRequest, plan_id: int, *, action: str = AccessAction.VIEW, detail: str = ""
+    actor: Actor, plan_id: int, *, action: str = AccessAction.VIEW, detail: str = ""
 ) -> SipPlan:
     """The plan, if the current unit sees it (else 404); writes one access-log row.
 
     Sets plan.viewer (process.Viewer) and plan.participation (the unit's SipParticipant).
     """
-    unit = request.unit
-    if not can_work_with_sip(request.user, unit):
+    unit = actor.unit
+    if not can_work_with_sip(actor.user, unit):
         raise Http404
     participation = (
         SipParticipant.objects.select_related("delivery")
@@ -48,7 +49,7 @@ def plan_for_unit(
     if participation is None:
         raise Http404
     plan = SipPlan.objects.select_related(*_PLAN_RELATED).get(pk=plan_id)
-    access_log_record(request=request, patient=plan.patient, action=action, obj=plan, detail=detail)
+    access_log_record(actor=actor, patient=plan.patient, action=action, obj=plan, detail=detail)
     version = plan.current_version
     plan.participation = participation
     plan.viewer = Viewer(
@@ -56,7 +57,7 @@ def plan_for_unit(
         answer=participation.answer,
         may_work=True,
         is_coordinator=version is not None
-        and version.coordinator_id == request.user.pk
+        and version.coordinator_id == actor.user.pk
         and version.coordinator_unit_id == unit.pk,
     )
     return plan
@@ -76,7 +77,7 @@ def version_of(plan: SipPlan, number: int) -> SipVersion:
     return version
 
 
-def plan_id_for_message(request: HttpRequest, message_id: int) -> int:
+def plan_id_for_message(actor: Actor, message_id: int) -> int:
     """The plan a SIP message (summons or reminder) belongs to, if the unit sees the plan.
 
     For the link from a message in Mottagna to its plan; plan_for_unit then logs the view.
@@ -86,6 +87,6 @@ def plan_id_for_message(request: HttpRequest, message_id: int) -> int:
         .values_list("sip_link__plan_id", flat=True)
         .first()
     )
-    if plan_id is None or request.unit is None:
+    if plan_id is None or actor.unit is None:
         raise Http404
     return plan_id

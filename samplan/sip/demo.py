@@ -32,17 +32,15 @@ import datetime
 import uuid
 from typing import Any
 
-from django.contrib.sessions.backends.db import SessionStore
-from django.test import RequestFactory
 from django.utils import timezone
 from stdnum import luhn
 
-from samplan.accounts.smartcard import SESSION_CARD_KEY
+from samplan.core.actor import Actor, AuthMethod
 from samplan.core.message_types import MessageType
 from samplan.discharge.cases import case_open, case_send
-from samplan.messaging.deadlines import answer_due_at
 from samplan.messaging.models import Delivery, Message
 from samplan.messaging.services import RecipientChoice
+from samplan.organizations.agreements import answer_due_at
 from samplan.organizations.models import Unit
 from samplan.patients.identity import parse_identity
 from samplan.patients.models import ConsentGiver, Patient
@@ -88,17 +86,19 @@ def _person(key: str) -> Patient:
 
 
 class _Actor:
-    """A demo user acting for one of their units, as the services get it from a request."""
+    """A demo user acting for one of their units, as the services get it from a page."""
 
     def __init__(self, demo: Any, username: str, unit_code: str) -> None:
         self.user = demo.users[username]
         self.unit: Unit = demo.units[unit_code]
 
-    def request(self):
-        request = RequestFactory().post("/", REMOTE_ADDR="127.0.0.1")
-        request.user, request.unit = self.user, self.unit
-        request.session = SessionStore()
-        return request
+    def actor(self, auth_method: str = AuthMethod.PASSWORD) -> Actor:
+        return Actor(
+            user=self.user,
+            unit=self.unit,
+            client_address="127.0.0.1",
+            auth_method=auth_method,
+        )
 
 
 def _key() -> str:
@@ -119,7 +119,7 @@ def _start(
 ) -> SipPlan:
     meeting = timezone.localtime().replace(hour=9, minute=30, second=0, microsecond=0)
     return services.sip_create(
-        request=actor.request(),
+        actor=actor.actor(),
         initiative=services.Initiative(
             purpose=purpose,
             person_goals=goals,
@@ -144,12 +144,12 @@ def _start(
 
 
 def _summon(actor: _Actor, plan: SipPlan) -> None:
-    services.sip_summons_send(request=actor.request(), plan=plan, idempotency_key=_key())
+    services.sip_summons_send(actor=actor.actor(), plan=plan, idempotency_key=_key())
 
 
 def _accept(actor: _Actor, plan: SipPlan) -> None:
     services.sip_answer(
-        request=actor.request(),
+        actor=actor.actor(),
         plan=plan,
         accept=True,
         attendees=f"{actor.user.get_full_name()} ({actor.user.profession or ''})",
@@ -160,7 +160,7 @@ def _write(actor: _Actor, plan: SipPlan, text: PlanText) -> SipVersion:
     plan.refresh_from_db()
     version = plan.current_version
     return services.sip_plan_save(
-        request=actor.request(),
+        actor=actor.actor(),
         plan=plan,
         version_number=version.number,
         revision=version.revision,
@@ -171,15 +171,13 @@ def _write(actor: _Actor, plan: SipPlan, text: PlanText) -> SipVersion:
 def _sign(actors: list[_Actor], plan: SipPlan) -> None:
     for actor in actors:
         plan.refresh_from_db()
-        request = actor.request()
         # Katrineholm signs with SITHS cards (seed 000): a card session, no password.
-        request.session[SESSION_CARD_KEY] = f"CN={actor.user.username}"
-        services.sip_sign(request=request, plan=plan, password=None)
+        services.sip_sign(actor=actor.actor(AuthMethod.CARD), plan=plan, password=None)
 
 
 def _finalise(actor: _Actor, plan: SipPlan) -> None:
     plan.refresh_from_db()
-    services.sip_finalise(request=actor.request(), plan=plan, confirmed=True)
+    services.sip_finalise(actor=actor.actor(), plan=plan, confirmed=True)
 
 
 def _days(n: int) -> datetime.date:
@@ -288,7 +286,7 @@ def demo_sip_seed(demo: Any) -> list[SipPlan]:
 
     # 5. Followed up: version 1 finalised, version 2 being written.
     plan = _finalised_adult(care_centre, psychiatry, home_care, _person("sven"), _days(1))
-    services.sip_version_new(request=care_centre.request(), plan=plan)
+    services.sip_version_new(actor=care_centre.actor(), plan=plan)
     plans.append(plan)
 
     # 6. Closed, goals reached.
@@ -305,7 +303,7 @@ def demo_sip_seed(demo: Any) -> list[SipPlan]:
     _accept(social, plan)
     plan.refresh_from_db()
     services.sip_close(
-        request=counsellor.request(),
+        actor=counsellor.actor(),
         plan=plan,
         reason="goals_reached",
         text="Noah trivs i nya klassen.",

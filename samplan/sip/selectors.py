@@ -10,11 +10,10 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
 from django.utils import timezone
 
 from samplan.accounts.access import can_sign_sip_part
-from samplan.accounts.smartcard import logged_in_with_card
+from samplan.core.actor import Actor
 from samplan.organizations.models import Unit
 from samplan.patients.display import PatientDisplay, patient_display
 from samplan.patients.models import Consent, ConsentScope
@@ -210,7 +209,7 @@ def part_statuses(
     ]
 
 
-def plan_page(plan: SipPlan, request: HttpRequest) -> dict[str, object]:
+def plan_page(plan: SipPlan, actor: Actor) -> dict[str, object]:
     """Everything the plan page shows, and which actions the acting user has."""
     viewer = plan.viewer
     version = plan.current_version
@@ -220,7 +219,7 @@ def plan_page(plan: SipPlan, request: HttpRequest) -> dict[str, object]:
     party_list = [p for p in all_participants if p.answer == Answer.ACCEPTED]
     all_signatures = signatures(version)
     statuses = part_statuses(plan, version, party_list=party_list, all_signatures=all_signatures)
-    signed_here = any(s.signature and s.participant.unit_id == request.unit.pk for s in statuses)
+    signed_here = any(s.signature and s.participant.unit_id == actor.unit.pk for s in statuses)
     consent = active_consent(plan.patient, ConsentScope.SIP)
     now = timezone.now()
     for p in all_participants:
@@ -236,7 +235,7 @@ def plan_page(plan: SipPlan, request: HttpRequest) -> dict[str, object]:
             ],
             signed_unit_ids={s.unit_id for s in all_signatures if s.revision == version.revision},
         )
-    own = next((p for p in all_participants if p.unit_id == request.unit.pk), None)
+    own = next((p for p in all_participants if p.unit_id == actor.unit.pk), None)
     coordinator = ""
     if version.coordinator_id is not None:
         name = version.coordinator.get_full_name() or version.coordinator.username
@@ -267,7 +266,7 @@ def plan_page(plan: SipPlan, request: HttpRequest) -> dict[str, object]:
         "versions": versions(plan),
         "consent": consent,
         "consent_withdrawn": consent is None and plan.consent_id is not None,
-        "card": logged_in_with_card(request),
+        "card": actor.strong_authentication,
         "actions": {
             "change_initiative": process.may_change_initiative(plan.state, viewer),
             "summon": process.may_summon(plan.state, viewer),
@@ -275,7 +274,7 @@ def plan_page(plan: SipPlan, request: HttpRequest) -> dict[str, object]:
             "answer": process.may_answer(plan.state, viewer),
             "edit": process.may_edit_plan(plan.state, viewer),
             "sign": process.may_sign(plan.state, viewer, already_signed=signed_here)
-            and can_sign_sip_part(request.user, request.unit, request.unit.pk),
+            and can_sign_sip_part(actor.user, actor.unit, actor.unit.pk),
             "finalise": plan.state == PlanState.PLANNING and viewer.is_coordinator,
             "new_version": process.may_new_version(plan.state, viewer),
             "close": process.may_close(plan.state, viewer),

@@ -1,10 +1,10 @@
 """Every write to plans: start, summon, answer, write, sign, finalise, new version, close,
 consent, and the reminders the worker sends.
 
-Each function takes the request (the user, the unit acted for, the session and the client
-address the access log needs), checks the right with samplan.accounts.access and the process
-rules in process.py, runs in one transaction, records a SipEvent and writes its access-log row.
-The plan has been fetched through access.plan_for_unit before (need-to-know).
+Each function takes the actor (samplan.core.actor: the user, the unit acted for, the session
+and the client address the access log needs), checks the right with samplan.accounts.access
+and the process rules in process.py, runs in one transaction, records a SipEvent and writes
+its access-log row. The plan has been fetched through access.plan_for_unit before (need-to-know).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -32,14 +31,14 @@ from samplan.accounts.access import (
     can_work_with_sip,
 )
 from samplan.accounts.models import Membership, User
-from samplan.accounts.smartcard import logged_in_with_card
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.auditlog.details import detail_code
+from samplan.core.actor import Actor
+from samplan.core.localtime import local_date
 from samplan.core.message_types import MessageType
 from samplan.discharge import process as discharge_process
 from samplan.discharge.access import cases_for_unit
 from samplan.discharge.cases import case_send
-from samplan.discharge.deadlines import local_date
 from samplan.discharge.models import DischargeCase
 from samplan.messaging.models import Message
 from samplan.messaging.services import (
@@ -155,8 +154,8 @@ def _event(
     )
 
 
-def _log(request: HttpRequest, plan: SipPlan, action: str, detail: str) -> None:
-    access_log_record(request=request, patient=plan.patient, action=action, obj=plan, detail=detail)
+def _log(actor: Actor, plan: SipPlan, action: str, detail: str) -> None:
+    access_log_record(actor=actor, patient=plan.patient, action=action, obj=plan, detail=detail)
 
 
 def _lock(plan: SipPlan) -> SipPlan:
@@ -168,18 +167,18 @@ def _participation(plan: SipPlan, unit: Unit) -> SipParticipant | None:
     return SipParticipant.objects.filter(plan=plan, unit=unit).first()
 
 
-def viewer_for(request: HttpRequest, plan: SipPlan) -> process.Viewer:
+def viewer_for(actor: Actor, plan: SipPlan) -> process.Viewer:
     """The acting unit's place in the plan, read fresh inside the service's transaction."""
-    participation = _participation(plan, request.unit) if request.unit else None
+    participation = _participation(plan, actor.unit) if actor.unit else None
     version = plan.current_version
     return process.Viewer(
         role=participation.role if participation else None,
         answer=participation.answer if participation else None,
-        may_work=can_work_with_sip(request.user, request.unit),
+        may_work=can_work_with_sip(actor.user, actor.unit),
         is_coordinator=version is not None
-        and request.unit is not None
-        and version.coordinator_id == request.user.pk
-        and version.coordinator_unit_id == request.unit.pk,
+        and actor.unit is not None
+        and version.coordinator_id == actor.user.pk
+        and version.coordinator_unit_id == actor.unit.pk,
     )
 
 
@@ -228,13 +227,11 @@ def case_may_carry_summons(case: DischargeCase, unit: Unit) -> bool:
 # --- start a plan ------------------------------------------------------------------------------
 
 
-def _patient_for(
-    request: HttpRequest, identity: Identity, details: PatientDetails | None
-) -> Patient:
+def _patient_for(actor: Actor, identity: Identity, details: PatientDetails | None) -> Patient:
     """The person by identity number: registered through the patients app when new."""
-    if can_work_with_patients(request.user, request.unit):
+    if can_work_with_patients(actor.user, actor.unit):
         return patient_create(
-            request=request, identity=identity, details=details or PatientDetails()
+            actor=actor, identity=identity, details=details or PatientDetails()
         ).patient
     # A unit manager may start a SIP but not register people (samplan.patients' rule).
     patient = Patient.objects.filter(identity_number=identity.number).first()
@@ -250,7 +247,7 @@ def _patient_for(
 
 def sip_create(
     *,
-    request: HttpRequest,
+    actor: Actor,
     initiative: Initiative,
     units: Sequence[Unit],
     creation_key: str,
@@ -266,7 +263,7 @@ def sip_create(
     units to summon. A consent given to the SIP can be recorded at once. A form posted twice
     (same creation_key) returns the first plan.
     """
-    user, unit = request.user, request.unit
+    user, unit = actor.user, actor.unit
     if not can_work_with_sip(user, unit):
         raise PermissionDenied
     existing = SipPlan.objects.filter(initiated_by=user, creation_key=creation_key).first()
@@ -296,7 +293,7 @@ def sip_create(
             if case is not None:
                 patient = case.patient
             elif identity is not None:
-                patient = _patient_for(request, identity, patient_details)
+                patient = _patient_for(actor, identity, patient_details)
             else:
                 raise ValidationError({"identity": _("Enter a personnummer.")})
             plan = SipPlan.objects.create(
@@ -338,9 +335,9 @@ def sip_create(
                     unit=unit,
                     units=[u.name for u in units],
                 )
-            _log(request, plan, AccessAction.CREATE, detail_code("sip_started"))
+            _log(actor, plan, AccessAction.CREATE, detail_code("sip_started"))
             if consent is not None:
-                _record_consent(request, plan, consent, form_token=None)
+                _record_consent(actor, plan, consent, form_token=None)
     except IntegrityError:
         existing = SipPlan.objects.filter(initiated_by=user, creation_key=creation_key).first()
         if existing is None:
@@ -350,14 +347,14 @@ def sip_create(
 
 
 def _record_consent(
-    request: HttpRequest, plan: SipPlan, consent: ConsentGiven, form_token: object
+    actor: Actor, plan: SipPlan, consent: ConsentGiven, form_token: object
 ) -> Consent:
-    if not can_change_patient(request.user, request.unit, plan.patient):
+    if not can_change_patient(actor.user, actor.unit, plan.patient):
         raise SipError(
             _("Consent is recorded by a user of the unit (not by a manager's role alone).")
         )
     recorded = consent_record(
-        request=request,
+        actor=actor,
         patient=plan.patient,
         given_by=consent.given_by,
         given_at=consent.given_at,
@@ -371,28 +368,28 @@ def _record_consent(
     _event(
         plan,
         EventKind.CONSENT_RECORDED,
-        user=request.user,
-        unit=request.unit,
+        user=actor.user,
+        unit=actor.unit,
         given_by=recorded.get_given_by_display(),
     )
     return recorded
 
 
 def sip_consent_record(
-    *, request: HttpRequest, plan: SipPlan, consent: ConsentGiven, form_token: object
+    *, actor: Actor, plan: SipPlan, consent: ConsentGiven, form_token: object
 ) -> Consent:
     """Samtycke: records the person's consent to the SIP (scope SIP) from the plan."""
     with transaction.atomic():
         plan = _lock(plan)
         _require(
-            process.may_record_consent(plan.state, viewer_for(request, plan)),
+            process.may_record_consent(plan.state, viewer_for(actor, plan)),
             _("You cannot record consent on this plan."),
         )
-        return _record_consent(request, plan, consent, form_token)
+        return _record_consent(actor, plan, consent, form_token)
 
 
 def sip_initiative_update(
-    *, request: HttpRequest, plan: SipPlan, initiative: Initiative, revision: int
+    *, actor: Actor, plan: SipPlan, initiative: Initiative, revision: int
 ) -> SipPlan:
     """Change the initiative before the summons is sent (optimistic lock on plan.revision)."""
     if not initiative.purpose.strip():
@@ -400,7 +397,7 @@ def sip_initiative_update(
     with transaction.atomic():
         plan = _lock(plan)
         _require(
-            process.may_change_initiative(plan.state, viewer_for(request, plan)),
+            process.may_change_initiative(plan.state, viewer_for(actor, plan)),
             _("The initiative can only be changed by the initiating unit before the summons."),
         )
         if plan.revision != revision:
@@ -416,21 +413,19 @@ def sip_initiative_update(
         if not changed:
             return plan
         SipPlan.objects.filter(pk=plan.pk).update(revision=plan.revision + 1, **values)
-        _event(
-            plan, EventKind.INITIATIVE_CHANGED, user=request.user, unit=request.unit, fields=changed
-        )
-        _log(request, plan, AccessAction.UPDATE, detail_code("sip_initiative_changed"))
+        _event(plan, EventKind.INITIATIVE_CHANGED, user=actor.user, unit=actor.unit, fields=changed)
+        _log(actor, plan, AccessAction.UPDATE, detail_code("sip_initiative_changed"))
     plan.refresh_from_db()
     return plan
 
 
-def sip_units_choose(*, request: HttpRequest, plan: SipPlan, units: Sequence[Unit]) -> list[Unit]:
+def sip_units_choose(*, actor: Actor, plan: SipPlan, units: Sequence[Unit]) -> list[Unit]:
     """Kalla: the units to summon next. Units already summoned stay; the not yet summoned
     become exactly those in `units`. Returns the units added."""
     with transaction.atomic():
         plan = _lock(plan)
         _require(
-            process.may_summon(plan.state, viewer_for(request, plan)),
+            process.may_summon(plan.state, viewer_for(actor, plan)),
             _("Only the initiating unit summons units, before the plan is finalised."),
         )
         current = {p.unit_id: p for p in SipParticipant.objects.filter(plan=plan)}
@@ -452,8 +447,8 @@ def sip_units_choose(*, request: HttpRequest, plan: SipPlan, units: Sequence[Uni
             _event(
                 plan,
                 EventKind.UNITS_CHOSEN,
-                user=request.user,
-                unit=request.unit,
+                user=actor.user,
+                unit=actor.unit,
                 units=[u.name for u in wanted],
             )
     return added
@@ -482,7 +477,7 @@ def _summons_content(plan: SipPlan) -> dict[str, object]:
     }
 
 
-def sip_summons_send(*, request: HttpRequest, plan: SipPlan, idempotency_key: str) -> Message:
+def sip_summons_send(*, actor: Actor, plan: SipPlan, idempotency_key: str) -> Message:
     """Skicka kallelse: one sip_summons message, one delivery per unit chosen and not yet
     summoned; each unit's answer is due by the cut-off after arrival (the delivery's due_at).
 
@@ -490,7 +485,7 @@ def sip_summons_send(*, request: HttpRequest, plan: SipPlan, idempotency_key: st
     open discharge case the summons goes through discharge.cases.case_send, so it is the case's
     SIP summons (its deadline, the payment-liability condition, the case's timeline).
     """
-    user, unit = request.user, request.unit
+    user, unit = actor.user, actor.unit
     already = (
         Message.objects.filter(sender_user=user, idempotency_key=idempotency_key)
         .select_related("sip_link")
@@ -501,7 +496,7 @@ def sip_summons_send(*, request: HttpRequest, plan: SipPlan, idempotency_key: st
     with transaction.atomic():
         plan = _lock(plan)
         _require(
-            process.may_summon(plan.state, viewer_for(request, plan)),
+            process.may_summon(plan.state, viewer_for(actor, plan)),
             _("Only the initiating unit sends the summons, before the plan is finalised."),
         )
         consent = active_consent(plan.patient, ConsentScope.SIP)
@@ -569,20 +564,20 @@ def sip_summons_send(*, request: HttpRequest, plan: SipPlan, idempotency_key: st
             units=[p.unit.name for p in waiting],
             message=message.pk,
         )
-        _log(request, plan, AccessAction.UPDATE, detail_code("sip_summons_sent"))
+        _log(actor, plan, AccessAction.UPDATE, detail_code("sip_summons_sent"))
     return message
 
 
 def sip_answer(
     *,
-    request: HttpRequest,
+    actor: Actor,
     plan: SipPlan,
     accept: bool,
     attendees: str = "",
     reason: str = "",
 ) -> SipParticipant:
     """Acceptera (naming who attends) or Neka (with a reason); acknowledges the summons."""
-    user, unit = request.user, request.unit
+    user, unit = actor.user, actor.unit
     attendees, reason = attendees.strip(), reason.strip()
     if accept and not attendees:
         raise ValidationError({"attendees": _("Name who attends from your unit.")})
@@ -591,7 +586,7 @@ def sip_answer(
     with transaction.atomic():
         plan = _lock(plan)
         participant = _participation(plan, unit)
-        viewer = viewer_for(request, plan)
+        viewer = viewer_for(actor, plan)
         if participant is None or not process.may_answer(plan.state, viewer):
             raise SipError(_("Your unit has already answered this summons, or was not summoned."))
         now = timezone.now()
@@ -610,7 +605,7 @@ def sip_answer(
         else:
             _event(plan, EventKind.DECLINED, user=user, unit=unit, reason=reason, late=late)
         _log(
-            request,
+            actor,
             plan,
             AccessAction.UPDATE,
             detail_code("sip_summons_accepted" if accept else "sip_summons_declined"),
@@ -786,7 +781,7 @@ def missed_saves(plan: SipPlan, version_number: int, revision: int) -> list[SipE
 
 def sip_plan_save(
     *,
-    request: HttpRequest,
+    actor: Actor,
     plan: SipPlan,
     version_number: int,
     revision: int,
@@ -800,12 +795,12 @@ def sip_plan_save(
     nothing writes nothing. On a finalised plan the change makes a new version (the locked one
     stays as it was). Signatures of an earlier revision stop counting (see process.py).
     """
-    user, unit = request.user, request.unit
+    user, unit = actor.user, actor.unit
     with transaction.atomic():
         plan = _lock(plan)
         version = SipVersion.objects.select_for_update().get(pk=plan.current_version_id)
         _require(
-            process.may_edit_plan(plan.state, viewer_for(request, plan)),
+            process.may_edit_plan(plan.state, viewer_for(actor, plan)),
             _("Your unit cannot change this plan."),
         )
         if version.number != version_number or version.revision != revision:
@@ -847,7 +842,7 @@ def sip_plan_save(
             changes=found,
         )
         _log(
-            request,
+            actor,
             plan,
             AccessAction.UPDATE,
             detail_code("sip_version_saved", version=version.number),
@@ -868,17 +863,17 @@ def signatures_in_force(version: SipVersion) -> list[SipSignature]:
     )
 
 
-def sip_sign(*, request: HttpRequest, plan: SipPlan, password: str | None) -> SipSignature:
+def sip_sign(*, actor: Actor, plan: SipPlan, password: str | None) -> SipSignature:
     """Signera: the acting unit's part of the current text. A session opened with a smart
     card signs without more; a password session must give the user's password again."""
-    user, unit = request.user, request.unit
-    card = logged_in_with_card(request)
+    user, unit = actor.user, actor.unit
+    card = actor.strong_authentication
     if not card and not (password and user.check_password(password)):
         raise ValidationError({"password": _("The password is wrong. Nothing was signed.")})
     with transaction.atomic():
         plan = _lock(plan)
         version = SipVersion.objects.select_for_update().get(pk=plan.current_version_id)
-        viewer = viewer_for(request, plan)
+        viewer = viewer_for(actor, plan)
         existing = SipSignature.objects.filter(
             version=version, revision=version.revision, unit=unit
         ).first()
@@ -906,7 +901,7 @@ def sip_sign(*, request: HttpRequest, plan: SipPlan, password: str | None) -> Si
             method=signature.method,
         )
         _log(
-            request,
+            actor,
             plan,
             AccessAction.UPDATE,
             detail_code("sip_version_signed", version=version.number),
@@ -947,12 +942,12 @@ def readiness_from(
     )
 
 
-def sip_finalise(*, request: HttpRequest, plan: SipPlan, confirmed: bool) -> SipVersion:
+def sip_finalise(*, actor: Actor, plan: SipPlan, confirmed: bool) -> SipVersion:
     """Slutjustera: the coordinator locks the current version once every party has signed.
 
     `confirmed` is the answer to "Är det säkert att du vill slutjustera hela planen?".
     """
-    user, unit = request.user, request.unit
+    user, unit = actor.user, actor.unit
     if not confirmed:
         raise SipError(_("The plan was not finalised."))
     with transaction.atomic():
@@ -986,7 +981,7 @@ def sip_finalise(*, request: HttpRequest, plan: SipPlan, confirmed: bool) -> Sip
             number=version.number,
         )
         _log(
-            request,
+            actor,
             plan,
             AccessAction.UPDATE,
             detail_code("sip_version_finalised", version=version.number),
@@ -996,16 +991,16 @@ def sip_finalise(*, request: HttpRequest, plan: SipPlan, confirmed: bool) -> Sip
 
 
 def sip_version_new(
-    *, request: HttpRequest, plan: SipPlan, reason: str = VersionReason.FOLLOW_UP
+    *, actor: Actor, plan: SipPlan, reason: str = VersionReason.FOLLOW_UP
 ) -> SipVersion:
     """Uppföljning (or a change): a new version copied from the finalised one."""
-    user, unit = request.user, request.unit
+    user, unit = actor.user, actor.unit
     if reason not in (VersionReason.FOLLOW_UP, VersionReason.CHANGE):
         raise SipError(_("Choose why a new version is made."))
     with transaction.atomic():
         plan = _lock(plan)
         version = SipVersion.objects.select_for_update().get(pk=plan.current_version_id)
-        if not process.may_new_version(plan.state, viewer_for(request, plan)):
+        if not process.may_new_version(plan.state, viewer_for(actor, plan)):
             if plan.state == PlanState.PLANNING and version.based_on_id is not None:
                 return version  # the button pressed twice: the new version is there
             raise SipError(_("A new version is made from a finalised plan by one of its units."))
@@ -1020,13 +1015,11 @@ def sip_version_new(
             number=new.number,
             reason=reason,
         )
-        _log(
-            request, plan, AccessAction.UPDATE, detail_code("sip_version_made", version=new.number)
-        )
+        _log(actor, plan, AccessAction.UPDATE, detail_code("sip_version_made", version=new.number))
     return new
 
 
-def sip_close(*, request: HttpRequest, plan: SipPlan, reason: str, text: str = "") -> SipPlan:
+def sip_close(*, actor: Actor, plan: SipPlan, reason: str, text: str = "") -> SipPlan:
     """Avsluta with a reason: the initiator or the coordinator."""
     if reason not in CloseReason.values:
         raise ValidationError({"reason": _("Choose why the plan is closed.")})
@@ -1037,13 +1030,13 @@ def sip_close(*, request: HttpRequest, plan: SipPlan, reason: str, text: str = "
         if plan.state == PlanState.CLOSED:
             return plan
         _require(
-            process.may_close(plan.state, viewer_for(request, plan)),
+            process.may_close(plan.state, viewer_for(actor, plan)),
             _("The plan is closed by the initiating unit or the coordinator."),
         )
         SipPlan.objects.filter(pk=plan.pk).update(
             state=process.next_state(plan.state, process.Action.CLOSE),
             closed_at=timezone.now(),
-            closed_by=request.user,
+            closed_by=actor.user,
             close_reason=reason,
             close_text=text.strip(),
             next_follow_up=None,
@@ -1051,12 +1044,12 @@ def sip_close(*, request: HttpRequest, plan: SipPlan, reason: str, text: str = "
         _event(
             plan,
             EventKind.CLOSED,
-            user=request.user,
-            unit=request.unit,
+            user=actor.user,
+            unit=actor.unit,
             reason=reason,
             text=text.strip(),
         )
-        _log(request, plan, AccessAction.UPDATE, detail_code("sip_closed"))
+        _log(actor, plan, AccessAction.UPDATE, detail_code("sip_closed"))
     plan.refresh_from_db()
     return plan
 

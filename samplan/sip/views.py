@@ -87,7 +87,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
     require(can_work_with_sip(request.user, request.unit))
     case = None
     if request.GET.get("arende", "").isdigit():
-        case = case_for_unit(request, int(request.GET["arende"]))
+        case = case_for_unit(request.actor, int(request.GET["arende"]))
     form = SipNewForm(
         request.POST or None,
         unit=request.unit,
@@ -97,7 +97,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             plan = services.sip_create(
-                request=request,
+                actor=request.actor,
                 initiative=form.initiative(),
                 units=list(form.cleaned_data["units"]),
                 creation_key=str(form.cleaned_data["creation_key"]),
@@ -121,20 +121,20 @@ def plan_new(request: HttpRequest) -> HttpResponse:
 
 @unit_required
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = plan_for_unit(request, plan_id)
-    return render(request, "sip/plan_detail.html", selectors.plan_page(plan, request))
+    plan = plan_for_unit(request.actor, plan_id)
+    return render(request, "sip/plan_detail.html", selectors.plan_page(plan, request.actor))
 
 
 @unit_required
 def message_plan(request: HttpRequest, message_id: int) -> HttpResponse:
     """From a summons or reminder in the inbox to its plan (404 unless the unit sees it)."""
-    plan = plan_for_unit(request, plan_id_for_message(request, message_id))
+    plan = plan_for_unit(request.actor, plan_id_for_message(request.actor, message_id))
     return _to_plan(plan)
 
 
 @unit_required
 def initiative_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = plan_for_unit(request, plan_id)
+    plan = plan_for_unit(request.actor, plan_id)
     if refused := _unusable(request, plan, process.may_change_initiative(plan.state, plan.viewer)):
         return refused
     data = request.POST.copy() if request.method == "POST" else None
@@ -142,7 +142,7 @@ def initiative_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.sip_initiative_update(
-                request=request,
+                actor=request.actor,
                 plan=plan,
                 initiative=form.initiative(),
                 revision=form.cleaned_data["revision"],
@@ -161,7 +161,7 @@ def initiative_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
 @unit_required
 def units_choose(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Kalla: choose the units to summon next, then send the summons on the plan page."""
-    plan = plan_for_unit(request, plan_id)
+    plan = plan_for_unit(request.actor, plan_id)
     if refused := _unusable(request, plan, process.may_summon(plan.state, plan.viewer)):
         return refused
     summoned = selectors.participants(plan)
@@ -174,7 +174,7 @@ def units_choose(request: HttpRequest, plan_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.sip_units_choose(
-                request=request, plan=plan, units=list(form.cleaned_data["units"])
+                actor=request.actor, plan=plan, units=list(form.cleaned_data["units"])
             )
         except services.SipError as error:
             _errors(form, error)
@@ -189,10 +189,10 @@ def units_choose(request: HttpRequest, plan_id: int) -> HttpResponse:
 @unit_required
 @require_POST
 def summons_send(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = plan_for_unit(request, plan_id)
+    plan = plan_for_unit(request.actor, plan_id)
     key = request.POST.get("key", "")[:64] or uuid.uuid4().hex
     try:
-        services.sip_summons_send(request=request, plan=plan, idempotency_key=key)
+        services.sip_summons_send(actor=request.actor, plan=plan, idempotency_key=key)
     except services.SipError as error:
         messages.error(request, str(error))
     else:
@@ -202,14 +202,14 @@ def summons_send(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @unit_required
 def consent_new(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = plan_for_unit(request, plan_id)
+    plan = plan_for_unit(request.actor, plan_id)
     if refused := _unusable(request, plan, process.may_record_consent(plan.state, plan.viewer)):
         return refused
     form = ConsentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.sip_consent_record(
-                request=request,
+                actor=request.actor,
                 plan=plan,
                 consent=form.consent(),
                 form_token=form.cleaned_data["form_token"],
@@ -225,7 +225,7 @@ def consent_new(request: HttpRequest, plan_id: int) -> HttpResponse:
 @unit_required
 def answer(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Acceptera or Neka the summons to the acting unit."""
-    plan = plan_for_unit(request, plan_id)
+    plan = plan_for_unit(request.actor, plan_id)
     if refused := _unusable(request, plan, process.may_answer(plan.state, plan.viewer)):
         return refused
     form = AnswerForm(request.POST or None)
@@ -233,7 +233,7 @@ def answer(request: HttpRequest, plan_id: int) -> HttpResponse:
         accept = form.cleaned_data["answer"] == AnswerForm.ACCEPT
         try:
             services.sip_answer(
-                request=request,
+                actor=request.actor,
                 plan=plan,
                 accept=accept,
                 attendees=form.cleaned_data["attendees"],
@@ -255,7 +255,7 @@ def answer(request: HttpRequest, plan_id: int) -> HttpResponse:
 def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Write the current version. A stale save is refused, the user's text kept, and the
     other person's change shown (optimistic locking)."""
-    plan = plan_for_unit(request, plan_id)
+    plan = plan_for_unit(request.actor, plan_id)
     if refused := _unusable(request, plan, process.may_edit_plan(plan.state, plan.viewer)):
         return refused
     data = request.POST.copy() if request.method == "POST" else None
@@ -264,7 +264,7 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
             saved = services.sip_plan_save(
-                request=request,
+                actor=request.actor,
                 plan=plan,
                 version_number=form.cleaned_data["version_number"],
                 revision=form.cleaned_data["revision"],
@@ -294,7 +294,7 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
 @unit_required
 def sign(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Signera the acting unit's part; password again unless logged in with a smart card."""
-    plan = plan_for_unit(request, plan_id)
+    plan = plan_for_unit(request.actor, plan_id)
     if refused := _unusable(
         request, plan, process.may_sign(plan.state, plan.viewer, already_signed=False)
     ):
@@ -304,7 +304,7 @@ def sign(request: HttpRequest, plan_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.sip_sign(
-                request=request, plan=plan, password=form.cleaned_data.get("password")
+                actor=request.actor, plan=plan, password=form.cleaned_data.get("password")
             )
         except (ValidationError, services.SipError) as error:
             _errors(form, error)
@@ -318,7 +318,7 @@ def sign(request: HttpRequest, plan_id: int) -> HttpResponse:
 @unit_required
 def finalise(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Slutjustera, after the question "Är det säkert att du vill slutjustera hela planen?"."""
-    plan = plan_for_unit(request, plan_id)
+    plan = plan_for_unit(request.actor, plan_id)
     if refused := _unusable(
         request, plan, plan.state == PlanState.PLANNING and plan.viewer.is_coordinator
     ):
@@ -326,7 +326,7 @@ def finalise(request: HttpRequest, plan_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             services.sip_finalise(
-                request=request, plan=plan, confirmed=request.POST.get("confirm") == "yes"
+                actor=request.actor, plan=plan, confirmed=request.POST.get("confirm") == "yes"
             )
         except services.SipError as error:
             messages.error(request, str(error))
@@ -339,14 +339,14 @@ def finalise(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @unit_required
 def version_new(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = plan_for_unit(request, plan_id)
+    plan = plan_for_unit(request.actor, plan_id)
     if refused := _unusable(request, plan, process.may_new_version(plan.state, plan.viewer)):
         return refused
     form = NewVersionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             version = services.sip_version_new(
-                request=request, plan=plan, reason=form.cleaned_data["reason"]
+                actor=request.actor, plan=plan, reason=form.cleaned_data["reason"]
             )
         except services.SipError as error:
             _errors(form, error)
@@ -362,14 +362,14 @@ def version_new(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @unit_required
 def close(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = plan_for_unit(request, plan_id)
+    plan = plan_for_unit(request.actor, plan_id)
     if refused := _unusable(request, plan, process.may_close(plan.state, plan.viewer)):
         return refused
     form = CloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.sip_close(
-                request=request,
+                actor=request.actor,
                 plan=plan,
                 reason=form.cleaned_data["reason"],
                 text=form.cleaned_data["text"],
@@ -384,7 +384,7 @@ def close(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @unit_required
 def version_detail(request: HttpRequest, plan_id: int, number: int) -> HttpResponse:
-    plan = plan_for_unit(request, plan_id, detail=detail_code("sip_version", version=number))
+    plan = plan_for_unit(request.actor, plan_id, detail=detail_code("sip_version", version=number))
     version = version_of(plan, number)
     return render(
         request,
@@ -407,7 +407,7 @@ def versions_compare(request: HttpRequest, plan_id: int) -> HttpResponse:
         if all(value.isdigit() for value in wanted)
         else detail_code("sip_versions_compared", old="?", new="?")
     )
-    plan = plan_for_unit(request, plan_id, detail=detail)
+    plan = plan_for_unit(request.actor, plan_id, detail=detail)
     form = CompareForm(request.GET or None, numbers=selectors.version_numbers(plan.pk))
     if not form.is_valid():
         return render(request, "sip/compare.html", _plan_context(plan, form=form, rows=None))
@@ -423,7 +423,7 @@ def versions_compare(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @unit_required
 def history(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = plan_for_unit(request, plan_id, detail=detail_code("sip_history"))
+    plan = plan_for_unit(request.actor, plan_id, detail=detail_code("sip_history"))
     page = paginate(request, selectors.events(plan), default_size=50)
     return render(
         request,
@@ -439,7 +439,7 @@ def history(request: HttpRequest, plan_id: int) -> HttpResponse:
 def version_pdf(request: HttpRequest, plan_id: int, number: int) -> HttpResponse:
     """The person's copy of a version, as PDF (logged as a print)."""
     plan = plan_for_unit(
-        request,
+        request.actor,
         plan_id,
         action=AccessAction.PRINT,
         detail=detail_code("sip_version_pdf", version=number),
@@ -454,7 +454,7 @@ def version_pdf(request: HttpRequest, plan_id: int, number: int) -> HttpResponse
 def form_prefilled_pdf(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Blankett för stöddokumentation vid SIP-möte, filled in from the plan (downtime)."""
     plan = plan_for_unit(
-        request, plan_id, action=AccessAction.PRINT, detail=detail_code("sip_downtime_form")
+        request.actor, plan_id, action=AccessAction.PRINT, detail=detail_code("sip_downtime_form")
     )
     return documents.pdf_response(
         documents.downtime_form_pdf(request, plan), f"sip-{plan.pk}-blankett.pdf"
@@ -467,7 +467,7 @@ def form_blank_pdf(request: HttpRequest) -> HttpResponse:
     if not can_work_with_sip(request.user, request.unit):
         raise Http404
     access_log_record(
-        request=request,
+        actor=request.actor,
         patient=None,
         action=AccessAction.PRINT,
         detail=detail_code("sip_blank_form"),

@@ -12,6 +12,7 @@ from samplan.accounts import services as account_services
 from samplan.accounts.models import Membership, Role
 from samplan.auditlog.models import AdminAction, AdminChange
 from samplan.auditlog.services import admin_change_record
+from samplan.core.actor import Actor
 
 
 def history_url(org):
@@ -20,8 +21,7 @@ def history_url(org):
 
 def record(cast, target, *, at=None, organization=None, action=AdminAction.UPDATE, changes=None):
     change = admin_change_record(
-        actor=cast.municipal_system_admin,
-        actor_unit=cast.municipal_admin_unit,
+        actor=Actor(user=cast.municipal_system_admin, unit=cast.municipal_admin_unit),
         organization=organization or cast.municipality,
         action=action,
         target=target,
@@ -125,8 +125,7 @@ def test_user_history_includes_memberships_but_not_other_organisations_rows(cast
     admin = cast.municipal_system_admin
     nurse = cast.home_care_nurse
     account_services.membership_grant(
-        actor=admin,
-        actor_unit=None,
+        actor=Actor(user=admin, unit=None),
         user=nurse,
         unit=cast.provider_unit,
         role=Role.USER,
@@ -155,7 +154,9 @@ def test_every_service_writes_history_in_its_own_transaction(cast, monkeypatch):
     monkeypatch.setattr(services, "admin_change_record", broken)
     nurse = cast.home_care_nurse
     with pytest.raises(RuntimeError):
-        services.user_deactivate(actor=cast.municipal_local_admin, actor_unit=None, user=nurse)
+        services.user_deactivate(
+            actor=Actor(user=cast.municipal_local_admin, unit=None), user=nurse
+        )
     nurse.refresh_from_db()
     assert nurse.is_active
     assert not Membership.objects.filter(user=nurse, ended_at__isnull=False).exists()

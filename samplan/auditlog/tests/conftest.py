@@ -11,8 +11,8 @@ import time_machine
 from samplan.accounts.models import Role
 from samplan.auditlog.models import AccessLogEntry
 from samplan.auditlog.testing import log_access
+from samplan.core.localtime import STOCKHOLM
 from samplan.core.testing import user_with_role
-from samplan.discharge.terms import STOCKHOLM
 from samplan.patients.models import Patient, Protection
 from samplan.patients.testing import PatientFactory
 

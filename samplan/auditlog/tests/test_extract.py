@@ -4,14 +4,14 @@ import datetime
 
 import pytest
 import time_machine
-from django.test import RequestFactory
 from django.urls import reverse
 
 from samplan.auditlog.extract import extract_html
 from samplan.auditlog.models import AccessLogEntry
 from samplan.auditlog.selectors import extract_rows
 from samplan.auditlog.testing import log_access
-from samplan.discharge.terms import STOCKHOLM
+from samplan.core.actor import Actor
+from samplan.core.localtime import STOCKHOLM
 from samplan.patients.testing import PatientFactory
 
 NOW = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=STOCKHOLM)
@@ -25,10 +25,8 @@ def _now():
 
 
 def html_for(cast, log, patient, with_users=False, date_from=None, date_to=None):
-    request = RequestFactory().post("/")
-    request.user = log.reviewer
     return extract_html(
-        request=request,
+        actor=Actor(user=log.reviewer),
         organization=cast.region,
         patient=patient,
         rows=list(extract_rows(cast.region, patient, date_from, date_to)),

@@ -4,12 +4,12 @@ import datetime
 
 import pytest
 import time_machine
-from django.test import RequestFactory
 
 from samplan.auditlog.access_log import access_log_record
 from samplan.auditlog.flags import parse_opening_hours
 from samplan.auditlog.testing import log_access
-from samplan.discharge.terms import STOCKHOLM
+from samplan.core.actor import Actor
+from samplan.core.localtime import STOCKHOLM
 from samplan.patients.models import Protection
 from samplan.patients.testing import PatientFactory
 
@@ -98,9 +98,8 @@ def test_not_participant_when_the_unit_has_no_relation(cast, monkeypatch):
 
 def test_acting_for_no_unit_counts_as_not_participant(cast):
     patient = PatientFactory()
-    request = RequestFactory().get("/")
-    request.user, request.unit = cast.municipal_local_admin, None
-    entry = access_log_record(request=request, patient=patient, action="search")
+    actor = Actor(user=cast.municipal_local_admin, unit=None)
+    entry = access_log_record(actor=actor, patient=patient, action="search")
     assert entry.not_participant and entry.organization == cast.municipality
 
 

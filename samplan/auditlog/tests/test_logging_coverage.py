@@ -273,7 +273,7 @@ def _sip_plan(cast: Cast, *, summoned: bool):
     bup = UnitFactory(organization=cast.region, kind=UnitKind.OUTPATIENT_PSYCHIATRY)
     child = PatientFactory()
     plan = services.sip_create(
-        request=req(counsellor, school),
+        actor=req(counsellor, school),
         initiative=services.Initiative(
             purpose="Samordna stödet",
             person_goals="Gå i skolan",
@@ -292,7 +292,7 @@ def _sip_plan(cast: Cast, *, summoned: bool):
     )
     if summoned:
         services.sip_summons_send(
-            request=req(counsellor, school), plan=plan, idempotency_key=f"walker-k-{plan.pk}"
+            actor=req(counsellor, school), plan=plan, idempotency_key=f"walker-k-{plan.pk}"
         )
     return plan, counsellor, school
 

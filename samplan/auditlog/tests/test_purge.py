@@ -17,7 +17,7 @@ from samplan.auditlog.models import (
     LogReviewEntry,
 )
 from samplan.auditlog.testing import log_access, tampering
-from samplan.discharge.terms import STOCKHOLM
+from samplan.core.localtime import STOCKHOLM
 from samplan.patients.testing import PatientFactory
 
 OLD = datetime.datetime(2019, 3, 1, 10, tzinfo=STOCKHOLM)

@@ -9,8 +9,8 @@ from django.urls import reverse
 from samplan.accounts.models import Role
 from samplan.auditlog.models import AccessLogEntry
 from samplan.auditlog.testing import log_access
+from samplan.core.localtime import STOCKHOLM
 from samplan.core.testing import user_with_role
-from samplan.discharge.terms import STOCKHOLM
 from samplan.patients.testing import PatientFactory
 
 NOW = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=STOCKHOLM)

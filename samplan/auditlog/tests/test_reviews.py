@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from samplan.auditlog.models import AccessLogEntry, LogReview, LogReviewEntry
 from samplan.auditlog.testing import log_access
-from samplan.discharge.terms import STOCKHOLM
+from samplan.core.localtime import STOCKHOLM
 from samplan.patients.testing import PatientFactory
 
 NOW = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=STOCKHOLM)

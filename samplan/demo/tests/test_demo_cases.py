@@ -13,16 +13,16 @@ from django.utils import timezone
 
 from samplan.addressing.models import FallbackInbox
 from samplan.auditlog.models import AccessLogEntry
+from samplan.core.localtime import local_date
 from samplan.core.message_types import MessageType
 from samplan.demo.builder import build_demo
 from samplan.demo.cases import DemoClock, format_inbox_hints, inbox_hints
-from samplan.discharge.deadlines import local_date
 from samplan.discharge.liability import ReasonCode
 from samplan.discharge.models import CaseEvent, CaseEventKind, DailyAmount, DischargeCase
 from samplan.discharge.overview import case_overview
 from samplan.discharge.process import CaseState
-from samplan.messaging.deadlines import answer_due_at
 from samplan.messaging.models import OPEN_STATES, Delivery, DeliveryState, Message
+from samplan.organizations.agreements import answer_due_at
 
 M = MessageType
 

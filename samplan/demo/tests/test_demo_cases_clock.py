@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from samplan.core.localtime import local_instant
 from samplan.demo.builder import build_demo
-from samplan.discharge.deadlines import local_instant
 from samplan.discharge.overview import case_overview
 from samplan.messaging.models import OPEN_STATES, Delivery, DeliveryState
 

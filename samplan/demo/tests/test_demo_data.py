@@ -16,9 +16,10 @@ from samplan.accounts.passwords import (
 from samplan.addressing.models import AreaRule, FallbackInbox, PatientFilter, ResidenceEntry
 from samplan.demo.addressing import people_to_try
 from samplan.demo.data import DEMO_PASSWORD, SUPERUSER_USERNAME, USERS
-from samplan.discharge.models import Agreement, CaseEvent, DailyAmount, DischargeCase
+from samplan.discharge.models import CaseEvent, DailyAmount, DischargeCase
 from samplan.messaging.models import Delivery, Message
 from samplan.organizations.models import (
+    Agreement,
     Organization,
     OrganizationKind,
     Profession,

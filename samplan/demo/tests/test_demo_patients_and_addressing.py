@@ -21,8 +21,8 @@ from samplan.core.message_types import MessageType
 from samplan.demo.addressing import ROUTING_EXAMPLES, people_to_try
 from samplan.demo.builder import build_demo
 from samplan.demo.patients import PATIENTS, TEST_BIRTH_NUMBERS, identity_numbers
-from samplan.discharge.models import Agreement, DailyAmount
-from samplan.organizations.models import Organization, OrganizationKind, UnitKind
+from samplan.discharge.models import DailyAmount
+from samplan.organizations.models import Agreement, Organization, OrganizationKind, UnitKind
 from samplan.patients.identity import (
     DEFAULT_RESERVE_PATTERNS,
     IdentityKind,

@@ -26,13 +26,13 @@ import time_machine
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
+from samplan.core.localtime import local_instant
 from samplan.core.message_types import MessageType
 from samplan.core.tests.browser import DEFAULT_TIMEOUT_MS
 from samplan.demo.builder import build_demo
 from samplan.demo.data import DEMO_PASSWORD
 from samplan.demo.patients import identity_numbers
 from samplan.discharge.cases import case_open, case_send
-from samplan.discharge.deadlines import local_instant
 from samplan.discharge.models import DailyAmount, DischargeCase
 from samplan.discharge.process import CaseState
 from samplan.discharge.recipients import propose_recipients

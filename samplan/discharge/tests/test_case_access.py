@@ -2,11 +2,11 @@
 
 import pytest
 from django.http import Http404
-from django.test import RequestFactory
 from django.utils import timezone
 
 from samplan.accounts.access import unit_may_see_patient
 from samplan.auditlog.models import AccessLogEntry
+from samplan.core.actor import Actor
 from samplan.core.testing import UnitFactory
 from samplan.discharge.access import case_for_unit
 from samplan.discharge.cases import case_open, case_transfer
@@ -30,9 +30,7 @@ def case(cast):
 
 
 def request_for(user, unit):
-    request = RequestFactory().get("/")
-    request.user, request.unit = user, unit
-    return request
+    return Actor(user=user, unit=unit)
 
 
 def test_participant_sees_case_and_it_is_logged(cast, case):

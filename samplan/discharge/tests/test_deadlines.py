@@ -6,20 +6,22 @@ import datetime
 
 import pytest
 
+from samplan.core.localtime import (
+    STOCKHOLM,
+    end_of_local_day,
+    local_date,
+    local_instant,
+    start_of_local_day,
+)
 from samplan.discharge.deadlines import (
     acknowledgement_overdue,
     acknowledgement_status,
     admission_notice_deadline,
     deadline_status,
     discharge_info_deadline,
-    end_of_local_day,
-    first_cutoff_after,
-    local_date,
-    local_instant,
-    start_of_local_day,
     summons_deadline,
 )
-from samplan.discharge.terms import STOCKHOLM, AgreementTerms
+from samplan.organizations.terms import AgreementTerms, first_cutoff_after
 
 UTC = datetime.UTC
 

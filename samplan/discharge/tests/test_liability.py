@@ -13,6 +13,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from samplan.core.localtime import STOCKHOLM
 from samplan.discharge.liability import (
     REASON_TEXTS,
     LiabilityReason,
@@ -21,7 +22,7 @@ from samplan.discharge.liability import (
     day_zero,
     payment_liability,
 )
-from samplan.discharge.terms import DEFAULT_TERMS, STOCKHOLM, AgreementTerms
+from samplan.organizations.terms import DEFAULT_TERMS, AgreementTerms
 
 # The amounts of domain.md (2019, 2022) and two made up for these tests only (2021, 2026).
 AMOUNTS = {

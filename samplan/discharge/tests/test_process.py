@@ -22,8 +22,8 @@ from samplan.discharge.process import (
     sendable_message_types,
     sender_group,
 )
-from samplan.discharge.terms import CareType
 from samplan.organizations.models import Organization, OrganizationKind, UnitKind
+from samplan.organizations.terms import CareType
 
 # Rows: message type; columns: the state the case is in; cell: the state after, "-" = refused.
 TRANSITION_GRID = """

@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from samplan.core.message_types import MessageType
-from samplan.discharge.deadlines import first_cutoff_after
 from samplan.discharge.models import ParticipantRole
 from samplan.messaging.overview import (
     STEPS,
@@ -18,6 +17,7 @@ from samplan.messaging.overview import (
     has_overdue,
     step_cells,
 )
+from samplan.organizations.terms import first_cutoff_after
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 M = MessageType

@@ -13,11 +13,12 @@ from django.urls import reverse
 
 from samplan.auditlog.models import AccessLogEntry
 from samplan.core.message_types import MessageType
-from samplan.discharge.models import Agreement, DischargeCase
+from samplan.discharge.models import DischargeCase
 from samplan.messaging import access
 from samplan.messaging.forms import ALL_CASES
 from samplan.messaging.models import Delivery, DeliveryState
 from samplan.messaging.overview import has_overdue
+from samplan.organizations.models import Agreement
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 M = MessageType

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from samplan.core.actor import Actor
 from samplan.patients import relations
 
 
@@ -26,13 +27,10 @@ def relate(monkeypatch):
 
 
 @pytest.fixture
-def acting(rf):
-    """acting(user, unit): a request as that user acting for that unit, for service tests."""
+def acting():
+    """acting(user, unit): the actor for that user acting for that unit, for service tests."""
 
-    def _request(user, unit, method="post"):
-        request = getattr(rf, method)("/")
-        request.user = user
-        request.unit = unit
-        return request
+    def _actor(user, unit):
+        return Actor(user=user, unit=unit, client_address="127.0.0.1")
 
-    return _request
+    return _actor

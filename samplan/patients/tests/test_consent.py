@@ -32,7 +32,7 @@ def record(request, patient, **overrides):
         "scope": ConsentScope.SIP,
     }
     values.update(overrides)
-    return consent_record(request=request, patient=patient, **values)
+    return consent_record(actor=request, patient=patient, **values)
 
 
 def test_record_and_active_consent_by_scope(cast, acting, patient):
@@ -48,7 +48,7 @@ def test_record_and_active_consent_by_scope(cast, acting, patient):
 def test_withdrawn_consent_is_not_active(cast, acting, patient):
     consent = record(acting(cast.ward_nurse, cast.ward), patient)
     withdrawn = consent_withdraw(
-        request=acting(cast.care_centre_nurse, cast.care_centre),
+        actor=acting(cast.care_centre_nurse, cast.care_centre),
         consent=consent,
         reason="Vill inte längre",
     )
@@ -65,8 +65,8 @@ def test_withdrawn_consent_is_not_active(cast, acting, patient):
 def test_withdrawing_twice_changes_nothing(cast, acting, patient):
     request = acting(cast.ward_nurse, cast.ward)
     consent = record(request, patient)
-    first = consent_withdraw(request=request, consent=consent, reason="a")
-    second = consent_withdraw(request=request, consent=consent, reason="b")
+    first = consent_withdraw(actor=request, consent=consent, reason="a")
+    second = consent_withdraw(actor=request, consent=consent, reason="b")
     assert second.withdrawn_at == first.withdrawn_at and second.withdrawn_reason == "a"
     assert AccessLogEntry.objects.filter(detail="consent_withdrawn").count() == 1
 
@@ -121,7 +121,7 @@ def test_recording_needs_a_relation(cast, acting, patient):
 def test_record_and_withdraw_are_access_logged(cast, acting, patient):
     request = acting(cast.ward_nurse, cast.ward)
     consent = record(request, patient)
-    consent_withdraw(request=request, consent=consent)
+    consent_withdraw(actor=request, consent=consent)
     rows = AccessLogEntry.objects.filter(object_type="consent").order_by("pk")
     assert [(r.action, r.patient_id, r.object_id) for r in rows] == [
         ("create", patient.pk, str(consent.pk)),
@@ -246,7 +246,7 @@ def test_consent_list_runs_a_fixed_number_of_queries(
     for n in range(15):
         consent = record(acting(cast.care_centre_nurse, cast.care_centre), patient)
         if n % 2:
-            consent_withdraw(request=acting(cast.ward_nurse, cast.ward), consent=consent)
+            consent_withdraw(actor=acting(cast.ward_nurse, cast.ward), consent=consent)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url)
     assert response.content.decode().count('data-testid="consent-row"') == 16

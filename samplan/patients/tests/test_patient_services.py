@@ -15,7 +15,7 @@ DETAILS = PatientDetails(first_name="Tolvan", last_name="Tolvansson")
 
 def test_create_normalises_the_typed_number(cast, acting):
     request = acting(cast.ward_nurse, cast.ward)
-    result = patient_create(request=request, identity="121212-1212", details=DETAILS)
+    result = patient_create(actor=request, identity="121212-1212", details=DETAILS)
     assert result.created
     assert result.patient.identity_number == "201212121212"
     assert result.patient.identity_kind == IdentityKind.PERSONAL
@@ -24,10 +24,10 @@ def test_create_normalises_the_typed_number(cast, acting):
 
 def test_creating_twice_gives_one_patient(cast, acting):
     first = patient_create(
-        request=acting(cast.ward_nurse, cast.ward), identity="19121212-1212", details=DETAILS
+        actor=acting(cast.ward_nurse, cast.ward), identity="19121212-1212", details=DETAILS
     )
     second = patient_create(
-        request=acting(cast.home_care_nurse, cast.home_care),
+        actor=acting(cast.home_care_nurse, cast.home_care),
         identity="191212121212",
         details=PatientDetails(first_name="Annat", last_name="Namn"),
     )
@@ -40,8 +40,8 @@ def test_creating_twice_gives_one_patient(cast, acting):
 
 def test_create_writes_an_access_log_row_each_time(cast, acting):
     request = acting(cast.ward_nurse, cast.ward)
-    patient_create(request=request, identity="19121212-1212", details=DETAILS)
-    patient_create(request=request, identity="19121212-1212", details=DETAILS)
+    patient_create(actor=request, identity="19121212-1212", details=DETAILS)
+    patient_create(actor=request, identity="19121212-1212", details=DETAILS)
     rows = list(AccessLogEntry.objects.order_by("pk"))
     assert [(r.action, r.user_id, r.unit_id) for r in rows] == [
         ("create", cast.ward_nurse.pk, cast.ward.pk)
@@ -56,7 +56,7 @@ def test_create_by_number_of_a_linked_reserve_gives_the_real_patient(cast, actin
         identity_number=make_reserve_number(), identity_kind="reserve", merged_into=real
     )
     result = patient_create(
-        request=acting(cast.ward_nurse, cast.ward),
+        actor=acting(cast.ward_nurse, cast.ward),
         identity=reserve.identity_number,
         details=DETAILS,
     )
@@ -66,7 +66,7 @@ def test_create_by_number_of_a_linked_reserve_gives_the_real_patient(cast, actin
 def test_reserve_number_records_the_issuing_region(cast, acting):
     number = make_reserve_number()
     result = patient_create(
-        request=acting(cast.ward_nurse, cast.ward), identity=number, details=DETAILS
+        actor=acting(cast.ward_nurse, cast.ward), identity=number, details=DETAILS
     )
     assert result.patient.identity_kind == IdentityKind.RESERVE
     assert result.patient.reserve_issuer == cast.region
@@ -75,13 +75,13 @@ def test_reserve_number_records_the_issuing_region(cast, acting):
 def test_create_uses_the_region_formats(cast, acting):
     ReserveNumberFormat.objects.create(region=cast.region, name="R", regex=r"R\d{6}")
     result = patient_create(
-        request=acting(cast.ward_nurse, cast.ward), identity="r 123456", details=DETAILS
+        actor=acting(cast.ward_nurse, cast.ward), identity="r 123456", details=DETAILS
     )
     assert result.patient.identity_number == "R123456"
     # The region's own format replaces the defaults.
     with pytest.raises(ValidationError):
         patient_create(
-            request=acting(cast.ward_nurse, cast.ward),
+            actor=acting(cast.ward_nurse, cast.ward),
             identity=make_reserve_number(),
             details=DETAILS,
         )
@@ -93,7 +93,7 @@ def test_municipality_staff_use_their_county_region_formats(cast, acting):
     assert cast.municipality.area_code == "0483"
     ReserveNumberFormat.objects.create(region=cast.region, name="R", regex=r"R\d{6}")
     result = patient_create(
-        request=acting(cast.home_care_nurse, cast.home_care), identity="R123456", details=DETAILS
+        actor=acting(cast.home_care_nurse, cast.home_care), identity="R123456", details=DETAILS
     )
     assert result.patient.reserve_issuer == cast.region
     assert cast.region.kind == OrganizationKind.REGION
@@ -102,7 +102,7 @@ def test_municipality_staff_use_their_county_region_formats(cast, acting):
 def test_invalid_number_creates_nothing(cast, acting):
     with pytest.raises(ValidationError):
         patient_create(
-            request=acting(cast.ward_nurse, cast.ward), identity="19121212-1213", details=DETAILS
+            actor=acting(cast.ward_nurse, cast.ward), identity="19121212-1213", details=DETAILS
         )
     assert not Patient.objects.exists()
     assert not AccessLogEntry.objects.exists()
@@ -111,7 +111,7 @@ def test_invalid_number_creates_nothing(cast, acting):
 def test_names_are_required_for_a_new_patient(cast, acting):
     with pytest.raises(ValidationError) as error:
         patient_create(
-            request=acting(cast.ward_nurse, cast.ward),
+            actor=acting(cast.ward_nurse, cast.ward),
             identity="19121212-1212",
             details=PatientDetails(first_name=" ", last_name=""),
         )
@@ -121,7 +121,7 @@ def test_names_are_required_for_a_new_patient(cast, acting):
 def test_administrators_do_not_create_patients(cast, acting):
     with pytest.raises(PermissionDenied):
         patient_create(
-            request=acting(cast.region_local_admin, cast.care_centre),
+            actor=acting(cast.region_local_admin, cast.care_centre),
             identity="19121212-1212",
             details=DETAILS,
         )
@@ -131,9 +131,9 @@ def test_update_needs_a_relation(cast, acting, relate):
     patient = PatientFactory()
     request = acting(cast.ward_nurse, cast.ward)
     with pytest.raises(PermissionDenied):
-        patient_update(request=request, patient=patient, details=PatientDetails(phone="1"))
+        patient_update(actor=request, patient=patient, details=PatientDetails(phone="1"))
     relate(cast.ward, patient)
-    patient_update(request=request, patient=patient, details=PatientDetails(phone=" 08-1 "))
+    patient_update(actor=request, patient=patient, details=PatientDetails(phone=" 08-1 "))
     patient.refresh_from_db()
     assert patient.phone == "08-1"
     row = AccessLogEntry.objects.get(action="update")
@@ -144,7 +144,7 @@ def test_update_corrects_a_mistyped_number(cast, acting, relate):
     patient = PatientFactory(identity_number="191212121212")
     relate(cast.ward, patient)
     patient_update(
-        request=acting(cast.ward_nurse, cast.ward),
+        actor=acting(cast.ward_nurse, cast.ward),
         patient=patient,
         identity="701063-2391",
         details=PatientDetails(),
@@ -160,7 +160,7 @@ def test_update_refuses_a_number_another_patient_has(cast, acting, relate):
     relate(cast.ward, patient)
     with pytest.raises(ValidationError) as error:
         patient_update(
-            request=acting(cast.ward_nurse, cast.ward),
+            actor=acting(cast.ward_nurse, cast.ward),
             patient=patient,
             identity="19701063-2391",
             details=PatientDetails(),
@@ -173,7 +173,7 @@ def test_update_does_not_turn_a_reserve_number_into_a_personnummer(cast, acting,
     relate(cast.ward, patient)
     with pytest.raises(ValidationError) as error:
         patient_update(
-            request=acting(cast.ward_nurse, cast.ward),
+            actor=acting(cast.ward_nurse, cast.ward),
             patient=patient,
             identity="19121212-1212",
             details=PatientDetails(),
@@ -186,7 +186,7 @@ def test_update_does_not_lift_a_protection(cast, acting, relate):
     relate(cast.ward, patient)
     with pytest.raises(ValidationError) as error:
         patient_update(
-            request=acting(cast.ward_nurse, cast.ward),
+            actor=acting(cast.ward_nurse, cast.ward),
             patient=patient,
             details=PatientDetails(protection=Protection.NONE),
         )
@@ -199,7 +199,7 @@ def test_update_may_add_a_protection(cast, acting, relate):
     patient = PatientFactory()
     relate(cast.ward, patient)
     patient_update(
-        request=acting(cast.ward_nurse, cast.ward),
+        actor=acting(cast.ward_nurse, cast.ward),
         patient=patient,
         details=PatientDetails(protection=Protection.CONFIDENTIALITY_MARKED),
     )
@@ -210,7 +210,7 @@ def test_update_may_add_a_protection(cast, acting, relate):
 def test_listing_must_be_a_primary_care_centre(cast, acting):
     with pytest.raises(ValidationError) as error:
         patient_create(
-            request=acting(cast.ward_nurse, cast.ward),
+            actor=acting(cast.ward_nurse, cast.ward),
             identity="19121212-1212",
             details=PatientDetails(
                 first_name="T", last_name="T", listed_care_centre=cast.home_care

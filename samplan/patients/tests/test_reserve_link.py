@@ -64,7 +64,7 @@ def test_link_to_a_new_personnummer_creates_the_real_patient(cast, acting, thing
     consent = _consent(reserve, cast.ward, cast.ward_nurse)
 
     link = patient_link_reserve(
-        request=acting(cast.ward_nurse, cast.ward),
+        actor=acting(cast.ward_nurse, cast.ward),
         reserve_patient=reserve,
         identity="19121212-1212",
     )
@@ -93,7 +93,7 @@ def test_link_to_an_existing_patient_merges_into_it(cast, acting, things):
     things.add("other", cast.care_centre, real)
 
     link = patient_link_reserve(
-        request=acting(cast.ward_nurse, cast.ward), reserve_patient=reserve, identity="191212121212"
+        actor=acting(cast.ward_nurse, cast.ward), reserve_patient=reserve, identity="191212121212"
     )
 
     assert not link.created_patient
@@ -109,7 +109,7 @@ def test_a_link_never_lifts_a_protection(cast, acting, things):
     reserve = ReservePatientFactory(protection=Protection.CONFIDENTIALITY_MARKED)
     things.add("case-1", cast.ward, reserve)
     patient_link_reserve(
-        request=acting(cast.ward_nurse, cast.ward), reserve_patient=reserve, identity="191212121212"
+        actor=acting(cast.ward_nurse, cast.ward), reserve_patient=reserve, identity="191212121212"
     )
     real.refresh_from_db()
     assert real.protection == Protection.CONFIDENTIALITY_MARKED
@@ -119,8 +119,8 @@ def test_linking_twice_links_once(cast, acting, things):
     reserve = ReservePatientFactory()
     things.add("case-1", cast.ward, reserve)
     request = acting(cast.ward_nurse, cast.ward)
-    first = patient_link_reserve(request=request, reserve_patient=reserve, identity="191212121212")
-    second = patient_link_reserve(request=request, reserve_patient=reserve, identity="191212121212")
+    first = patient_link_reserve(actor=request, reserve_patient=reserve, identity="191212121212")
+    second = patient_link_reserve(actor=request, reserve_patient=reserve, identity="191212121212")
     assert first == second
     assert PatientLink.objects.count() == 1
 
@@ -137,7 +137,7 @@ def test_a_failing_reassign_moves_nothing(cast, acting, things):
     try:
         with pytest.raises(RuntimeError):
             patient_link_reserve(
-                request=acting(cast.ward_nurse, cast.ward),
+                actor=acting(cast.ward_nurse, cast.ward),
                 reserve_patient=reserve,
                 identity="191212121212",
             )
@@ -163,7 +163,7 @@ def test_only_the_real_number_can_be_the_target(cast, acting, things):
     things.add("case-1", cast.ward, reserve)
     with pytest.raises(ValidationError) as error:
         patient_link_reserve(
-            request=acting(cast.ward_nurse, cast.ward),
+            actor=acting(cast.ward_nurse, cast.ward),
             reserve_patient=reserve,
             identity=other_reserve.identity_number,
         )
@@ -175,7 +175,7 @@ def test_linking_needs_a_relation(cast, acting, things):
     things.add("case-1", cast.ward, reserve)
     with pytest.raises(PermissionDenied):
         patient_link_reserve(
-            request=acting(cast.outsider, cast.outsider_unit),
+            actor=acting(cast.outsider, cast.outsider_unit),
             reserve_patient=reserve,
             identity="191212121212",
         )
@@ -185,7 +185,7 @@ def test_link_is_access_logged_for_both_identities(cast, acting, things):
     reserve = ReservePatientFactory()
     things.add("case-1", cast.ward, reserve)
     link = patient_link_reserve(
-        request=acting(cast.ward_nurse, cast.ward), reserve_patient=reserve, identity="191212121212"
+        actor=acting(cast.ward_nurse, cast.ward), reserve_patient=reserve, identity="191212121212"
     )
     rows = AccessLogEntry.objects.filter(object_type="patientlink", object_id=str(link.pk))
     assert {row.patient_id for row in rows} == {reserve.pk, link.to_patient_id}

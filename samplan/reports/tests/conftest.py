@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from samplan.core.testing import UnitFactory
-from samplan.discharge.models import Agreement, DailyAmount
-from samplan.organizations.models import UnitKind
+from samplan.discharge.models import DailyAmount
+from samplan.organizations.models import Agreement, UnitKind
 from samplan.reports.testing import CaseBuilder, M, local
 
 

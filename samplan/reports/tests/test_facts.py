@@ -5,8 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from samplan.discharge.models import Agreement, CaseEvent, DailyAmount, DischargeCase
+from samplan.discharge.models import CaseEvent, DailyAmount, DischargeCase
 from samplan.messaging.models import Message
+from samplan.organizations.models import Agreement
 from samplan.reports.facts import refresh
 from samplan.reports.models import CaseFact, FactsState
 from samplan.reports.testing import CaseBuilder, M, local

@@ -9,12 +9,10 @@ import itertools
 from dataclasses import dataclass
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
-from django.test import RequestFactory
 from django.utils import timezone
 
 from samplan.accounts.models import User
-from samplan.accounts.smartcard import SESSION_CARD_KEY
+from samplan.core.actor import Actor, AuthMethod
 from samplan.core.testing import TEST_PASSWORD, Cast, UnitFactory, user_with_role
 from samplan.organizations.models import Unit, UnitKind
 from samplan.patients.models import ConsentGiver, Patient
@@ -71,15 +69,14 @@ def sip(cast) -> SipCast:
     )
 
 
-def req(user: User, unit: Unit | None, *, card: bool = False):
-    """A request acting for `unit`, as the services get it from a view."""
-    request = RequestFactory().post("/", REMOTE_ADDR="10.0.0.1")
-    request.user = user
-    request.unit = unit
-    request.session = SessionStore()
-    if card:
-        request.session[SESSION_CARD_KEY] = "CN=Kortet"
-    return request
+def req(user: User, unit: Unit | None, *, card: bool = False) -> Actor:
+    """The actor for `user` acting for `unit`, as the services get it from a view."""
+    return Actor(
+        user=user,
+        unit=unit,
+        client_address="10.0.0.1",
+        auth_method=AuthMethod.CARD if card else AuthMethod.PASSWORD,
+    )
 
 
 def key() -> str:
@@ -92,7 +89,7 @@ def start(s: SipCast, *, units=None, consent: bool = True, patient=None) -> SipP
 
     patient = patient or s.child
     return services.sip_create(
-        request=req(s.counsellor, s.school),
+        actor=req(s.counsellor, s.school),
         initiative=services.Initiative(
             purpose="Samordna stödet i skolan och hemma",
             person_goals="Gå i skolan varje dag",
@@ -115,13 +112,13 @@ def start(s: SipCast, *, units=None, consent: bool = True, patient=None) -> SipP
 
 def summon(s: SipCast, plan: SipPlan):
     return services.sip_summons_send(
-        request=req(s.counsellor, s.school), plan=plan, idempotency_key=key()
+        actor=req(s.counsellor, s.school), plan=plan, idempotency_key=key()
     )
 
 
 def accept(s: SipCast, plan: SipPlan, user: User, unit: Unit):
     return services.sip_answer(
-        request=req(user, unit), plan=plan, accept=True, attendees=f"{user.get_full_name()}"
+        actor=req(user, unit), plan=plan, accept=True, attendees=f"{user.get_full_name()}"
     )
 
 
@@ -156,7 +153,7 @@ def write(s: SipCast, plan: SipPlan, text: PlanText | None = None, user=None, un
     plan.refresh_from_db()
     version = plan.current_version
     return services.sip_plan_save(
-        request=req(user or s.counsellor, unit or s.school),
+        actor=req(user or s.counsellor, unit or s.school),
         plan=plan,
         version_number=version.number,
         revision=version.revision,
@@ -171,12 +168,12 @@ def sign_all(s: SipCast, plan: SipPlan) -> None:
         (s.social_worker, s.social),
     ):
         plan.refresh_from_db()
-        services.sip_sign(request=req(user, unit), plan=plan, password=TEST_PASSWORD)
+        services.sip_sign(actor=req(user, unit), plan=plan, password=TEST_PASSWORD)
 
 
 def finalise(s: SipCast, plan: SipPlan):
     plan.refresh_from_db()
-    return services.sip_finalise(request=req(s.counsellor, s.school), plan=plan, confirmed=True)
+    return services.sip_finalise(actor=req(s.counsellor, s.school), plan=plan, confirmed=True)
 
 
 def finalised_plan(s: SipCast) -> SipPlan:

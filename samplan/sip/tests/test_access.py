@@ -44,7 +44,7 @@ def test_a_summoned_unit_sees_the_plan_until_it_declines(sip):
     assert plan_for_unit(req(sip.social_worker, sip.social), plan.pk) == plan
     assert unit_may_see_patient(sip.social, sip.child)
     services.sip_answer(
-        request=req(sip.social_worker, sip.social), plan=plan, accept=False, reason="Nej"
+        actor=req(sip.social_worker, sip.social), plan=plan, accept=False, reason="Nej"
     )
     before = AccessLogEntry.objects.count()
     with pytest.raises(Http404):
@@ -108,7 +108,7 @@ def test_linking_a_reserve_number_moves_the_plan(sip):
     plan = start(sip, patient=reserve)
     summon(sip, plan)
     link = patient_link_reserve(
-        request=req(sip.counsellor, sip.school),
+        actor=req(sip.counsellor, sip.school),
         reserve_patient=reserve,
         identity=make_personnummer(),
     )

@@ -32,7 +32,7 @@ def test_the_list_shows_unanswered_summons_and_unsigned_parts(sip, login_as):
     accept(sip, plan, sip.psychologist, sip.bup)
     write(sip, plan)
     plan.refresh_from_db()
-    services.sip_sign(request=req(sip.counsellor, sip.school, card=True), plan=plan, password=None)
+    services.sip_sign(actor=req(sip.counsellor, sip.school, card=True), plan=plan, password=None)
     [row] = rows(login_as(sip.counsellor, sip.school).get(LIST))
     assert row.plan == plan
     assert row.unanswered == 1  # social services
@@ -66,7 +66,7 @@ def test_units_without_need_to_know_do_not_list_the_plan(sip, login_as):
     assert rows(login_as(sip.psychologist, sip.bup).get(LIST)) == []  # not yet summoned
     summon(sip, plan)
     services.sip_answer(
-        request=req(sip.social_worker, sip.social), plan=plan, accept=False, reason="Nej"
+        actor=req(sip.social_worker, sip.social), plan=plan, accept=False, reason="Nej"
     )
     assert rows(login_as(sip.social_worker, sip.social).get(LIST)) == []
     assert rows(login_as(sip.cast.outsider, sip.cast.outsider_unit).get(LIST)) == []
@@ -74,7 +74,7 @@ def test_units_without_need_to_know_do_not_list_the_plan(sip, login_as):
 
 def test_closed_plans_only_when_asked(sip, login_as):
     plan = start(sip)
-    services.sip_close(request=req(sip.counsellor, sip.school), plan=plan, reason="not_needed")
+    services.sip_close(actor=req(sip.counsellor, sip.school), plan=plan, reason="not_needed")
     client = login_as(sip.counsellor, sip.school)
     assert rows(client.get(LIST)) == []
     assert [r.plan for r in rows(client.get(LIST + "?visa=alla"))] == [plan]

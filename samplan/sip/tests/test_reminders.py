@@ -47,7 +47,7 @@ def test_unit_that_has_not_answered_by_the_cutoff_gets_one_reminder_a_day(sip):
     with time_machine.travel(at(0, 11, 59), tick=False):
         assert services.summons_reminders_send() == 0  # not yet overdue
         services.sip_answer(
-            request=req(sip.psychologist, sip.bup), plan=plan, accept=True, attendees="Pia"
+            actor=req(sip.psychologist, sip.bup), plan=plan, accept=True, attendees="Pia"
         )
     with time_machine.travel(at(0, 12, 1), tick=False):
         assert services.summons_reminders_send() == 1
@@ -66,7 +66,7 @@ def test_unit_that_has_not_answered_by_the_cutoff_gets_one_reminder_a_day(sip):
         assert services.summons_reminders_send() == 1
     with time_machine.travel(at(1, 15), tick=False):
         services.sip_answer(
-            request=req(sip.social_worker, sip.social), plan=plan, accept=False, reason="Nej"
+            actor=req(sip.social_worker, sip.social), plan=plan, accept=False, reason="Nej"
         )
     with time_machine.travel(at(2, 8), tick=False):
         assert services.summons_reminders_send() == 0
@@ -78,7 +78,7 @@ def test_withdrawn_consent_stops_reminders(sip):
         plan = start(sip)
         summon(sip, plan)
         consent_withdraw(
-            request=req(sip.counsellor, sip.school), consent=Consent.objects.get(), reason=""
+            actor=req(sip.counsellor, sip.school), consent=Consent.objects.get(), reason=""
         )
     with time_machine.travel(at(1, 9), tick=False):
         assert services.summons_reminders_send() == 0
@@ -117,12 +117,12 @@ def test_no_follow_up_reminder_for_a_closed_plan_or_without_consent(sip):
         sign_all(sip, plan)
         finalise(sip, plan)
         consent_withdraw(
-            request=req(sip.counsellor, sip.school), consent=Consent.objects.get(), reason=""
+            actor=req(sip.counsellor, sip.school), consent=Consent.objects.get(), reason=""
         )
     with time_machine.travel(datetime.datetime(2030, 4, 16, 9, 0, tzinfo=STOCKHOLM), tick=False):
         assert services.follow_up_reminders_send() == 0
         plan.refresh_from_db()
-        services.sip_close(request=req(sip.counsellor, sip.school), plan=plan, reason="moved")
+        services.sip_close(actor=req(sip.counsellor, sip.school), plan=plan, reason="moved")
         assert services.follow_up_reminders_send() == 0
 
 

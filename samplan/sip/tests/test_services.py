@@ -70,7 +70,7 @@ def test_start_makes_a_draft_with_initiator_and_chosen_units_and_sends_nothing(s
 def test_start_twice_with_the_same_form_makes_one_plan(sip):
     request = req(sip.counsellor, sip.school)
     kwargs = {
-        "request": request,
+        "actor": request,
         "initiative": services.Initiative(purpose="Syfte"),
         "units": [sip.bup],
         "creation_key": "same",
@@ -87,7 +87,7 @@ def test_start_registers_a_new_person(sip):
 
     number = make_personnummer(datetime.date(2015, 1, 2))
     plan = services.sip_create(
-        request=req(sip.counsellor, sip.school),
+        actor=req(sip.counsellor, sip.school),
         initiative=services.Initiative(purpose="Syfte"),
         units=[sip.bup],
         creation_key=key(),
@@ -109,7 +109,7 @@ def test_a_unit_without_inbox_cannot_start(sip):
     manager = user_with_role("chef", admin_unit, "manager")
     with pytest.raises(services.SipError):
         services.sip_create(
-            request=req(manager, admin_unit),
+            actor=req(manager, admin_unit),
             initiative=services.Initiative(purpose="Syfte"),
             units=[sip.bup],
             creation_key=key(),
@@ -128,7 +128,7 @@ def test_nothing_is_sent_without_consent(sip):
     plan.refresh_from_db()
     assert plan.state == PlanState.INITIATIVE
     services.sip_consent_record(
-        request=req(sip.counsellor, sip.school),
+        actor=req(sip.counsellor, sip.school),
         plan=plan,
         consent=services.ConsentGiven(
             given_by="guardian", given_at=timezone.now(), given_by_name="Eva Ek"
@@ -143,11 +143,9 @@ def test_withdrawn_consent_stops_sending_and_shows_on_the_plan(sip):
     plan = start(sip, units=[sip.bup])
     summon(sip, plan)
     consent = Consent.objects.get(patient=sip.child)
-    consent_withdraw(request=req(sip.counsellor, sip.school), consent=consent, reason="Ångrat")
+    consent_withdraw(actor=req(sip.counsellor, sip.school), consent=consent, reason="Ångrat")
     plan.refresh_from_db()
-    services.sip_units_choose(
-        request=req(sip.counsellor, sip.school), plan=plan, units=[sip.social]
-    )
+    services.sip_units_choose(actor=req(sip.counsellor, sip.school), plan=plan, units=[sip.social])
     with pytest.raises(services.SipError, match="återkall"):
         summon(sip, plan)
     assert Message.objects.count() == 1
@@ -192,8 +190,8 @@ def test_summons_after_the_cutoff_is_due_next_day(sip):
 def test_summons_posted_twice_sends_once(sip):
     plan = start(sip)
     request = req(sip.counsellor, sip.school)
-    first = services.sip_summons_send(request=request, plan=plan, idempotency_key="once")
-    second = services.sip_summons_send(request=request, plan=plan, idempotency_key="once")
+    first = services.sip_summons_send(actor=request, plan=plan, idempotency_key="once")
+    second = services.sip_summons_send(actor=request, plan=plan, idempotency_key="once")
     assert first == second
     assert Message.objects.count() == 1
 
@@ -214,12 +212,12 @@ def test_answers_need_attendees_or_a_reason_and_are_given_once(sip):
     summon(sip, plan)
     request = req(sip.social_worker, sip.social)
     with pytest.raises(ValidationError):
-        services.sip_answer(request=request, plan=plan, accept=True, attendees=" ")
+        services.sip_answer(actor=request, plan=plan, accept=True, attendees=" ")
     with pytest.raises(ValidationError):
-        services.sip_answer(request=request, plan=plan, accept=False, reason="")
-    services.sip_answer(request=request, plan=plan, accept=False, reason="Inte vår målgrupp")
+        services.sip_answer(actor=request, plan=plan, accept=False, reason="")
+    services.sip_answer(actor=request, plan=plan, accept=False, reason="Inte vår målgrupp")
     with pytest.raises(services.SipError):
-        services.sip_answer(request=request, plan=plan, accept=True, attendees="Sam")
+        services.sip_answer(actor=request, plan=plan, accept=True, attendees="Sam")
     participant = plan.participants.get(unit=sip.social)
     assert (participant.answer, participant.decline_reason) == (
         Answer.DECLINED,
@@ -243,7 +241,7 @@ def test_a_unit_not_summoned_cannot_answer(sip):
     summon(sip, plan)
     with pytest.raises(services.SipError):
         services.sip_answer(
-            request=req(sip.cast.home_care_nurse, sip.cast.home_care),
+            actor=req(sip.cast.home_care_nurse, sip.cast.home_care),
             plan=plan,
             accept=True,
             attendees="x",
@@ -270,7 +268,7 @@ def test_summons_from_a_discharge_case_is_the_cases_sip_summons(sip):
     )
     request = req(cast.care_centre_nurse, cast.care_centre)
     plan = services.sip_create(
-        request=request,
+        actor=request,
         initiative=services.Initiative(purpose="Inför hemgång"),
         units=[cast.home_care],
         creation_key=key(),
@@ -278,7 +276,7 @@ def test_summons_from_a_discharge_case_is_the_cases_sip_summons(sip):
         consent=services.ConsentGiven(given_by="person", given_at=timezone.now()),
     )
     assert plan.patient == patient and plan.case == case
-    message = services.sip_summons_send(request=request, plan=plan, idempotency_key="sum")
+    message = services.sip_summons_send(actor=request, plan=plan, idempotency_key="sum")
     assert message.case == case
     assert message.message_type == MessageType.SIP_SUMMONS
     assert case.messages.filter(message_type=MessageType.SIP_SUMMONS).count() == 1
@@ -297,7 +295,7 @@ def test_only_the_care_contacts_unit_starts_a_sip_from_a_case(sip):
     )
     with pytest.raises(services.SipError, match="vårdkontakt"):
         services.sip_create(
-            request=req(cast.ward_nurse, cast.ward),
+            actor=req(cast.ward_nurse, cast.ward),
             initiative=services.Initiative(purpose="Syfte"),
             units=[cast.home_care],
             creation_key=key(),
@@ -332,7 +330,7 @@ def test_a_stale_save_is_refused_and_shows_the_other_persons_change(sip):
     accept_all(sip, plan)
     opened = plan.current_version  # both open the form at revision 1
     services.sip_plan_save(
-        request=req(sip.psychologist, sip.bup),
+        actor=req(sip.psychologist, sip.bup),
         plan=plan,
         version_number=1,
         revision=opened.revision,
@@ -340,7 +338,7 @@ def test_a_stale_save_is_refused_and_shows_the_other_persons_change(sip):
     )
     with pytest.raises(services.StaleEdit) as stale:
         services.sip_plan_save(
-            request=req(sip.counsellor, sip.school),
+            actor=req(sip.counsellor, sip.school),
             plan=plan,
             version_number=1,
             revision=opened.revision,
@@ -383,7 +381,7 @@ def test_pending_and_declined_units_cannot_write(sip):
     plan = start(sip)
     summon(sip, plan)
     services.sip_answer(
-        request=req(sip.social_worker, sip.social), plan=plan, accept=False, reason="Nej"
+        actor=req(sip.social_worker, sip.social), plan=plan, accept=False, reason="Nej"
     )
     for user, unit in ((sip.psychologist, sip.bup), (sip.social_worker, sip.social)):
         with pytest.raises(services.SipError):
@@ -405,12 +403,12 @@ def written(sip):
 
 def test_signing_with_password_login_asks_for_the_password(sip, written):
     with pytest.raises(ValidationError, match="lösenord"):
-        services.sip_sign(request=req(sip.psychologist, sip.bup), plan=written, password="fel")
+        services.sip_sign(actor=req(sip.psychologist, sip.bup), plan=written, password="fel")
     with pytest.raises(ValidationError):
-        services.sip_sign(request=req(sip.psychologist, sip.bup), plan=written, password=None)
+        services.sip_sign(actor=req(sip.psychologist, sip.bup), plan=written, password=None)
     assert not SipSignature.objects.exists()
     signature = services.sip_sign(
-        request=req(sip.psychologist, sip.bup), plan=written, password=sip.password
+        actor=req(sip.psychologist, sip.bup), plan=written, password=sip.password
     )
     assert (signature.unit, signature.user, signature.method) == (
         sip.bup,
@@ -421,15 +419,15 @@ def test_signing_with_password_login_asks_for_the_password(sip, written):
 
 def test_signing_with_smart_card_needs_no_password(sip, written):
     signature = services.sip_sign(
-        request=req(sip.psychologist, sip.bup, card=True), plan=written, password=None
+        actor=req(sip.psychologist, sip.bup, card=True), plan=written, password=None
     )
     assert signature.method == SignatureMethod.SMART_CARD
 
 
 def test_signing_twice_keeps_one_signature(sip, written):
     request = req(sip.psychologist, sip.bup, card=True)
-    first = services.sip_sign(request=request, plan=written, password=None)
-    assert services.sip_sign(request=request, plan=written, password=None) == first
+    first = services.sip_sign(actor=request, plan=written, password=None)
+    assert services.sip_sign(actor=request, plan=written, password=None) == first
 
 
 def test_a_user_without_a_sip_role_cannot_sign(sip, written):
@@ -437,31 +435,27 @@ def test_a_user_without_a_sip_role_cannot_sign(sip, written):
     reviewer = user_with_role("bupgransk", sip.bup, "log_reviewer")
     for user in (admin, reviewer):
         with pytest.raises(services.SipError):
-            services.sip_sign(request=req(user, sip.bup, card=True), plan=written, password=None)
+            services.sip_sign(actor=req(user, sip.bup, card=True), plan=written, password=None)
     assert not SipSignature.objects.exists()
 
 
 def test_a_manager_of_the_unit_may_sign(sip, written):
     manager = user_with_role("bupchef", sip.bup, "manager")
     signature = services.sip_sign(
-        request=req(manager, sip.bup, card=True), plan=written, password=None
+        actor=req(manager, sip.bup, card=True), plan=written, password=None
     )
     assert signature.user == manager
 
 
 def test_finalise_needs_every_signature(sip, written):
-    services.sip_sign(
-        request=req(sip.counsellor, sip.school, card=True), plan=written, password=None
-    )
-    services.sip_sign(
-        request=req(sip.psychologist, sip.bup, card=True), plan=written, password=None
-    )
+    services.sip_sign(actor=req(sip.counsellor, sip.school, card=True), plan=written, password=None)
+    services.sip_sign(actor=req(sip.psychologist, sip.bup, card=True), plan=written, password=None)
     with pytest.raises(services.SipError):
         finalise(sip, written)
     ready = services.readiness(written, written.current_version)
     assert ready.unsigned == ("Barn och familj",)
     services.sip_sign(
-        request=req(sip.social_worker, sip.social, card=True), plan=written, password=None
+        actor=req(sip.social_worker, sip.social, card=True), plan=written, password=None
     )
     version = finalise(sip, written)
     assert version.is_locked
@@ -476,8 +470,8 @@ def test_finalise_needs_every_answer(sip):
     accept(sip, plan, sip.psychologist, sip.bup)
     write(sip, plan)
     plan.refresh_from_db()
-    services.sip_sign(request=req(sip.counsellor, sip.school, card=True), plan=plan, password=None)
-    services.sip_sign(request=req(sip.psychologist, sip.bup, card=True), plan=plan, password=None)
+    services.sip_sign(actor=req(sip.counsellor, sip.school, card=True), plan=plan, password=None)
+    services.sip_sign(actor=req(sip.psychologist, sip.bup, card=True), plan=plan, password=None)
     assert services.readiness(plan, plan.current_version).unanswered == ("Barn och familj",)
     with pytest.raises(services.SipError):
         finalise(sip, plan)
@@ -498,11 +492,9 @@ def test_a_save_after_signing_asks_for_new_signatures(sip, written):
 def test_only_the_coordinator_finalises_and_only_when_confirmed(sip, written):
     sign_all(sip, written)
     with pytest.raises(services.SipError):
-        services.sip_finalise(request=req(sip.psychologist, sip.bup), plan=written, confirmed=True)
+        services.sip_finalise(actor=req(sip.psychologist, sip.bup), plan=written, confirmed=True)
     with pytest.raises(services.SipError):
-        services.sip_finalise(
-            request=req(sip.counsellor, sip.school), plan=written, confirmed=False
-        )
+        services.sip_finalise(actor=req(sip.counsellor, sip.school), plan=written, confirmed=False)
     written.refresh_from_db()
     assert written.state == PlanState.PLANNING
 
@@ -527,23 +519,23 @@ def test_a_locked_version_never_changes_a_change_makes_a_new_version(sip):
 
 def test_follow_up_makes_version_two_from_the_locked_one(sip):
     plan = finalised_plan(sip)
-    version = services.sip_version_new(request=req(sip.psychologist, sip.bup), plan=plan)
+    version = services.sip_version_new(actor=req(sip.psychologist, sip.bup), plan=plan)
     assert version.number == 2
     assert plan_text_of(version).interventions == plan_text_of(version.based_on).interventions
     assert not SipSignature.objects.filter(version=version).exists()
     plan.refresh_from_db()
     assert plan.state == PlanState.PLANNING and plan.next_follow_up is None
     # The button pressed twice makes no third version.
-    again = services.sip_version_new(request=req(sip.psychologist, sip.bup), plan=plan)
+    again = services.sip_version_new(actor=req(sip.psychologist, sip.bup), plan=plan)
     assert again == version
 
 
 def test_close_with_a_reason_by_the_initiator(sip):
     plan = start(sip)
     with pytest.raises(ValidationError):
-        services.sip_close(request=req(sip.counsellor, sip.school), plan=plan, reason="other")
+        services.sip_close(actor=req(sip.counsellor, sip.school), plan=plan, reason="other")
     closed = services.sip_close(
-        request=req(sip.counsellor, sip.school), plan=plan, reason="goals_reached"
+        actor=req(sip.counsellor, sip.school), plan=plan, reason="goals_reached"
     )
     assert closed.state == PlanState.CLOSED and closed.close_reason == "goals_reached"
     with pytest.raises(services.SipError):
@@ -555,16 +547,14 @@ def test_a_summoned_unit_that_is_not_coordinator_cannot_close(sip):
     summon(sip, plan)
     accept_all(sip, plan)
     with pytest.raises(services.SipError):
-        services.sip_close(
-            request=req(sip.psychologist, sip.bup), plan=plan, reason="goals_reached"
-        )
+        services.sip_close(actor=req(sip.psychologist, sip.bup), plan=plan, reason="goals_reached")
 
 
 def test_more_units_can_be_summoned_while_planning(sip):
     plan = start(sip, units=[sip.bup])
     summon(sip, plan)
     request = req(sip.counsellor, sip.school)
-    added = services.sip_units_choose(request=request, plan=plan, units=[sip.social])
+    added = services.sip_units_choose(actor=request, plan=plan, units=[sip.social])
     assert added == [sip.social]
     summon(sip, plan)
     assert SipParticipant.objects.get(plan=plan, unit=sip.social).answer == Answer.PENDING

@@ -57,7 +57,7 @@ def summoned(sip):
     plan = start(sip)
     summon(sip, plan)
     services.sip_answer(
-        request=req(sip.social_worker, sip.social), plan=plan, accept=False, reason="Nej"
+        actor=req(sip.social_worker, sip.social), plan=plan, accept=False, reason="Nej"
     )
     return plan
 
@@ -510,9 +510,7 @@ def test_sign_page_lists_what_is_signed(sip, written, login_as):
 
 
 def test_signed_parts_show_on_the_plan(sip, written, login_as):
-    services.sip_sign(
-        request=req(sip.psychologist, sip.bup, card=True), plan=written, password=None
-    )
+    services.sip_sign(actor=req(sip.psychologist, sip.bup, card=True), plan=written, password=None)
     client = login_as(sip.counsellor, sip.school)
     page = client.get(url("sip:detail", written)).content.decode()
     assert "Pia Psykolog" in page and "Signerad" in page

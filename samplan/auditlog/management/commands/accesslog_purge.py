@@ -22,7 +22,7 @@ from samplan.accounts.models import User
 from samplan.auditlog import chain
 from samplan.auditlog.access_log import AccessAction
 from samplan.auditlog.models import AccessLogEntry, AdminAction, AdminChange
-from samplan.discharge.deadlines import start_of_local_day
+from samplan.core.localtime import start_of_local_day
 
 
 def retention_cutoff(today: datetime.date) -> datetime.date:

@@ -1,9 +1,12 @@
-"""The terms of an agreement between a region and a municipality, as a plain value.
+"""The cut-off and the terms of an agreement between a region and a municipality, in one place.
 
-The process rules (deadlines.py, liability.py) read an `AgreementTerms`, never the database, so
-they can be tested without it. `samplan.discharge.selectors.terms_for` builds one from the
-stored `Agreement` in force, or returns `DEFAULT_TERMS` (domain.md §5 and §6) when the two
-organisations have none.
+Every rule that depends on the agreement reads an `AgreementTerms`, never the database, so it
+can be tested without it: the answer time of a message in any unit's inbox (`first_cutoff_after`,
+used by messaging for forwards and returns, by discharge for the law's messages and by SIP for
+summons), the discharge deadlines (samplan.discharge.deadlines) and the payment liability
+(samplan.discharge.liability). `samplan.organizations.agreements` finds the terms in force
+between two organisations from the stored `Agreement`, or `DEFAULT_TERMS` (domain.md §5 and
+§6) when they have none.
 """
 
 from __future__ import annotations
@@ -11,14 +14,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# Every day-based rule (cut-off, "day of discharge", liable midnights) is Swedish local time,
-# whatever the server's or the user's time zone; timestamps are stored in UTC.
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+from samplan.core.localtime import local_date, local_instant, require_aware
 
 
 class CareType(models.TextChoices):
@@ -85,3 +85,19 @@ class AgreementTerms:
 
 
 DEFAULT_TERMS = AgreementTerms()
+
+
+def first_cutoff_after(
+    arrived_at: datetime.datetime, terms: AgreementTerms = DEFAULT_TERMS
+) -> datetime.datetime:
+    """The first cut-off strictly after `arrived_at`: when a delivery must be acknowledged.
+
+    Arriving at 11:59 is due 12:00 the same day; arriving at 12:00:00 exactly or later is due
+    12:00 the next day (domain.md §5).
+    """
+    require_aware(arrived_at, "arrived_at")
+    day = local_date(arrived_at)
+    same_day = local_instant(day, terms.cutoff)
+    if arrived_at < same_day:
+        return same_day
+    return local_instant(day + datetime.timedelta(days=1), terms.cutoff)

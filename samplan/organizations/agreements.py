@@ -1,0 +1,71 @@
+"""Which agreement's terms apply: between a region and a municipality on a date, or to a
+message between two organisations at an instant (samplan.organizations.terms holds the terms
+and the cut-off themselves)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Q
+
+from samplan.core.localtime import local_date
+from samplan.organizations.models import Agreement, Organization, OrganizationKind, Unit
+from samplan.organizations.terms import DEFAULT_TERMS, AgreementTerms, first_cutoff_after
+
+
+def agreement_in_force(
+    region: Organization | int, municipality: Organization | int, on_date: datetime.date
+) -> Agreement | None:
+    """agreement_pair_from_idx (region, municipality, valid_from)."""
+    region_id = region if isinstance(region, int) else region.pk
+    municipality_id = municipality if isinstance(municipality, int) else municipality.pk
+    return (
+        Agreement.objects.filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=on_date),
+            region_id=region_id,
+            municipality_id=municipality_id,
+            valid_from__lte=on_date,
+        )
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def terms_for(
+    region: Organization | int, municipality: Organization | int, on_date: datetime.date
+) -> AgreementTerms:
+    """The terms a region and a municipality agreed on for `on_date` (a Swedish local date,
+    e.g. the date of admission), or domain.md's defaults when they have no agreement."""
+    agreement = agreement_in_force(region, municipality, on_date)
+    return DEFAULT_TERMS if agreement is None else agreement.terms()
+
+
+def principal_of(organization: Organization) -> Organization:
+    """A private provider acts under the region or municipality that contracted it."""
+    if organization.kind == OrganizationKind.PRIVATE_PROVIDER and organization.contracted_by_id:
+        return organization.contracted_by
+    return organization
+
+
+def terms_between(
+    first: Organization, second: Organization, *, on: datetime.datetime
+) -> AgreementTerms:
+    """The terms that govern a message between two organisations at the instant `on`: those
+    of the region and municipality involved (in either direction), else the defaults."""
+    by_kind = {}
+    for organization in (principal_of(first), principal_of(second)):
+        by_kind.setdefault(organization.kind, organization)
+    region = by_kind.get(OrganizationKind.REGION)
+    municipality = by_kind.get(OrganizationKind.MUNICIPALITY)
+    if region is None or municipality is None:
+        return DEFAULT_TERMS
+    return terms_for(region, municipality, local_date(on))
+
+
+def answer_due_at(
+    *, arrived_at: datetime.datetime, sender_unit: Unit, unit: Unit
+) -> datetime.datetime:
+    """When a delivery to `unit` must be acknowledged: the first cut-off after its arrival,
+    under the agreement between the sender's and the receiver's organisations."""
+    terms = terms_between(sender_unit.organization, unit.organization, on=arrived_at)
+    return first_cutoff_after(arrived_at, terms)
