@@ -292,6 +292,8 @@ class OverviewRow:
     case: DischargeCase
     display: PatientDisplay
     cells: list[overview.Cell]
+    # Vårdtid: whole local days from admission to discharge (or today while in hospital).
+    length_of_stay: int | None = None
 
     @property
     def overdue(self) -> bool:
@@ -523,6 +525,9 @@ def overview_rows(
                 deliveries_by_case[case.pk],
                 unit_id=unit.pk,
                 now=now,
+            ),
+            length_of_stay=overview.length_of_stay(
+                case.admitted_at, messages_by_case[case.pk], now
             ),
         )
         for case in cases

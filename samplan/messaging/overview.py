@@ -30,7 +30,9 @@ from enum import IntEnum
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from samplan.core.localtime import local_date
 from samplan.core.message_types import MessageType
 from samplan.discharge.deadlines import (
     admission_notice_deadline,
@@ -50,22 +52,54 @@ class Step:
     code: str
     label: Promise
     message_types: tuple[str, ...]
+    short: Promise | str = ""  # the column heading where space is short (Översikt)
 
 
 # The columns of Översikt, in the order of the process (domain.md §5). A readiness withdrawal
 # belongs with the ready notice; everything else on a case goes to "other".
 STEPS: tuple[Step, ...] = (
-    Step("admission", _("Admission notice"), (M.ADMISSION_NOTICE,)),
-    Step("planning", _("Planning information"), (M.PLANNING_INFO,)),
-    Step("care_contact", _("Care contact"), (M.CARE_CONTACT_APPOINTED,)),
-    Step("ready", _("Ready for discharge"), (M.READY_FOR_DISCHARGE, M.READINESS_WITHDRAWN)),
-    Step("summons", _("Summons to SIP"), (M.SIP_SUMMONS,)),
-    Step("discharge", _("Discharge notice"), (M.DISCHARGE_NOTICE,)),
-    Step("discharge_info", _("Information at discharge"), (M.DISCHARGE_INFO,)),
+    Step(
+        "admission",
+        _("Admission notice"),
+        (M.ADMISSION_NOTICE,),
+        pgettext_lazy("overview column", "Admission"),
+    ),
+    Step(
+        "planning",
+        _("Planning information"),
+        (M.PLANNING_INFO,),
+        pgettext_lazy("overview column", "Planning"),
+    ),
+    Step(
+        "care_contact",
+        _("Care contact"),
+        (M.CARE_CONTACT_APPOINTED,),
+        pgettext_lazy("overview column", "Care contact"),
+    ),
+    Step(
+        "ready",
+        _("Ready for discharge"),
+        (M.READY_FOR_DISCHARGE, M.READINESS_WITHDRAWN),
+        pgettext_lazy("overview column", "Ready"),
+    ),
+    Step("summons", _("Summons to SIP"), (M.SIP_SUMMONS,), pgettext_lazy("overview column", "SIP")),
+    Step(
+        "discharge",
+        _("Discharge notice"),
+        (M.DISCHARGE_NOTICE,),
+        pgettext_lazy("overview column", "Discharged"),
+    ),
+    Step(
+        "discharge_info",
+        _("Information at discharge"),
+        (M.DISCHARGE_INFO,),
+        pgettext_lazy("overview column", "Info"),
+    ),
     Step(
         "other",
         _("Other messages"),
         (M.STATUS_REPORT, M.CARE_REPORT, M.EXTRA_MESSAGE, M.CANCELLATION, M.CASE_WITHDRAWN),
+        pgettext_lazy("overview column", "Other"),
     ),
 )
 STEP_BY_TYPE = {t: step for step in STEPS for t in step.message_types}
@@ -101,6 +135,18 @@ CELL_TEXT = {
     CellState.SENT: _("Sent"),
     CellState.PASSED_ON: _("Forwarded or returned"),
     CellState.NOT_YET: _("Not yet"),
+}
+# The same, short, where space is short (Översikt's cells); the full words are there for
+# screen readers.
+CELL_SHORT = {
+    CellState.OVERDUE: pgettext_lazy("overview cell", "Overdue"),
+    CellState.NEW: pgettext_lazy("overview cell", "New"),
+    CellState.RECEIVED: pgettext_lazy("overview cell", "Read"),
+    CellState.DUE: pgettext_lazy("overview cell", "To send"),
+    CellState.ACKNOWLEDGED: pgettext_lazy("overview cell", "Acknowledged"),
+    CellState.SENT: pgettext_lazy("overview cell", "Sent"),
+    CellState.PASSED_ON: pgettext_lazy("overview cell", "Passed on"),
+    CellState.NOT_YET: "",
 }
 CELL_EXPLANATION = {
     CellState.OVERDUE: _(
@@ -309,6 +355,16 @@ def step_cells(
 
 def has_overdue(cells: Iterable[Cell]) -> bool:
     return any(cell.state == CellState.OVERDUE for cell in cells)
+
+
+def length_of_stay(
+    admitted_at: datetime.datetime, messages: Sequence[MessageFacts], now: datetime.datetime
+) -> int:
+    """Vårdtid in days: local dates from admission to the latest standing discharge notice
+    (when it happened), or to today while the patient is in hospital."""
+    discharged = _latest(m for m in messages if m.stands and m.message_type == M.DISCHARGE_NOTICE)
+    end = discharged.effective_time if discharged is not None else now
+    return max((local_date(end) - local_date(admitted_at)).days, 0)
 
 
 def has_unacknowledged(cells: Iterable[Cell]) -> bool:
