@@ -38,11 +38,11 @@ def _cell_words(state: CellState, language: str | None) -> str:
     # Icon and words of a state, translated once per language (not once per cell): a short
     # word to see, the full words for screen readers (and as the tooltip).
     short, full = str(CELL_SHORT[state]), str(CELL_TEXT[state])
+    icon = f'<span class="cell__icon" aria-hidden="true">{CELL_ICON[state]}</span>'
+    if short == full:
+        return f"{icon}{escape(full)}"
     shown = f'<span aria-hidden="true">{escape(short)}</span>' if short else ""
-    return (
-        f'<span class="cell__icon" aria-hidden="true">{CELL_ICON[state]}</span>'
-        f'{shown}<span class="visually-hidden">{escape(full)}</span>'
-    )
+    return f'{icon}{shown}<span class="visually-hidden">{escape(full)}</span>'
 
 
 @register.simple_tag
