@@ -282,3 +282,23 @@ def test_every_page_renders_with_one_h1(world, admin, language):
         response = admin.get(url)
         assert response.status_code == 200, url
         assert response.content.decode().count("<h1") == 1, url
+
+
+def test_the_residence_list_shows_names_and_hides_a_protected_persons(world, admin):
+    from samplan.patients.models import Protection
+    from samplan.patients.testing import PatientFactory
+
+    PatientFactory(identity_number=PERSON, first_name="Rut", last_name="Rosén")
+    PatientFactory(
+        identity_number=OTHER_PERSON,
+        first_name="Hemlig",
+        last_name="Person",
+        protection=Protection.PROTECTED_REGISTRATION,
+    )
+    for number in (PERSON, OTHER_PERSON):
+        ResidenceEntry.objects.create(
+            unit=world.nursing_home, identity_number=number, moved_in=D(2025, 6, 1)
+        )
+    html = admin.get(RESIDENCE).content.decode()
+    assert "Rut Rosén" in html
+    assert "Hemlig" not in html and "Skyddad" in html
