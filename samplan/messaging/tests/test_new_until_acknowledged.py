@@ -92,3 +92,16 @@ def test_the_filter_form_posts_filters_and_number_together(client, cast, login_a
     # A bad number: a plain Swedish error, no 500.
     response = client.post(url, {"filters": "1", "identity": "12345"})
     assert response.status_code == 200 and "field__error" in response.content.decode()
+
+
+def test_search_boxes_elsewhere_are_not_marked_required(client, cast, login_as):
+    from samplan.accounts.models import Role
+    from samplan.core.testing import user_with_role
+
+    login_as(cast.ward_nurse, cast.ward)
+    html = client.get(reverse("patients:search")).content.decode()
+    assert 'class="required"' not in html[html.index("<main") :]
+    reviewer = user_with_role("granskare", cast.care_centre, Role.LOG_REVIEWER)
+    login_as(reviewer, cast.care_centre)
+    html = client.get(reverse("logreview:search")).content.decode()
+    assert 'class="required"' not in html[html.index("<main") :]
