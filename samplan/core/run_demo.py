@@ -66,23 +66,32 @@ def stop(processes: Sequence[subprocess.Popen], seconds: float = STOP_SECONDS) -
         process.wait()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(commands: Sequence[Sequence[str]], url: str, env: dict[str, str]) -> int:
-    """Starts the commands, says when `url` answers, and stops them all on Ctrl-C (exit 0)
-    or when one of them ends by itself (its exit status)."""
+    """Starts the commands, says when `url` answers, and stops them all on Ctrl-C or SIGTERM
+    (exit 0), or when one of them ends by itself (its exit status)."""
+    # Also when started with SIGINT ignored (a background job of a script) or stopped by kill.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     processes = [subprocess.Popen(list(command), env=env) for command in commands]
     interrupted = False
+    ended: int | None = None
     try:
         if wait_until_ready(url, processes, READY_TIMEOUT):
             print(READY_LINE.format(url=url), flush=True)
         while all(process.poll() is None for process in processes):
             time.sleep(0.2)
+        ended = next(p.returncode for p in processes if p.returncode is not None)
     except KeyboardInterrupt:
         interrupted = True
     finally:
         stop(processes)
-    if interrupted:
+    if interrupted or ended is None:
         return 0
-    return max((abs(process.returncode or 0) for process in processes), default=0)
+    return abs(ended)
 
 
 def main() -> int:
