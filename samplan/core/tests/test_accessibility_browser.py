@@ -76,6 +76,9 @@ def test_the_ward_and_the_municipal_units_pages(page, cast):
     assert violations(page) == []
     page.get_by_role("button", name="Kvittera").click()
     page.wait_for_load_state()
+    # The keyboard focus is on the status line that says it is done, not on the page body.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'status-line'")
+    assert "kvitterat" in page.locator("#status-line").inner_text()
     assert violations(page) == []
 
 
