@@ -23,9 +23,12 @@ test: install browser
 install: $(VENV)/.installed node_modules/.installed translations
 
 # Debian packages the project needs: gettext compiles translations; Pango and a font let
-# WeasyPrint make PDFs (SIP plans, log extracts, the manual). Without recommends: chromium
-# alone pulled in about 120 packages (avahi and cups among them).
-DEBIAN_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+# WeasyPrint make PDFs (SIP plans, log extracts, the manual); xmlsec1 signs and checks SAML
+# messages (pysaml2 runs it); nginx is the proxy the client-certificate tests start with
+# deploy/nginx.conf (on a desktop with systemd, Debian also starts its default site on port 80:
+# `systemctl disable --now nginx` if that is not wanted; the tests start their own). Without
+# recommends: chromium alone pulled in about 120 packages (avahi and cups among them).
+DEBIAN_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core xmlsec1 nginx
 system-packages:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi

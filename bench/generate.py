@@ -3222,7 +3222,7 @@ class SipBuilder:
     def new_version(
         self, plan: int, locked: PlanVersion, reason: str, parties: list[int], at: datetime.datetime
     ) -> PlanVersion:
-        """The next version, copied from the locked one (samplan.sip.services._copy_version)."""
+        """The next version, copied from the locked one (samplan.sip.versions._copy_version)."""
         unit = self.rng.choice(parties)
         user = self.user_of(unit)
         version = PlanVersion(

@@ -59,17 +59,23 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from stdnum import luhn
 
-from samplan.accounts.access import ReportReach
 from samplan.accounts.models import Membership, Role, User
 from samplan.accounts.services import SESSION_UNIT_KEY
 from samplan.core.localtime import start_of_local_day
 from samplan.core.message_types import MessageType
-from samplan.discharge.models import CaseParticipant, DailyAmount, DischargeCase, ParticipantRole
+from samplan.discharge.models import (
+    CaseMessage,
+    CaseParticipant,
+    DailyAmount,
+    DischargeCase,
+    ParticipantRole,
+)
 from samplan.messaging.models import Delivery, DeliveryState, Message
 from samplan.organizations.models import Agreement, Organization, OrganizationKind, Unit, UnitKind
 from samplan.organizations.terms import CareType, LiabilityModel, first_cutoff_after
 from samplan.patients.models import Patient
 from samplan.reports import figures
+from samplan.reports.access import ReportReach
 from samplan.reports.facts import refresh
 from samplan.reports.periods import Year
 from samplan.reports.scope import report_deliveries, report_facts
@@ -273,6 +279,7 @@ def generate_region_year(
 
     messages: list[Message] = []
     recipients: list[list[Unit]] = []
+    message_cases: list[DischargeCase] = []
     for case, (ward, municipality, admitted) in zip(stored, plans, strict=True):
         home = rng.choice(data.municipal_units[municipality.pk][:4])
         centre = data.care_centres[case.patient_id % len(data.care_centres)]
@@ -325,12 +332,19 @@ def generate_region_year(
                     sent_at=at,
                     occurred_at=extra.get("occurred"),
                     cancelled_at=extra.get("cancelled"),
-                    case=case,
                     idempotency_key=f"bench-{len(messages)}",
                 )
             )
+            message_cases.append(case)
             recipients.append(to)
     stored_messages = Message.objects.bulk_create(messages, batch_size=BATCH)
+    CaseMessage.objects.bulk_create(
+        (
+            CaseMessage(message=message, case=case)
+            for message, case in zip(stored_messages, message_cases, strict=True)
+        ),
+        batch_size=BATCH,
+    )
 
     deliveries = []
     participants: dict[tuple[int, int], CaseParticipant] = {}
@@ -341,7 +355,7 @@ def generate_region_year(
             role=ParticipantRole.WARD,
             joined_at=case.admitted_at,
         )
-    for message, to in zip(stored_messages, recipients, strict=True):
+    for index, (message, to) in enumerate(zip(stored_messages, recipients, strict=True)):
         for unit in to:
             arrived = message.sent_at
             due = first_cutoff_after(arrived)
@@ -371,9 +385,9 @@ def generate_region_year(
                 )
             )
             participants.setdefault(
-                (message.case_id, unit.pk),
+                (message_cases[index].pk, unit.pk),
                 CaseParticipant(
-                    case_id=message.case_id,
+                    case_id=message_cases[index].pk,
                     unit_id=unit.pk,
                     role=ParticipantRole.ADDED,
                     joined_at=arrived,
@@ -530,16 +544,18 @@ def _touch_some_cases(data: RegionData, count: int) -> None:
     """`count` new messages on existing cases, as a morning's work would add."""
     cases = list(DischargeCase.objects.filter(region=data.region).order_by("?")[:count])
     user = User.objects.filter(username__startswith="b").first()
-    Message.objects.bulk_create(
+    stored = Message.objects.bulk_create(
         Message(
             message_type=M.EXTRA_MESSAGE,
             patient_id=case.patient_id,
             sender_unit_id=case.ward_id,
             sender_user=user,
-            case=case,
             idempotency_key=f"bench-touch-{time.time_ns()}-{case.pk}",
         )
         for case in cases
+    )
+    CaseMessage.objects.bulk_create(
+        CaseMessage(message=message, case=case) for message, case in zip(stored, cases, strict=True)
     )
 
 

@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "djangosaml2.middleware.SamlSessionMiddleware",
     "samplan.core.language.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -79,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "samplan.accounts.context_processors.current_unit",
+                "samplan.navigation.links",
                 "samplan.messaging.context_processors.inbox",
             ],
         },
@@ -111,6 +113,59 @@ SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30, minimum=1)
 SMART_CARD_LOGIN = env.bool("SMART_CARD_LOGIN", default=False)
 SMART_CARD_VERIFY_HEADER = "HTTP_X_SSL_CLIENT_VERIFY"
 SMART_CARD_SUBJECT_HEADER = "HTTP_X_SSL_CLIENT_S_DN"
+# The card headers count only from the trusted proxy: a request must carry the shared secret
+# that nginx sets (SMART_CARD_PROXY_SECRET, in this header), or come from one of the proxies'
+# addresses (SMART_CARD_TRUSTED_PROXIES: addresses or networks), or both when both are set.
+# With neither set, no card header is believed (samplan.accounts.smartcard.from_trusted_proxy).
+SMART_CARD_PROXY_SECRET = env.str("SMART_CARD_PROXY_SECRET", default="")
+if SMART_CARD_PROXY_SECRET and len(SMART_CARD_PROXY_SECRET) < 32:
+    raise ImproperlyConfigured("SMART_CARD_PROXY_SECRET must be at least 32 characters long.")
+SMART_CARD_PROXY_SECRET_HEADER = "HTTP_X_SAMPLAN_PROXY_SECRET"
+SMART_CARD_TRUSTED_PROXIES = env.networks("SMART_CARD_TRUSTED_PROXIES", default=[])
+# SITHS eID through a SAML 2.0 identity provider (Inera's IdP), with djangosaml2 and pysaml2
+# (samplan.accounts.saml). On when the IdP's metadata is given, as a file or a URL (read
+# again every hour). SAML_SP_BASE_URL is samplan's address as the browser sees it; the entity
+# id defaults to its metadata address. The key and certificate sign samplan's requests and
+# are published in its metadata (/saml2/metadata/) for the IdP. A login must carry one of
+# the required authentication contexts (SITHS: Sambi's LoA 3). The attributes hold the
+# person's HSA-id, names, e-mail and the HSA-ids of the units of their commissions.
+SAML_IDP_METADATA_FILE = env.str("SAML_IDP_METADATA_FILE", default="")
+SAML_IDP_METADATA_URL = env.str("SAML_IDP_METADATA_URL", default="")
+SAML_SP_BASE_URL = env.str("SAML_SP_BASE_URL", default="").rstrip("/")
+SAML_SP_ENTITY_ID = env.str("SAML_SP_ENTITY_ID", default="")
+SAML_SP_KEY_FILE = env.str("SAML_SP_KEY_FILE", default="")
+SAML_SP_CERT_FILE = env.str("SAML_SP_CERT_FILE", default="")
+SAML_REQUIRED_AUTHN_CONTEXT = env.list(
+    "SAML_REQUIRED_AUTHN_CONTEXT", default=["http://id.sambi.se/loa/loa3"]
+)
+SAML_ALLOW_UNSOLICITED = env.bool("SAML_ALLOW_UNSOLICITED", default=False)
+SAML_ATTRIBUTE_HSA_ID = env.str(
+    "SAML_ATTRIBUTE_HSA_ID", default="http://sambi.se/attributes/1/employeeHsaId"
+)
+SAML_ATTRIBUTE_GIVEN_NAME = env.str(
+    "SAML_ATTRIBUTE_GIVEN_NAME", default="http://sambi.se/attributes/1/givenName"
+)
+SAML_ATTRIBUTE_SURNAME = env.str(
+    "SAML_ATTRIBUTE_SURNAME", default="http://sambi.se/attributes/1/surname"
+)
+SAML_ATTRIBUTE_EMAIL = env.str("SAML_ATTRIBUTE_EMAIL", default="http://sambi.se/attributes/1/mail")
+SAML_ATTRIBUTE_COMMISSION_UNITS = env.str(
+    "SAML_ATTRIBUTE_COMMISSION_UNITS", default="http://sambi.se/attributes/1/healthCareUnitHsaId"
+)
+if (SAML_IDP_METADATA_FILE or SAML_IDP_METADATA_URL) and not (
+    SAML_SP_BASE_URL and SAML_SP_KEY_FILE and SAML_SP_CERT_FILE
+):
+    raise ImproperlyConfigured(
+        "SAML login needs SAML_SP_BASE_URL, SAML_SP_KEY_FILE and SAML_SP_CERT_FILE."
+    )
+# djangosaml2: samplan builds the pysaml2 configuration from the settings above; the SAML
+# exchange keeps its state in its own cookie, which the IdP's cross-site POST must carry
+# (SameSite=None needs a secure cookie, so plain-HTTP test servers use Lax).
+SAML_CONFIG_LOADER = "samplan.accounts.saml.sp_config"
+SAML_SESSION_COOKIE_NAME = "samplan_saml"
+SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+SAML_IGNORE_LOGOUT_ERRORS = True  # samplan's own session has ended before the IdP answers
+SAML_CSP_HANDLER = ""  # samplan's pages send no Content-Security-Policy of their own yet
 SESSION_COOKIE_AGE = 12 * 60 * 60  # a working day at most; idle timeout ends it sooner
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
@@ -149,6 +204,7 @@ SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sms.log
 
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SAML_SESSION_COOKIE_SAMESITE = "None" if SESSION_COOKIE_SECURE else "Lax"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -6,11 +6,13 @@ urlpatterns = [
     # /inkorg/, /meddelanden/ and /administrera/avisering/ (the unit inbox and its alerts).
     path("", include("samplan.messaging.urls")),
     path("konto/", include("samplan.accounts.urls")),
+    path("saml2/", include("samplan.accounts.saml_urls")),  # SITHS eID through the IdP
     path("telefonlista/", include("samplan.organizations.urls")),
     path("patienter/", include("samplan.patients.urls")),
     path("administrera/reservnummer/", include("samplan.patients.admin_urls")),
     path("administrera/", include("samplan.administration.urls")),
-    path("utskrivning/", include("samplan.discharge.urls")),
+    # /utskrivning/ (cases, agreements, amounts per day) and Översikt at /inkorg/oversikt/.
+    path("", include("samplan.discharge.urls")),
     path("adressering/", include("samplan.addressing.urls")),
     path("sip/", include("samplan.sip.urls")),
     path("logggranskning/", include("samplan.auditlog.urls")),

@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "samplan.accounts"
     label = "accounts"
     verbose_name = _("Users and access")
+
+    def ready(self) -> None:
+        from samplan.accounts import checks  # noqa: F401  (registers the start-up checks)

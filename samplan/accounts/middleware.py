@@ -11,7 +11,8 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from samplan.accounts.access import working_units
+from samplan.accounts.authmethod import session_auth_method
+from samplan.accounts.commissions import session_units
 from samplan.accounts.models import LoginEventKind
 from samplan.accounts.services import (
     SESSION_ACTIVITY_KEY,
@@ -19,7 +20,7 @@ from samplan.accounts.services import (
     logout_user,
 )
 from samplan.accounts.smartcard import SESSION_CARD_KEY, logged_in_with_card, presented_card
-from samplan.core.actor import Actor, AuthMethod
+from samplan.core.actor import Actor
 from samplan.core.http import client_address
 
 # Requests a page makes by itself (the inbox's new-count polling) must not keep a session
@@ -90,9 +91,7 @@ class CurrentUnitMiddleware:
         if request.user.is_authenticated:
             unit_id = request.session.get(SESSION_UNIT_KEY)
             if unit_id is not None:
-                request.unit = next(
-                    (u for u in working_units(request.user) if u.pk == unit_id), None
-                )
+                request.unit = next((u for u in session_units(request) if u.pk == unit_id), None)
                 if request.unit is None:
                     del request.session[SESSION_UNIT_KEY]
         return self.get_response(request)
@@ -106,7 +105,7 @@ def actor_for(request: HttpRequest) -> Actor:
         unit=getattr(request, "unit", None),
         client_address=client_address(request),
         session_key=request.session.session_key or "",
-        auth_method=AuthMethod.CARD if logged_in_with_card(request) else AuthMethod.PASSWORD,
+        auth_method=session_auth_method(request),
     )
 
 

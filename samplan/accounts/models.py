@@ -58,6 +58,14 @@ class User(AbstractUser):
                 name="user_username_ci_unique",
                 violation_error_message=_("A user with that username already exists."),
             ),
+            # SITHS login through the identity provider finds the user by HSA-id: at most one
+            # user per HSA-id (many users have none).
+            models.UniqueConstraint(
+                fields=["hsa_id"],
+                condition=~Q(hsa_id=""),
+                name="user_hsa_id_unique",
+                violation_error_message=_("Another user already has this HSA-id."),
+            ),
         ]
         indexes = [
             # Administration: one organisation's users by name (user list, filtered by active).
@@ -175,3 +183,17 @@ class LoginEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.username}"
+
+
+class SamlMessageSeen(models.Model):
+    """An identity provider's assertion ID or the request ID a response answered, once used.
+
+    A SAML response is refused when either was seen before (a replay), for as long as the
+    assertion could still be valid; older rows are removed as new ones come.
+    """
+
+    value = models.CharField(max_length=256, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.value

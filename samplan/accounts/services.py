@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from samplan.accounts import access
-from samplan.accounts.access import require, working_units
+from samplan.accounts.access import require
+from samplan.accounts.commissions import session_units
 from samplan.accounts.models import LoginEvent, LoginEventKind, LoginMethod, Membership, User
 from samplan.auditlog.models import AdminAction
 from samplan.auditlog.services import admin_change_record, diff, instance_diff, snapshot
@@ -34,6 +35,7 @@ class LoginOutcome:
     user: User | None = None
     locked_until: datetime.datetime | None = None
     card_only: bool = False
+    siths_required: bool = False
 
     @property
     def ok(self) -> bool:
@@ -57,6 +59,11 @@ def login_event_record(
     )
 
 
+def password_refused_by_organization(user: User) -> bool:
+    """True when the user's organisation requires SITHS: no password login at all."""
+    return user.organization_id is not None and user.organization.require_siths
+
+
 def password_login(request: HttpRequest, *, username: str, password: str) -> LoginOutcome:
     """Checks a username and password, applying lock-out, and logs the user in on success.
 
@@ -71,6 +78,9 @@ def password_login(request: HttpRequest, *, username: str, password: str) -> Log
     if account is not None and not account.password_login_allowed:
         login_event_record(request, kind=LoginEventKind.FAILED, user=account, username=username)
         return LoginOutcome(card_only=True)
+    if account is not None and password_refused_by_organization(account):
+        login_event_record(request, kind=LoginEventKind.FAILED, user=account, username=username)
+        return LoginOutcome(siths_required=True)
 
     user = authenticate(
         request, username=account.username if account else username, password=password
@@ -119,8 +129,9 @@ def logout_user(request: HttpRequest, *, kind: str = LoginEventKind.LOGOUT) -> N
 
 
 def unit_select(request: HttpRequest, *, unit_id: int) -> Unit | None:
-    """Makes `unit_id` the unit the user acts for, if the user holds a membership in it."""
-    unit = next((u for u in working_units(request.user) if u.pk == unit_id), None)
+    """Makes `unit_id` the unit the user acts for, if the user holds a membership in it (and,
+    after a SAML login that named commissions, one of them covers it)."""
+    unit = next((u for u in session_units(request) if u.pk == unit_id), None)
     if unit is None:
         return None
     request.session[SESSION_UNIT_KEY] = unit.pk

@@ -10,6 +10,8 @@ carrying its subject and the session ends.
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -24,9 +26,36 @@ from samplan.accounts.services import SESSION_ACTIVITY_KEY, login_event_record
 SESSION_CARD_KEY = "samplan_card_subject"
 
 
+def from_trusted_proxy(request: HttpRequest) -> bool:
+    """True when the request came through the proxy that verifies cards (nginx).
+
+    Anyone who reaches the app server directly can write the card headers, so they are
+    believed only with the proxy's shared secret (SMART_CARD_PROXY_SECRET) or from a proxy's
+    address (SMART_CARD_TRUSTED_PROXIES); each one that is configured must hold. With
+    neither configured nothing is trusted.
+    """
+    secret = settings.SMART_CARD_PROXY_SECRET
+    networks = settings.SMART_CARD_TRUSTED_PROXIES
+    if not secret and not networks:
+        return False
+    if secret:
+        given = request.META.get(settings.SMART_CARD_PROXY_SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return False
+    if networks:
+        try:
+            address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+        except ValueError:
+            return False
+        if not any(address in network for network in networks):
+            return False
+    return True
+
+
 def presented_card(request: HttpRequest) -> str | None:
-    """The verified card's subject, or None when no verified card came with the request."""
-    if not settings.SMART_CARD_LOGIN:
+    """The verified card's subject, or None when no verified card came with the request
+    through the trusted proxy."""
+    if not settings.SMART_CARD_LOGIN or not from_trusted_proxy(request):
         return None
     if request.META.get(settings.SMART_CARD_VERIFY_HEADER) != "SUCCESS":
         return None

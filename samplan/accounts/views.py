@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from samplan.accounts import services, smartcard
+from samplan.accounts import saml_views, services, smartcard
 from samplan.accounts.access import working_units
+from samplan.accounts.commissions import session_units
 from samplan.accounts.forms import (
     CardConversionForm,
     ChooseUnitForm,
@@ -27,6 +28,7 @@ from samplan.accounts.forms import (
     OwnContactForm,
     OwnPasswordChangeForm,
 )
+from samplan.accounts.saml import saml_enabled, session_is_saml
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -58,6 +60,14 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 )
                 % {"time": date_format(local, "H:i")},
             )
+        elif outcome.siths_required:
+            form.add_error(
+                None,
+                _(
+                    "Your organisation requires login with SITHS eID or your smart card; "
+                    "password login is not possible."
+                ),
+            )
         elif outcome.card_only:
             form.add_error(
                 None, _("This account logs in with a smart card. Use the smart-card login.")
@@ -67,7 +77,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/login.html",
-        {"form": form, "next": _safe_next(request, ""), "card_login": settings.SMART_CARD_LOGIN},
+        {
+            "form": form,
+            "next": _safe_next(request, ""),
+            "card_login": settings.SMART_CARD_LOGIN,
+            "saml_login": saml_enabled(),
+        },
     )
 
 
@@ -79,6 +94,10 @@ def _with_next(name: str, request: HttpRequest) -> str:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and saml_enabled() and session_is_saml(request):
+        # Single logout: the identity provider's session ends too, then it sends the
+        # browser back to /saml2/ls/ and on to the login page.
+        return saml_views.single_logout_start(request)
     services.logout_user(request)
     messages.info(request, _("You are logged out."))
     return redirect("accounts:login")
@@ -87,7 +106,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def choose_unit(request: HttpRequest) -> HttpResponse:
     """Välj enhet att logga in på: skipped when the user has exactly one unit."""
-    units = working_units(request.user)
+    units = session_units(request)
     next_url = _safe_next(request, "/")
     if not units:
         if request.user.is_superuser:
@@ -96,7 +115,12 @@ def choose_unit(request: HttpRequest) -> HttpResponse:
             wanted = _safe_next(request, "")
             admin_pages = (reverse("administration:index"), reverse("admin:index"))
             return redirect(wanted if wanted.startswith(admin_pages) else admin_pages[0])
-        return render(request, "accounts/no_unit.html", status=403)
+        return render(
+            request,
+            "accounts/no_unit.html",
+            {"by_commission": bool(working_units(request.user))},
+            status=403,
+        )
     if len(units) == 1 and request.method == "GET":
         services.unit_select(request, unit_id=units[0].pk)
         return redirect(next_url)

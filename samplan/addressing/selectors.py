@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from samplan.accounts import access
 from samplan.accounts.models import User
+from samplan.addressing import access as register_access
 from samplan.addressing.models import AreaRule, PatientFilter, RegisterImport, ResidenceEntry
 from samplan.organizations.models import Organization, OrganizationKind, Unit
 from samplan.patients.models import Patient
@@ -61,7 +62,7 @@ def register_entry_for(register: Register, user: User, pk: int) -> PatientFilter
 
 def area_rules_for(user: User) -> QuerySet[AreaRule]:
     return (
-        AreaRule.objects.filter(unit__in=access.area_rule_units(user))
+        AreaRule.objects.filter(unit__in=register_access.area_rule_units(user))
         .select_related("unit__organization")
         .order_by("municipality_code", "postal_code_from", "message_type", "pk")
     )
@@ -71,7 +72,7 @@ def area_rule_for(user: User, pk: int) -> AreaRule:
     return get_object_or_404(
         AreaRule.objects.select_related("unit__organization"),
         pk=pk,
-        unit__in=access.area_rule_units(user),
+        unit__in=register_access.area_rule_units(user),
     )
 
 

@@ -14,8 +14,8 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from samplan.accounts import access
 from samplan.accounts.models import User
+from samplan.addressing import access as register_access
 from samplan.addressing.importing import check_file
 from samplan.addressing.models import (
     AreaRule,
@@ -53,16 +53,16 @@ REGISTERS: dict[str, Register] = {
         model=PatientFilter,
         start="valid_from",
         end="valid_to",
-        units=access.patient_filter_units,
-        can_manage=access.can_manage_patient_filters,
+        units=register_access.patient_filter_units,
+        can_manage=register_access.can_manage_patient_filters,
     ),
     ImportKind.RESIDENCE: Register(
         kind=ImportKind.RESIDENCE,
         model=ResidenceEntry,
         start="moved_in",
         end="moved_out",
-        units=access.residence_list_units,
-        can_manage=access.can_manage_residence_list,
+        units=register_access.residence_list_units,
+        can_manage=register_access.can_manage_residence_list,
     ),
 }
 
@@ -180,11 +180,11 @@ def area_rule_save(
     rule: AreaRule,
 ) -> AreaRule:
     """Create or change an area rule (the form has filled in `rule`)."""
-    if not access.can_manage_area_rules(actor.user, rule.unit):
+    if not register_access.can_manage_area_rules(actor.user, rule.unit):
         raise PermissionDenied
     if rule.pk is not None:
         old = AreaRule.objects.select_related("unit").get(pk=rule.pk)
-        if not access.can_manage_area_rules(actor.user, old.unit):
+        if not register_access.can_manage_area_rules(actor.user, old.unit):
             raise PermissionDenied
         before = snapshot(old, AREA_RULE_FIELDS)
         action = AdminAction.UPDATE
@@ -208,7 +208,7 @@ def area_rule_save(
 
 
 def area_rule_delete(*, actor: Actor, rule: AreaRule) -> None:
-    if not access.can_manage_area_rules(actor.user, rule.unit):
+    if not register_access.can_manage_area_rules(actor.user, rule.unit):
         raise PermissionDenied
     with transaction.atomic():
         admin_change_record(
@@ -222,7 +222,7 @@ def area_rule_delete(*, actor: Actor, rule: AreaRule) -> None:
 
 
 def fallback_inbox_set(*, actor: Actor, organization: Organization, unit: Unit) -> FallbackInbox:
-    if not access.can_set_fallback_inbox(actor.user, organization):
+    if not register_access.can_set_fallback_inbox(actor.user, organization):
         raise PermissionDenied
     if unit.organization_id != organization.pk or not unit.has_inbox:
         raise ValidationError(_("Choose one of the organisation's units that has an inbox."))

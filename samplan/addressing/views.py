@@ -1,5 +1,5 @@
 """Adresseringsregister: patient filters, residence lists, area rules, fallback inboxes, file
-import and the routing simulator (domain.md §4), for the roles accounts.access names."""
+import and the routing simulator (domain.md §4), for the roles addressing.access names."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from samplan.accounts import access
 from samplan.accounts.decorators import unit_required
+from samplan.addressing import access as register_access
 from samplan.addressing import selectors, services
 from samplan.addressing.forms import (
     AreaRuleForm,
@@ -31,6 +32,7 @@ from samplan.addressing.router import NoRecipientError, RoutingSubject, explain_
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.paging import paginate
 from samplan.organizations.models import Organization
+from samplan.patients.access import Reach, patient_by_identity
 from samplan.patients.display import protected_placeholder
 from samplan.patients.identity import IdentityError, parse_identity
 from samplan.patients.models import Patient
@@ -41,13 +43,13 @@ URL_NAMES = {ImportKind.PATIENT_FILTER: "filters", ImportKind.RESIDENCE: "reside
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     user = request.user
-    access.require(access.can_use_addressing_register(user))
+    access.require(register_access.can_use_addressing_register(user))
     return render(
         request,
         "addressing/index.html",
         {
             "is_administrator": access.is_administrator(user),
-            "keeps_residence_lists": access.residence_list_units(user).exists(),
+            "keeps_residence_lists": register_access.residence_list_units(user).exists(),
             "missing_fallbacks": selectors.organizations_missing_fallback(user),
         },
     )
@@ -70,12 +72,8 @@ def register_list(request: HttpRequest, kind: str) -> HttpResponse:
             query_error = " ".join(error.messages)
         else:
             # Looking a person up in the register is a search by personnummer: logged.
-            access_log_record(
-                actor=request.actor,
-                patient=Patient.objects.filter(identity_number=number).first(),
-                action=AccessAction.SEARCH,
-                searched_identity=number,
-                detail=f"addressing:{kind}",
+            patient_by_identity(
+                request.actor, number, reach=Reach.ADMINISTRATOR, detail=f"addressing:{kind}"
             )
     unit_id = request.GET.get("unit", "")
     current_only = request.GET.get("visa", "aktuella") != "alla"
@@ -169,13 +167,12 @@ def register_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     entry = selectors.register_entry_for(register, request.user, pk)
     # The page shows a person's identity number: a read of patient data, logged. A number of
     # someone not (yet) registered in samplan is logged as the identity looked at.
-    person = Patient.objects.filter(identity_number=entry.identity_number).first()
-    access_log_record(
-        actor=request.actor,
-        patient=person,
+    patient_by_identity(
+        request.actor,
+        entry.identity_number,
+        reach=Reach.ADMINISTRATOR,
         action=AccessAction.VIEW,
         obj=entry,
-        searched_identity="" if person else entry.identity_number,
         detail=f"addressing:{kind}",
     )
     initial = {"start": getattr(entry, register.start), "end": getattr(entry, register.end)}
@@ -229,7 +226,7 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     access.require(access.is_administrator(request.user))
     rule = selectors.area_rule_for(request.user, pk) if pk else AreaRule()
     form = AreaRuleForm(
-        request.POST or None, instance=rule, units=access.area_rule_units(request.user)
+        request.POST or None, instance=rule, units=register_access.area_rule_units(request.user)
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -267,7 +264,7 @@ def fallback_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def fallback_edit(request: HttpRequest, organization_id: int) -> HttpResponse:
     organization = get_object_or_404(Organization, pk=organization_id)
-    if not access.can_set_fallback_inbox(request.user, organization):
+    if not register_access.can_set_fallback_inbox(request.user, organization):
         raise Http404
     current = getattr(organization, "fallback_inbox", None)  # None until one is chosen
     form = FallbackInboxForm(
@@ -382,19 +379,18 @@ def import_discard(request: HttpRequest, pk: str) -> HttpResponse:
 
 @unit_required
 def simulator(request: HttpRequest) -> HttpResponse:
-    access.require(access.can_simulate_routing(request.user))
+    access.require(register_access.can_simulate_routing(request.user))
     # POST, so the personnummer never lands in a URL (browser history, server logs).
     form = SimulatorForm(request.POST or None)
     result = error = patient = None
     if request.method == "POST" and form.is_valid():
         number = form.cleaned_data["identity_number"]
-        patient = Patient.objects.filter(identity_number=number).first()
         # A look-up of a person is patient data, whether or not the person is in samplan.
-        access_log_record(
-            actor=request.actor,
-            patient=patient,
+        patient = patient_by_identity(
+            request.actor,
+            number,
+            reach=Reach.ADMINISTRATOR,
             action=AccessAction.SIMULATE,
-            searched_identity=number,
             detail=form.cleaned_data["message_type"],
         )
         try:

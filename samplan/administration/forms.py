@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from samplan.accounts import access
 from samplan.accounts.models import Role, User
 from samplan.auditlog.models import AdminChange
+from samplan.organizations import access as org_access
 from samplan.organizations.models import Organization, OrganizationKind, Unit
 from samplan.organizations.services import UNIT_CONTACT_FIELDS, UNIT_TREE_FIELDS
 from samplan.organizations.validators import normalize_hsa_id, normalize_org_number
@@ -234,7 +235,7 @@ def unit_form(
     also the tree fields for the organisation's system administrators. Tree fields posted
     by someone else are not in the form, so they are ignored."""
     form = UnitForm(data, instance=unit, initial=initial)
-    if not access.can_change_unit_tree(actor, unit.organization):
+    if not org_access.can_change_unit_tree(actor, unit.organization):
         for name in UNIT_TREE_FIELDS:
             del form.fields[name]
     return form
@@ -253,13 +254,22 @@ class OrganizationForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = ["name", "kind", "org_number", "hsa_id", "area_code", "contracted_by", "is_active"]
+        fields = [
+            "name",
+            "kind",
+            "org_number",
+            "hsa_id",
+            "area_code",
+            "contracted_by",
+            "is_active",
+            "require_siths",
+        ]
 
     def __init__(self, *args: object, actor: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         instance = self.instance
         founding = (
-            access.can_create_organization(actor, instance.kind, instance.contracted_by)
+            org_access.can_create_organization(actor, instance.kind, instance.contracted_by)
             if instance.pk
             else True
         )
@@ -268,7 +278,9 @@ class OrganizationForm(forms.ModelForm):
         elif founding:
             # A system admin creates (and closes) private providers contracted by their own
             # organisation, nothing else.
-            self.fields["contracted_by"].queryset = access.provider_contracting_organizations(actor)
+            self.fields["contracted_by"].queryset = org_access.provider_contracting_organizations(
+                actor
+            )
             self.fields["contracted_by"].required = True
             self.fields["contracted_by"].empty_label = None
             self.fields["kind"].choices = [

@@ -53,7 +53,7 @@ def user_memberships(user: User) -> tuple[list[Membership], list[Membership]]:
     ones, the latter newest first and limited to the latest few."""
     today = timezone.localdate()
     memberships = list(
-        Membership.objects.filter(user=user)
+        access.memberships_of(user)
         .select_related("unit__organization", "ended_by", "created_by")
         .order_by("unit__organization__name", "unit__name", "role", "-valid_from")
     )
@@ -93,10 +93,8 @@ def unit_tree(organization: Organization) -> list[TreeNode]:
 
 def unit_members(unit: Unit) -> QuerySet[Membership]:
     """Who holds a role in the unit now or from a later date (membership_unit_role_idx)."""
-    today = timezone.localdate()
     return (
-        Membership.objects.filter(unit=unit, ended_at__isnull=True)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        access.standing_unit_memberships(unit)
         .select_related("user")
         .order_by("user__last_name", "user__first_name", "role")
     )
@@ -115,9 +113,7 @@ def organization_history(actor: User, organization: Organization) -> QuerySet[Ad
 
 def user_history(actor: User, user: User) -> QuerySet[AdminChange]:
     """Changes to the account and to its memberships, as far as the actor may read them."""
-    membership_ids = [
-        str(pk) for pk in Membership.objects.filter(user=user).values_list("pk", flat=True)
-    ]
+    membership_ids = [str(pk) for pk in access.memberships_of(user).values_list("pk", flat=True)]
     return _history(actor).filter(
         Q(target_type="user", target_id=str(user.pk))
         | Q(target_type="membership", target_id__in=membership_ids)

@@ -26,8 +26,10 @@ from samplan.accounts import services as account_services
 from samplan.accounts.access import require
 from samplan.administration import forms, selectors
 from samplan.core.paging import paginate
+from samplan.organizations import access as org_access
 from samplan.organizations import services as organization_services
 from samplan.organizations.models import Organization, OrganizationKind, Unit
+from samplan.patients import access as patient_access
 
 
 def administrator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -68,9 +70,9 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "page": paginate(request, organizations),
             "editable_ids": access.system_administered_organization_ids(request.user),
-            "may_create": access.may_create_organizations(request.user),
-            "manages_reserve_formats": access.can_manage_reserve_formats(request.user),
-            "manages_agreements": access.can_manage_agreements(request.user),
+            "may_create": org_access.may_create_organizations(request.user),
+            "manages_reserve_formats": patient_access.can_manage_reserve_formats(request.user),
+            "manages_agreements": org_access.can_manage_agreements(request.user),
         },
     )
 
@@ -80,7 +82,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @administrator_required
 def organization_create(request: HttpRequest) -> HttpResponse:
-    require(access.may_create_organizations(request.user))
+    require(org_access.may_create_organizations(request.user))
     instance = Organization(
         kind="" if request.user.is_superuser else OrganizationKind.PRIVATE_PROVIDER
     )
@@ -101,7 +103,7 @@ def organization_create(request: HttpRequest) -> HttpResponse:
 @administrator_required
 def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
     organization = access.administered_organization_or_404(request.user, pk)
-    require(access.can_edit_organization(request.user, organization))
+    require(org_access.can_edit_organization(request.user, organization))
     form = forms.OrganizationForm(request.POST or None, actor=request.user, instance=organization)
     if request.method == "POST" and form.is_valid():
         try:
@@ -351,7 +353,7 @@ def unit_tree(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "organization": organization,
             "roots": selectors.unit_tree(organization),
-            "can_change_tree": access.can_change_unit_tree(request.user, organization),
+            "can_change_tree": org_access.can_change_unit_tree(request.user, organization),
         },
     )
 
@@ -359,7 +361,7 @@ def unit_tree(request: HttpRequest, pk: int) -> HttpResponse:
 @administrator_required
 def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
     organization = access.administered_organization_or_404(request.user, pk)
-    require(access.can_change_unit_tree(request.user, organization))
+    require(org_access.can_change_unit_tree(request.user, organization))
     parent = request.GET.get("overordnad", "")
     form = forms.unit_form(
         request.user,
@@ -391,8 +393,8 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "unit": unit,
             "ancestors": unit.ancestors(),
-            "can_edit": access.can_edit_unit(request.user, unit),
-            "can_change_tree": access.can_change_unit_tree(request.user, unit.organization),
+            "can_edit": org_access.can_edit_unit(request.user, unit),
+            "can_change_tree": org_access.can_change_unit_tree(request.user, unit.organization),
             "page": paginate(request, selectors.unit_members(unit)),
             "changes": selectors.unit_history(request.user, unit)[: selectors.RECENT_CHANGES],
         },
@@ -402,7 +404,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @administrator_required
 def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     unit = access.administered_unit_or_404(request.user, pk)
-    require(access.can_edit_unit(request.user, unit))
+    require(org_access.can_edit_unit(request.user, unit))
     form = forms.unit_form(request.user, unit, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -423,7 +425,7 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     """Asks first, since it also ends every membership in the unit."""
     unit = access.administered_unit_or_404(request.user, pk)
-    require(access.can_change_unit_tree(request.user, unit.organization))
+    require(org_access.can_change_unit_tree(request.user, unit.organization))
     if request.method == "POST":
         try:
             ended = organization_services.unit_deactivate(**_acting(request), unit=unit)
@@ -447,7 +449,7 @@ def unit_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def unit_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     unit = access.administered_unit_or_404(request.user, pk)
-    require(access.can_change_unit_tree(request.user, unit.organization))
+    require(org_access.can_change_unit_tree(request.user, unit.organization))
     try:
         organization_services.unit_reactivate(**_acting(request), unit=unit)
     except ValidationError as error:

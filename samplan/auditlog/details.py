@@ -35,7 +35,7 @@ DETAIL_TEXTS: Mapping[str, str | Promise] = {
     "new_case_not_registered": _("New case: the patient was not registered"),
     "new_case_open_exists": _("New case: an open case exists"),
     "not_found": _("Not found"),
-    "organisation_not_found": _("No such organisation (%(organisation)s)"),
+    "not_found_in_organisation": _("Not found (organisation %(organisation)s)"),
     "extract_rows": _("Log extract, %(rows)s rows"),
     "extract_rows_with_users": _("Log extract, %(rows)s rows, with user names"),
     "sip_started": _("SIP started"),

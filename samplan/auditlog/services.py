@@ -19,6 +19,7 @@ from samplan.auditlog.models import (
     ReviewKind,
     ReviewResult,
 )
+from samplan.auditlog.review_access import can_complete_log_review
 from samplan.core.actor import Actor
 from samplan.organizations.models import Organization, Unit
 
@@ -239,8 +240,6 @@ def review_complete(
 
     Once completed a review is kept as it is; a second post of the form changes nothing.
     """
-    from samplan.accounts.access import can_complete_log_review
-
     if result not in ReviewResult.values:
         raise ReviewError(_("Choose a result."))
     comment = comment.strip()

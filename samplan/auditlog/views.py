@@ -1,7 +1,7 @@
 """Logggranskning and Loggutdrag: log review and log extracts for log reviewers (domain.md §8).
 
 Every page works for the organisation of the unit the reviewer acts for
-(accounts.access.log_review_organization). The reviewer's own searches, review pages,
+(auditlog.review_access.log_review_organization). The reviewer's own searches, review pages,
 exports and extracts are access-log rows themselves: reading the log is reading patient
 data. Those rows are not flagged "unit not a participant": the log-review role is the
 reviewer's need to know (PDL 4 kap 3 §); they are told apart by their object type.
@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from samplan.accounts.access import can_complete_log_review, log_review_organization
 from samplan.accounts.decorators import unit_required
 from samplan.auditlog import selectors, services
 from samplan.auditlog.access_log import AccessAction, access_log_record
@@ -36,12 +35,13 @@ from samplan.auditlog.forms import (
     new_form_key,
 )
 from samplan.auditlog.presentation import csv_rows, entry_rows
+from samplan.auditlog.review_access import can_complete_log_review, log_review_organization
 from samplan.core.actor import Actor
 from samplan.core.paging import paginate
 from samplan.organizations.models import Organization
+from samplan.patients.access import Reach, patient_by_identity
 from samplan.patients.display import patient_display
 from samplan.patients.forms import PatientSearchForm
-from samplan.patients.models import Patient
 from samplan.patients.reserve_formats import reserve_patterns_for
 
 # A CSV export is for a period's review, not a copy of the log: cap it.
@@ -117,23 +117,26 @@ def patient_lookup(request: HttpRequest) -> HttpResponse:
     back = request.POST.get("back", "")
     patient = None
     if form.is_valid():
-        patient = (
-            Patient.objects.filter(identity_number=form.cleaned_data["identity"].number)
-            .select_related("merged_into")
-            .first()
+        # Nobody found is logged here; a person found is logged by the search page that
+        # shows their accesses, where the look-up leads.
+        patient = patient_by_identity(
+            request.actor,
+            form.cleaned_data["identity"].number,
+            reach=Reach.REVIEW_ROLE,
+            object_type="accesslog",
+            detail=detail_code("not_found_in_organisation", organisation=organization.pk),
+            log_found=False,
         )
-    if patient is None:
-        # The search itself is logged, found or not.
+    else:
         typed = "".join(request.POST.get("identity", "").split()).upper()
         _log(
             request.actor,
             AccessAction.SEARCH,
             "accesslog",
-            searched_identity=form.cleaned_data["identity"].number
-            if form.is_valid()
-            else typed[:13],
-            detail=detail_code("organisation_not_found", organisation=organization.pk),
+            searched_identity=typed[:13],
+            detail=detail_code("not_found_in_organisation", organisation=organization.pk),
         )
+    if patient is None:
         messages.error(
             request,
             _("No patient with that number is registered in samplan.")
@@ -141,8 +144,6 @@ def patient_lookup(request: HttpRequest) -> HttpResponse:
             else " ".join(form.errors.get("identity", [])),
         )
         return redirect(f"{reverse('logreview:search')}?{back}")
-    if patient.merged_into_id:
-        patient = patient.merged_into
     return redirect(f"{reverse('logreview:search')}?{urlencode({'patient': patient.pk})}")
 
 
@@ -316,19 +317,17 @@ def extract(request: HttpRequest) -> HttpResponse:
     form = ExtractForm(request.POST or None)
     not_found = False
     if request.method == "POST" and patient_form.is_valid() and form.is_valid():
-        number = patient_form.cleaned_data["identity"].number
-        patient = Patient.objects.filter(identity_number=number).first()
-        if patient is not None and patient.merged_into_id:
-            patient = patient.merged_into
+        # Nobody found is logged here; for a person found, the print row below.
+        patient = patient_by_identity(
+            request.actor,
+            patient_form.cleaned_data["identity"].number,
+            reach=Reach.REVIEW_ROLE,
+            object_type="logextract",
+            detail=detail_code("not_found"),
+            log_found=False,
+        )
         if patient is None:
             not_found = True
-            _log(
-                request.actor,
-                AccessAction.SEARCH,
-                "logextract",
-                searched_identity=number,
-                detail=detail_code("not_found"),
-            )
         else:
             data = form.cleaned_data
             rows = list(

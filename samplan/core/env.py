@@ -6,6 +6,7 @@ stops the process at start-up with a message naming the variable instead of fail
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -65,6 +66,20 @@ class Env:
         if value is None:
             return default
         return [item.strip() for item in value.split(",") if item.strip()]
+
+    def networks(
+        self, name: str, default: list[str]
+    ) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """A comma-separated list of addresses or networks (10.0.0.5, 10.0.1.0/24, ::1)."""
+        networks = []
+        for item in self.list(name, default):
+            try:
+                networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                raise ImproperlyConfigured(
+                    f"{name}: {item!r} is not an IP address or network."
+                ) from None
+        return networks
 
     def database(self, name: str, *, base_dir: Path) -> dict[str, Any]:
         """Django DATABASES['default'] from a URL: sqlite:///path or postgres://..."""

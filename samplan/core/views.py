@@ -2,8 +2,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 
-from samplan.accounts.access import can_use_inbox
 from samplan.accounts.decorators import unit_required
+from samplan.messaging.access import can_use_inbox
 
 
 @unit_required
@@ -12,7 +12,7 @@ def home(request: HttpRequest) -> HttpResponse:
     the unit's inbox; the unit's details for the others (administrators without patient work).
     """
     if can_use_inbox(request.user, request.unit):
-        return redirect("messaging:overview")
+        return redirect("discharge:overview")
     return render(request, "core/home.html", {"unit": request.unit})
 
 

@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from samplan.accounts.models import Role, User
+from samplan.core.actor import Actor
 from samplan.core.localtime import local_date, local_instant
 from samplan.core.message_types import MessageType
 from samplan.demo.data import USERS
@@ -156,8 +157,7 @@ class Story:
     ) -> Story:
         self._check(at)
         self.case, _created = case_services.case_open(
-            user=self.user(ward, username),
-            unit=self.unit(ward),
+            actor=Actor(user=self.user(ward, username), unit=self.unit(ward)),
             patient=self.demo.patients[patient],
             admitted_at=admitted,
             opening_key=f"demo-{patient}",
@@ -195,8 +195,7 @@ class Story:
         self.sent += 1
         message = case_services.case_send(
             case=case,
-            user=self.user(unit, username),
-            unit=sender,
+            actor=Actor(user=self.user(unit, username), unit=sender),
             message_type=message_type,
             recipients=recipient_choices(
                 proposals=proposals,
@@ -220,7 +219,8 @@ class Story:
             self._check(at)
             delivery = deliveries[self.unit(code).pk]
             deliveries_acknowledge(
-                delivery_ids=[delivery.pk], user=self.user(code), unit=self.unit(code)
+                delivery_ids=[delivery.pk],
+                actor=Actor(user=self.user(code), unit=self.unit(code)),
             )
             # Acknowledging an unopened delivery also reads it, at the same moment.
             Delivery.objects.filter(pk=delivery.pk).update(
@@ -233,7 +233,7 @@ class Story:
         """Opened, not acknowledged."""
         self._check(at)
         delivery = self._deliveries(message)[self.unit(unit).pk]
-        delivery_mark_read(delivery=delivery, user=self.user(unit))
+        delivery_mark_read(delivery=delivery, actor=Actor(user=self.user(unit)))
         Delivery.objects.filter(pk=delivery.pk).update(read_at=at)
         return self
 
@@ -245,8 +245,7 @@ class Story:
         delivery_return(
             delivery=delivery,
             reason=reason,
-            user=self.user(unit),
-            unit=receiving,
+            actor=Actor(user=self.user(unit), unit=receiving),
             fallback_unit=fallback_inbox_for(receiving.organization),
         )
         Delivery.objects.filter(pk=delivery.pk).update(handled_at=at)
@@ -258,8 +257,7 @@ class Story:
         cancellation = case_services.case_cancel_message(
             message=message,
             reason=reason,
-            user=message.sender_user,
-            unit=message.sender_unit,
+            actor=Actor(user=message.sender_user, unit=message.sender_unit),
             idempotency_key=f"demo-{case.pk}-{self.sent}",
         )
         Message.objects.filter(pk=message.pk).update(cancelled_at=at)
@@ -273,7 +271,9 @@ class Story:
         case = self._check(at)
         details = {name: getattr(case, name) for name in case_services.CASE_DETAIL_FIELDS}
         case_services.case_update(
-            case=case, user=self.user(self.ward), unit=case.ward, **{**details, **changes}
+            case=case,
+            actor=Actor(user=self.user(self.ward), unit=case.ward),
+            **{**details, **changes},
         )
         self._settle_case_rows(at)
         case.refresh_from_db()
@@ -281,7 +281,9 @@ class Story:
     def transfer(self, to_ward: str, at: datetime.datetime) -> None:
         case = self._check(at)
         case_services.case_transfer(
-            case=case, to_ward=self.unit(to_ward), user=self.user(self.ward), unit=case.ward
+            case=case,
+            to_ward=self.unit(to_ward),
+            actor=Actor(user=self.user(self.ward), unit=case.ward),
         )
         self.ward = to_ward
         CaseParticipant.objects.filter(case=case, left_at__gte=self.clock.now).update(left_at=at)
@@ -290,7 +292,7 @@ class Story:
 
     def close(self, at: datetime.datetime) -> None:
         case = self._check(at)
-        case_services.case_close(case=case, user=self.user(self.ward), unit=case.ward)
+        case_services.case_close(case=case, actor=Actor(user=self.user(self.ward), unit=case.ward))
         DischargeCase.objects.filter(pk=case.pk).update(closed_at=at)
         self._settle_case_rows(at)
         case.refresh_from_db()

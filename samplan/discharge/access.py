@@ -1,19 +1,25 @@
 """The only way views reach discharge cases: need-to-know checked, access log written.
 
 A unit sees a case while it takes part in it (CaseParticipant without left_at). A case the
-unit may not see raises Http404, so a forged id and a missing one look the same.
+unit may not see raises Http404, so a forged id and a missing one look the same. Below the
+accessors: what a user may do on a case the unit sees (the can_* rules).
 """
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
-from samplan.accounts.access import can_work_with_patients
+from samplan.accounts.models import User
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.actor import Actor
+from samplan.core.message_types import MessageType
+from samplan.discharge import process
 from samplan.discharge.models import DischargeCase
 from samplan.messaging.models import Message
+from samplan.organizations.access import can_manage_agreements
+from samplan.organizations.models import Unit
+from samplan.patients.access import can_work_with_patients
 
 
 def cases_for_unit(unit_id: int) -> QuerySet[DischargeCase]:
@@ -39,28 +45,73 @@ def case_for_unit(actor: Actor, case_id: int, *, action: str = AccessAction.VIEW
     return case
 
 
-def message_for_unit(actor: Actor, message_id: int) -> Message:
-    """A message the current unit sent or received (else 404); writes one log row."""
-    if not can_work_with_patients(actor.user, actor.unit):
-        raise Http404
-    unit = actor.unit
-    message = (
-        Message.objects.select_related("patient", "sender_unit", "sender_user", "case")
-        .filter(pk=message_id)
-        .filter(Q(sender_unit_id=unit.pk) | Q(deliveries__unit_id=unit.pk))
-        .distinct()
-        .first()
+# --- What a unit that sees a case may do on it ---------------------------------------------
+# The process rules (which kind of unit sends which message in which state) are the discharge
+# app's tables (process.py); these functions apply them for the user and the unit acted for.
+
+
+def can_edit_daily_amounts(user: User) -> bool:
+    """The national table of amounts per year: superusers and the system administrators of any
+    region or municipality (domain.md §6: "editable by system admins")."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or can_manage_agreements(user))
     )
-    if message is None:
-        raise Http404
-    # The unit sent the message or it was addressed to it (by the router, a colleague's
-    # choice or a forwarding): that is its need-to-know relation to the person, so the row
-    # is not flagged "not a participant" (and three relation queries are spared).
-    access_log_record(
-        actor=actor,
-        patient=message.patient,
-        action=AccessAction.VIEW,
-        obj=message,
-        participant=True,
+
+
+def can_open_discharge_case(user: User, unit: Unit | None) -> bool:
+    """Nytt ärende: a patient-working user of a hospital ward of a region (or its provider)."""
+    if not can_work_with_patients(user, unit):
+        return False
+    try:
+        group = process.sender_group(unit.kind, process.principal_kind(unit.organization))
+    except ValueError:  # a provider with no region or municipality behind it
+        return False
+    return group == process.SenderGroup.WARD
+
+
+def case_message_types(user: User, unit: Unit | None, case: DischargeCase) -> list[str]:
+    """The message types the user may send for `unit` on `case` now (the send buttons)."""
+    from samplan.discharge.cases import case_sendable_types
+
+    if not can_work_with_patients(user, unit):
+        return []
+    return case_sendable_types(case, unit)
+
+
+def can_send_on_case(user: User, unit: Unit | None, case: DischargeCase, message_type: str) -> bool:
+    return message_type in case_message_types(user, unit, case)
+
+
+def acts_for_case_ward(user: User, unit: Unit | None, case: DischargeCase) -> bool:
+    """The user works with patients in the ward that has the case now."""
+    return can_work_with_patients(user, unit) and case.ward_id == unit.pk
+
+
+def can_transfer_case(user: User, unit: Unit | None, case: DischargeCase) -> bool:
+    """Flytta: the ward that has the case, while it is open."""
+    return acts_for_case_ward(user, unit, case) and case.is_open
+
+
+def can_close_case(user: User, unit: Unit | None, case: DischargeCase) -> bool:
+    """Avsluta: the ward that has the case, once the person is discharged."""
+    return acts_for_case_ward(user, unit, case) and case.state in process.CLOSABLE_STATES
+
+
+def can_change_case(user: User, unit: Unit | None, case: DischargeCase) -> bool:
+    """The case's own details (estimated discharge date, SIP needed, ...): the ward, while open."""
+    return acts_for_case_ward(user, unit, case) and case.is_open
+
+
+def can_cancel_message(
+    user: User, unit: Unit | None, message: Message, case: DischargeCase
+) -> bool:
+    """Makulera: the unit that sent the message, on a case that still takes messages."""
+    return (
+        can_work_with_patients(user, unit)
+        and message.sender_unit_id == unit.pk
+        and message.cancelled_at is None
+        and message.message_type != MessageType.CANCELLATION
+        and case.state not in process.FINAL_STATES
     )
-    return message

@@ -10,7 +10,8 @@ class DischargeConfig(AppConfig):
     def ready(self) -> None:
         from samplan.discharge.message_forms import register_message_content
         from samplan.discharge.models import CaseParticipant, DischargeCase
-        from samplan.messaging.models import Message
+        from samplan.discharge.threads import CASE_THREADS
+        from samplan.messaging.threads import register_thread_kind
         from samplan.patients.merging import register_reassign
         from samplan.patients.relations import register_relation
 
@@ -20,11 +21,11 @@ class DischargeConfig(AppConfig):
             ).exists()
 
         def reassign_cases(from_patient, to_patient) -> int:
-            # Messages first: they name the patient as well as the case.
-            Message.objects.filter(patient=from_patient).update(patient=to_patient)
             return DischargeCase.objects.filter(patient=from_patient).update(patient=to_patient)
 
         # A unit taking part in a case sees its patient (need-to-know, domain.md §3).
         register_relation("discharge.case_participant", takes_part_in_a_case)
         register_reassign("discharge.cases", reassign_cases)
+        # Messages on a case belong to it (messaging's pages ask through this).
+        register_thread_kind(CASE_THREADS)
         register_message_content()

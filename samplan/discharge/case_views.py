@@ -14,21 +14,23 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from samplan.accounts.access import (
-    can_cancel_message,
-    can_change_case,
-    can_close_case,
-    can_open_discharge_case,
-    can_transfer_case,
-    case_message_types,
-    require,
-)
+from samplan.accounts.access import require
 from samplan.accounts.decorators import unit_required
 from samplan.addressing.router import NoRecipientError
 from samplan.auditlog.access_log import AccessAction
 from samplan.core.message_types import MessageType
 from samplan.discharge import cases, process
-from samplan.discharge.access import case_for_unit, cases_for_unit, message_for_unit
+from samplan.discharge.access import (
+    can_cancel_message,
+    can_change_case,
+    can_close_case,
+    can_open_discharge_case,
+    can_transfer_case,
+    case_for_unit,
+    case_message_types,
+    cases_for_unit,
+)
+from samplan.discharge.case_page import case_overview
 from samplan.discharge.forms import (
     CaseEditForm,
     CaseOpenForm,
@@ -38,7 +40,6 @@ from samplan.discharge.forms import (
 )
 from samplan.discharge.message_forms import FORMS, SLUGS, TYPES_BY_SLUG, case_content
 from samplan.discharge.models import DischargeCase
-from samplan.discharge.overview import case_overview
 from samplan.discharge.recipients import (
     DIRECTORY_LIMIT,
     directory_search,
@@ -46,11 +47,12 @@ from samplan.discharge.recipients import (
     recipient_choices,
     units_by_id,
 )
+from samplan.messaging.access import message_for_unit
 from samplan.messaging.services import MessagingError
 from samplan.patients.display import patient_display
 from samplan.patients.forms import PatientDetailsForm, add_service_errors
 from samplan.patients.reserve_formats import reserve_patterns_for
-from samplan.sip.services import case_may_carry_summons
+from samplan.sip.access import case_may_carry_summons
 
 
 def _refused(request: HttpRequest, case: DischargeCase, reason: str) -> HttpResponse:
@@ -217,8 +219,7 @@ def case_send(request: HttpRequest, case_id: int, slug: str) -> HttpResponse:
         try:
             message = cases.case_send(
                 case=case,
-                user=request.user,
-                unit=request.unit,
+                actor=request.actor,
                 message_type=message_type,
                 recipients=picker.choices(),
                 idempotency_key=form.cleaned_data["key"],
@@ -304,8 +305,7 @@ def message_cancel(request: HttpRequest, case_id: int, message_id: int) -> HttpR
             cases.case_cancel_message(
                 message=message,
                 reason=form.cleaned_data["reason"],
-                user=request.user,
-                unit=request.unit,
+                actor=request.actor,
                 idempotency_key=form.cleaned_data["key"],
             )
         except MessagingError as error:
@@ -330,7 +330,7 @@ def case_transfer(request: HttpRequest, case_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         to_ward = form.cleaned_data["to_ward"]
         try:
-            cases.case_transfer(case=case, to_ward=to_ward, user=request.user, unit=request.unit)
+            cases.case_transfer(actor=request.actor, case=case, to_ward=to_ward)
         except MessagingError as error:
             form.add_error(None, str(error))
         else:
@@ -356,7 +356,7 @@ def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
         )
     if request.method == "POST":
         try:
-            cases.case_close(case=case, user=request.user, unit=request.unit)
+            cases.case_close(actor=request.actor, case=case)
         except MessagingError as error:
             messages.error(request, str(error))
         else:
@@ -375,9 +375,7 @@ def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
     form = CaseEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            changes = cases.case_update(
-                case=case, user=request.user, unit=request.unit, **form.cleaned_data
-            )
+            changes = cases.case_update(actor=request.actor, case=case, **form.cleaned_data)
         except MessagingError as error:
             form.add_error(None, str(error))
         else:

@@ -9,26 +9,23 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from samplan.accounts.access import (
-    acts_for_case_ward,
-    can_open_discharge_case,
-    require,
-)
-from samplan.accounts.models import User
+from samplan.accounts.access import require
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.auditlog.details import detail_code
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
 from samplan.discharge import process
+from samplan.discharge.access import acts_for_case_ward, can_open_discharge_case
 from samplan.discharge.models import (
     CaseEvent,
     CaseEventKind,
+    CaseMessage,
     CaseParticipant,
     DischargeCase,
     ParticipantRole,
@@ -40,6 +37,7 @@ from samplan.messaging.services import (
     message_cancel,
     message_send,
 )
+from samplan.organizations.agreements import answer_due_at
 from samplan.organizations.models import Organization, OrganizationKind, Unit, UnitKind
 from samplan.patients.identity import Identity
 from samplan.patients.models import Patient
@@ -57,8 +55,8 @@ class PatientNotRegistered(CaseError):
     """Nytt ärende for a number samplan does not know yet: the names are needed first."""
 
 
-def _event(case: DischargeCase, kind: str, user: User, unit: Unit, **detail: object) -> None:
-    CaseEvent.objects.create(case=case, kind=kind, user=user, unit=unit, detail=detail)
+def _event(case: DischargeCase, kind: str, actor: Actor, **detail: object) -> None:
+    CaseEvent.objects.create(case=case, kind=kind, user=actor.user, unit=actor.unit, detail=detail)
 
 
 def _participant_role(case: DischargeCase, unit: Unit) -> str:
@@ -98,8 +96,7 @@ def municipality_for(patient: Patient) -> Organization | None:
 
 def case_open(
     *,
-    user: User,
-    unit: Unit,
+    actor: Actor,
     patient: Patient,
     admitted_at: datetime.datetime,
     opening_key: str,
@@ -111,6 +108,7 @@ def case_open(
     If the patient already has an open case, that case is returned instead (domain.md §5:
     "a second attempt shows the existing case").
     """
+    user, unit = actor.user, actor.unit
     if unit.kind not in process.WARD_KINDS:
         raise CaseError(_("Only a hospital ward can open a discharge case."))
     if admitted_at > timezone.now():
@@ -132,7 +130,7 @@ def case_open(
                 opening_key=opening_key,
             )
             participant_add(case=case, unit=unit, role=ParticipantRole.WARD)
-            _event(case, CaseEventKind.OPENED, user, unit)
+            _event(case, CaseEventKind.OPENED, actor)
     except IntegrityError:
         existing = DischargeCase.objects.filter(
             patient=patient, state__in=process.OPEN_STATES
@@ -196,9 +194,8 @@ def case_default_recipients(case: DischargeCase, sender_unit: Unit) -> list[Reci
 
 def case_send(
     *,
+    actor: Actor,
     case: DischargeCase,
-    user: User,
-    unit: Unit,
     message_type: str,
     recipients: Sequence[RecipientChoice],
     idempotency_key: str,
@@ -206,7 +203,12 @@ def case_send(
     text: str = "",
     occurred_at: datetime.datetime | None = None,
 ) -> Message:
-    """Sends one of domain.md §5's messages on the case and moves the case's state."""
+    """Sends one of domain.md §5's messages on the case and moves the case's state.
+
+    Each receiver answers by the first cut-off after the send, under the agreement between
+    the two organisations (organizations.agreements); the case links the message to itself.
+    """
+    user, unit = actor.user, actor.unit
     if not process.may_send(unit.kind, process.principal_kind(unit.organization), message_type):
         raise CaseError(_("Your unit cannot send this kind of message."))
     with transaction.atomic():
@@ -215,23 +217,28 @@ def case_send(
         if already is not None:
             return already
         new_state = _state_after(case, message_type)
+        now = timezone.now()
         message = message_send(
-            sender_user=user,
-            sender_unit=unit,
+            actor=actor,
             patient=case.patient,
             message_type=message_type,
-            recipients=recipients,
+            recipients=[
+                replace(
+                    choice,
+                    due_at=answer_due_at(arrived_at=now, sender_unit=unit, unit=choice.unit),
+                )
+                for choice in recipients
+            ],
             idempotency_key=idempotency_key,
             content=content,
             text=text,
             occurred_at=occurred_at,
-            extra={"case": case},
+            sent_at=now,
         )
+        CaseMessage.objects.get_or_create(message=message, defaults={"case": case})
         for choice in recipients:
             if participant_add(case=case, unit=choice.unit):
-                _event(
-                    case, CaseEventKind.PARTICIPANT_ADDED, user, unit, unit_name=choice.unit.name
-                )
+                _event(case, CaseEventKind.PARTICIPANT_ADDED, actor, unit_name=choice.unit.name)
         if message_type == MessageType.CARE_CONTACT_APPOINTED:
             participant_add(case=case, unit=unit, role=ParticipantRole.CARE_CONTACT)
         updates: dict[str, object] = {}
@@ -244,8 +251,7 @@ def case_send(
                 _event(
                     case,
                     CaseEventKind.UPDATED,
-                    user,
-                    unit,
+                    actor,
                     changes={
                         "estimated_discharge_date": [
                             _iso(case.estimated_discharge_date),
@@ -255,7 +261,7 @@ def case_send(
                 )
         if new_state != case.state:
             updates["state"] = new_state
-            _event(case, CaseEventKind.STATE_CHANGED, user, unit, old=case.state, new=new_state)
+            _event(case, CaseEventKind.STATE_CHANGED, actor, old=case.state, new=new_state)
         if message_type == MessageType.CASE_WITHDRAWN:
             updates["withdrawn_reason"] = (content or {}).get("reason", "")[:40]
         if updates:
@@ -264,18 +270,19 @@ def case_send(
 
 
 def case_cancel_message(
-    *, message: Message, reason: str, user: User, unit: Unit, idempotency_key: str
+    *, actor: Actor, message: Message, reason: str, idempotency_key: str
 ) -> Message:
     """Makulera a message on a case and recompute the case's state from what still stands."""
-    case = message.case
+    link = CaseMessage.objects.filter(message=message).select_related("case").first()
+    case = link.case if link is not None else None
     with transaction.atomic():
         cancellation = message_cancel(
-            message=message, reason=reason, user=user, unit=unit, idempotency_key=idempotency_key
+            actor=actor, message=message, reason=reason, idempotency_key=idempotency_key
         )
         if case is not None:
             # The cancellation belongs to the case's history (timeline, Översikt) like the
             # message it voids; messaging does not know about cases.
-            Message.objects.filter(pk=cancellation.pk, case__isnull=True).update(case=case)
+            CaseMessage.objects.get_or_create(message=cancellation, defaults={"case": case})
             case = DischargeCase.objects.select_for_update().get(pk=case.pk)
             if case.state not in process.FINAL_STATES:
                 standing = [
@@ -284,15 +291,13 @@ def case_cancel_message(
                 new_state = process.replay([MessageType.ADMISSION_NOTICE, *standing])
                 if new_state != case.state:
                     DischargeCase.objects.filter(pk=case.pk).update(state=new_state)
-                    _event(
-                        case, CaseEventKind.STATE_CHANGED, user, unit, old=case.state, new=new_state
-                    )
+                    _event(case, CaseEventKind.STATE_CHANGED, actor, old=case.state, new=new_state)
     return cancellation
 
 
-def case_transfer(*, case: DischargeCase, to_ward: Unit, user: User, unit: Unit) -> None:
+def case_transfer(*, actor: Actor, case: DischargeCase, to_ward: Unit) -> None:
     """The person moves to another ward: the case moves with them (domain.md §5)."""
-    require(acts_for_case_ward(user, unit, case))
+    require(acts_for_case_ward(actor.user, actor.unit, case))
     if to_ward.kind not in process.WARD_KINDS or not to_ward.has_inbox:
         raise CaseError(_("Choose a hospital ward to transfer to."))
     if to_ward.pk == case.ward_id:
@@ -306,18 +311,13 @@ def case_transfer(*, case: DischargeCase, to_ward: Unit, user: User, unit: Unit)
         CaseParticipant.objects.filter(case=case, unit=old_ward).update(left_at=timezone.now())
         participant_add(case=case, unit=to_ward, role=ParticipantRole.WARD)
         _event(
-            case,
-            CaseEventKind.TRANSFERRED,
-            user,
-            unit,
-            from_ward=old_ward.name,
-            to_ward=to_ward.name,
+            case, CaseEventKind.TRANSFERRED, actor, from_ward=old_ward.name, to_ward=to_ward.name
         )
 
 
-def case_close(*, case: DischargeCase, user: User, unit: Unit) -> None:
+def case_close(*, actor: Actor, case: DischargeCase) -> None:
     """Avsluta: a discharged case is closed when nothing more is to be done."""
-    require(acts_for_case_ward(user, unit, case))
+    require(acts_for_case_ward(actor.user, actor.unit, case))
     with transaction.atomic():
         case = DischargeCase.objects.select_for_update().get(pk=case.pk)
         try:
@@ -325,7 +325,7 @@ def case_close(*, case: DischargeCase, user: User, unit: Unit) -> None:
         except process.TransitionNotAllowed as refused:
             raise CaseError(refused.user_message) from None
         DischargeCase.objects.filter(pk=case.pk).update(state=new_state, closed_at=timezone.now())
-        _event(case, CaseEventKind.CLOSED, user, unit, old=case.state, new=new_state)
+        _event(case, CaseEventKind.CLOSED, actor, old=case.state, new=new_state)
 
 
 def _iso(value: datetime.date | datetime.datetime | None) -> str | None:
@@ -411,8 +411,7 @@ def case_admit(
             creation = patient_create(actor=actor, identity=identity, details=details)
             patient, patient_created = creation.patient, creation.created
         case, created = case_open(
-            user=user,
-            unit=unit,
+            actor=actor,
             patient=patient,
             admitted_at=admitted_at,
             opening_key=opening_key,
@@ -443,9 +442,8 @@ CASE_DETAIL_FIELDS = (
 
 def case_update(
     *,
+    actor: Actor,
     case: DischargeCase,
-    user: User,
-    unit: Unit,
     care_type: str,
     estimated_discharge_date: datetime.date | None,
     services_need_assessed_at: datetime.datetime | None,
@@ -457,7 +455,7 @@ def case_update(
 
     Returns the changes as {field: [old, new]}; each change is one event in the timeline.
     """
-    require(acts_for_case_ward(user, unit, case))
+    require(acts_for_case_ward(actor.user, actor.unit, case))
     if services_need_assessed_at is not None:
         if services_need_assessed_at > timezone.now():
             raise CaseError(_("The time of the assessment cannot be in the future."))
@@ -482,7 +480,7 @@ def case_update(
                 changes[name] = [_plain(old), _plain(new[name])]
         if changes:
             DischargeCase.objects.filter(pk=case.pk).update(**{name: new[name] for name in changes})
-            _event(case, CaseEventKind.UPDATED, user, unit, changes=changes)
+            _event(case, CaseEventKind.UPDATED, actor, changes=changes)
     return changes
 
 

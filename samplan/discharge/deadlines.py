@@ -36,6 +36,14 @@ from samplan.core.localtime import require_aware as _require_aware
 from samplan.organizations.terms import DEFAULT_TERMS, AgreementTerms, first_cutoff_after
 
 
+def admission_notice_start(
+    admitted_at: datetime.datetime, services_need_assessed_at: datetime.datetime | None
+) -> datetime.datetime:
+    """What the admission notice's period counts from: the admission, or the doctor's later
+    assessment that the person may need services after discharge."""
+    return services_need_assessed_at or admitted_at
+
+
 def admission_notice_deadline(
     start_at: datetime.datetime, terms: AgreementTerms = DEFAULT_TERMS
 ) -> datetime.datetime:
@@ -130,3 +138,36 @@ def acknowledgement_overdue(
     """True while a delivery is unacknowledged and the first cut-off after its arrival has
     passed (domain.md §5): the inbox's "overdue" mark."""
     return acknowledgement_status(arrived_at, acknowledged_at, now, terms).overdue
+
+
+@dataclass(frozen=True)
+class CaseDeadlines:
+    """When each of a case's obligations falls due (domain.md §5), the one computation the case
+    page, Översikt's cells and (in SQL, held equal by a test) its overdue filter share.
+
+    `summons` is None until the person is ready for discharge; `discharge_info` until the
+    person is discharged. Who must act, and whether it was done, is the caller's to say.
+    """
+
+    admission_notice: datetime.datetime
+    summons: datetime.datetime | None
+    discharge_info: datetime.datetime | None
+
+
+def case_deadlines(
+    *,
+    admitted_at: datetime.datetime,
+    services_need_assessed_at: datetime.datetime | None,
+    ready_at: datetime.datetime | None,
+    discharged_at: datetime.datetime | None,
+    terms: AgreementTerms = DEFAULT_TERMS,
+) -> CaseDeadlines:
+    """The case's deadlines from when things happened: `ready_at` is the (latest standing)
+    ready notice, `discharged_at` the discharge."""
+    return CaseDeadlines(
+        admission_notice=admission_notice_deadline(
+            admission_notice_start(admitted_at, services_need_assessed_at), terms
+        ),
+        summons=summons_deadline(ready_at, terms) if ready_at is not None else None,
+        discharge_info=discharge_info_deadline(discharged_at) if discharged_at else None,
+    )

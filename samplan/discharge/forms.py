@@ -17,7 +17,7 @@ from samplan.discharge.message_forms import (
     now_minute,
 )
 from samplan.discharge.models import DischargeCase
-from samplan.discharge.process import WARD_KINDS
+from samplan.discharge.process import WARD_KINDS, CaseState
 from samplan.organizations.models import Agreement, Organization, OrganizationKind, Unit
 from samplan.organizations.terms import AgreementTerms, CareType
 from samplan.patients.forms import IdentityNumberField
@@ -231,3 +231,52 @@ class CaseEditForm(forms.Form):
     services_refused = forms.BooleanField(
         label=_("The patient declines the municipality's services"), required=False
     )
+
+
+# --- Översikt's filters ----------------------------------------------------------------------
+
+OPEN_CASES = "open"
+ALL_CASES = "all"
+
+
+class OverviewSort:
+    NEWEST = "-admitted"
+    OLDEST = "admitted"
+    NAME = "name"
+    WARD = "ward"
+    CHOICES = (
+        (NEWEST, _("Admission, newest first")),
+        (OLDEST, _("Admission, oldest first")),
+        (NAME, _("Name")),
+        (WARD, _("Ward")),
+    )
+
+
+class OverviewFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        label=_("Case state"),
+        required=False,
+        choices=[
+            (OPEN_CASES, _("Open cases")),
+            *CaseState.choices,
+            (ALL_CASES, _("All cases")),
+        ],
+    )
+    care_type = forms.ChoiceField(
+        label=_("Care type"),
+        required=False,
+        choices=[("", _("All")), *CareType.choices],
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=OverviewSort.CHOICES)
+
+    def values(self) -> dict:
+        """Cleaned values, with defaults for anything missing or invalid."""
+        self.is_valid()  # a bad value in the address is ignored; the valid ones count
+        data = self.cleaned_data
+        return {
+            "state": data.get("state") or OPEN_CASES,
+            "care_type": data.get("care_type") or "",
+            "overdue": bool(data.get("overdue")),
+            "sort": data.get("sort") or OverviewSort.NEWEST,
+        }

@@ -96,6 +96,10 @@ class DischargeCase(ChoiceLabels, models.Model):
     # Key of the form that opened the case: a second post of the same form finds this case.
     opening_key = models.CharField(max_length=64, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The messages sent on the case, through the link the case owns (CaseMessage below).
+    messages = models.ManyToManyField(
+        "messaging.Message", through="CaseMessage", related_name="+", blank=True
+    )
     withdrawn_reason = models.CharField(_("reason for withdrawal"), max_length=40, blank=True)
 
     class Meta:
@@ -197,3 +201,27 @@ class CaseEvent(ChoiceLabels, models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CaseMessage(models.Model):
+    """A message sent on a discharge case (the law's messages, extra messages, cancellations).
+
+    Messaging is a transport and knows nothing of cases (architecture.md): the case owns the
+    link, as a SIP plan owns its SipMessage. A link table rather than a generic "thread"
+    reference, so the database keeps the reference whole (PROTECT both ways) and the case's
+    messages are an ordinary relation (`case.messages`, joins in reports and Översikt). One
+    message belongs to at most one case: the message is the key.
+    """
+
+    message = models.OneToOneField(
+        "messaging.Message", primary_key=True, on_delete=models.PROTECT, related_name="case_link"
+    )
+    # caselink by case: a case's messages (case page, Översikt cells, the overdue rule).
+    case = models.ForeignKey(DischargeCase, on_delete=models.PROTECT, related_name="message_links")
+
+    class Meta:
+        verbose_name = _("message on a case")
+        verbose_name_plural = _("messages on cases")
+
+    def __str__(self) -> str:
+        return f"{self.message_id} on case {self.case_id}"

@@ -1,25 +1,36 @@
 from django.urls import path
 
-from samplan.discharge import case_views, views
+from samplan.discharge import board_views, case_views, views
 
 app_name = "discharge"
 
 urlpatterns = [
-    path("arenden/ny/", case_views.case_new, name="case_new"),
-    path("arenden/<int:case_id>/", case_views.case_detail, name="case_detail"),
-    path("arenden/<int:case_id>/utskrift/", case_views.case_print, name="case_print"),
-    path("arenden/<int:case_id>/skicka/<slug:slug>/", case_views.case_send, name="case_send"),
+    path("inkorg/oversikt/", board_views.overview, name="overview"),  # Översikt, in the inbox
+    path("utskrivning/arenden/ny/", case_views.case_new, name="case_new"),
+    path("utskrivning/arenden/<int:case_id>/", case_views.case_detail, name="case_detail"),
+    path("utskrivning/arenden/<int:case_id>/utskrift/", case_views.case_print, name="case_print"),
     path(
-        "arenden/<int:case_id>/meddelanden/<int:message_id>/makulera/",
+        "utskrivning/arenden/<int:case_id>/skicka/<slug:slug>/",
+        case_views.case_send,
+        name="case_send",
+    ),
+    path(
+        "utskrivning/arenden/<int:case_id>/meddelanden/<int:message_id>/makulera/",
         case_views.message_cancel,
         name="message_cancel",
     ),
-    path("arenden/<int:case_id>/flytta/", case_views.case_transfer, name="case_transfer"),
-    path("arenden/<int:case_id>/avsluta/", case_views.case_close, name="case_close"),
-    path("arenden/<int:case_id>/andra/", case_views.case_edit, name="case_edit"),
-    path("overenskommelser/", views.agreement_list, name="agreement_list"),
-    path("overenskommelser/ny/", views.agreement_create, name="agreement_create"),
-    path("overenskommelser/<int:agreement_id>/", views.agreement_edit, name="agreement_edit"),
-    path("dagbelopp/", views.daily_amount_list, name="daily_amount_list"),
-    path("dagbelopp/<int:year>/", views.daily_amount_edit, name="daily_amount_edit"),
+    path(
+        "utskrivning/arenden/<int:case_id>/flytta/", case_views.case_transfer, name="case_transfer"
+    ),
+    path("utskrivning/arenden/<int:case_id>/avsluta/", case_views.case_close, name="case_close"),
+    path("utskrivning/arenden/<int:case_id>/andra/", case_views.case_edit, name="case_edit"),
+    path("utskrivning/overenskommelser/", views.agreement_list, name="agreement_list"),
+    path("utskrivning/overenskommelser/ny/", views.agreement_create, name="agreement_create"),
+    path(
+        "utskrivning/overenskommelser/<int:agreement_id>/",
+        views.agreement_edit,
+        name="agreement_edit",
+    ),
+    path("utskrivning/dagbelopp/", views.daily_amount_list, name="daily_amount_list"),
+    path("utskrivning/dagbelopp/<int:year>/", views.daily_amount_edit, name="daily_amount_edit"),
 ]

@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from samplan.accounts.access import can_use_inbox
+from samplan.messaging.access import can_use_inbox
 
 
 def inbox(request: HttpRequest) -> dict:

@@ -11,10 +11,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from samplan.core.message_types import MessageType
-from samplan.discharge.process import CaseState
 from samplan.messaging.models import DeliveryState
 from samplan.organizations.models import Unit
-from samplan.organizations.terms import CareType
 from samplan.patients.forms import IdentityNumberField
 
 MAX_ALERT_RECEIVERS = 10
@@ -64,53 +62,6 @@ class SentFilterForm(forms.Form):
         required=False,
         choices=_blank_choice(_("All types"), list(MessageType.choices)),
     )
-
-
-OPEN_CASES = "open"
-ALL_CASES = "all"
-
-
-class OverviewSort:
-    NEWEST = "-admitted"
-    OLDEST = "admitted"
-    NAME = "name"
-    WARD = "ward"
-    CHOICES = (
-        (NEWEST, _("Admission, newest first")),
-        (OLDEST, _("Admission, oldest first")),
-        (NAME, _("Name")),
-        (WARD, _("Ward")),
-    )
-
-
-class OverviewFilterForm(forms.Form):
-    state = forms.ChoiceField(
-        label=_("Case state"),
-        required=False,
-        choices=[
-            (OPEN_CASES, _("Open cases")),
-            *CaseState.choices,
-            (ALL_CASES, _("All cases")),
-        ],
-    )
-    care_type = forms.ChoiceField(
-        label=_("Care type"),
-        required=False,
-        choices=_blank_choice(_("All"), list(CareType.choices)),
-    )
-    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=OverviewSort.CHOICES)
-
-    def values(self) -> dict:
-        """Cleaned values, with defaults for anything missing or invalid."""
-        self.is_valid()  # a bad value in the address is ignored; the valid ones count
-        data = self.cleaned_data
-        return {
-            "state": data.get("state") or OPEN_CASES,
-            "care_type": data.get("care_type") or "",
-            "overdue": bool(data.get("overdue")),
-            "sort": data.get("sort") or OverviewSort.NEWEST,
-        }
 
 
 class ForwardForm(forms.Form):

@@ -4,6 +4,10 @@ A Message is immutable content with a stable UUID. Each receiving unit has one D
 carries that unit's state (arrived, read, acknowledged by whom and when, forwarded, returned as
 misaddressed, cancelled). Corrections and cancellations are new messages that refer to the
 original; the original stays in history.
+
+Messaging is a transport: a message knows its sender, its patient and its receivers, not the
+process it belongs to. The processes (discharge cases, SIP plans) link their messages in their
+own tables and tell messaging what it needs of them through samplan.messaging.threads.
 """
 
 from __future__ import annotations
@@ -43,14 +47,6 @@ class Message(ChoiceLabels, models.Model):
     text = models.TextField(_("text"), blank=True)
     # The message type's own fields (validated by its form), e.g. admission time, ward phone.
     content = models.JSONField(_("content"), default=dict, blank=True)
-    case = models.ForeignKey(
-        "discharge.DischargeCase",
-        verbose_name=_("case"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="messages",
-    )
     refers_to = models.ForeignKey(
         "self",
         verbose_name=_("refers to"),
@@ -77,8 +73,6 @@ class Message(ChoiceLabels, models.Model):
         indexes = [
             # Skickade: a unit's sent messages, newest first.
             models.Index(fields=["sender_unit", "-sent_at"], name="message_sender_sent_idx"),
-            # A case's messages in time order (case page timeline, Översikt cells).
-            models.Index(fields=["case", "sent_at"], name="message_case_sent_idx"),
             # A patient's messages in time order (log extract).
             models.Index(fields=["patient", "sent_at"], name="message_patient_sent_idx"),
         ]

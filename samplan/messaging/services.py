@@ -14,12 +14,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from samplan.accounts.access import can_edit_alert_settings, require
-from samplan.accounts.models import User
+from samplan.accounts.access import require
 from samplan.auditlog.models import AdminAction
 from samplan.auditlog.services import admin_change_record, diff, snapshot
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
+from samplan.messaging.access import can_edit_alert_settings
 from samplan.messaging.alerts import alerts_queue
 from samplan.messaging.models import (
     OPEN_STATES,
@@ -39,11 +39,15 @@ class MessagingError(Exception):
 
 @dataclass(frozen=True)
 class RecipientChoice:
-    """A receiving unit and why it was chosen (router reason, or chosen by the sender)."""
+    """A receiving unit, why it was chosen (router reason, or chosen by the sender), and when
+    it must answer. The process that sends (discharge, SIP) computes `due_at` by its rules and
+    hands it over as a value; without one, the unit's answer time is the first cut-off after
+    arrival under the agreement between the two organisations (organizations.agreements)."""
 
     unit: Unit
     reason_code: str
     reason_text: str
+    due_at: datetime.datetime | None = None
 
 
 def _check_recipients(recipients: Sequence[RecipientChoice], sender_unit: Unit) -> None:
@@ -65,8 +69,7 @@ def _check_recipients(recipients: Sequence[RecipientChoice], sender_unit: Unit) 
 
 def message_send(
     *,
-    sender_user: User,
-    sender_unit: Unit,
+    actor: Actor,
     patient: Patient,
     message_type: str,
     recipients: Sequence[RecipientChoice],
@@ -75,19 +78,19 @@ def message_send(
     text: str = "",
     refers_to: Message | None = None,
     occurred_at: datetime.datetime | None = None,
-    extra: dict | None = None,
+    sent_at: datetime.datetime | None = None,
 ) -> Message:
-    """Creates the message and one delivery per recipient; idempotent per (user, key).
-
-    `extra` holds model fields added by the apps that own cases and plans (e.g. case=...).
-    """
+    """Sends the message as the actor's unit: one delivery per recipient; idempotent per
+    (user, key). `sent_at` is the send instant the caller computed the recipients' answer
+    times from (default now)."""
+    sender_user, sender_unit = actor.user, actor.unit
     existing = Message.objects.filter(
         sender_user=sender_user, idempotency_key=idempotency_key
     ).first()
     if existing is not None:
         return existing
     _check_recipients(recipients, sender_unit)
-    now = timezone.now()
+    now = sent_at or timezone.now()
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -101,7 +104,6 @@ def message_send(
                 content=content or {},
                 refers_to=refers_to,
                 idempotency_key=idempotency_key,
-                **(extra or {}),
             )
             Delivery.objects.bulk_create(
                 Delivery(
@@ -110,7 +112,8 @@ def message_send(
                     reason_code=choice.reason_code,
                     reason_text=choice.reason_text[:300],
                     arrived_at=now,
-                    due_at=answer_due_at(arrived_at=now, sender_unit=sender_unit, unit=choice.unit),
+                    due_at=choice.due_at
+                    or answer_due_at(arrived_at=now, sender_unit=sender_unit, unit=choice.unit),
                 )
                 for choice in recipients
             )
@@ -126,19 +129,21 @@ def message_send(
     return message
 
 
-def delivery_mark_read(*, delivery: Delivery, user: User) -> None:
+def delivery_mark_read(*, actor: Actor, delivery: Delivery) -> None:
     """Opening a new delivery marks it read (no longer red); acknowledging is separate."""
     Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.NEW).update(
-        state=DeliveryState.READ, read_at=timezone.now(), read_by=user
+        state=DeliveryState.READ, read_at=timezone.now(), read_by=actor.user
     )
 
 
-def deliveries_acknowledge(*, delivery_ids: Sequence[int], user: User, unit: Unit) -> int:
-    """Kvittera: acknowledges the open deliveries among `delivery_ids` that belong to `unit`.
+def deliveries_acknowledge(*, actor: Actor, delivery_ids: Sequence[int]) -> int:
+    """Kvittera: acknowledges the open deliveries among `delivery_ids` that belong to the
+    actor's unit.
 
     Deliveries of other units, or already acknowledged ones, are left as they are, so a
     forged id or a second click changes nothing. Returns how many were acknowledged.
     """
+    user, unit = actor.user, actor.unit
     now = timezone.now()
     with transaction.atomic():
         open_ids = list(
@@ -163,8 +168,9 @@ def _lock_open_delivery(delivery: Delivery, unit: Unit) -> Delivery:
     return locked
 
 
-def delivery_forward(*, delivery: Delivery, to_unit: Unit, user: User, unit: Unit) -> Delivery:
+def delivery_forward(*, actor: Actor, delivery: Delivery, to_unit: Unit) -> Delivery:
     """Vidarebefordra within the receiving unit's own organisation."""
+    user, unit = actor.user, actor.unit
     if to_unit.organization_id != unit.organization_id:
         raise MessagingError(_("A message can only be forwarded within your own organisation."))
     if to_unit.pk == unit.pk:
@@ -196,13 +202,14 @@ def delivery_forward(*, delivery: Delivery, to_unit: Unit, user: User, unit: Uni
 
 
 def delivery_return(
-    *, delivery: Delivery, reason: str, user: User, unit: Unit, fallback_unit: Unit | None
+    *, actor: Actor, delivery: Delivery, reason: str, fallback_unit: Unit | None
 ) -> Delivery | None:
     """Returnera (felsänt): the sender sees the return; the fallback inbox gets a copy.
 
     Returns the copy delivered to the fallback inbox, or None if it already had the message
     (or the returning unit is the fallback inbox itself).
     """
+    user, unit = actor.user, actor.unit
     reason = reason.strip()
     if not reason:
         raise MessagingError(_("Say why the message is misaddressed."))
@@ -229,10 +236,9 @@ def delivery_return(
         )
 
 
-def message_cancel(
-    *, message: Message, reason: str, user: User, unit: Unit, idempotency_key: str
-) -> Message:
+def message_cancel(*, actor: Actor, message: Message, reason: str, idempotency_key: str) -> Message:
     """Makulera: a cancellation message to the same units; the original stays, struck through."""
+    unit = actor.unit
     if message.sender_unit_id != unit.pk:
         raise MessagingError(_("Only the sending unit can cancel a message."))
     if message.message_type == MessageType.CANCELLATION:
@@ -255,8 +261,7 @@ def message_cancel(
             if d.unit.has_inbox
         ]
         cancellation = message_send(
-            sender_user=user,
-            sender_unit=unit,
+            actor=actor,
             patient=locked.patient,
             message_type=MessageType.CANCELLATION,
             recipients=receivers,
@@ -275,27 +280,26 @@ ALERT_SETTINGS_FIELDS = ["enabled", "sms_numbers", "email_addresses"]
 
 def alert_settings_update(
     *,
-    user: User,
-    acting_unit: Unit | None,
+    actor: Actor,
     unit: Unit,
     enabled: bool,
     sms_numbers: Sequence[str],
     email_addresses: Sequence[str],
 ) -> AlertSettings:
     """Avisering: the unit's alert wishes; the change goes into the administrative history."""
-    require(can_edit_alert_settings(user, unit))
+    require(can_edit_alert_settings(actor.user, unit))
     with transaction.atomic():
         current, _created = AlertSettings.objects.select_for_update().get_or_create(unit=unit)
         before = snapshot(current, ALERT_SETTINGS_FIELDS)
         current.enabled = enabled
         current.sms_numbers = list(sms_numbers)
         current.email_addresses = list(email_addresses)
-        current.updated_by = user
+        current.updated_by = actor.user
         current.save()
         changes = diff(before, snapshot(current, ALERT_SETTINGS_FIELDS))
         if changes:
             admin_change_record(
-                actor=Actor(user=user, unit=acting_unit),
+                actor=actor,
                 organization=unit.organization,
                 action=AdminAction.UPDATE,
                 target=current,

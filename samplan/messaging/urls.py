@@ -6,7 +6,6 @@ app_name = "messaging"
 
 urlpatterns = [
     path("inkorg/", views.received, name="received"),
-    path("inkorg/oversikt/", views.overview, name="overview"),
     path("inkorg/skickade/", views.sent, name="sent"),
     path("inkorg/skapa/", views.create, name="create"),
     path("inkorg/kvittera/", views.acknowledge, name="acknowledge"),

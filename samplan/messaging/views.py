@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,31 +15,24 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from samplan.accounts.access import (
-    administered_organization_ids,
-    can_edit_alert_settings,
-    is_administrator,
-    require,
-)
+from samplan.accounts.access import administered_organization_ids, is_administrator, require
 from samplan.accounts.decorators import unit_required
-from samplan.core.paging import PAGE_SIZES, PageRequest, paginate
-from samplan.discharge.access import message_for_unit
+from samplan.core.paging import PageRequest, paginate
 from samplan.discharge.process import WARD_KINDS
-from samplan.messaging import access, search
+from samplan.messaging import access
+from samplan.messaging.access import can_edit_alert_settings, message_for_unit
 from samplan.messaging.content import content_items
 from samplan.messaging.context_processors import cached_new_count
 from samplan.messaging.fallback import fallback_inbox_for
 from samplan.messaging.forms import (
     AlertSettingsForm,
     ForwardForm,
-    IdentitySearchForm,
-    OverviewFilterForm,
     ReceivedFilterForm,
     ReturnForm,
     SentFilterForm,
 )
+from samplan.messaging.inbox import inbox_list_context, inbox_search, valid_filters
 from samplan.messaging.models import OPEN_STATES, AlertSettings, DeliveryState
-from samplan.messaging.overview import STEPS, cell_legend
 from samplan.messaging.services import (
     MessagingError,
     alert_settings_update,
@@ -48,10 +41,9 @@ from samplan.messaging.services import (
     delivery_mark_read,
     delivery_return,
 )
+from samplan.messaging.threads import thread_link
 from samplan.organizations.models import Unit
 from samplan.patients.display import patient_display
-from samplan.patients.identity import format_identity
-from samplan.patients.reserve_formats import reserve_patterns_for
 
 # Header polling (seconds): every POLL_MIN while the count changes, doubling up to POLL_MAX
 # while it stays the same or the tab is hidden.
@@ -59,112 +51,18 @@ POLL_MIN = 30
 POLL_MAX = 300
 
 # The filters each list's one filter form posts along with the personnummer.
-OVERVIEW_FILTERS = ("state", "care_type", "sort", "overdue")
 RECEIVED_FILTERS = ("state", "message_type", "overdue")
 SENT_FILTERS = ("message_type",)
-
-
-def _search(
-    request: HttpRequest, list_name: str, filter_names: tuple[str, ...] = ()
-) -> tuple[IdentitySearchForm, str, HttpResponse | None]:
-    """The list's one filter form posts the personnummer with the filters; the number becomes
-    ?sok=<token> (samplan.messaging.search), the filters plain parameters. Returns the search
-    form, the number searched for now, and a redirect after a valid post. An empty number
-    clears the search."""
-    if request.method == "POST":
-        typed = request.POST.get("identity", "").strip()
-        base = _posted_filters(request, filter_names)
-        if not typed:
-            return IdentitySearchForm(), "", redirect(_with_query(request.path, base, None))
-        # The region's reservnummer formats matter only when a number is checked: not read
-        # on the (far more common) plain view of the list.
-        patterns = reserve_patterns_for(request.unit.organization)
-        form = IdentitySearchForm(request.POST, reserve_patterns=patterns)
-        if form.is_valid():
-            token = search.search_remember(request, form.cleaned_data["identity"].number)
-            return form, "", redirect(_with_query(request.path, base, token))
-        access.search_rejected(
-            request.actor, typed=request.POST.get("identity", ""), list_name=list_name
-        )
-        return form, "", None
-    number = search.search_number(request)
-    form = IdentitySearchForm()
-    if number:
-        form.initial["identity"] = number
-    return form, number, None
-
-
-def _posted_filters(request: HttpRequest, names: tuple[str, ...]) -> QueryDict:
-    """The filter values posted with the number (the list's one filter form), or, for a post
-    of the number alone, the filters in the address."""
-    if request.POST.get("filters") != "1":
-        return request.GET.copy()
-    params = QueryDict(mutable=True)
-    for name in (*names, "size"):
-        value = request.POST.get(name, "")
-        if value:
-            params[name] = value
-    return params
-
-
-def _with_query(path: str, params: QueryDict, token: str | None) -> str:
-    params = params.copy()
-    params.pop("page", None)
-    params.pop(search.PARAM, None)
-    if token:
-        params[search.PARAM] = token
-    query = params.urlencode()
-    return f"{path}?{query}" if query else path
-
-
-def _list_context(request: HttpRequest, tab: str, search_form: IdentitySearchForm) -> dict:
-    searched = search.search_number(request)
-    return {
-        "tab": tab,
-        "search_form": search_form,
-        "searched": searched,
-        "searched_display": format_identity(searched) if searched else "",
-        "page_sizes": PAGE_SIZES,
-        "clear_search_query": search.query_with_search(request, None),
-        "unknown_search": bool(request.GET.get(search.PARAM)) and not search.search_number(request),
-    }
-
-
-def _valid(form: object) -> dict:
-    """The filter fields that are valid; a bad value in the address is simply ignored."""
-    form.is_valid()
-    return form.cleaned_data
-
-
-@unit_required
-def overview(request: HttpRequest) -> HttpResponse:
-    access.require_inbox(request.actor)
-    search_form, number, done = _search(request, "overview", OVERVIEW_FILTERS)
-    if done:
-        return done
-    filters = OverviewFilterForm(request.GET)
-    page = None
-    if not search_form.errors:
-        page = access.overview_page(
-            request.actor,
-            paging=PageRequest.of(request),
-            now=timezone.now(),
-            identity=number,
-            **filters.values(),
-        )
-    context = _list_context(request, "overview", search_form)
-    context.update(filters=filters, page=page, steps=STEPS, cell_legend=cell_legend())
-    return render(request, "messaging/overview.html", context)
 
 
 @unit_required
 def received(request: HttpRequest) -> HttpResponse:
     access.require_inbox(request.actor)
-    search_form, number, done = _search(request, "received", RECEIVED_FILTERS)
+    search_form, number, done = inbox_search(request, "received", RECEIVED_FILTERS)
     if done:
         return done
     filters = ReceivedFilterForm(request.GET)
-    values = _valid(filters)
+    values = valid_filters(filters)
     page = None
     if not search_form.errors:
         page = access.received_page(
@@ -176,7 +74,7 @@ def received(request: HttpRequest) -> HttpResponse:
             message_type=values.get("message_type", ""),
             overdue=values.get("overdue", False),
         )
-    context = _list_context(request, "received", search_form)
+    context = inbox_list_context(request, "received", search_form)
     context.update(filters=filters, page=page)
     return render(request, "messaging/received.html", context)
 
@@ -184,11 +82,11 @@ def received(request: HttpRequest) -> HttpResponse:
 @unit_required
 def sent(request: HttpRequest) -> HttpResponse:
     access.require_inbox(request.actor)
-    search_form, number, done = _search(request, "sent", SENT_FILTERS)
+    search_form, number, done = inbox_search(request, "sent", SENT_FILTERS)
     if done:
         return done
     filters = SentFilterForm(request.GET)
-    values = _valid(filters)
+    values = valid_filters(filters)
     page = None
     if not search_form.errors:
         page = access.sent_page(
@@ -197,7 +95,7 @@ def sent(request: HttpRequest) -> HttpResponse:
             identity=number,
             message_type=values.get("message_type", ""),
         )
-    context = _list_context(request, "sent", search_form)
+    context = inbox_list_context(request, "sent", search_form)
     context.update(filters=filters, page=page)
     return render(request, "messaging/sent.html", context)
 
@@ -230,7 +128,7 @@ def acknowledge(request: HttpRequest) -> HttpResponse:
     if not ids:
         messages.warning(request, _("Choose the messages to acknowledge."))
     else:
-        count = deliveries_acknowledge(delivery_ids=ids, user=request.user, unit=request.unit)
+        count = deliveries_acknowledge(actor=request.actor, delivery_ids=ids)
         if count:
             messages.success(
                 request,
@@ -279,7 +177,7 @@ def _message_page(
     message = message_for_unit(request.actor, pk)  # 404 unless sent or received here; logged
     delivery = access.delivery_of_unit(request.actor, pk)
     if delivery is not None and delivery.state == DeliveryState.NEW:
-        delivery_mark_read(delivery=delivery, user=request.user)
+        delivery_mark_read(actor=request.actor, delivery=delivery)
         delivery = access.delivery_of_unit(request.actor, pk)
     participant = access.unit_takes_part_in_message(request.unit, message, delivery)
     can_act = delivery is not None and delivery.state in OPEN_STATES
@@ -293,6 +191,8 @@ def _message_page(
         # The form's own text field is already among the items; other text is shown apart.
         "show_text": bool(message.text) and message.text not in (message.content or {}).values(),
         "history": access.message_history(message, request.unit, delivery),
+        # The case (or plan) the message belongs to, as its process links it (threads.py).
+        "thread_link": thread_link(message, request.unit),
         "can_act": can_act,
         "forward_form": forward_form
         or ForwardForm(units=access.forward_targets(request.unit), auto_id="forward_%s"),
@@ -311,7 +211,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def message_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     delivery = access.own_delivery_or_404(request.actor, pk)
-    count = deliveries_acknowledge(delivery_ids=[delivery.pk], user=request.user, unit=request.unit)
+    count = deliveries_acknowledge(actor=request.actor, delivery_ids=[delivery.pk])
     if count:
         messages.success(request, _("The message is acknowledged."))
     else:
@@ -329,9 +229,7 @@ def message_forward(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         to_unit = form.cleaned_data["to_unit"]
         try:
-            delivery_forward(
-                delivery=delivery, to_unit=to_unit, user=request.user, unit=request.unit
-            )
+            delivery_forward(actor=request.actor, delivery=delivery, to_unit=to_unit)
         except MessagingError as error:
             form.add_error(None, str(error))
         else:
@@ -352,8 +250,7 @@ def message_return(request: HttpRequest, pk: int) -> HttpResponse:
             delivery_return(
                 delivery=delivery,
                 reason=form.cleaned_data["reason"],
-                user=request.user,
-                unit=request.unit,
+                actor=request.actor,
                 fallback_unit=fallback_inbox_for(request.unit.organization),
             )
         except MessagingError as error:
@@ -380,8 +277,7 @@ def _alert_settings_page(request: HttpRequest, unit: Unit, *, back: str) -> Http
     form = AlertSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         alert_settings_update(
-            user=request.user,
-            acting_unit=request.unit,
+            actor=request.actor,
             unit=unit,
             enabled=form.cleaned_data["enabled"],
             sms_numbers=form.cleaned_data["sms_numbers"],

@@ -43,6 +43,15 @@ class Organization(ChoiceLabels, models.Model):
         related_name="contractors",
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Its users log in with SITHS only (the identity provider or the card), never a password.
+    require_siths = models.BooleanField(
+        _("require SITHS login"),
+        default=False,
+        help_text=_(
+            "The organisation's users log in with SITHS eID or their smart card only; "
+            "password login is refused."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

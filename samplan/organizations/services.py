@@ -2,7 +2,7 @@
 
 Local administrators keep a unit's contact data and inbox setting current; the structure of
 the tree (creating, moving, renaming, HSA-id, validity, closing) is for the organisation's
-system administrators (accounts.access.can_change_unit_tree).
+system administrators (organizations.organization_access.can_change_unit_tree).
 """
 
 from __future__ import annotations
@@ -13,26 +13,26 @@ from django.utils.translation import gettext as _
 
 from samplan.accounts import access
 from samplan.accounts.access import require
-from samplan.accounts.models import Membership
 from samplan.accounts.services import memberships_close
 from samplan.auditlog.models import AdminAction
 from samplan.auditlog.services import admin_change_record, diff, instance_diff, snapshot
 from samplan.core.actor import Actor
+from samplan.organizations import access as org_access
 from samplan.organizations.models import Organization, Unit
 
 UNIT_CONTACT_FIELDS = ["phone", "email", "visiting_address", "opening_hours", "has_inbox"]
 UNIT_TREE_FIELDS = ["parent", "name", "kind", "hsa_id", "active_from", "active_to"]
 UNIT_HISTORY_FIELDS = [*UNIT_TREE_FIELDS, *UNIT_CONTACT_FIELDS]
-ORGANIZATION_BASIC_FIELDS = ["name", "org_number", "hsa_id", "area_code"]
+ORGANIZATION_BASIC_FIELDS = ["name", "org_number", "hsa_id", "area_code", "require_siths"]
 # Changing what an organisation is, who contracts it, or closing it, needs the right to
-# create such an organisation (accounts.access.can_create_organization).
+# create such an organisation (organizations.organization_access.can_create_organization).
 ORGANIZATION_FOUNDING_FIELDS = ["kind", "contracted_by", "is_active"]
 ORGANIZATION_HISTORY_FIELDS = [*ORGANIZATION_BASIC_FIELDS, *ORGANIZATION_FOUNDING_FIELDS]
 
 
 def unit_create(*, actor: Actor, unit: Unit) -> Unit:
     """Saves the new unit `unit` (validated by a ModelForm, so Unit.clean has run)."""
-    require(access.can_change_unit_tree(actor.user, unit.organization))
+    require(org_access.can_change_unit_tree(actor.user, unit.organization))
     if unit.parent_id is not None and unit.parent.organization_id != unit.organization_id:
         raise ValidationError(
             {"parent": _("The parent unit must belong to the same organisation.")}
@@ -59,14 +59,14 @@ def unit_update(*, actor: Actor, unit: Unit) -> dict:
     stored = (
         Unit.objects.select_for_update(of=("self",)).select_related("organization").get(pk=unit.pk)
     )
-    require(access.can_edit_unit(actor.user, stored))
+    require(org_access.can_edit_unit(actor.user, stored))
     if unit.organization_id != stored.organization_id:
         raise ValidationError(_("A unit cannot move to another organisation."))
     changes = instance_diff(stored, unit, UNIT_HISTORY_FIELDS)
     if not changes:
         return {}
     if set(changes) - set(UNIT_CONTACT_FIELDS):
-        require(access.can_change_unit_tree(actor.user, stored.organization))
+        require(org_access.can_change_unit_tree(actor.user, stored.organization))
     unit.save(update_fields=UNIT_HISTORY_FIELDS)
     admin_change_record(
         actor=actor,
@@ -88,21 +88,17 @@ def unit_deactivate(*, actor: Actor, unit: Unit) -> int:
     stored = (
         Unit.objects.select_for_update(of=("self",)).select_related("organization").get(pk=unit.pk)
     )
-    require(access.can_change_unit_tree(actor.user, stored.organization))
+    require(org_access.can_change_unit_tree(actor.user, stored.organization))
     if not stored.is_active:
         return 0
-    if (
-        Membership.objects.active_on()
-        .filter(user=actor.user, unit=stored, role__in=access.ADMIN_ROLES)
-        .exists()
-    ):
+    if access.roles_in_unit(actor.user, stored) & access.ADMIN_ROLES:
         # Closing it would end the membership that lets them administer, mid-task.
         raise ValidationError(
             _("Your own administrator role is in this unit. Ask another administrator.")
         )
     if Unit.objects.filter(parent=stored, is_active=True).exists():
         raise ValidationError(_("The unit has active sub-units. Deactivate or move them first."))
-    ended = memberships_close(actor=actor, memberships=Membership.objects.filter(unit=stored))
+    ended = memberships_close(actor=actor, memberships=access.unit_memberships(stored))
     Unit.objects.filter(pk=stored.pk).update(is_active=False)
     admin_change_record(
         actor=actor,
@@ -120,7 +116,7 @@ def unit_reactivate(*, actor: Actor, unit: Unit) -> None:
     stored = (
         Unit.objects.select_for_update(of=("self",)).select_related("organization").get(pk=unit.pk)
     )
-    require(access.can_change_unit_tree(actor.user, stored.organization))
+    require(org_access.can_change_unit_tree(actor.user, stored.organization))
     if stored.is_active:
         return
     if stored.parent_id is not None and not Unit.objects.get(pk=stored.parent_id).is_active:
@@ -139,7 +135,9 @@ def unit_reactivate(*, actor: Actor, unit: Unit) -> None:
 def organization_create(*, actor: Actor, organization: Organization) -> Organization:
     """Saves the new organisation `organization` (validated by a ModelForm)."""
     require(
-        access.can_create_organization(actor.user, organization.kind, organization.contracted_by)
+        org_access.can_create_organization(
+            actor.user, organization.kind, organization.contracted_by
+        )
     )
     if Organization.objects.filter(org_number=organization.org_number).exists():
         raise ValidationError(
@@ -183,14 +181,14 @@ def organization_update(*, actor: Actor, organization: Organization) -> dict:
         .select_related("contracted_by")
         .get(pk=organization.pk)
     )
-    require(access.can_edit_organization(actor.user, stored))
+    require(org_access.can_edit_organization(actor.user, stored))
     changes = instance_diff(stored, organization, ORGANIZATION_HISTORY_FIELDS)
     if not changes:
         return {}
     if set(changes) & set(ORGANIZATION_FOUNDING_FIELDS):
         require(
-            access.can_create_organization(actor.user, stored.kind, stored.contracted_by)
-            and access.can_create_organization(
+            org_access.can_create_organization(actor.user, stored.kind, stored.contracted_by)
+            and org_access.can_create_organization(
                 actor.user, organization.kind, organization.contracted_by
             )
         )

@@ -9,9 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from samplan.accounts.access import can_manage_reserve_formats, require
+from samplan.accounts.access import require
 from samplan.core.paging import paginate
 from samplan.patients import services
+from samplan.patients.access import can_manage_reserve_formats
 from samplan.patients.forms import ReserveNumberFormatForm, add_service_errors
 from samplan.patients.identity import DEFAULT_RESERVE_PATTERNS
 from samplan.patients.selectors import managed_regions, managed_reserve_formats

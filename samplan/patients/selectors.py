@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from samplan.accounts.access import reserve_format_region_ids
 from samplan.accounts.models import User
 from samplan.organizations.models import Organization
+from samplan.patients.access import reserve_format_region_ids
 from samplan.patients.models import Consent, Patient, PatientLink, ReserveNumberFormat
 
 

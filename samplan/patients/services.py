@@ -16,18 +16,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from samplan.accounts.access import (
-    can_change_patient,
-    can_manage_reserve_formats,
-    can_work_with_patients,
-    require,
-)
+from samplan.accounts.access import require
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.auditlog.details import detail_code
 from samplan.auditlog.models import AdminAction
 from samplan.auditlog.services import admin_change_record, diff, snapshot
 from samplan.core.actor import Actor
 from samplan.organizations.models import Organization, Unit, UnitKind
+from samplan.patients.access import (
+    can_change_patient,
+    can_manage_reserve_formats,
+    can_work_with_patients,
+)
 from samplan.patients.identity import Identity, IdentityError, IdentityKind, parse_identity
 from samplan.patients.merging import reassign_all
 from samplan.patients.models import (

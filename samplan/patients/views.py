@@ -8,11 +8,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from samplan.accounts.access import can_work_with_patients, require, unit_may_see_patient
+from samplan.accounts.access import require
 from samplan.accounts.decorators import unit_required
 from samplan.core.paging import paginate
 from samplan.patients import services
-from samplan.patients.access import consent_for_unit, patient_for_unit, patient_search
+from samplan.patients.access import (
+    can_work_with_patients,
+    consent_for_unit,
+    patient_for_unit,
+    patient_search,
+    unit_may_see_patient,
+)
 from samplan.patients.display import patient_display
 from samplan.patients.forms import (
     ConsentForm,

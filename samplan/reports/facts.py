@@ -163,15 +163,15 @@ LIABILITY_TYPES = (
 
 def _stay_messages(case_ids: Sequence[int]) -> dict[int, list[StayMessage]]:
     """Each case's standing messages as the liability rules read them (two queries, on
-    message_case_sent_idx and delivery_message_unit_unique), the same facts the case page
+    the case links by case and delivery_message_unit_unique), the same facts the case page
     hands to liability.stay_liability."""
-    to_municipality = Q(unit__organization_id=F("message__case__municipality_id")) | Q(
-        unit__organization__contracted_by_id=F("message__case__municipality_id")
+    to_municipality = Q(unit__organization_id=F("message__case_link__case__municipality_id")) | Q(
+        unit__organization__contracted_by_id=F("message__case_link__case__municipality_id")
     )
     reached = set(
         Delivery.objects.filter(
             to_municipality,
-            message__case_id__in=case_ids,
+            message__case_link__case_id__in=case_ids,
             message__cancelled_at__isnull=True,
             message__message_type__in=LIABILITY_TYPES,
         )
@@ -182,10 +182,12 @@ def _stay_messages(case_ids: Sequence[int]) -> dict[int, list[StayMessage]]:
     by_case: dict[int, list[StayMessage]] = {}
     rows = (
         Message.objects.filter(
-            case_id__in=case_ids, cancelled_at__isnull=True, message_type__in=LIABILITY_TYPES
+            case_link__case_id__in=case_ids,
+            cancelled_at__isnull=True,
+            message_type__in=LIABILITY_TYPES,
         )
         .annotate(at=Coalesce("occurred_at", "sent_at"), told=KT("content__discharged_at"))
-        .values_list("pk", "case_id", "message_type", "at", "told")
+        .values_list("pk", "case_link__case_id", "message_type", "at", "told")
         .order_by()
     )
     for pk, case_id, message_type, at, told in rows:
@@ -288,10 +290,12 @@ def _locked_state() -> FactsState:
 
 def _changed_cases(state: FactsState) -> set[int]:
     messages = Message.objects.filter(pk__gt=state.last_message_id - OVERLAP)
-    changed = set(messages.exclude(case_id=None).values_list("case_id", flat=True))
+    changed = set(
+        messages.filter(case_link__isnull=False).values_list("case_link__case_id", flat=True)
+    )
     changed |= set(
-        messages.filter(refers_to__case_id__isnull=False).values_list(
-            "refers_to__case_id", flat=True
+        messages.filter(refers_to__case_link__isnull=False).values_list(
+            "refers_to__case_link__case_id", flat=True
         )
     )
     changed |= set(

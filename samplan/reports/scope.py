@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from samplan.accounts.access import ReportReach
 from samplan.discharge.models import CaseParticipant
 from samplan.messaging.models import Delivery
 from samplan.organizations.models import OrganizationKind, Unit
+from samplan.reports.access import ReportReach
 from samplan.reports.models import CaseFact
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from samplan.core.localtime import STOCKHOLM
 from samplan.core.message_types import MessageType
-from samplan.discharge.models import CaseParticipant, DischargeCase, ParticipantRole
+from samplan.discharge.models import CaseMessage, CaseParticipant, DischargeCase, ParticipantRole
 from samplan.discharge.process import care_type_for_ward
 from samplan.messaging.models import Delivery, DeliveryState, Message
 from samplan.organizations.models import Organization, Unit
@@ -80,11 +80,11 @@ class CaseBuilder:
             sender_user=self.user,
             sent_at=sent_at,
             occurred_at=occurred_at,
-            case=self.case,
             cancelled_at=cancelled_at,
             content=content or {},
             idempotency_key=f"report-test-{next(_keys)}",
         )
+        CaseMessage.objects.create(message=message, case=self.case)
         for unit in to:
             Delivery.objects.create(
                 message=message,

@@ -11,10 +11,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 
-from samplan.accounts.access import ReportReach, report_reach
 from samplan.accounts.decorators import unit_required
 from samplan.core.paging import paginate
 from samplan.reports import charts, exports, tables
+from samplan.reports.access import ReportReach, report_reach
 from samplan.reports.facts import refresh
 from samplan.reports.forms import ReportForm
 from samplan.reports.periods import Year

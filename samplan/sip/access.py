@@ -3,21 +3,115 @@
 A unit sees a plan while it is the initiator, or a summoned unit whose summons was sent and
 that has not declined (SipParticipant.answer pending or accepted). A unit that declined no
 longer sees the plan or, through it, the person. The user must hold a SIP role in the unit
-(accounts.access.can_work_with_sip). A plan the unit may not see raises Http404, so a forged id
+(can_work_with_sip, below). A plan the unit may not see raises Http404, so a forged id
 and a missing one look the same. Every call writes one access-log row: viewing, printing a
 PDF or comparing versions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
 from django.http import Http404
 
-from samplan.accounts.access import can_work_with_sip
+from samplan.accounts.access import holds_role_in_unit, role_holders, roles_in_unit
+from samplan.accounts.models import Membership, Role, User
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.actor import Actor
+from samplan.core.message_types import MessageType
+from samplan.discharge import process as discharge_process
+from samplan.discharge.access import cases_for_unit
+from samplan.discharge.models import DischargeCase
 from samplan.messaging.models import Message
+from samplan.organizations.models import Unit
+from samplan.sip import process
 from samplan.sip.models import VISIBLE_ANSWERS, SipParticipant, SipPlan, SipVersion
 from samplan.sip.process import Viewer
+
+# --- Who may work with plans (domain.md §7) -------------------------------------------------
+# The seeds let staff and unit managers (enhetschefer) initiate, answer and sign SIPs, so the
+# SIP roles are user, super_user and manager, held in the unit acted for. Administrator,
+# log-reviewer and report roles never open a plan because of that role alone. "Holds a SIP
+# role in the unit" is decided here only: for the logged-in user from the cached memberships
+# (can_work_with_sip), for anyone else by sip_role_holders.
+
+SIP_ROLES = {Role.USER, Role.SUPER_USER, Role.MANAGER}
+
+
+def can_work_with_sip(user: User, unit: Unit | None) -> bool:
+    """Open the SIP list and plans, start a plan, answer a summons, write a plan for `unit`."""
+    return unit is not None and bool(roles_in_unit(user, unit) & SIP_ROLES)
+
+
+def can_sign_sip_part(user: User, unit: Unit | None, part_unit_id: int) -> bool:
+    """Sign a unit's part of a plan: a user holding a SIP role in that very unit, acting for it.
+
+    Any such user of the unit may sign (the signature names who did), so an absent colleague
+    does not hold the plan up; password users give their password again (samplan.sip.versions).
+    """
+    return unit is not None and unit.pk == part_unit_id and can_work_with_sip(user, unit)
+
+
+def can_finalise_sip(
+    user: User, unit: Unit | None, coordinator_id: int | None, coordinator_unit_id: int | None
+) -> bool:
+    """Slutjustera: the coordinator named in the plan, acting for the coordinator's unit."""
+    return (
+        unit is not None
+        and coordinator_id is not None
+        and user.pk == coordinator_id
+        and unit.pk == coordinator_unit_id
+        and can_work_with_sip(user, unit)
+    )
+
+
+def sip_role_holders(units: Iterable[Unit | int]) -> QuerySet[Membership]:
+    """The memberships (active users, in force today) holding a SIP role in one of `units`:
+    the people a plan may name as its coordinator."""
+    return role_holders(units, SIP_ROLES)
+
+
+def coordinator_allowed(user_id: int, unit_id: int, party_unit_ids: set[int]) -> bool:
+    """The coordinator works in a party unit and holds a SIP role there today."""
+    return unit_id in party_unit_ids and holds_role_in_unit(user_id, unit_id, SIP_ROLES)
+
+
+# --- The acting unit's place in a plan --------------------------------------------------------
+
+
+def participation_of(plan: SipPlan, unit: Unit) -> SipParticipant | None:
+    """The unit's row in the plan (any answer), or None."""
+    return SipParticipant.objects.filter(plan=plan, unit=unit).first()
+
+
+def viewer_for(actor: Actor, plan: SipPlan) -> process.Viewer:
+    """The acting unit's place in the plan, read fresh inside the service's transaction."""
+    participation = participation_of(plan, actor.unit) if actor.unit else None
+    version = plan.current_version
+    return process.Viewer(
+        role=participation.role if participation else None,
+        answer=participation.answer if participation else None,
+        may_work=can_work_with_sip(actor.user, actor.unit),
+        is_coordinator=version is not None
+        and actor.unit is not None
+        and version.coordinator_id == actor.user.pk
+        and version.coordinator_unit_id == actor.unit.pk,
+    )
+
+
+def case_may_carry_summons(case: DischargeCase, unit: Unit) -> bool:
+    """Whether `unit` may send the case's SIP summons: it takes part in the open case and is
+    the kind of unit the discharge process lets send it (the care contact's)."""
+    kind = discharge_process.principal_kind(unit.organization)
+    return (
+        case.is_open
+        and discharge_process.may_send(unit.kind, kind, MessageType.SIP_SUMMONS)
+        and cases_for_unit(unit.pk).filter(pk=case.pk).exists()
+    )
+
+
+# --- Need-to-know accessors --------------------------------------------------------------------
 
 _PLAN_RELATED = (
     "patient__listed_care_centre",

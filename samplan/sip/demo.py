@@ -44,7 +44,7 @@ from samplan.organizations.agreements import answer_due_at
 from samplan.organizations.models import Unit
 from samplan.patients.identity import parse_identity
 from samplan.patients.models import ConsentGiver, Patient
-from samplan.sip import services
+from samplan.sip import services, versions
 from samplan.sip.content import ContactData, InterventionData, PlanText
 from samplan.sip.models import SipParticipant, SipPlan, SipVersion
 
@@ -159,7 +159,7 @@ def _accept(actor: _Actor, plan: SipPlan) -> None:
 def _write(actor: _Actor, plan: SipPlan, text: PlanText) -> SipVersion:
     plan.refresh_from_db()
     version = plan.current_version
-    return services.sip_plan_save(
+    return versions.sip_plan_save(
         actor=actor.actor(),
         plan=plan,
         version_number=version.number,
@@ -172,12 +172,12 @@ def _sign(actors: list[_Actor], plan: SipPlan) -> None:
     for actor in actors:
         plan.refresh_from_db()
         # Katrineholm signs with SITHS cards (seed 000): a card session, no password.
-        services.sip_sign(actor=actor.actor(AuthMethod.CARD), plan=plan, password=None)
+        versions.sip_sign(actor=actor.actor(AuthMethod.CARD), plan=plan, password=None)
 
 
 def _finalise(actor: _Actor, plan: SipPlan) -> None:
     plan.refresh_from_db()
-    services.sip_finalise(actor=actor.actor(), plan=plan, confirmed=True)
+    versions.sip_finalise(actor=actor.actor(), plan=plan, confirmed=True)
 
 
 def _days(n: int) -> datetime.date:
@@ -286,7 +286,7 @@ def demo_sip_seed(demo: Any) -> list[SipPlan]:
 
     # 5. Followed up: version 1 finalised, version 2 being written.
     plan = _finalised_adult(care_centre, psychiatry, home_care, _person("sven"), _days(1))
-    services.sip_version_new(actor=care_centre.actor(), plan=plan)
+    versions.sip_version_new(actor=care_centre.actor(), plan=plan)
     plans.append(plan)
 
     # 6. Closed, goals reached.
@@ -313,16 +313,14 @@ def demo_sip_seed(demo: Any) -> list[SipPlan]:
     # 7. From a discharge case: the care centre's summons is the case's SIP summons.
     greta = _person("greta")
     case, _created = case_open(
-        user=ward.user,
-        unit=ward.unit,
+        actor=Actor(user=ward.user, unit=ward.unit),
         patient=greta,
         admitted_at=timezone.now() - datetime.timedelta(days=3),
         opening_key=f"demo-sip-{greta.pk}",
     )
     case_send(
         case=case,
-        user=ward.user,
-        unit=ward.unit,
+        actor=Actor(user=ward.user, unit=ward.unit),
         message_type=MessageType.ADMISSION_NOTICE,
         recipients=[
             RecipientChoice(

@@ -1,5 +1,6 @@
 """Forms of the SIP pages. They parse and check what was typed; the services check the rest
-(need-to-know, process rules, ids that do not belong to the plan)."""
+(need-to-know, process rules, ids that do not belong to the plan). The forms that write the
+plan's text (goals, interventions, coordinator, contacts) are samplan.sip.text_forms."""
 
 from __future__ import annotations
 
@@ -11,38 +12,33 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from samplan.accounts.access import SIP_ROLES
-from samplan.accounts.models import Membership
 from samplan.addressing.models import FallbackInbox
-from samplan.organizations.models import Organization, OrganizationKind, Profession, Unit
+from samplan.organizations.models import Unit
 from samplan.patients.forms import ConsentGiverFields, IdentityNumberField
 from samplan.patients.identity import ReservePattern
 from samplan.patients.models import ConsentGiver
 from samplan.patients.services import PatientDetails
-from samplan.sip.content import ContactData, InterventionData, PlanText, plan_text_of
 from samplan.sip.models import (
     CloseReason,
-    InterventionStatus,
     MeetingMode,
     SipParticipant,
     SipPlan,
-    SipVersion,
     VersionReason,
 )
-from samplan.sip.services import ConsentGiven, Initiative, principal_of
+from samplan.sip.services import ConsentGiven, Initiative
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
-def _textarea(rows: int = 3) -> forms.Textarea:
+def textarea(rows: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
-def _date_input() -> forms.DateInput:
+def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def _datetime_input() -> forms.DateTimeInput:
+def datetime_input() -> forms.DateTimeInput:
     return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
@@ -88,14 +84,14 @@ class _UnitsMixin:
 class InitiativeFields(forms.Form):
     purpose = forms.CharField(
         label=_("Purpose of the plan"),
-        widget=_textarea(),
+        widget=textarea(),
         help_text=_("Why a coordinated plan is needed, in plain words."),
     )
     person_goals = forms.CharField(
-        label=_("The person's own goals"), widget=_textarea(), required=False
+        label=_("The person's own goals"), widget=textarea(), required=False
     )
     questions = forms.CharField(
-        label=_("Questions for the meeting"), widget=_textarea(), required=False
+        label=_("Questions for the meeting"), widget=textarea(), required=False
     )
     proposed_coordinator = forms.CharField(
         label=_("Proposed coordinator"),
@@ -107,7 +103,7 @@ class InitiativeFields(forms.Form):
         label=_("Proposed meeting time"),
         required=False,
         input_formats=DATETIME_FORMATS,
-        widget=_datetime_input(),
+        widget=datetime_input(),
     )
     meeting_mode = forms.ChoiceField(
         label=_("Kind of meeting"),
@@ -129,7 +125,7 @@ class InitiativeFields(forms.Form):
     )
     invited_others = forms.CharField(
         label=_("Others invited"),
-        widget=_textarea(2),
+        widget=textarea(2),
         required=False,
         help_text=_("E.g. the school, relatives, a good man: names and how they are reached."),
     )
@@ -204,7 +200,7 @@ class SipNewForm(_UnitsMixin, InitiativeFields):
         label=_("When the consent was given"),
         required=False,
         input_formats=[*DATETIME_FORMATS, "%Y-%m-%d"],
-        widget=_datetime_input(),
+        widget=datetime_input(),
     )
     creation_key = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -313,13 +309,13 @@ class AnswerForm(forms.Form):
     attendees = forms.CharField(
         label=_("Who attends"),
         required=False,
-        widget=_textarea(2),
+        widget=textarea(2),
         help_text=_("When accepting: name and profession of those who come."),
     )
     reason = forms.CharField(
         label=_("Reason for declining"),
         required=False,
-        widget=_textarea(2),
+        widget=textarea(2),
         help_text=_("When declining: why your unit does not take part."),
     )
 
@@ -330,222 +326,6 @@ class AnswerForm(forms.Form):
         if data.get("answer") == self.DECLINE and not data.get("reason", "").strip():
             self.add_error("reason", _("Say why your unit declines."))
         return data
-
-
-# --- the plan's text ------------------------------------------------------------------------
-
-
-class InterventionForm(forms.Form):
-    what = forms.CharField(label=_("Intervention"), widget=_textarea(2), required=False)
-    unit = forms.ModelChoiceField(
-        label=_("Responsible unit"), queryset=Unit.objects.none(), required=False
-    )
-    profession = forms.ModelChoiceField(
-        label=_("Profession"),
-        queryset=Profession.objects.none(),
-        required=False,
-        empty_label=_("Not stated"),
-    )
-    starts_on = forms.DateField(label=_("From"), required=False, widget=_date_input())
-    ends_on = forms.DateField(label=_("To"), required=False, widget=_date_input())
-    status = forms.ChoiceField(
-        label=_("Status"), choices=InterventionStatus.choices, initial=InterventionStatus.PLANNED
-    )
-
-    def __init__(
-        self, *args: object, units: Sequence[Unit] = (), professions=None, **kwargs: object
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = Unit.objects.filter(pk__in=[u.pk for u in units])
-        self.fields["unit"].choices = [("", _("Not stated"))] + [
-            (u.pk, f"{u.name} ({u.organization.name})") for u in units
-        ]
-        if professions is not None:
-            self.fields["profession"].queryset = professions
-
-    def is_blank(self) -> bool:
-        data = getattr(self, "cleaned_data", {})
-        return not (data.get("what") or "").strip()
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if (data.get("what") or "").strip():
-            if data.get("unit") is None:
-                self.add_error("unit", _("Choose the unit responsible for the intervention."))
-            start, end = data.get("starts_on"), data.get("ends_on")
-            if start and end and end < start:
-                self.add_error("ends_on", _("The end date is before the start date."))
-        return data
-
-
-class BaseInterventionFormSet(forms.BaseFormSet):
-    def __init__(self, *args: object, units: Sequence[Unit] = (), **kwargs: object) -> None:
-        self.units = units
-        self.professions = Profession.objects.order_by("name")
-        super().__init__(*args, **kwargs)
-        # A new plan usually has an intervention per unit: offer a row for each at first.
-        if not self.initial:
-            self.extra = max(self.extra, len(units))
-
-    def get_form_kwargs(self, index: int | None) -> dict:
-        return {"units": self.units, "professions": self.professions}
-
-    def interventions(self) -> tuple[InterventionData, ...]:
-        result = []
-        for form in self.forms:
-            if form.is_blank() or (self.can_delete and self._should_delete_form(form)):
-                continue
-            data = form.cleaned_data
-            result.append(
-                InterventionData(
-                    what=data["what"].strip(),
-                    unit=data["unit"],
-                    profession=data["profession"],
-                    starts_on=data["starts_on"],
-                    ends_on=data["ends_on"],
-                    status=data["status"],
-                )
-            )
-        return tuple(result)
-
-
-InterventionFormSet = forms.formset_factory(
-    InterventionForm, formset=BaseInterventionFormSet, extra=2, can_delete=True, max_num=50
-)
-
-
-class PlanForm(forms.Form):
-    """The plan's text, carrying the version and revision it was opened on."""
-
-    version_number = forms.IntegerField(widget=forms.HiddenInput)
-    revision = forms.IntegerField(widget=forms.HiddenInput)
-    goals = forms.CharField(label=_("The person's goals"), widget=_textarea(), required=False)
-    others_do = forms.CharField(
-        label=_("What others do"),
-        widget=_textarea(),
-        required=False,
-        help_text=_("Others than the region and the municipality, e.g. the school or relatives."),
-    )
-    responsible_principal = forms.ModelChoiceField(
-        label=_("Principal with overall responsibility"),
-        queryset=Organization.objects.none(),
-        required=False,
-        empty_label=_("Not decided"),
-    )
-    coordinator = forms.ChoiceField(label=_("Coordinator"), required=False)
-    participation = forms.CharField(
-        label=_("The person's participation and views"), widget=_textarea(), required=False
-    )
-    relatives_views = forms.CharField(
-        label=_("Relatives' participation and views"), widget=_textarea(), required=False
-    )
-    follow_up_date = forms.DateField(
-        label=_("Follow-up date"), required=False, widget=_date_input()
-    )
-    follow_up_how = forms.CharField(
-        label=_("How the plan is followed up"), widget=_textarea(2), required=False
-    )
-
-    def __init__(
-        self,
-        *args: object,
-        plan_units: Sequence[Unit],
-        party_units: Sequence[Unit],
-        **kwargs: object,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.party_units = list(party_units)
-        principals = {}
-        for unit in plan_units:
-            principal = principal_of(unit.organization)
-            if principal.kind in (OrganizationKind.REGION, OrganizationKind.MUNICIPALITY):
-                principals[principal.pk] = principal
-        self.fields["responsible_principal"].queryset = Organization.objects.filter(
-            pk__in=list(principals)
-        ).order_by("name")
-        memberships = (
-            Membership.objects.active_on()
-            .filter(
-                unit__in=self.party_units,
-                role__in=SIP_ROLES,
-                user__is_active=True,
-            )
-            .select_related("user", "unit")
-            .order_by("unit__name", "user__last_name", "user__first_name")
-        )
-        choices: dict[str, str] = {}
-        for membership in memberships:
-            user = membership.user
-            key = f"{membership.unit_id}-{user.pk}"
-            choices[key] = f"{user.get_full_name() or user.username} ({membership.unit.name})"
-        self.fields["coordinator"].choices = [("", _("Not decided")), *choices.items()]
-        self._people = {
-            f"{m.unit_id}-{m.user_id}": (m.user, m.unit) for m in memberships
-        }  # the query ran once above
-        for unit in self.party_units:
-            self.fields[f"contact_name_{unit.pk}"] = forms.CharField(
-                label=_("Contact person, %(unit)s") % {"unit": unit.name},
-                max_length=200,
-                required=False,
-            )
-            self.fields[f"contact_phone_{unit.pk}"] = forms.CharField(
-                label=_("Phone, %(unit)s") % {"unit": unit.name}, max_length=40, required=False
-            )
-
-    def contact_fields(self) -> list[tuple[Unit, forms.BoundField, forms.BoundField]]:
-        return [
-            (unit, self[f"contact_name_{unit.pk}"], self[f"contact_phone_{unit.pk}"])
-            for unit in self.party_units
-        ]
-
-    @staticmethod
-    def initial_for(version: SipVersion, text: PlanText) -> dict[str, object]:
-        initial: dict[str, object] = {
-            "version_number": version.number,
-            "revision": version.revision,
-            "goals": text.goals,
-            "others_do": text.others_do,
-            "responsible_principal": text.responsible_principal.pk
-            if text.responsible_principal
-            else None,
-            "coordinator": f"{text.coordinator_unit.pk}-{text.coordinator.pk}"
-            if text.coordinator and text.coordinator_unit
-            else "",
-            "participation": text.participation,
-            "relatives_views": text.relatives_views,
-            "follow_up_date": text.follow_up_date,
-            "follow_up_how": text.follow_up_how,
-        }
-        for contact in text.contacts:
-            initial[f"contact_name_{contact.unit.pk}"] = contact.name
-            initial[f"contact_phone_{contact.unit.pk}"] = contact.phone
-        return initial
-
-    def plan_text(self, interventions: tuple[InterventionData, ...]) -> PlanText:
-        data = self.cleaned_data
-        coordinator, coordinator_unit = self._people.get(data["coordinator"], (None, None))
-        contacts = tuple(
-            ContactData(
-                unit=unit,
-                name=data[f"contact_name_{unit.pk}"].strip(),
-                phone=data[f"contact_phone_{unit.pk}"].strip(),
-            )
-            for unit in self.party_units
-            if data[f"contact_name_{unit.pk}"].strip()
-        )
-        return PlanText(
-            goals=data["goals"],
-            others_do=data["others_do"],
-            responsible_principal=data["responsible_principal"],
-            coordinator=coordinator,
-            coordinator_unit=coordinator_unit,
-            participation=data["participation"],
-            relatives_views=data["relatives_views"],
-            follow_up_date=data["follow_up_date"],
-            follow_up_how=data["follow_up_how"],
-            interventions=interventions,
-            contacts=contacts,
-        )
 
 
 class SignForm(forms.Form):
@@ -585,7 +365,7 @@ class CloseForm(forms.Form):
     text = forms.CharField(
         label=_("About the closing"),
         required=False,
-        widget=_textarea(2),
+        widget=textarea(2),
         help_text=_("Needed for another reason; otherwise optional."),
     )
 
@@ -611,38 +391,3 @@ class CompareForm(forms.Form):
         if data.get("old") is not None and data.get("old") == data.get("new"):
             raise ValidationError(_("Choose two different versions."))
         return data
-
-
-def plan_forms(
-    data: object, *, plan: SipPlan, units: tuple[Sequence[Unit], Sequence[Unit]]
-) -> tuple[PlanForm, BaseInterventionFormSet]:
-    """The plan's text form and its interventions, opened on the current version.
-
-    `units`: (units the text may name, parties), from selectors.plan_units.
-    """
-    plan_units, party_units = units
-    version = plan.current_version
-    text = plan_text_of(version)
-    form = PlanForm(
-        data,
-        initial=PlanForm.initial_for(version, text),
-        plan_units=plan_units,
-        party_units=party_units,
-    )
-    formset = InterventionFormSet(
-        data,
-        units=plan_units,
-        prefix="insats",
-        initial=[
-            {
-                "what": item.what,
-                "unit": item.unit.pk,
-                "profession": item.profession.pk if item.profession else None,
-                "starts_on": item.starts_on,
-                "ends_on": item.ends_on,
-                "status": item.status,
-            }
-            for item in text.interventions
-        ],
-    )
-    return form, formset

@@ -18,7 +18,7 @@ Decisions the domain leaves open, taken here:
   outside a plan it was summoned to. Reminders go to units that have not answered.
 - A signature covers the text as it was signed (the version's revision). A later save of the
   draft leaves the signature in the history but it no longer counts: the part is signed again.
-- Signing needs the role user, super_user or manager in the signing unit (accounts.access):
+- Signing needs the role user, super_user or manager in the signing unit (sip.access):
   the seeds let unit managers (enhetschefer) initiate and answer SIPs as well as staff.
 - Withdrawn consent stops all sending (summons, reminders, follow-up reminders) and shows on
   the plan; the plan itself stays for the record until someone closes it.
@@ -120,7 +120,7 @@ class Viewer:
     """The acting unit's place in one plan, and what its user may do there.
 
     role/answer: the unit's participation (None when it takes no part). may_work: the user holds
-    a SIP role in the unit (accounts.access.can_work_with_sip). is_coordinator: the user acting
+    a SIP role in the unit (sip.access.can_work_with_sip). is_coordinator: the user acting
     for the coordinator's unit is the coordinator named in the current version.
     """
 

@@ -1,6 +1,7 @@
-"""Reads for the SIP pages. They write no access-log row: the views reach a plan through
-access.plan_for_unit first, which does; the list logs nothing per row because it shows no
-more than the inbox does (the person's name and number next to a state), as Mottagna."""
+"""Reads of plans, for the SIP pages and the services. They write no access-log row: the
+views reach a plan through access.plan_for_unit first, which does; the list logs nothing per
+row because it shows no more than the inbox does (the person's name and number next to a
+state), as Mottagna. Selectors never import the services (the services read through them)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,17 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from samplan.accounts.access import can_sign_sip_part
 from samplan.core.actor import Actor
-from samplan.organizations.models import Unit
+from samplan.organizations.models import Organization, OrganizationKind, Unit
 from samplan.patients.display import PatientDisplay, patient_display
 from samplan.patients.models import Consent, ConsentScope
 from samplan.patients.selectors import active_consent
 from samplan.sip import process
+from samplan.sip.access import can_sign_sip_part
 from samplan.sip.content import Comparison, describe_change, plan_text_of
 from samplan.sip.models import (
     VISIBLE_ANSWERS,
@@ -32,7 +33,6 @@ from samplan.sip.models import (
     SipSignature,
     SipVersion,
 )
-from samplan.sip.services import parties, readiness_from
 
 
 def _count(queryset: QuerySet) -> Coalesce:
@@ -112,6 +112,96 @@ def list_rows(participations: list[SipParticipant], unit: Unit) -> list[ListRow]
             )
         )
     return rows
+
+
+# --- The plan's units, versions, signatures and readiness ---------------------------------------
+
+
+def principal_of(organization: Organization) -> Organization:
+    """A private provider acts for the region or municipality that contracted it."""
+    node = organization
+    for _depth in range(10):
+        if node.kind != OrganizationKind.PRIVATE_PROVIDER or node.contracted_by_id is None:
+            return node
+        node = node.contracted_by
+    return node
+
+
+def nameable_units(plan: SipPlan) -> dict[int, SipParticipant]:
+    """Units the plan's text may name: the initiator and the summoned units not declined."""
+    return {
+        p.unit_id: p
+        for p in SipParticipant.objects.filter(
+            plan=plan, answer__in=process.VISIBLE_ANSWERS
+        ).select_related("unit__organization__contracted_by")
+    }
+
+
+def parties(plan: SipPlan) -> list[SipParticipant]:
+    """The units that write and sign: the initiator and every summoned unit that accepted."""
+    return list(
+        SipParticipant.objects.filter(plan=plan, answer=Answer.ACCEPTED)
+        .select_related("unit__organization__contracted_by")
+        .order_by("role", "unit__name")
+    )
+
+
+def missed_saves(plan: SipPlan, version_number: int, revision: int) -> list[SipEvent]:
+    """What others saved, made or finalised after the form's version and revision."""
+    return list(
+        SipEvent.objects.filter(
+            plan=plan,
+            kind__in=(EventKind.SAVED, EventKind.VERSION_CREATED, EventKind.FINALISED),
+        )
+        .filter(
+            Q(version__number__gt=version_number)
+            | Q(version__number=version_number, revision__gt=revision)
+        )
+        .select_related("user", "unit", "version")
+        .order_by("at", "pk")
+    )
+
+
+def signatures_in_force(version: SipVersion) -> list[SipSignature]:
+    """The signatures that cover the version's text as it is now."""
+    return list(
+        SipSignature.objects.filter(version=version, revision=version.revision).select_related(
+            "unit", "user"
+        )
+    )
+
+
+def readiness(plan: SipPlan, version: SipVersion) -> process.Readiness:
+    """What still stands between the current version and finalising it."""
+    party_list = parties(plan)
+    unanswered = SipParticipant.objects.filter(
+        plan=plan, answer__in=(Answer.PENDING, Answer.NOT_SENT)
+    ).values_list("unit__name", flat=True)
+    signed = {s.unit_id for s in signatures_in_force(version)}
+    return readiness_from(
+        version, parties=party_list, unanswered=list(unanswered), signed_unit_ids=signed
+    )
+
+
+def readiness_from(
+    version: SipVersion,
+    *,
+    parties: Sequence[SipParticipant],
+    unanswered: Sequence[str],
+    signed_unit_ids: set[int],
+) -> process.Readiness:
+    """readiness() from what the caller has loaded already (the plan page)."""
+    return process.finalise_readiness(
+        parties=[(p.unit_id, p.unit.name) for p in parties],
+        unanswered=unanswered,
+        signed_unit_ids=signed_unit_ids,
+        filled={
+            "goals": bool(version.goals.strip()),
+            "responsible_principal": version.responsible_principal_id is not None,
+            "coordinator": version.coordinator_id is not None,
+            "follow_up_date": version.follow_up_date is not None,
+        },
+    )
 
 
 def participants(plan: SipPlan) -> list[SipParticipant]:

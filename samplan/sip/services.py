@@ -1,10 +1,12 @@
-"""Every write to plans: start, summon, answer, write, sign, finalise, new version, close,
-consent, and the reminders the worker sends.
+"""The writes of a plan's course: start, consent, initiative, summons, answers, close.
 
 Each function takes the actor (samplan.core.actor: the user, the unit acted for, the session
-and the client address the access log needs), checks the right with samplan.accounts.access
-and the process rules in process.py, runs in one transaction, records a SipEvent and writes
-its access-log row. The plan has been fetched through access.plan_for_unit before (need-to-know).
+and the client address the access log needs), checks the right with samplan.sip.access and
+the process rules in process.py, runs in one transaction, records a SipEvent and writes its
+access-log row. The plan has been fetched through access.plan_for_unit before (need-to-know).
+The plan's text and versions (save, sign, finalise, new version) are samplan.sip.versions,
+which shares the errors and helpers here; the worker's reminders are samplan.sip.reminders;
+the reads are samplan.sip.selectors.
 """
 
 from __future__ import annotations
@@ -17,27 +19,15 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from samplan.accounts.access import (
-    SIP_ROLES,
-    can_change_patient,
-    can_finalise_sip,
-    can_sign_sip_part,
-    can_work_with_patients,
-    can_work_with_sip,
-)
-from samplan.accounts.models import Membership, User
+from samplan.accounts.models import User
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.auditlog.details import detail_code
 from samplan.core.actor import Actor
-from samplan.core.localtime import local_date
 from samplan.core.message_types import MessageType
-from samplan.discharge import process as discharge_process
-from samplan.discharge.access import cases_for_unit
 from samplan.discharge.cases import case_send
 from samplan.discharge.models import DischargeCase
 from samplan.messaging.models import Message
@@ -47,13 +37,20 @@ from samplan.messaging.services import (
     deliveries_acknowledge,
     message_send,
 )
-from samplan.organizations.models import Organization, OrganizationKind, Unit
+from samplan.organizations.agreements import answer_due_at
+from samplan.organizations.models import Unit
+from samplan.patients.access import can_change_patient, can_work_with_patients
 from samplan.patients.identity import Identity
 from samplan.patients.models import Consent, ConsentScope, Patient
 from samplan.patients.selectors import active_consent
 from samplan.patients.services import PatientDetails, consent_record, patient_create
 from samplan.sip import process
-from samplan.sip.content import PlanText, changes, plan_text_of
+from samplan.sip.access import (
+    can_work_with_sip,
+    case_may_carry_summons,
+    participation_of,
+    viewer_for,
+)
 from samplan.sip.models import (
     Answer,
     CloseReason,
@@ -62,14 +59,10 @@ from samplan.sip.models import (
     MessageKind,
     ParticipantRole,
     PlanState,
-    SignatureMethod,
-    SipContact,
     SipEvent,
-    SipIntervention,
     SipMessage,
     SipParticipant,
     SipPlan,
-    SipSignature,
     SipVersion,
     VersionReason,
 )
@@ -79,16 +72,6 @@ logger = logging.getLogger(__name__)
 
 class SipError(Exception):
     """A refused plan action; the message is plain Swedish for the user."""
-
-
-class StaleEdit(SipError):
-    """Someone saved the plan after the form was opened. `missed` are their saves (SipEvents),
-    `version` the plan's current version, whose revision a new form must carry."""
-
-    def __init__(self, message: str, *, missed: list[SipEvent], version: SipVersion) -> None:
-        super().__init__(message)
-        self.missed = missed
-        self.version = version
 
 
 class StaleInitiative(SipError):
@@ -133,7 +116,7 @@ class ConsentGiven:
 # --- small helpers ---------------------------------------------------------------------------
 
 
-def _event(
+def event_record(
     plan: SipPlan,
     kind: str,
     *,
@@ -154,47 +137,18 @@ def _event(
     )
 
 
-def _log(actor: Actor, plan: SipPlan, action: str, detail: str) -> None:
+def plan_log(actor: Actor, plan: SipPlan, action: str, detail: str) -> None:
     access_log_record(actor=actor, patient=plan.patient, action=action, obj=plan, detail=detail)
 
 
-def _lock(plan: SipPlan) -> SipPlan:
+def plan_lock(plan: SipPlan) -> SipPlan:
     """The plan row, locked for the rest of the transaction (serialises writes to one plan)."""
     return SipPlan.objects.select_for_update().select_related("patient").get(pk=plan.pk)
 
 
-def _participation(plan: SipPlan, unit: Unit) -> SipParticipant | None:
-    return SipParticipant.objects.filter(plan=plan, unit=unit).first()
-
-
-def viewer_for(actor: Actor, plan: SipPlan) -> process.Viewer:
-    """The acting unit's place in the plan, read fresh inside the service's transaction."""
-    participation = _participation(plan, actor.unit) if actor.unit else None
-    version = plan.current_version
-    return process.Viewer(
-        role=participation.role if participation else None,
-        answer=participation.answer if participation else None,
-        may_work=can_work_with_sip(actor.user, actor.unit),
-        is_coordinator=version is not None
-        and actor.unit is not None
-        and version.coordinator_id == actor.user.pk
-        and version.coordinator_unit_id == actor.unit.pk,
-    )
-
-
-def _require(allowed: bool, message: str) -> None:
+def refuse_unless(allowed: bool, message: str) -> None:
     if not allowed:
         raise SipError(message)
-
-
-def principal_of(organization: Organization) -> Organization:
-    """A private provider acts for the region or municipality that contracted it."""
-    node = organization
-    for _depth in range(10):
-        if node.kind != OrganizationKind.PRIVATE_PROVIDER or node.contracted_by_id is None:
-            return node
-        node = node.contracted_by
-    return node
 
 
 def _check_summoned_units(units: Sequence[Unit], initiator: Unit) -> None:
@@ -211,17 +165,6 @@ def _check_summoned_units(units: Sequence[Unit], initiator: Unit) -> None:
                 _("%(unit)s cannot be summoned: it has no inbox or is not active.")
                 % {"unit": unit.name}
             )
-
-
-def case_may_carry_summons(case: DischargeCase, unit: Unit) -> bool:
-    """Whether `unit` may send the case's SIP summons: it takes part in the open case and is
-    the kind of unit the discharge process lets send it (the care contact's)."""
-    kind = discharge_process.principal_kind(unit.organization)
-    return (
-        case.is_open
-        and discharge_process.may_send(unit.kind, kind, MessageType.SIP_SUMMONS)
-        and cases_for_unit(unit.pk).filter(pk=case.pk).exists()
-    )
 
 
 # --- start a plan ------------------------------------------------------------------------------
@@ -326,16 +269,16 @@ def sip_create(
             )
             SipPlan.objects.filter(pk=plan.pk).update(current_version=version)
             plan.current_version = version
-            _event(plan, EventKind.CREATED, user=user, unit=unit, version=version, revision=1)
+            event_record(plan, EventKind.CREATED, user=user, unit=unit, version=version, revision=1)
             if units:
-                _event(
+                event_record(
                     plan,
                     EventKind.UNITS_CHOSEN,
                     user=user,
                     unit=unit,
                     units=[u.name for u in units],
                 )
-            _log(actor, plan, AccessAction.CREATE, detail_code("sip_started"))
+            plan_log(actor, plan, AccessAction.CREATE, detail_code("sip_started"))
             if consent is not None:
                 _record_consent(actor, plan, consent, form_token=None)
     except IntegrityError:
@@ -365,7 +308,7 @@ def _record_consent(
         exclusions=consent.exclusions,
         form_token=form_token,
     )
-    _event(
+    event_record(
         plan,
         EventKind.CONSENT_RECORDED,
         user=actor.user,
@@ -380,8 +323,8 @@ def sip_consent_record(
 ) -> Consent:
     """Samtycke: records the person's consent to the SIP (scope SIP) from the plan."""
     with transaction.atomic():
-        plan = _lock(plan)
-        _require(
+        plan = plan_lock(plan)
+        refuse_unless(
             process.may_record_consent(plan.state, viewer_for(actor, plan)),
             _("You cannot record consent on this plan."),
         )
@@ -395,8 +338,8 @@ def sip_initiative_update(
     if not initiative.purpose.strip():
         raise ValidationError({"purpose": _("Describe the purpose of the plan.")})
     with transaction.atomic():
-        plan = _lock(plan)
-        _require(
+        plan = plan_lock(plan)
+        refuse_unless(
             process.may_change_initiative(plan.state, viewer_for(actor, plan)),
             _("The initiative can only be changed by the initiating unit before the summons."),
         )
@@ -413,8 +356,10 @@ def sip_initiative_update(
         if not changed:
             return plan
         SipPlan.objects.filter(pk=plan.pk).update(revision=plan.revision + 1, **values)
-        _event(plan, EventKind.INITIATIVE_CHANGED, user=actor.user, unit=actor.unit, fields=changed)
-        _log(actor, plan, AccessAction.UPDATE, detail_code("sip_initiative_changed"))
+        event_record(
+            plan, EventKind.INITIATIVE_CHANGED, user=actor.user, unit=actor.unit, fields=changed
+        )
+        plan_log(actor, plan, AccessAction.UPDATE, detail_code("sip_initiative_changed"))
     plan.refresh_from_db()
     return plan
 
@@ -423,8 +368,8 @@ def sip_units_choose(*, actor: Actor, plan: SipPlan, units: Sequence[Unit]) -> l
     """Kalla: the units to summon next. Units already summoned stay; the not yet summoned
     become exactly those in `units`. Returns the units added."""
     with transaction.atomic():
-        plan = _lock(plan)
-        _require(
+        plan = plan_lock(plan)
+        refuse_unless(
             process.may_summon(plan.state, viewer_for(actor, plan)),
             _("Only the initiating unit summons units, before the plan is finalised."),
         )
@@ -444,7 +389,7 @@ def sip_units_choose(*, actor: Actor, plan: SipPlan, units: Sequence[Unit]) -> l
         if added or len(wanted_ids) != sum(
             1 for p in current.values() if p.answer == Answer.NOT_SENT
         ):
-            _event(
+            event_record(
                 plan,
                 EventKind.UNITS_CHOSEN,
                 user=actor.user,
@@ -494,8 +439,8 @@ def sip_summons_send(*, actor: Actor, plan: SipPlan, idempotency_key: str) -> Me
     if already is not None:
         return already
     with transaction.atomic():
-        plan = _lock(plan)
-        _require(
+        plan = plan_lock(plan)
+        refuse_unless(
             process.may_summon(plan.state, viewer_for(actor, plan)),
             _("Only the initiating unit sends the summons, before the plan is finalised."),
         )
@@ -514,17 +459,20 @@ def sip_summons_send(*, actor: Actor, plan: SipPlan, idempotency_key: str) -> Me
         )
         if not waiting:
             raise SipError(_("Choose at least one unit to summon."))
+        # Each summoned unit answers by the first cut-off after the summons arrives, under
+        # the agreement between the two organisations (organizations.agreements).
+        now = timezone.now()
         recipients = [
             RecipientChoice(
                 unit=p.unit,
                 reason_code="sip_summoned",
                 reason_text=_("Summoned to a SIP by %(unit)s") % {"unit": unit.name},
+                due_at=answer_due_at(arrived_at=now, sender_unit=unit, unit=p.unit),
             )
             for p in waiting
         ]
         common = {
-            "user": user,
-            "unit": unit,
+            "actor": actor,
             "recipients": recipients,
             "idempotency_key": idempotency_key,
             "content": _summons_content(plan),
@@ -535,14 +483,14 @@ def sip_summons_send(*, actor: Actor, plan: SipPlan, idempotency_key: str) -> Me
                 message = case_send(case=plan.case, message_type=MessageType.SIP_SUMMONS, **common)
             else:
                 message = message_send(
-                    sender_user=user,
-                    sender_unit=unit,
+                    actor=actor,
                     patient=plan.patient,
                     message_type=MessageType.SIP_SUMMONS,
                     recipients=recipients,
                     idempotency_key=idempotency_key,
                     content=common["content"],
                     text=common["text"],
+                    sent_at=now,
                 )
         except MessagingError as refused:
             raise SipError(str(refused)) from None
@@ -556,7 +504,7 @@ def sip_summons_send(*, actor: Actor, plan: SipPlan, idempotency_key: str) -> Me
         SipPlan.objects.filter(pk=plan.pk).update(
             state=process.next_state(plan.state, process.Action.SEND_SUMMONS), consent=consent
         )
-        _event(
+        event_record(
             plan,
             EventKind.SUMMONS_SENT,
             user=user,
@@ -564,7 +512,7 @@ def sip_summons_send(*, actor: Actor, plan: SipPlan, idempotency_key: str) -> Me
             units=[p.unit.name for p in waiting],
             message=message.pk,
         )
-        _log(actor, plan, AccessAction.UPDATE, detail_code("sip_summons_sent"))
+        plan_log(actor, plan, AccessAction.UPDATE, detail_code("sip_summons_sent"))
     return message
 
 
@@ -584,8 +532,8 @@ def sip_answer(
     if not accept and not reason:
         raise ValidationError({"reason": _("Say why your unit declines.")})
     with transaction.atomic():
-        plan = _lock(plan)
-        participant = _participation(plan, unit)
+        plan = plan_lock(plan)
+        participant = participation_of(plan, unit)
         viewer = viewer_for(actor, plan)
         if participant is None or not process.may_answer(plan.state, viewer):
             raise SipError(_("Your unit has already answered this summons, or was not summoned."))
@@ -598,13 +546,15 @@ def sip_answer(
             decline_reason="" if accept else reason,
         )
         if participant.delivery_id:
-            deliveries_acknowledge(delivery_ids=[participant.delivery_id], user=user, unit=unit)
+            deliveries_acknowledge(delivery_ids=[participant.delivery_id], actor=actor)
         late = bool(participant.due_at and now > participant.due_at)
         if accept:
-            _event(plan, EventKind.ACCEPTED, user=user, unit=unit, attendees=attendees, late=late)
+            event_record(
+                plan, EventKind.ACCEPTED, user=user, unit=unit, attendees=attendees, late=late
+            )
         else:
-            _event(plan, EventKind.DECLINED, user=user, unit=unit, reason=reason, late=late)
-        _log(
+            event_record(plan, EventKind.DECLINED, user=user, unit=unit, reason=reason, late=late)
+        plan_log(
             actor,
             plan,
             AccessAction.UPDATE,
@@ -614,409 +564,7 @@ def sip_answer(
     return participant
 
 
-# --- writing the plan ----------------------------------------------------------------------------
-
-
-def _plan_units(plan: SipPlan) -> dict[int, SipParticipant]:
-    """Units the plan's text may name: the initiator and the summoned units not declined."""
-    return {
-        p.unit_id: p
-        for p in SipParticipant.objects.filter(
-            plan=plan, answer__in=process.VISIBLE_ANSWERS
-        ).select_related("unit__organization__contracted_by")
-    }
-
-
-def parties(plan: SipPlan) -> list[SipParticipant]:
-    """The units that write and sign: the initiator and every summoned unit that accepted."""
-    return list(
-        SipParticipant.objects.filter(plan=plan, answer=Answer.ACCEPTED)
-        .select_related("unit__organization__contracted_by")
-        .order_by("role", "unit__name")
-    )
-
-
-def coordinator_allowed(user_id: int, unit_id: int, party_unit_ids: set[int]) -> bool:
-    """The coordinator works in a party unit and holds a SIP role there today."""
-    return (
-        unit_id in party_unit_ids
-        and Membership.objects.active_on()
-        .filter(user_id=user_id, unit_id=unit_id, role__in=SIP_ROLES, user__is_active=True)
-        .exists()
-    )
-
-
-def _check_text(plan: SipPlan, text: PlanText) -> None:
-    """Every unit, principal and person the text names must belong to the plan (forged ids)."""
-    named = _plan_units(plan)
-    party_ids = {p.unit_id for p in parties(plan)}
-    errors: dict[str, str] = {}
-    for item in text.interventions:
-        if item.unit.pk not in named:
-            errors["interventions"] = _("Choose a responsible unit among the plan's units.")
-        if not item.what.strip():
-            errors["interventions"] = _("Describe each intervention.")
-        if item.starts_on and item.ends_on and item.ends_on < item.starts_on:
-            errors["interventions"] = _("An intervention ends before it starts.")
-    for contact in text.contacts:
-        if contact.unit.pk not in named:
-            errors["contacts"] = _("Contact persons are given for the plan's units.")
-    if text.responsible_principal is not None:
-        principals = {principal_of(p.unit.organization).pk for p in named.values()}
-        if text.responsible_principal.pk not in principals:
-            errors["responsible_principal"] = _("Choose the principal of one of the plan's units.")
-    if (text.coordinator is None) != (text.coordinator_unit is None) or (
-        text.coordinator is not None
-        and not coordinator_allowed(text.coordinator.pk, text.coordinator_unit.pk, party_ids)
-    ):
-        errors["coordinator"] = _("Choose a coordinator who works in one of the plan's units.")
-    if errors:
-        raise ValidationError(errors)
-
-
-def _write_text(version: SipVersion, text: PlanText, user: User) -> None:
-    if version.is_locked:  # never: a change to a locked version goes to a copy first
-        raise SipError(_("A finalised version cannot be changed."))
-    SipVersion.objects.filter(pk=version.pk).update(
-        goals=text.goals.strip(),
-        others_do=text.others_do.strip(),
-        responsible_principal=text.responsible_principal,
-        coordinator=text.coordinator,
-        coordinator_unit=text.coordinator_unit,
-        participation=text.participation.strip(),
-        relatives_views=text.relatives_views.strip(),
-        follow_up_date=text.follow_up_date,
-        follow_up_how=text.follow_up_how.strip(),
-        updated_at=timezone.now(),
-        updated_by=user,
-    )
-    # The draft's rows are replaced whole; a locked version's rows are never touched.
-    SipIntervention.objects.filter(version=version).delete()
-    SipIntervention.objects.bulk_create(
-        SipIntervention(
-            version=version,
-            position=position,
-            what=item.what.strip(),
-            unit=item.unit,
-            principal=principal_of(item.unit.organization),
-            profession=item.profession,
-            starts_on=item.starts_on,
-            ends_on=item.ends_on,
-            status=item.status,
-        )
-        for position, item in enumerate(text.interventions, start=1)
-    )
-    SipContact.objects.filter(version=version).delete()
-    SipContact.objects.bulk_create(
-        SipContact(version=version, unit=c.unit, name=c.name.strip(), phone=c.phone.strip())
-        for c in text.contacts
-        if c.name.strip()
-    )
-
-
-def _copy_version(plan: SipPlan, locked: SipVersion, reason: str, user: User) -> SipVersion:
-    """The next version, a copy of the locked one (which is never changed)."""
-    if not locked.is_locked:
-        raise SipError(_("Only a finalised version is copied into a new one."))
-    new = SipVersion.objects.create(
-        plan=plan,
-        number=locked.number + 1,
-        reason=reason,
-        based_on=locked,
-        created_by=user,
-        updated_by=user,
-        goals=locked.goals,
-        others_do=locked.others_do,
-        responsible_principal_id=locked.responsible_principal_id,
-        coordinator_id=locked.coordinator_id,
-        coordinator_unit_id=locked.coordinator_unit_id,
-        participation=locked.participation,
-        relatives_views=locked.relatives_views,
-        follow_up_date=locked.follow_up_date,
-        follow_up_how=locked.follow_up_how,
-    )
-    SipIntervention.objects.bulk_create(
-        SipIntervention(
-            version=new,
-            position=row.position,
-            what=row.what,
-            unit_id=row.unit_id,
-            principal_id=row.principal_id,
-            profession_id=row.profession_id,
-            starts_on=row.starts_on,
-            ends_on=row.ends_on,
-            status=row.status,
-        )
-        for row in locked.interventions.all()
-    )
-    SipContact.objects.bulk_create(
-        SipContact(version=new, unit_id=row.unit_id, name=row.name, phone=row.phone)
-        for row in locked.contacts.all()
-    )
-    SipPlan.objects.filter(pk=plan.pk).update(
-        current_version=new,
-        state=process.next_state(plan.state, process.Action.NEW_VERSION),
-        next_follow_up=None,
-    )
-    plan.current_version = new
-    plan.state = PlanState.PLANNING
-    return new
-
-
-def missed_saves(plan: SipPlan, version_number: int, revision: int) -> list[SipEvent]:
-    """What others saved, made or finalised after the form's version and revision."""
-    return list(
-        SipEvent.objects.filter(
-            plan=plan,
-            kind__in=(EventKind.SAVED, EventKind.VERSION_CREATED, EventKind.FINALISED),
-        )
-        .filter(
-            Q(version__number__gt=version_number)
-            | Q(version__number=version_number, revision__gt=revision)
-        )
-        .select_related("user", "unit", "version")
-        .order_by("at", "pk")
-    )
-
-
-def sip_plan_save(
-    *,
-    actor: Actor,
-    plan: SipPlan,
-    version_number: int,
-    revision: int,
-    text: PlanText,
-) -> SipVersion:
-    """Spara: writes the current version's text if the form was opened on what is current.
-
-    Optimistic locking: the form carries the version number and revision it was opened on. If
-    anyone saved since, StaleEdit is raised with their saves and nothing is written, so the
-    view can show the other person's change and keep the user's text. A save that changes
-    nothing writes nothing. On a finalised plan the change makes a new version (the locked one
-    stays as it was). Signatures of an earlier revision stop counting (see process.py).
-    """
-    user, unit = actor.user, actor.unit
-    with transaction.atomic():
-        plan = _lock(plan)
-        version = SipVersion.objects.select_for_update().get(pk=plan.current_version_id)
-        _require(
-            process.may_edit_plan(plan.state, viewer_for(actor, plan)),
-            _("Your unit cannot change this plan."),
-        )
-        if version.number != version_number or version.revision != revision:
-            raise StaleEdit(
-                _(
-                    "Someone else saved the plan while you were writing, so your save was not "
-                    "made. Your text is kept below. Their changes are listed: compare, "
-                    "adjust, and save again."
-                ),
-                missed=missed_saves(plan, version_number, revision),
-                version=version,
-            )
-        _check_text(plan, text)
-        found = changes(plan_text_of(version), text)
-        if not found:
-            return version
-        if version.is_locked:
-            version = _copy_version(plan, version, VersionReason.CHANGE, user)
-            _event(
-                plan,
-                EventKind.VERSION_CREATED,
-                user=user,
-                unit=unit,
-                version=version,
-                revision=version.revision,
-                number=version.number,
-                reason=VersionReason.CHANGE,
-            )
-        new_revision = version.revision + 1
-        _write_text(version, text, user)
-        SipVersion.objects.filter(pk=version.pk).update(revision=new_revision)
-        _event(
-            plan,
-            EventKind.SAVED,
-            user=user,
-            unit=unit,
-            version=version,
-            revision=new_revision,
-            changes=found,
-        )
-        _log(
-            actor,
-            plan,
-            AccessAction.UPDATE,
-            detail_code("sip_version_saved", version=version.number),
-        )
-        version.refresh_from_db()
-    return version
-
-
-# --- signing, finalising, versions, closing -----------------------------------------------------
-
-
-def signatures_in_force(version: SipVersion) -> list[SipSignature]:
-    """The signatures that cover the version's text as it is now."""
-    return list(
-        SipSignature.objects.filter(version=version, revision=version.revision).select_related(
-            "unit", "user"
-        )
-    )
-
-
-def sip_sign(*, actor: Actor, plan: SipPlan, password: str | None) -> SipSignature:
-    """Signera: the acting unit's part of the current text. A session opened with a smart
-    card signs without more; a password session must give the user's password again."""
-    user, unit = actor.user, actor.unit
-    card = actor.strong_authentication
-    if not card and not (password and user.check_password(password)):
-        raise ValidationError({"password": _("The password is wrong. Nothing was signed.")})
-    with transaction.atomic():
-        plan = _lock(plan)
-        version = SipVersion.objects.select_for_update().get(pk=plan.current_version_id)
-        viewer = viewer_for(actor, plan)
-        existing = SipSignature.objects.filter(
-            version=version, revision=version.revision, unit=unit
-        ).first()
-        if existing is not None:
-            return existing
-        _require(
-            process.may_sign(plan.state, viewer, already_signed=False)
-            and can_sign_sip_part(user, unit, unit.pk),
-            _("Your unit cannot sign this plan now."),
-        )
-        signature = SipSignature.objects.create(
-            version=version,
-            revision=version.revision,
-            unit=unit,
-            user=user,
-            method=SignatureMethod.SMART_CARD if card else SignatureMethod.PASSWORD,
-        )
-        _event(
-            plan,
-            EventKind.SIGNED,
-            user=user,
-            unit=unit,
-            version=version,
-            revision=version.revision,
-            method=signature.method,
-        )
-        _log(
-            actor,
-            plan,
-            AccessAction.UPDATE,
-            detail_code("sip_version_signed", version=version.number),
-        )
-    return signature
-
-
-def readiness(plan: SipPlan, version: SipVersion) -> process.Readiness:
-    """What still stands between the current version and finalising it."""
-    party_list = parties(plan)
-    unanswered = SipParticipant.objects.filter(
-        plan=plan, answer__in=(Answer.PENDING, Answer.NOT_SENT)
-    ).values_list("unit__name", flat=True)
-    signed = {s.unit_id for s in signatures_in_force(version)}
-    return readiness_from(
-        version, parties=party_list, unanswered=list(unanswered), signed_unit_ids=signed
-    )
-
-
-def readiness_from(
-    version: SipVersion,
-    *,
-    parties: Sequence[SipParticipant],
-    unanswered: Sequence[str],
-    signed_unit_ids: set[int],
-) -> process.Readiness:
-    """readiness() from what the caller has loaded already (the plan page)."""
-    return process.finalise_readiness(
-        parties=[(p.unit_id, p.unit.name) for p in parties],
-        unanswered=unanswered,
-        signed_unit_ids=signed_unit_ids,
-        filled={
-            "goals": bool(version.goals.strip()),
-            "responsible_principal": version.responsible_principal_id is not None,
-            "coordinator": version.coordinator_id is not None,
-            "follow_up_date": version.follow_up_date is not None,
-        },
-    )
-
-
-def sip_finalise(*, actor: Actor, plan: SipPlan, confirmed: bool) -> SipVersion:
-    """Slutjustera: the coordinator locks the current version once every party has signed.
-
-    `confirmed` is the answer to "Är det säkert att du vill slutjustera hela planen?".
-    """
-    user, unit = actor.user, actor.unit
-    if not confirmed:
-        raise SipError(_("The plan was not finalised."))
-    with transaction.atomic():
-        plan = _lock(plan)
-        version = SipVersion.objects.select_for_update().get(pk=plan.current_version_id)
-        if plan.state == PlanState.FINALISED and version.locked_by_id == user.pk:
-            return version  # the confirmation posted twice
-        _require(
-            can_finalise_sip(user, unit, version.coordinator_id, version.coordinator_unit_id),
-            _("Only the plan's coordinator finalises it, working in the coordinator's unit."),
-        )
-        try:
-            new_state = process.next_state(plan.state, process.Action.FINALISE)
-        except process.ActionNotAllowed as refused:
-            raise SipError(refused.user_message) from None
-        ready = readiness(plan, version)
-        if not ready.ready:
-            raise SipError(_("The plan cannot be finalised yet; see what is missing."))
-        now = timezone.now()
-        SipVersion.objects.filter(pk=version.pk).update(locked_at=now, locked_by=user)
-        SipPlan.objects.filter(pk=plan.pk).update(
-            state=new_state, next_follow_up=version.follow_up_date
-        )
-        _event(
-            plan,
-            EventKind.FINALISED,
-            user=user,
-            unit=unit,
-            version=version,
-            revision=version.revision,
-            number=version.number,
-        )
-        _log(
-            actor,
-            plan,
-            AccessAction.UPDATE,
-            detail_code("sip_version_finalised", version=version.number),
-        )
-        version.refresh_from_db()
-    return version
-
-
-def sip_version_new(
-    *, actor: Actor, plan: SipPlan, reason: str = VersionReason.FOLLOW_UP
-) -> SipVersion:
-    """Uppföljning (or a change): a new version copied from the finalised one."""
-    user, unit = actor.user, actor.unit
-    if reason not in (VersionReason.FOLLOW_UP, VersionReason.CHANGE):
-        raise SipError(_("Choose why a new version is made."))
-    with transaction.atomic():
-        plan = _lock(plan)
-        version = SipVersion.objects.select_for_update().get(pk=plan.current_version_id)
-        if not process.may_new_version(plan.state, viewer_for(actor, plan)):
-            if plan.state == PlanState.PLANNING and version.based_on_id is not None:
-                return version  # the button pressed twice: the new version is there
-            raise SipError(_("A new version is made from a finalised plan by one of its units."))
-        new = _copy_version(plan, version, reason, user)
-        _event(
-            plan,
-            EventKind.VERSION_CREATED,
-            user=user,
-            unit=unit,
-            version=new,
-            revision=new.revision,
-            number=new.number,
-            reason=reason,
-        )
-        _log(actor, plan, AccessAction.UPDATE, detail_code("sip_version_made", version=new.number))
-    return new
+# --- closing -------------------------------------------------------------------------------------
 
 
 def sip_close(*, actor: Actor, plan: SipPlan, reason: str, text: str = "") -> SipPlan:
@@ -1026,10 +574,10 @@ def sip_close(*, actor: Actor, plan: SipPlan, reason: str, text: str = "") -> Si
     if reason == CloseReason.OTHER and not text.strip():
         raise ValidationError({"text": _("Describe the reason.")})
     with transaction.atomic():
-        plan = _lock(plan)
+        plan = plan_lock(plan)
         if plan.state == PlanState.CLOSED:
             return plan
-        _require(
+        refuse_unless(
             process.may_close(plan.state, viewer_for(actor, plan)),
             _("The plan is closed by the initiating unit or the coordinator."),
         )
@@ -1041,7 +589,7 @@ def sip_close(*, actor: Actor, plan: SipPlan, reason: str, text: str = "") -> Si
             close_text=text.strip(),
             next_follow_up=None,
         )
-        _event(
+        event_record(
             plan,
             EventKind.CLOSED,
             user=actor.user,
@@ -1049,153 +597,6 @@ def sip_close(*, actor: Actor, plan: SipPlan, reason: str, text: str = "") -> Si
             reason=reason,
             text=text.strip(),
         )
-        _log(actor, plan, AccessAction.UPDATE, detail_code("sip_closed"))
+        plan_log(actor, plan, AccessAction.UPDATE, detail_code("sip_closed"))
     plan.refresh_from_db()
     return plan
-
-
-# --- reminders (run by the worker: tasks.send_sip_reminders / manage.py sip_reminders) ---------
-
-
-def _remind_text(template: str, plan: SipPlan, **context: object) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
-        return render_to_string(template, {"plan": plan, **context}).strip()
-
-
-def summons_reminders_send(*, now: datetime.datetime | None = None) -> int:
-    """Påminnelse: each summoned unit whose answer is overdue gets one reminder a day in its
-    inbox (an extra message referring to the summons), while the consent still stands.
-    Idempotent per unit and day. Returns how many were sent."""
-    now = now or timezone.now()
-    today = local_date(now)
-    sent = 0
-    overdue = (
-        SipParticipant.objects.filter(answer=Answer.PENDING, due_at__lt=now)
-        .exclude(plan__state=PlanState.CLOSED)
-        .select_related("plan__patient", "unit", "delivery__message")
-        .order_by("due_at", "pk")
-    )
-    for participant in overdue:
-        plan = participant.plan
-        reminded_on = local_date(participant.reminded_at) if participant.reminded_at else None
-        consent_active = active_consent(plan.patient, ConsentScope.SIP) is not None
-        if not process.summons_reminder_due(
-            answer=participant.answer,
-            due_at=participant.due_at,
-            reminded_on=reminded_on,
-            now=now,
-            today=today,
-            consent_active=consent_active,
-        ):
-            continue
-        summons = participant.delivery.message
-        try:
-            with transaction.atomic():
-                # Two runs at once (two hosts): the second waits here, then finds it done.
-                locked = SipParticipant.objects.select_for_update().get(pk=participant.pk)
-                if locked.answer != Answer.PENDING or locked.reminded_at != participant.reminded_at:
-                    continue
-                message = message_send(
-                    sender_user=summons.sender_user,
-                    sender_unit=summons.sender_unit,
-                    patient=plan.patient,
-                    message_type=MessageType.EXTRA_MESSAGE,
-                    recipients=[
-                        RecipientChoice(
-                            unit=participant.unit,
-                            reason_code="sip_reminder",
-                            reason_text=_("Has not answered the summons to a SIP"),
-                        )
-                    ],
-                    idempotency_key=f"sip-reminder-{participant.pk}-{today.isoformat()}",
-                    text=_remind_text("sip/reminder_message.txt", plan, participant=participant),
-                    refers_to=summons,
-                )
-                SipMessage.objects.get_or_create(
-                    message=message, defaults={"plan": plan, "kind": MessageKind.REMINDER}
-                )
-                SipParticipant.objects.filter(pk=participant.pk).update(
-                    reminded_at=now, reminder_count=participant.reminder_count + 1
-                )
-                _event(
-                    plan,
-                    EventKind.REMINDER_SENT,
-                    user=None,
-                    unit=None,
-                    units=[participant.unit.name],
-                    message=message.pk,
-                )
-        except MessagingError:
-            logger.warning("SIP reminder for participant %s could not be sent", participant.pk)
-            continue
-        sent += 1
-    return sent
-
-
-def follow_up_reminders_send(*, now: datetime.datetime | None = None) -> int:
-    """Uppföljning: on the follow-up date of a finalised plan, the coordinator's unit gets a
-    message in its inbox, once, while the consent still stands. Returns how many were sent."""
-    now = now or timezone.now()
-    today = local_date(now)
-    sent = 0
-    due = (
-        SipVersion.objects.filter(
-            locked_at__isnull=False,
-            follow_up_reminded_at__isnull=True,
-            follow_up_date__lte=today,
-            plan__state=PlanState.FINALISED,
-            plan__current_version=F("pk"),
-        )
-        .select_related("plan__patient", "coordinator", "coordinator_unit")
-        .order_by("follow_up_date", "pk")
-    )
-    for version in due:
-        plan = version.plan
-        consent_active = active_consent(plan.patient, ConsentScope.SIP) is not None
-        if not process.follow_up_reminder_due(
-            state=plan.state,
-            follow_up_date=version.follow_up_date,
-            reminded=False,
-            today=today,
-            consent_active=consent_active,
-        ):
-            continue
-        unit = version.coordinator_unit
-        try:
-            with transaction.atomic():
-                locked = SipVersion.objects.select_for_update().get(pk=version.pk)
-                if locked.follow_up_reminded_at is not None:
-                    continue  # another run sent it meanwhile
-                message = message_send(
-                    sender_user=version.coordinator,
-                    sender_unit=unit,
-                    patient=plan.patient,
-                    message_type=MessageType.EXTRA_MESSAGE,
-                    recipients=[
-                        RecipientChoice(
-                            unit=unit,
-                            reason_code="sip_follow_up",
-                            reason_text=_("Coordinator's unit of a SIP due for follow-up"),
-                        )
-                    ],
-                    idempotency_key=f"sip-follow-up-{version.pk}",
-                    text=_remind_text("sip/follow_up_message.txt", plan, version=version),
-                )
-                SipMessage.objects.get_or_create(
-                    message=message, defaults={"plan": plan, "kind": MessageKind.FOLLOW_UP}
-                )
-                SipVersion.objects.filter(pk=version.pk).update(follow_up_reminded_at=now)
-                _event(
-                    plan,
-                    EventKind.FOLLOW_UP_REMINDER_SENT,
-                    user=None,
-                    unit=None,
-                    version=version,
-                    units=[unit.name],
-                    message=message.pk,
-                )
-        except MessagingError:
-            logger.warning("SIP follow-up reminder for version %s could not be sent", version.pk)
-            continue
-        sent += 1
-    return sent

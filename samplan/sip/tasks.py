@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from samplan.sip.services import follow_up_reminders_send, summons_reminders_send
+from samplan.sip.reminders import follow_up_reminders_send, summons_reminders_send
 
 
 @task()

@@ -13,17 +13,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from samplan.accounts.access import can_work_with_sip, require
+from samplan.accounts.access import require
 from samplan.accounts.decorators import unit_required
-from samplan.accounts.smartcard import logged_in_with_card
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.auditlog.details import detail_code
 from samplan.core.paging import paginate
 from samplan.discharge.access import case_for_unit
 from samplan.patients.display import patient_display
 from samplan.patients.reserve_formats import reserve_patterns_for
-from samplan.sip import documents, process, selectors, services
-from samplan.sip.access import plan_for_unit, plan_id_for_message, version_of
+from samplan.sip import documents, process, selectors, services, versions
+from samplan.sip.access import can_work_with_sip, plan_for_unit, plan_id_for_message, version_of
 from samplan.sip.content import compare, plan_text_of
 from samplan.sip.forms import (
     AnswerForm,
@@ -35,9 +34,9 @@ from samplan.sip.forms import (
     SignForm,
     SipNewForm,
     UnitsForm,
-    plan_forms,
 )
 from samplan.sip.models import PlanState, SipPlan
+from samplan.sip.text_forms import plan_forms
 
 
 def _errors(form: Form, error: ValidationError | services.SipError) -> None:
@@ -263,14 +262,14 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     missed = []
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
-            saved = services.sip_plan_save(
+            saved = versions.sip_plan_save(
                 actor=request.actor,
                 plan=plan,
                 version_number=form.cleaned_data["version_number"],
                 revision=form.cleaned_data["revision"],
                 text=form.plan_text(formset.interventions()),
             )
-        except services.StaleEdit as stale:
+        except versions.StaleEdit as stale:
             missed = stale.missed
             form.add_error(None, str(stale))
             # The next save is made knowingly over the other person's change.
@@ -293,17 +292,18 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @unit_required
 def sign(request: HttpRequest, plan_id: int) -> HttpResponse:
-    """Signera the acting unit's part; password again unless logged in with a smart card."""
+    """Signera the acting unit's part; password again unless the session is a strong login
+    (SITHS through the identity provider, or a verified card certificate)."""
     plan = plan_for_unit(request.actor, plan_id)
     if refused := _unusable(
         request, plan, process.may_sign(plan.state, plan.viewer, already_signed=False)
     ):
         return refused
-    card = logged_in_with_card(request)
+    card = request.actor.strong_authentication
     form = SignForm(request.POST if request.method == "POST" else None, card=card)
     if request.method == "POST" and form.is_valid():
         try:
-            services.sip_sign(
+            versions.sip_sign(
                 actor=request.actor, plan=plan, password=form.cleaned_data.get("password")
             )
         except (ValidationError, services.SipError) as error:
@@ -325,7 +325,7 @@ def finalise(request: HttpRequest, plan_id: int) -> HttpResponse:
         return refused
     if request.method == "POST":
         try:
-            services.sip_finalise(
+            versions.sip_finalise(
                 actor=request.actor, plan=plan, confirmed=request.POST.get("confirm") == "yes"
             )
         except services.SipError as error:
@@ -333,7 +333,7 @@ def finalise(request: HttpRequest, plan_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The plan is finalised and this version is locked."))
         return _to_plan(plan)
-    ready = services.readiness(plan, plan.current_version)
+    ready = selectors.readiness(plan, plan.current_version)
     return render(request, "sip/finalise.html", _plan_context(plan, ready=ready))
 
 
@@ -345,7 +345,7 @@ def version_new(request: HttpRequest, plan_id: int) -> HttpResponse:
     form = NewVersionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            version = services.sip_version_new(
+            version = versions.sip_version_new(
                 actor=request.actor, plan=plan, reason=form.cleaned_data["reason"]
             )
         except services.SipError as error:

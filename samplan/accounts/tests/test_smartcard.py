@@ -1,5 +1,7 @@
 """Smart-card login: conversion, card-only login afterwards, the session ending with the card."""
 
+import ipaddress
+
 import pytest
 from django.urls import reverse
 
@@ -15,6 +17,8 @@ CARD_HEADERS = {"HTTP_X_SSL_CLIENT_VERIFY": "SUCCESS", "HTTP_X_SSL_CLIENT_S_DN":
 @pytest.fixture(autouse=True)
 def _card_login_on(settings):
     settings.SMART_CARD_LOGIN = True
+    # The test client's requests come from 127.0.0.1, here the trusted proxy's address.
+    settings.SMART_CARD_TRUSTED_PROXIES = [ipaddress.ip_network("127.0.0.1/32")]
 
 
 @pytest.fixture
@@ -106,3 +110,25 @@ def test_another_card_ends_the_session(client, cast, card_user):
     other = {**CARD_HEADERS, "HTTP_X_SSL_CLIENT_S_DN": "CN=Someone Else"}
     assert client.get(reverse("core:home"), **other).status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_card_headers_count_only_from_the_trusted_proxy(client, cast, card_user, settings):
+    convert(client, cast)
+    client.logout()
+    # Nothing configured: no card header is believed, whoever sends it.
+    settings.SMART_CARD_TRUSTED_PROXIES = []
+    assert client.get(CARD, **CARD_HEADERS).status_code == 403
+    # The proxy's address: another address is refused.
+    settings.SMART_CARD_TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/24")]
+    assert client.get(CARD, **CARD_HEADERS).status_code == 403
+    assert client.get(CARD, REMOTE_ADDR="10.0.0.7", **CARD_HEADERS).status_code == 302
+    client.logout()
+    # The shared secret: required as well once it is set, and compared in full.
+    settings.SMART_CARD_PROXY_SECRET = "s" * 40
+    assert client.get(CARD, REMOTE_ADDR="10.0.0.7", **CARD_HEADERS).status_code == 403
+    wrong = {"HTTP_X_SAMPLAN_PROXY_SECRET": "s" * 39}
+    assert client.get(CARD, REMOTE_ADDR="10.0.0.7", **wrong, **CARD_HEADERS).status_code == 403
+    settings.SMART_CARD_TRUSTED_PROXIES = []
+    right = {"HTTP_X_SAMPLAN_PROXY_SECRET": "s" * 40}
+    assert client.get(CARD, REMOTE_ADDR="192.0.2.1", **right, **CARD_HEADERS).status_code == 302
+    assert LoginEvent.objects.filter(kind=LoginEventKind.LOGIN, user=card_user).count() == 3

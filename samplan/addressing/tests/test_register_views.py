@@ -284,6 +284,43 @@ def test_every_page_renders_with_one_h1(world, admin, language):
         assert response.content.decode().count("<h1") == 1, url
 
 
+# --- A reserve number linked to a real one (patients.access.patient_by_identity) -------------
+
+
+def _linked_reserve():
+    from samplan.addressing.tests.conftest import make_patient
+    from samplan.patients.testing import ReservePatientFactory
+
+    person = make_patient()
+    return person, ReservePatientFactory(merged_into=person)
+
+
+def test_search_by_a_linked_reserve_number_logs_the_real_person(world, admin):
+    person, reserve = _linked_reserve()
+    add_filter(world.cast.home_care, reserve.identity_number)
+    response = admin.get(FILTERS, {"q": reserve.identity_number})
+    assert "Hemtjänst Öst" in response.content.decode()
+    entry = AccessLogEntry.objects.get(action="search")
+    assert entry.patient == person and entry.searched_identity == reserve.identity_number
+    assert entry.detail == "addressing:patient_filter"
+
+
+def test_edit_page_of_a_linked_reserve_number_logs_the_real_person(world, admin):
+    person, reserve = _linked_reserve()
+    row = add_filter(world.cast.home_care, reserve.identity_number)
+    assert admin.get(reverse("addressing:filters_edit", args=[row.pk])).status_code == 200
+    entry = AccessLogEntry.objects.get()
+    assert (entry.action, entry.patient, entry.searched_identity) == ("view", person, "")
+    assert entry.object_type == "patientfilter" and entry.object_id == str(row.pk)
+
+
+def test_edit_page_of_someone_not_in_samplan_logs_the_number(world, admin):
+    row = add_filter(world.cast.home_care)
+    admin.get(reverse("addressing:filters_edit", args=[row.pk]))
+    entry = AccessLogEntry.objects.get()
+    assert (entry.action, entry.patient, entry.searched_identity) == ("view", None, PERSON)
+
+
 def test_the_residence_list_shows_names_and_hides_a_protected_persons(world, admin):
     from samplan.patients.models import Protection
     from samplan.patients.testing import PatientFactory

@@ -147,3 +147,15 @@ def test_need_to_know_relation_through_the_register(world):
         valid_from=today + datetime.timedelta(days=1)
     )
     assert not unit_has_register_relation(world.cast.home_care, patient)
+
+
+def test_simulator_with_a_linked_reserve_number_routes_and_logs_the_real_person(world, admin):
+    from samplan.patients.testing import ReservePatientFactory
+
+    patient = make_patient()
+    reserve = ReservePatientFactory(merged_into=patient)
+    html = simulate(admin, identity_number=reserve.identity_number).content.decode()
+    entry = AccessLogEntry.objects.get()
+    assert entry.patient == patient and entry.searched_identity == reserve.identity_number
+    # Routed as the real person (registered in the municipality: its fallback inbox).
+    assert "Reservadress: kommunens centrala brevlåda" in html

@@ -13,6 +13,7 @@ from django.utils import timezone
 from samplan.accounts import access
 from samplan.accounts.models import Membership, Role
 from samplan.core.testing import MembershipFactory, OrganizationFactory, UnitFactory, user_with_role
+from samplan.organizations import access as org_access
 from samplan.organizations.models import OrganizationKind
 
 
@@ -25,21 +26,21 @@ def fresh(user):
 def test_local_admin_reaches_own_organisation_only(cast):
     admin = cast.municipal_local_admin
     assert access.administered_organization_ids(admin) == {cast.municipality.pk}
-    assert access.can_edit_unit(admin, cast.home_care)
-    assert not access.can_edit_unit(admin, cast.provider_unit)
-    assert not access.can_edit_unit(admin, cast.outsider_unit)
-    assert not access.can_change_unit_tree(admin, cast.municipality)
-    assert not access.can_edit_organization(admin, cast.municipality)
+    assert org_access.can_edit_unit(admin, cast.home_care)
+    assert not org_access.can_edit_unit(admin, cast.provider_unit)
+    assert not org_access.can_edit_unit(admin, cast.outsider_unit)
+    assert not org_access.can_change_unit_tree(admin, cast.municipality)
+    assert not org_access.can_edit_organization(admin, cast.municipality)
 
 
 def test_system_admin_reaches_own_organisation_and_contracted_providers(cast):
     admin = cast.municipal_system_admin
     assert access.administered_organization_ids(admin) == {cast.municipality.pk, cast.provider.pk}
-    assert access.can_change_unit_tree(admin, cast.municipality)
-    assert access.can_change_unit_tree(admin, cast.provider)
-    assert not access.can_change_unit_tree(admin, cast.other_municipality)
-    assert not access.can_change_unit_tree(admin, cast.region)
-    assert access.can_edit_organization(admin, cast.provider)
+    assert org_access.can_change_unit_tree(admin, cast.municipality)
+    assert org_access.can_change_unit_tree(admin, cast.provider)
+    assert not org_access.can_change_unit_tree(admin, cast.other_municipality)
+    assert not org_access.can_change_unit_tree(admin, cast.region)
+    assert org_access.can_edit_organization(admin, cast.provider)
 
 
 def test_a_provider_contracted_by_someone_else_is_out_of_reach(cast):
@@ -57,7 +58,7 @@ def test_superuser_reaches_every_organisation(cast):
         cast.other_municipality.pk,
         cast.provider.pk,
     }
-    assert access.can_change_unit_tree(cast.superuser, cast.region)
+    assert org_access.can_change_unit_tree(cast.superuser, cast.region)
 
 
 def test_plain_users_administer_nothing(cast):
@@ -134,15 +135,15 @@ def test_superusers_are_hidden_from_other_admins(cast):
 def test_create_organisation_rules(cast):
     system, local = cast.municipal_system_admin, cast.municipal_local_admin
     provider = OrganizationKind.PRIVATE_PROVIDER
-    assert access.can_create_organization(system, provider, cast.municipality)
-    assert not access.can_create_organization(system, provider, cast.other_municipality)
+    assert org_access.can_create_organization(system, provider, cast.municipality)
+    assert not org_access.can_create_organization(system, provider, cast.other_municipality)
     # Subcontractors of a provider it reaches through the contract are for the superuser.
-    assert not access.can_create_organization(system, provider, cast.provider)
-    assert not access.can_create_organization(system, OrganizationKind.MUNICIPALITY, None)
-    assert not access.can_create_organization(local, provider, cast.municipality)
-    assert access.can_create_organization(cast.superuser, OrganizationKind.REGION, None)
-    assert access.may_create_organizations(system)
-    assert not access.may_create_organizations(local)
+    assert not org_access.can_create_organization(system, provider, cast.provider)
+    assert not org_access.can_create_organization(system, OrganizationKind.MUNICIPALITY, None)
+    assert not org_access.can_create_organization(local, provider, cast.municipality)
+    assert org_access.can_create_organization(cast.superuser, OrganizationKind.REGION, None)
+    assert org_access.may_create_organizations(system)
+    assert not org_access.may_create_organizations(local)
 
 
 def test_history_is_for_the_organisations_admins(cast):

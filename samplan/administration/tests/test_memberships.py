@@ -193,9 +193,9 @@ def test_ended_membership_stops_the_users_unit_at_once(cast, local_admin, client
     session = nurse_client.session
     session[SESSION_UNIT_KEY] = cast.home_care.pk
     session.save()
-    assert nurse_client.get(reverse("messaging:overview")).status_code == 200
+    assert nurse_client.get(reverse("discharge:overview")).status_code == 200
     client.post(end_url(Membership.objects.get(user=cast.home_care_nurse)))
-    assert nurse_client.get(reverse("messaging:overview")).status_code in (302, 403)
+    assert nurse_client.get(reverse("discharge:overview")).status_code in (302, 403)
 
 
 def test_local_admin_cannot_end_an_admin_membership(cast, local_admin, client):

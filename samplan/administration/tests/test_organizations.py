@@ -177,3 +177,15 @@ def test_system_admin_cannot_hand_a_provider_to_another_municipality(cast, syste
 def test_edit_shows_the_formatted_number(cast, system_admin, client):
     html = client.get(edit_url(cast.municipality)).content.decode()
     assert cast.municipality.org_number_display in html
+
+
+def test_system_admin_makes_the_organisation_require_siths(cast, system_admin, client):
+    org = cast.municipality
+    page = client.get(edit_url(org)).content.decode()
+    assert "Kräv inloggning med SITHS" in page
+    response = client.post(edit_url(org), {**org_data(org), "require_siths": "on"})
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert org.require_siths
+    change = AdminChange.objects.get(target_type="organization")
+    assert change.changes == {"require_siths": [False, True]}

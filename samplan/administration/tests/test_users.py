@@ -389,12 +389,12 @@ def test_deactivated_user_cannot_log_in_and_their_session_ends(cast, login_as, c
     session = nurse_client.session
     session[SESSION_UNIT_KEY] = cast.home_care.pk
     session.save()
-    assert nurse_client.get(reverse("messaging:overview")).status_code == 200
+    assert nurse_client.get(reverse("discharge:overview")).status_code == 200
 
     as_local_admin(cast, login_as)
     client.post(reverse("administration:user_deactivate", args=[nurse.pk]))
 
-    response = nurse_client.get(reverse("messaging:overview"))
+    response = nurse_client.get(reverse("discharge:overview"))
     assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
     again = Client()
     again.post(reverse("accounts:login"), {"username": "hemssk", "password": TEST_PASSWORD})

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from samplan.accounts.models import Role
 from samplan.auditlog.models import AccessLogEntry, LogReview
+from samplan.core.actor import Actor
 from samplan.core.testing import TEST_PASSWORD, build_cast, user_with_role
 from samplan.discharge.cases import case_open
 from samplan.patients.identity import format_identity
@@ -53,8 +54,7 @@ def test_reviewer_finds_a_protected_persons_access_records_a_review_and_prints_a
     )
     number = format_identity(person.identity_number)
     case_open(
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         patient=person,
         admitted_at=timezone.now(),
         opening_key="browser-review",

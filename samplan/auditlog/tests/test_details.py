@@ -36,7 +36,7 @@ def test_old_free_text_and_unknown_codes_are_shown_as_stored():
 
 
 def test_the_log_export_shows_the_words_not_the_code(client, cast, login_as):
-    from samplan.messaging.tests.conftest import Builder
+    from samplan.discharge.testing import Builder
 
     Builder(cast).admitted()
     login_as(cast.home_care_nurse, cast.home_care)

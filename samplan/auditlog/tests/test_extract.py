@@ -117,6 +117,8 @@ def test_a_reserve_number_that_was_linked_gives_the_real_person(cast, as_reviewe
     response = as_reviewer.post(EXTRACT, {"identity": reserve.identity_number})
     assert response["Content-Type"] == "application/pdf"
     assert AccessLogEntry.objects.get(user=log.reviewer, action="print").patient == log.patient
+    # The print row is the one row of the look-up: no search row besides it.
+    assert not AccessLogEntry.objects.filter(user=log.reviewer, action="search").exists()
 
 
 @pytest.mark.parametrize("who", ["ward_nurse", "outsider"])

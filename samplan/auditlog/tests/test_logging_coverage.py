@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from samplan.accounts.models import Role
 from samplan.auditlog.models import AccessLogEntry
+from samplan.core.actor import Actor
 from samplan.core.testing import Cast, UnitFactory, user_with_role
 from samplan.patients.models import Consent, ConsentScope, Patient
 from samplan.patients.testing import PatientFactory, ReservePatientFactory
@@ -120,8 +121,7 @@ def _related_patient(cast: Cast, **fields: Any) -> Patient:
 
     patient = fields.pop("patient", None) or PatientFactory(**fields)
     case_open(
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         patient=patient,
         admitted_at=timezone.now() - datetime.timedelta(hours=3),
         opening_key=f"walker-{patient.pk}",
@@ -202,8 +202,7 @@ def _case(cast: Cast, *, discharged: bool = False):
 
     patient = PatientFactory()
     case, _ = case_open(
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         patient=patient,
         admitted_at=timezone.now() - datetime.timedelta(hours=3),
         opening_key=f"walker-case-{patient.pk}",
@@ -211,8 +210,7 @@ def _case(cast: Cast, *, discharged: bool = False):
     units = (cast.home_care, cast.care_centre)
     notice = case_send(
         case=case,
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         message_type=MessageType.ADMISSION_NOTICE,
         recipients=[RecipientChoice(unit=u, reason_code="x", reason_text="Vald") for u in units],
         idempotency_key=f"walker-adm-{case.pk}",
@@ -221,8 +219,7 @@ def _case(cast: Cast, *, discharged: bool = False):
         for message_type in (MessageType.READY_FOR_DISCHARGE, MessageType.DISCHARGE_NOTICE):
             case_send(
                 case=case,
-                user=cast.ward_nurse,
-                unit=cast.ward,
+                actor=Actor(user=cast.ward_nurse, unit=cast.ward),
                 message_type=message_type,
                 recipients=case_default_recipients(case, cast.ward),
                 idempotency_key=f"walker-{message_type}-{case.pk}",

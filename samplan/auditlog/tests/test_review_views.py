@@ -133,6 +133,27 @@ def test_patient_lookup_of_an_unknown_number_says_so_and_is_logged(as_reviewer, 
     assert AccessLogEntry.objects.filter(user=log.reviewer, searched_identity=number).exists()
 
 
+def test_patient_lookup_of_a_linked_reserve_number_shows_the_real_person(as_reviewer, log):
+    from samplan.patients.testing import ReservePatientFactory
+
+    reserve = ReservePatientFactory(merged_into=log.patient)
+    before = AccessLogEntry.objects.filter(user=log.reviewer).count()
+    response = as_reviewer.post(
+        reverse("logreview:patient_lookup"), {"identity": reserve.identity_number}
+    )
+    assert response["Location"] == f"{SEARCH}?patient={log.patient.pk}"
+    # Found: the search page it leads to logs the search for the person, not the look-up.
+    assert AccessLogEntry.objects.filter(user=log.reviewer).count() == before
+
+
+def test_patient_lookup_of_an_unknown_number_is_a_reviewer_row(as_reviewer, log):
+    number = PatientFactory.build().identity_number
+    as_reviewer.post(reverse("logreview:patient_lookup"), {"identity": number})
+    row = AccessLogEntry.objects.get(user=log.reviewer, searched_identity=number)
+    assert (row.action, row.object_type, row.patient) == ("search", "accesslog", None)
+    assert row.detail.startswith("not_found_in_organisation|") and not row.not_participant
+
+
 def test_the_reviewers_own_searches_are_logged(cast, as_reviewer, log):
     as_reviewer.get(SEARCH, {"patient": log.patient.pk, "flagged": "on"})
     own = AccessLogEntry.objects.filter(user=log.reviewer).latest("seq")

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from samplan.accounts.models import Role
 from samplan.core.testing import TEST_PASSWORD, user_with_role
-from samplan.messaging.tests.conftest import Builder
+from samplan.discharge.testing import Builder
 from samplan.sip.tests.conftest import accept_all, sip, start, summon, write  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -61,7 +61,7 @@ def test_the_ward_and_the_municipal_units_pages(page, cast):
     case, message = build.admitted(first_name="Alma", last_name="Andersson")
     log_in(page, cast.ward_nurse)
     for path in (
-        reverse("messaging:overview"),
+        reverse("discharge:overview"),
         reverse("messaging:received"),
         reverse("messaging:sent"),
         reverse("discharge:case_detail", args=[case.pk]),

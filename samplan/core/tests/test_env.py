@@ -52,3 +52,15 @@ def test_required_without_default():
 def test_minimum_is_enforced():
     with pytest.raises(ImproperlyConfigured):
         Env({"N": "0"}).int("N", default=5, minimum=1)
+
+
+def test_networks_are_parsed_and_bad_ones_refused():
+    env = Env({"P": "10.0.0.5, 10.0.1.0/24,::1"})
+    assert [str(n) for n in env.networks("P", default=[])] == [
+        "10.0.0.5/32",
+        "10.0.1.0/24",
+        "::1/128",
+    ]
+    assert env.networks("MISSING", default=[]) == []
+    with pytest.raises(ImproperlyConfigured, match="P: 'nginx' is not an IP address"):
+        Env({"P": "nginx"}).networks("P", default=[])

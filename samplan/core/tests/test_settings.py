@@ -45,3 +45,33 @@ def test_production_with_real_secret_starts():
 
 def test_debug_mode_has_a_development_key():
     assert _check({"DEBUG": "true"}).returncode == 0
+
+
+GOOD_KEY = {"DEBUG": "false", "SECRET_KEY": "k" * 50}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"SMART_CARD_PROXY_SECRET": "short"}, "SMART_CARD_PROXY_SECRET"),
+        ({"SMART_CARD_TRUSTED_PROXIES": "nginx.internal"}, "SMART_CARD_TRUSTED_PROXIES"),
+        ({"SAML_IDP_METADATA_FILE": "/etc/samplan/idp.xml"}, "SAML_SP_KEY_FILE"),
+    ],
+)
+def test_bad_login_settings_refuse_to_start(overrides, named):
+    result = _check({**GOOD_KEY, **overrides})
+    assert result.returncode != 0
+    assert named in result.stderr
+
+
+def test_card_login_without_a_trusted_proxy_is_warned_about():
+    env = {**GOOD_KEY, "SMART_CARD_LOGIN": "true"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**os.environ, **env, "DJANGO_SETTINGS_MODULE": "samplan.settings"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "samplan.W001" in result.stderr + result.stdout

@@ -17,9 +17,9 @@ from samplan.core.localtime import local_date
 from samplan.core.message_types import MessageType
 from samplan.demo.builder import build_demo
 from samplan.demo.cases import DemoClock, format_inbox_hints, inbox_hints
+from samplan.discharge.case_page import case_overview
 from samplan.discharge.liability import ReasonCode
 from samplan.discharge.models import CaseEvent, CaseEventKind, DailyAmount, DischargeCase
-from samplan.discharge.overview import case_overview
 from samplan.discharge.process import CaseState
 from samplan.messaging.models import OPEN_STATES, Delivery, DeliveryState, Message
 from samplan.organizations.agreements import answer_due_at
@@ -57,13 +57,17 @@ def test_admissions_over_the_last_two_weeks_and_every_time_in_the_past(demo):
     now = demo.built_at
     # This step's cases (the SIP demo, built after it, sends its summonses "now").
     ours = [case.pk for case in demo.cases.values()]
-    messages = Message.objects.filter(case__in=ours)
+    messages = Message.objects.filter(case_link__case__in=ours)
     admitted = list(DischargeCase.objects.filter(pk__in=ours).values_list("admitted_at", flat=True))
     assert min(admitted) >= now - datetime.timedelta(days=16)
     assert len({local_date(moment) for moment in admitted}) >= 8
     assert max(messages.values_list("sent_at", flat=True)) < now
     assert (
-        max(Delivery.objects.filter(message__case__in=ours).values_list("arrived_at", flat=True))
+        max(
+            Delivery.objects.filter(message__case_link__case__in=ours).values_list(
+                "arrived_at", flat=True
+            )
+        )
         < now
     )
     assert not CaseEvent.objects.filter(case__in=ours, at__gte=now).exists()
@@ -126,13 +130,13 @@ def test_what_the_demo_users_find_in_their_inboxes(demo):
 
 def test_the_overview_pages_of_the_ward_nurse_and_the_needs_assessor(demo, login_as, client):
     login_as(demo.users["anna.lindqvist"], demo.units["MSEAVD11"])
-    page = client.get(reverse("messaging:overview"))
+    page = client.get(reverse("discharge:overview"))
     assert page.status_code == 200
     for name in ("Karl-Erik", "Elsa", "Rolf", "Lars-Göran", "Birgit"):
         assert name in page.text
     assert "Gunvor" not in page.text  # no case yet: the one to open
     login_as(demo.users["elin.johansson"], demo.units["VOFBISTN"])
-    page = client.get(reverse("messaging:overview"))
+    page = client.get(reverse("discharge:overview"))
     assert "Försenad" in page.text and "Solveig" in page.text
     page = client.get(reverse("messaging:received"))
     assert "Inskrivningsmeddelande" in page.text

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from samplan.core.localtime import local_instant
 from samplan.demo.builder import build_demo
-from samplan.discharge.overview import case_overview
+from samplan.discharge.case_page import case_overview
 from samplan.messaging.models import OPEN_STATES, Delivery, DeliveryState
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from samplan.accounts import access
+from samplan.addressing import access as register_access
 from samplan.addressing.models import AreaRule, FallbackInbox, PatientFilter, ResidenceEntry
 from samplan.addressing.router import (
     ReasonCode,
@@ -131,17 +131,17 @@ def test_every_region_and_municipality_has_a_fallback_inbox_of_its_own(demo):
         inbox = FallbackInbox.objects.select_related("unit").get(organization=organization)
         assert inbox.unit.organization_id == organization.pk and inbox.unit.has_inbox
         assert "oadresserade" in inbox.unit.name
-        assert access.can_set_fallback_inbox(inbox.updated_by, organization)
+        assert register_access.can_set_fallback_inbox(inbox.updated_by, organization)
 
 
 def test_register_rows_were_made_by_people_allowed_to_keep_them(demo):
     for row in PatientFilter.objects.select_related("unit", "created_by"):
-        assert access.can_manage_patient_filters(row.created_by, row.unit), row
+        assert register_access.can_manage_patient_filters(row.created_by, row.unit), row
     for row in ResidenceEntry.objects.select_related("unit", "created_by"):
-        assert row.unit.kind in access.RESIDENCE_UNIT_KINDS
-        assert access.can_manage_residence_list(row.created_by, row.unit), row
+        assert row.unit.kind in register_access.RESIDENCE_UNIT_KINDS
+        assert register_access.can_manage_residence_list(row.created_by, row.unit), row
     for rule in AreaRule.objects.select_related("unit", "created_by"):
-        assert access.can_manage_area_rules(rule.created_by, rule.unit), rule
+        assert register_access.can_manage_area_rules(rule.created_by, rule.unit), rule
         rule.full_clean()
 
 

@@ -7,6 +7,7 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 
+from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
 from samplan.discharge.cases import case_default_recipients, case_open, case_send
 from samplan.discharge.message_forms import SLUGS
@@ -23,8 +24,7 @@ def local(moment: datetime.datetime) -> str:
 
 def open_case(cast, patient, *, hours_ago: float = 2, ward=None, user=None):
     case, _created = case_open(
-        user=user or cast.ward_nurse,
-        unit=ward or cast.ward,
+        actor=Actor(user=user or cast.ward_nurse, unit=ward or cast.ward),
         patient=patient,
         admitted_at=timezone.now() - datetime.timedelta(hours=hours_ago),
         opening_key=f"open-{patient.pk}",
@@ -43,8 +43,7 @@ def send(cast, case, message_type, *, user=None, unit=None, to=None, key=None, c
     )
     message = case_send(
         case=case,
-        user=user,
-        unit=unit,
+        actor=Actor(user=user, unit=unit),
         message_type=message_type,
         recipients=recipients,
         idempotency_key=f"{case.pk}-{key or message_type}-{case.messages.count()}",

@@ -26,6 +26,7 @@ import time_machine
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
+from samplan.core.actor import Actor
 from samplan.core.localtime import local_instant
 from samplan.core.message_types import MessageType
 from samplan.core.tests.browser import DEFAULT_TIMEOUT_MS
@@ -317,8 +318,7 @@ def _send(case, user, unit, message_type, content=None):
     """An earlier step of the stay, sent through the service to the proposed units."""
     return case_send(
         case=case,
-        user=user,
-        unit=unit,
+        actor=Actor(user=user, unit=unit),
         message_type=message_type,
         recipients=[p.choice() for p in propose_recipients(case, message_type, unit)],
         idempotency_key=f"earlier-{message_type}",
@@ -340,8 +340,7 @@ def test_past_the_grace_days_the_case_shows_liable_days_and_amount(page: Page, d
         DailyAmount.objects.update_or_create(year=day0.year, defaults={"amount": Decimal(9300)})
         nurse, ward_unit = demo.users["anna.lindqvist"], demo.units["MSEAVD11"]
         case, _created = case_open(
-            user=nurse,
-            unit=ward_unit,
+            actor=Actor(user=nurse, unit=ward_unit),
             patient=demo.patients["gunvor"],
             admitted_at=at(admitted, 7, 50),
             opening_key="grace-days",

@@ -4,13 +4,13 @@ import pytest
 from django.http import Http404
 from django.utils import timezone
 
-from samplan.accounts.access import unit_may_see_patient
 from samplan.auditlog.models import AccessLogEntry
 from samplan.core.actor import Actor
 from samplan.core.testing import UnitFactory
 from samplan.discharge.access import case_for_unit
 from samplan.discharge.cases import case_open, case_transfer
 from samplan.organizations.models import UnitKind
+from samplan.patients.access import unit_may_see_patient
 from samplan.patients.models import Patient
 
 
@@ -20,8 +20,7 @@ def case(cast):
         identity_number="191212121212", identity_kind="personal", first_name="T", last_name="T"
     )
     case, _ = case_open(
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         patient=patient,
         admitted_at=timezone.now(),
         opening_key="k",
@@ -52,7 +51,7 @@ def test_non_participant_gets_404(cast, case, who):
 
 def test_participation_that_ended_gives_404(cast, case):
     other = UnitFactory(organization=cast.region, kind=UnitKind.HOSPITAL_WARD_SOMATIC)
-    case_transfer(case=case, to_ward=other, user=cast.ward_nurse, unit=cast.ward)
+    case_transfer(case=case, to_ward=other, actor=Actor(user=cast.ward_nurse, unit=cast.ward))
     with pytest.raises(Http404):
         case_for_unit(request_for(cast.ward_nurse, cast.ward), case.pk)
     assert not unit_may_see_patient(cast.ward, case.patient)

@@ -43,7 +43,7 @@ def test_sender_cancels_with_reason_and_the_state_is_recomputed(cast, login_as, 
     case.refresh_from_db()
     assert ready.cancelled_at is not None and case.state == CaseState.ADMITTED
     cancellation = Message.objects.get(message_type=M.CANCELLATION)
-    assert cancellation.case == case and cancellation.refers_to == ready
+    assert cancellation.case_link.case == case and cancellation.refers_to == ready
     html = client.get(page(case)).content.decode()
     assert "<s>" in html and "Fel patient" in html and 'data-testid="cancelled-note"' in html
 

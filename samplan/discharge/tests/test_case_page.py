@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from samplan.auditlog.models import AccessLogEntry
+from samplan.core.actor import Actor
 from samplan.core.testing import UnitFactory
 from samplan.discharge.cases import case_cancel_message, case_transfer
 from samplan.discharge.models import DailyAmount
@@ -81,7 +82,7 @@ def test_administrator_role_alone_does_not_open_a_case(cast, login_as, case):
 
 def test_participation_that_ended_gives_404(cast, login_as, case):
     new_ward = UnitFactory(organization=cast.region, kind=UnitKind.HOSPITAL_WARD_SOMATIC)
-    case_transfer(case=case, to_ward=new_ward, user=cast.ward_nurse, unit=cast.ward)
+    case_transfer(case=case, to_ward=new_ward, actor=Actor(user=cast.ward_nurse, unit=cast.ward))
     assert login_as(cast.ward_nurse, cast.ward).get(page_url(case)).status_code == 404
 
 
@@ -106,15 +107,13 @@ def _case_with_messages(cast, count):
         if n % 3 == 0:
             deliveries_acknowledge(
                 delivery_ids=list(message.deliveries.values_list("pk", flat=True)),
-                user=cast.home_care_nurse,
-                unit=cast.home_care,
+                actor=Actor(user=cast.home_care_nurse, unit=cast.home_care),
             )
         if n % 5 == 0:
             case_cancel_message(
                 message=message,
                 reason="Fel",
-                user=cast.ward_nurse,
-                unit=cast.ward,
+                actor=Actor(user=cast.ward_nurse, unit=cast.ward),
                 idempotency_key=f"c{n}",
             )
     send(cast, case, M.READY_FOR_DISCHARGE, key="ready")
@@ -194,8 +193,7 @@ def test_timeline_shows_messages_deliveries_acknowledgements_and_events(cast, lo
     ready = send(cast, case, M.READY_FOR_DISCHARGE)
     deliveries_acknowledge(
         delivery_ids=list(ready.deliveries.values_list("pk", flat=True)),
-        user=cast.home_care_nurse,
-        unit=cast.home_care,
+        actor=Actor(user=cast.home_care_nurse, unit=cast.home_care),
     )
     response = login_as(cast.ward_nurse, cast.ward).get(page_url(case))
     kinds = [entry.kind for entry in response.context["overview"].timeline]
@@ -265,13 +263,14 @@ def test_timeline_shows_forwards_and_returns(cast, login_as, case):
     at_home_care = notice.deliveries.get(unit=cast.home_care)
     at_centre = notice.deliveries.get(unit=cast.care_centre)
     delivery_forward(
-        delivery=at_home_care, to_unit=intake, user=cast.home_care_nurse, unit=cast.home_care
+        delivery=at_home_care,
+        to_unit=intake,
+        actor=Actor(user=cast.home_care_nurse, unit=cast.home_care),
     )
     delivery_return(
         delivery=at_centre,
         reason="Patienten är inte listad hos oss",
-        user=cast.care_centre_nurse,
-        unit=cast.care_centre,
+        actor=Actor(user=cast.care_centre_nurse, unit=cast.care_centre),
         fallback_unit=None,
     )
     response = login_as(cast.ward_nurse, cast.ward).get(page_url(case))

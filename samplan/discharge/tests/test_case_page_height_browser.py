@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from samplan.core.message_types import MessageType as M
 from samplan.core.testing import TEST_PASSWORD
-from samplan.messaging.tests.conftest import Builder
+from samplan.discharge.testing import Builder
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +44,7 @@ def test_a_typical_stay_fits_in_about_two_screens(page, cast):
     page.get_by_label("Användarnamn").fill(cast.ward_nurse.username)
     page.get_by_label("Lösenord").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url("**" + reverse("messaging:overview"))
+    page.wait_for_url("**" + reverse("discharge:overview"))
     page.goto(reverse("discharge:case_detail", args=[case.pk]))
     height = page.evaluate("document.documentElement.scrollHeight")
     # About two screens (it was 4,167 px with every message's content open).

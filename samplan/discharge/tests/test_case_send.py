@@ -96,7 +96,7 @@ def test_each_message_type_has_its_form_and_moves_the_case(
     assert form_page.context["form"].message_type_value == message_type
     response = form_post(client, case, message_type, unit, form_data(message_type))
     assert response.status_code == 302, response.context["form"].errors
-    message = Message.objects.filter(case=case, message_type=message_type).latest("pk")
+    message = Message.objects.filter(case_link__case=case, message_type=message_type).latest("pk")
     assert message.sender_unit == unit and message.sender_user == user
     assert key in message.content
     assert message.deliveries.exists()

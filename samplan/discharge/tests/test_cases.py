@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
 from samplan.core.testing import UnitFactory
 from samplan.discharge.cases import (
@@ -39,8 +40,7 @@ def patient(cast):
 @pytest.fixture
 def case(cast, patient):
     case, created = case_open(
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         patient=patient,
         admitted_at=timezone.now() - datetime.timedelta(hours=2),
         opening_key="open-1",
@@ -56,8 +56,7 @@ def to(*units):
 def ward_sends(cast, case, message_type, key, *units, content=None):
     return case_send(
         case=case,
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         message_type=message_type,
         recipients=to(*units) if units else case_default_recipients(case, cast.ward),
         idempotency_key=key,
@@ -74,8 +73,7 @@ def test_open_sets_principals_and_ward_participation(cast, case):
 
 def test_second_open_returns_the_existing_case(cast, case, patient):
     again, created = case_open(
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         patient=patient,
         admitted_at=timezone.now(),
         opening_key="open-2",
@@ -87,8 +85,7 @@ def test_second_open_returns_the_existing_case(cast, case, patient):
 def test_only_a_ward_opens_a_case(cast, patient):
     with pytest.raises(CaseError):
         case_open(
-            user=cast.home_care_nurse,
-            unit=cast.home_care,
+            actor=Actor(user=cast.home_care_nurse, unit=cast.home_care),
             patient=patient,
             admitted_at=timezone.now(),
             opening_key="x",
@@ -119,7 +116,7 @@ def test_ready_then_discharged_then_closed(cast, case):
     ward_sends(cast, case, M.DISCHARGE_NOTICE, "d1")
     case.refresh_from_db()
     assert case.state == CaseState.DISCHARGED
-    case_close(case=case, user=cast.ward_nurse, unit=cast.ward)
+    case_close(case=case, actor=Actor(user=cast.ward_nurse, unit=cast.ward))
     case.refresh_from_db()
     assert case.state == CaseState.CLOSED and case.closed_at
 
@@ -128,8 +125,7 @@ def test_wrong_sender_kind_is_refused(cast, case):
     with pytest.raises(CaseError):
         case_send(
             case=case,
-            user=cast.home_care_nurse,
-            unit=cast.home_care,
+            actor=Actor(user=cast.home_care_nurse, unit=cast.home_care),
             message_type=M.READY_FOR_DISCHARGE,
             recipients=to(cast.ward),
             idempotency_key="x",
@@ -157,8 +153,7 @@ def test_cancelling_the_ready_notice_returns_to_admitted(cast, case):
     case_cancel_message(
         message=ready,
         reason="Fel patient",
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         idempotency_key="c1",
     )
     case.refresh_from_db()
@@ -177,7 +172,7 @@ def test_transfer_moves_the_case_and_ends_old_ward_participation(cast, case):
     new_ward = UnitFactory(
         organization=cast.region, kind=UnitKind.HOSPITAL_WARD_SOMATIC, name="Avd 2"
     )
-    case_transfer(case=case, to_ward=new_ward, user=cast.ward_nurse, unit=cast.ward)
+    case_transfer(case=case, to_ward=new_ward, actor=Actor(user=cast.ward_nurse, unit=cast.ward))
     case.refresh_from_db()
     assert case.ward == new_ward
     assert CaseParticipant.objects.get(case=case, unit=cast.ward).left_at is not None
@@ -191,8 +186,7 @@ def test_withdraw_case(cast, case):
     assert case.state == CaseState.WITHDRAWN and case.withdrawn_reason == "deceased"
     # a withdrawn case frees the patient for a new stay
     _, created = case_open(
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         patient=case.patient,
         admitted_at=timezone.now(),
         opening_key="o2",

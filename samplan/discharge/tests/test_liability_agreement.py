@@ -7,8 +7,8 @@ from __future__ import annotations
 import datetime
 import random
 
+from samplan.discharge.case_page import case_overview
 from samplan.discharge.liability import LiabilityReason, ReasonCode
-from samplan.discharge.overview import case_overview
 from samplan.reports.facts import NOT_FAILURES, refresh
 from samplan.reports.models import CaseFact
 from samplan.reports.testing import CaseBuilder, M, local

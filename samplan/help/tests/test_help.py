@@ -56,7 +56,7 @@ def test_every_help_link_leads_to_an_existing_section():
 def test_main_pages_link_to_their_section(client, cast, login_as):
     login_as(cast.ward_nurse, cast.ward)
     for name, target in (
-        ("messaging:overview", "/hjalp/avdelning/#oversikt"),
+        ("discharge:overview", "/hjalp/avdelning/#oversikt"),
         ("messaging:received", "/hjalp/kommun/#mottagna"),
     ):
         html = client.get(reverse(name)).content.decode()
@@ -65,7 +65,7 @@ def test_main_pages_link_to_their_section(client, cast, login_as):
 
 def test_help_in_the_header_lists_the_users_manuals_first(client, cast, login_as):
     login_as(cast.ward_nurse, cast.ward)
-    html = client.get(reverse("messaging:overview")).content.decode()
+    html = client.get(reverse("discharge:overview")).content.decode()
     assert f'<a href="{reverse("help:index")}">Hjälp</a>' in html
     assert f'href="{reverse("help:about")}"' in html
     index = client.get(reverse("help:index")).content.decode()

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from samplan.auditlog.models import AdminChange
+from samplan.core.actor import Actor
 from samplan.core.testing import UnitFactory
 from samplan.messaging import alerts
 from samplan.messaging.models import AlertSettings, AlertState, Delivery
@@ -191,8 +192,7 @@ def test_forwarding_and_returning_alert_the_new_receiver(cast, build, commit):
         delivery_forward(
             delivery=Delivery.objects.get(message=message, unit=cast.home_care),
             to_unit=home_health,
-            user=cast.home_care_nurse,
-            unit=cast.home_care,
+            actor=Actor(user=cast.home_care_nurse, unit=cast.home_care),
         )
     assert [m.to for m in mail.outbox] == [["hsv@ex.se"]]
     _, other = build.admitted()
@@ -201,8 +201,7 @@ def test_forwarding_and_returning_alert_the_new_receiver(cast, build, commit):
         delivery_return(
             delivery=Delivery.objects.get(message=other, unit=cast.home_care),
             reason="Fel",
-            user=cast.home_care_nurse,
-            unit=cast.home_care,
+            actor=Actor(user=cast.home_care_nurse, unit=cast.home_care),
             fallback_unit=home_health,
         )
     assert len(mail.outbox) == 2

@@ -16,7 +16,7 @@ def test_the_header_count_refreshes_itself(page, build):
     page.get_by_label("Användarnamn").fill(cast.home_care_nurse.username)
     page.get_by_label("Lösenord").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url("**" + reverse("messaging:overview"))
+    page.wait_for_url("**" + reverse("discharge:overview"))
     badge = page.get_by_test_id("header-new-count")
     assert badge.inner_text() == "● 1 ny"
 
@@ -37,4 +37,4 @@ def test_the_header_count_refreshes_itself(page, build):
         "document.querySelector('#inbox-count').textContent.includes('3 nya')", timeout=10_000
     )
     assert polls and all(header == "1" for header in polls)
-    assert page.url.endswith(reverse("messaging:overview"))  # no reload, no navigation
+    assert page.url.endswith(reverse("discharge:overview"))  # no reload, no navigation

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from samplan.auditlog.models import AccessLogEntry
 
-LISTS = ["messaging:overview", "messaging:received", "messaging:sent", "messaging:create"]
+LISTS = ["discharge:overview", "messaging:received", "messaging:sent", "messaging:create"]
 
 
 @pytest.mark.parametrize("name", LISTS)
@@ -47,7 +47,7 @@ def test_patient_workers_open_every_tab(client, cast, login_as, name):
 def test_start_page_is_oversikt_for_patient_workers(client, cast, login_as):
     login_as(cast.ward_nurse, cast.ward)
     response = client.get(reverse("core:home"))
-    assert response.status_code == 302 and response.url == reverse("messaging:overview")
+    assert response.status_code == 302 and response.url == reverse("discharge:overview")
 
 
 def test_administrators_keep_the_unit_start_page(client, cast, login_as):
@@ -55,7 +55,7 @@ def test_administrators_keep_the_unit_start_page(client, cast, login_as):
     response = client.get(reverse("core:home"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert reverse("messaging:overview") not in html
+    assert reverse("discharge:overview") not in html
     assert 'id="inbox-count"' not in html
 
 
@@ -64,7 +64,7 @@ def test_main_menu_has_inkorg_and_the_new_count(client, cast, login_as, build):
     build.admitted()
     login_as(cast.home_care_nurse, cast.home_care)
     html = client.get(reverse("messaging:sent")).content.decode()
-    assert f'<a href="{reverse("messaging:overview")}">Inkorg</a>' in html
+    assert f'<a href="{reverse("discharge:overview")}">Inkorg</a>' in html
     assert 'id="inbox-count"' in html and "2 nya" in html
     assert "vendor/htmx/htmx.min.js" in html
     assert 'data-testid="tab-new-count"><span aria-hidden="true">(2)' in html

@@ -182,6 +182,6 @@ def test_forged_action_on_a_message_of_another_unit(client, cast, login_as, buil
 def test_links_to_the_case_page_when_it_exists(client, cast, login_as, sent):
     login_as(cast.home_care_nurse, cast.home_care)
     html = client.get(page(sent)).content.decode()
-    assert f'<a href="/utskrivning/arenden/{sent.case_id}/">Öppna ärendet</a>' in html
-    html = client.get(reverse("messaging:overview")).content.decode()
-    assert f'href="/utskrivning/arenden/{sent.case_id}/"' in html
+    assert f'<a href="/utskrivning/arenden/{sent.case_link.case_id}/">Öppna ärendet</a>' in html
+    html = client.get(reverse("discharge:overview")).content.decode()
+    assert f'href="/utskrivning/arenden/{sent.case_link.case_id}/"' in html

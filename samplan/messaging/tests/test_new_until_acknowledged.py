@@ -27,7 +27,7 @@ def test_opening_keeps_it_new_until_acknowledged(client, cast, login_as, build):
     html = client.get(received).content.decode()
     assert 'class="row--new' in html and "Läst, ej kvitterad" in html
     assert 'class="badge badge--new">Ny<' not in html
-    overview = client.get(reverse("messaging:overview")).content.decode()
+    overview = client.get(reverse("discharge:overview")).content.decode()
     assert 'class="row--new' in overview and "cell--received" in overview
     # The header's link lists exactly the unacknowledged ones.
     assert (
@@ -43,7 +43,7 @@ def test_opening_keeps_it_new_until_acknowledged(client, cast, login_as, build):
     assert "0 nya<" in _count(client)
     html = client.get(received).content.decode()
     assert "row--new" not in html and "Läst, ej kvitterad" not in html
-    assert "row--new" not in client.get(reverse("messaging:overview")).content.decode()
+    assert "row--new" not in client.get(reverse("discharge:overview")).content.decode()
     assert 'data-testid="delivery-row"' not in client.get(received + "?state=open").content.decode()
 
 
@@ -71,8 +71,8 @@ def test_the_message_page_leads_with_kvittera_and_keeps_the_rest_closed(
 def test_lists_have_one_filter_form_and_nothing_marked_required(client, cast, login_as, build):
     build.admitted()
     login_as(cast.home_care_nurse, cast.home_care)
-    for name in ("overview", "received", "sent"):
-        html = client.get(reverse(f"messaging:{name}")).content.decode()
+    for name in ("discharge:overview", "messaging:received", "messaging:sent"):
+        html = client.get(reverse(name)).content.decode()
         main = html[html.index("<main") :]
         assert main.count('type="submit" class="button">Sök<') == 1, name
         assert 'class="required"' not in main, name

@@ -57,7 +57,7 @@ def _log_in_as_ward_nurse(page, cast) -> None:
     page.get_by_label("Användarnamn").fill(cast.ward_nurse.username)
     page.get_by_label("Lösenord").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url("**" + reverse("messaging:overview"))
+    page.wait_for_url("**" + reverse("discharge:overview"))
 
 
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (1920, 1080)])

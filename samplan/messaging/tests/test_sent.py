@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from samplan.auditlog.models import AccessLogEntry
+from samplan.core.actor import Actor
 from samplan.discharge.cases import case_cancel_message
 from samplan.messaging.models import Delivery
 from samplan.messaging.services import deliveries_acknowledge, delivery_return
@@ -21,8 +22,7 @@ def test_each_receivers_state(client, cast, login_as, build):
     _, message = build.admitted(first_name="Alma", last_name="Andersson")
     deliveries_acknowledge(
         delivery_ids=list(message.deliveries.values_list("pk", flat=True)),
-        user=cast.home_care_nurse,
-        unit=cast.home_care,
+        actor=Actor(user=cast.home_care_nurse, unit=cast.home_care),
     )
     login_as(cast.ward_nurse, cast.ward)
     html = client.get(SENT).content.decode()
@@ -39,8 +39,7 @@ def test_a_return_shows_its_reason_to_the_sender(client, cast, login_as, build):
     delivery_return(
         delivery=delivery,
         reason="Patienten är inte listad här",
-        user=cast.care_centre_nurse,
-        unit=cast.care_centre,
+        actor=Actor(user=cast.care_centre_nurse, unit=cast.care_centre),
         fallback_unit=None,
     )
     login_as(cast.ward_nurse, cast.ward)
@@ -54,8 +53,7 @@ def test_a_cancelled_message_is_struck_through(client, cast, login_as, build):
     case_cancel_message(
         message=message,
         reason="Fel patient",
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         idempotency_key="cancel-1",
     )
     login_as(cast.ward_nurse, cast.ward)

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
 from samplan.core.testing import UnitFactory
 from samplan.messaging.models import Delivery, DeliveryState, Message
@@ -36,8 +37,7 @@ def patient(db):
 
 def send(cast, patient, *units, key="k1", message_type=MessageType.ADMISSION_NOTICE):
     return message_send(
-        sender_user=cast.ward_nurse,
-        sender_unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         patient=patient,
         message_type=message_type,
         recipients=[
@@ -103,11 +103,11 @@ def test_answer_is_due_at_the_first_cutoff_after_arrival(cast, patient, arrival,
 
 def test_read_then_acknowledge(cast, patient):
     delivery = send(cast, patient, cast.home_care).deliveries.get()
-    delivery_mark_read(delivery=delivery, user=cast.home_care_nurse)
+    delivery_mark_read(delivery=delivery, actor=Actor(user=cast.home_care_nurse))
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.READ and delivery.read_by == cast.home_care_nurse
     count = deliveries_acknowledge(
-        delivery_ids=[delivery.pk], user=cast.home_care_nurse, unit=cast.home_care
+        delivery_ids=[delivery.pk], actor=Actor(user=cast.home_care_nurse, unit=cast.home_care)
     )
     delivery.refresh_from_db()
     assert count == 1
@@ -119,12 +119,12 @@ def test_read_then_acknowledge(cast, patient):
 def test_acknowledge_twice_changes_nothing(cast, patient):
     delivery = send(cast, patient, cast.home_care).deliveries.get()
     deliveries_acknowledge(
-        delivery_ids=[delivery.pk], user=cast.home_care_nurse, unit=cast.home_care
+        delivery_ids=[delivery.pk], actor=Actor(user=cast.home_care_nurse, unit=cast.home_care)
     )
     first = Delivery.objects.get(pk=delivery.pk).acknowledged_at
     assert (
         deliveries_acknowledge(
-            delivery_ids=[delivery.pk], user=cast.home_care_nurse, unit=cast.home_care
+            delivery_ids=[delivery.pk], actor=Actor(user=cast.home_care_nurse, unit=cast.home_care)
         )
         == 0
     )
@@ -135,7 +135,7 @@ def test_acknowledging_another_units_delivery_is_ignored(cast, patient):
     delivery = send(cast, patient, cast.home_care).deliveries.get()
     assert (
         deliveries_acknowledge(
-            delivery_ids=[delivery.pk], user=cast.outsider, unit=cast.outsider_unit
+            delivery_ids=[delivery.pk], actor=Actor(user=cast.outsider, unit=cast.outsider_unit)
         )
         == 0
     )
@@ -145,7 +145,9 @@ def test_acknowledging_another_units_delivery_is_ignored(cast, patient):
 def test_acknowledge_many(cast, patient):
     ids = [send(cast, patient, cast.home_care, key=f"k{i}").deliveries.get().pk for i in range(3)]
     assert (
-        deliveries_acknowledge(delivery_ids=ids, user=cast.home_care_nurse, unit=cast.home_care)
+        deliveries_acknowledge(
+            delivery_ids=ids, actor=Actor(user=cast.home_care_nurse, unit=cast.home_care)
+        )
         == 3
     )
 
@@ -154,7 +156,9 @@ def test_forward_within_own_organisation(cast, patient):
     delivery = send(cast, patient, cast.home_care).deliveries.get()
     other = UnitFactory(organization=cast.municipality, name="Hemsjukvård")
     copy = delivery_forward(
-        delivery=delivery, to_unit=other, user=cast.home_care_nurse, unit=cast.home_care
+        delivery=delivery,
+        to_unit=other,
+        actor=Actor(user=cast.home_care_nurse, unit=cast.home_care),
     )
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.FORWARDED
@@ -170,8 +174,7 @@ def test_forward_to_another_organisation_is_refused(cast, patient):
         delivery_forward(
             delivery=delivery,
             to_unit=cast.outsider_unit,
-            user=cast.home_care_nurse,
-            unit=cast.home_care,
+            actor=Actor(user=cast.home_care_nurse, unit=cast.home_care),
         )
     assert Delivery.objects.get(pk=delivery.pk).state == DeliveryState.NEW
 
@@ -182,8 +185,7 @@ def test_return_as_misaddressed_copies_to_fallback(cast, patient):
     copy = delivery_return(
         delivery=delivery,
         reason="Personen bor inte i vårt område",
-        user=cast.home_care_nurse,
-        unit=cast.home_care,
+        actor=Actor(user=cast.home_care_nurse, unit=cast.home_care),
         fallback_unit=fallback,
     )
     delivery.refresh_from_db()
@@ -198,23 +200,20 @@ def test_return_needs_a_reason_and_only_once(cast, patient):
         delivery_return(
             delivery=delivery,
             reason=" ",
-            user=cast.home_care_nurse,
-            unit=cast.home_care,
+            actor=Actor(user=cast.home_care_nurse, unit=cast.home_care),
             fallback_unit=None,
         )
     delivery_return(
         delivery=delivery,
         reason="Fel",
-        user=cast.home_care_nurse,
-        unit=cast.home_care,
+        actor=Actor(user=cast.home_care_nurse, unit=cast.home_care),
         fallback_unit=None,
     )
     with pytest.raises(MessagingError):
         delivery_return(
             delivery=delivery,
             reason="Fel",
-            user=cast.home_care_nurse,
-            unit=cast.home_care,
+            actor=Actor(user=cast.home_care_nurse, unit=cast.home_care),
             fallback_unit=None,
         )
 
@@ -224,8 +223,7 @@ def test_cancel_keeps_original_and_tells_recipients(cast, patient):
     cancellation = message_cancel(
         message=original,
         reason="Fel patient",
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         idempotency_key="c1",
     )
     original.refresh_from_db()
@@ -241,8 +239,7 @@ def test_cancel_keeps_original_and_tells_recipients(cast, patient):
     again = message_cancel(
         message=original,
         reason="Fel patient",
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         idempotency_key="c2",
     )
     assert again.pk == cancellation.pk
@@ -254,7 +251,6 @@ def test_only_the_sender_unit_may_cancel(cast, patient):
         message_cancel(
             message=original,
             reason="x",
-            user=cast.home_care_nurse,
-            unit=cast.home_care,
+            actor=Actor(user=cast.home_care_nurse, unit=cast.home_care),
             idempotency_key="c",
         )

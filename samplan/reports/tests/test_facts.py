@@ -44,7 +44,7 @@ def test_a_new_message_recomputes_its_case(built, cast):
 
 def test_a_cancellation_recomputes_the_original_case(built, cast):
     refresh()
-    notice = Message.objects.get(case=built.case, message_type=M.ADMISSION_NOTICE)
+    notice = Message.objects.get(case_link__case=built.case, message_type=M.ADMISSION_NOTICE)
     # What message_cancel does: the original gets cancelled_at, a new message refers to it.
     Message.objects.filter(pk=notice.pk).update(cancelled_at=local(2026, 1, 20, 9))
     Message.objects.create(
@@ -78,7 +78,7 @@ def test_a_new_case_without_messages_counts_as_missing_a_notice(built, cast):
 def test_a_message_that_committed_late_is_still_taken(built, cast):
     """An id below the mark: another transaction took a later id and committed first."""
     refresh()
-    late = Message.objects.filter(case=built.case).order_by("-pk").first()
+    late = Message.objects.filter(case_link__case=built.case).order_by("-pk").first()
     Message.objects.filter(pk=late.pk).update(cancelled_at=local(2026, 1, 17, 9))
     state = FactsState.objects.get()
     assert state.last_message_id == late.pk

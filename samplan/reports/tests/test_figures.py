@@ -12,11 +12,11 @@ from decimal import Decimal
 
 import pytest
 
-from samplan.accounts.access import ReportReach
 from samplan.discharge.models import DailyAmount
 from samplan.messaging.models import Delivery, DeliveryState, Message
 from samplan.patients.testing import PatientFactory
 from samplan.reports import figures
+from samplan.reports.access import ReportReach
 from samplan.reports.facts import refresh
 from samplan.reports.models import CaseFact
 from samplan.reports.periods import Year

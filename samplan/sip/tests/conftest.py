@@ -17,7 +17,7 @@ from samplan.core.testing import TEST_PASSWORD, Cast, UnitFactory, user_with_rol
 from samplan.organizations.models import Unit, UnitKind
 from samplan.patients.models import ConsentGiver, Patient
 from samplan.patients.testing import PatientFactory, make_personnummer
-from samplan.sip import services
+from samplan.sip import services, versions
 from samplan.sip.content import ContactData, InterventionData, PlanText
 from samplan.sip.models import SipPlan
 
@@ -152,7 +152,7 @@ def full_text(s: SipCast, **changes) -> PlanText:
 def write(s: SipCast, plan: SipPlan, text: PlanText | None = None, user=None, unit=None):
     plan.refresh_from_db()
     version = plan.current_version
-    return services.sip_plan_save(
+    return versions.sip_plan_save(
         actor=req(user or s.counsellor, unit or s.school),
         plan=plan,
         version_number=version.number,
@@ -168,12 +168,12 @@ def sign_all(s: SipCast, plan: SipPlan) -> None:
         (s.social_worker, s.social),
     ):
         plan.refresh_from_db()
-        services.sip_sign(actor=req(user, unit), plan=plan, password=TEST_PASSWORD)
+        versions.sip_sign(actor=req(user, unit), plan=plan, password=TEST_PASSWORD)
 
 
 def finalise(s: SipCast, plan: SipPlan):
     plan.refresh_from_db()
-    return services.sip_finalise(actor=req(s.counsellor, s.school), plan=plan, confirmed=True)
+    return versions.sip_finalise(actor=req(s.counsellor, s.school), plan=plan, confirmed=True)
 
 
 def finalised_plan(s: SipCast) -> SipPlan:

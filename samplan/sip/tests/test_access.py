@@ -3,15 +3,15 @@
 import pytest
 from django.http import Http404
 
-from samplan.accounts.access import can_finalise_sip, can_sign_sip_part, unit_may_see_patient
 from samplan.auditlog.models import AccessLogEntry
 from samplan.core.testing import UnitFactory, user_with_role
+from samplan.patients.access import unit_may_see_patient
 from samplan.patients.merging import registered_reassigns
 from samplan.patients.relations import registered_relations
 from samplan.patients.services import patient_link_reserve
 from samplan.patients.testing import ReservePatientFactory, make_personnummer
 from samplan.sip import services
-from samplan.sip.access import plan_for_unit
+from samplan.sip.access import can_finalise_sip, can_sign_sip_part, plan_for_unit
 from samplan.sip.models import SipPlan
 from samplan.sip.tests.conftest import req, start, summon
 

@@ -5,6 +5,7 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 
+from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
 from samplan.discharge.cases import case_open, case_send
 from samplan.messaging.services import RecipientChoice
@@ -17,16 +18,14 @@ START_SIP = "Starta samordnad individuell plan (SIP)"
 
 def _case_with_care_centre(cast):
     case, _ = case_open(
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         patient=PatientFactory(),
         admitted_at=timezone.now() - datetime.timedelta(hours=3),
         opening_key="open",
     )
     case_send(
         case=case,
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         message_type=MessageType.ADMISSION_NOTICE,
         recipients=[RecipientChoice(unit=cast.care_centre, reason_code="x", reason_text="Vald")],
         idempotency_key="adm",

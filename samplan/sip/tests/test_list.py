@@ -7,7 +7,7 @@ import time_machine
 from django.urls import reverse
 
 from samplan.patients.testing import PatientFactory
-from samplan.sip import services
+from samplan.sip import services, versions
 from samplan.sip.tests.conftest import (
     accept,
     accept_all,
@@ -32,7 +32,7 @@ def test_the_list_shows_unanswered_summons_and_unsigned_parts(sip, login_as):
     accept(sip, plan, sip.psychologist, sip.bup)
     write(sip, plan)
     plan.refresh_from_db()
-    services.sip_sign(actor=req(sip.counsellor, sip.school, card=True), plan=plan, password=None)
+    versions.sip_sign(actor=req(sip.counsellor, sip.school, card=True), plan=plan, password=None)
     [row] = rows(login_as(sip.counsellor, sip.school).get(LIST))
     assert row.plan == plan
     assert row.unanswered == 1  # social services

@@ -12,6 +12,7 @@ from samplan.core.message_types import MessageType
 from samplan.messaging.models import Delivery, DeliveryState, Message
 from samplan.patients.models import Consent
 from samplan.patients.services import consent_withdraw
+from samplan.sip import reminders as sip_reminders
 from samplan.sip import services
 from samplan.sip.models import EventKind, MessageKind, SipMessage, SipParticipant
 from samplan.sip.tasks import send_sip_reminders
@@ -45,13 +46,13 @@ def test_unit_that_has_not_answered_by_the_cutoff_gets_one_reminder_a_day(sip):
         plan = start(sip)
         summons = summon(sip, plan)
     with time_machine.travel(at(0, 11, 59), tick=False):
-        assert services.summons_reminders_send() == 0  # not yet overdue
+        assert sip_reminders.summons_reminders_send() == 0  # not yet overdue
         services.sip_answer(
             actor=req(sip.psychologist, sip.bup), plan=plan, accept=True, attendees="Pia"
         )
     with time_machine.travel(at(0, 12, 1), tick=False):
-        assert services.summons_reminders_send() == 1
-        assert services.summons_reminders_send() == 0  # once a day
+        assert sip_reminders.summons_reminders_send() == 1
+        assert sip_reminders.summons_reminders_send() == 0  # once a day
     [reminder] = reminders()
     assert reminder.message_type == MessageType.EXTRA_MESSAGE
     assert reminder.refers_to == summons
@@ -63,13 +64,13 @@ def test_unit_that_has_not_answered_by_the_cutoff_gets_one_reminder_a_day(sip):
     assert participant.reminder_count == 1
     assert plan.events.filter(kind=EventKind.REMINDER_SENT).count() == 1
     with time_machine.travel(at(1, 8), tick=False):
-        assert services.summons_reminders_send() == 1
+        assert sip_reminders.summons_reminders_send() == 1
     with time_machine.travel(at(1, 15), tick=False):
         services.sip_answer(
             actor=req(sip.social_worker, sip.social), plan=plan, accept=False, reason="Nej"
         )
     with time_machine.travel(at(2, 8), tick=False):
-        assert services.summons_reminders_send() == 0
+        assert sip_reminders.summons_reminders_send() == 0
     assert len(reminders()) == 2
 
 
@@ -81,7 +82,7 @@ def test_withdrawn_consent_stops_reminders(sip):
             actor=req(sip.counsellor, sip.school), consent=Consent.objects.get(), reason=""
         )
     with time_machine.travel(at(1, 9), tick=False):
-        assert services.summons_reminders_send() == 0
+        assert sip_reminders.summons_reminders_send() == 0
     assert reminders() == []
 
 
@@ -95,10 +96,10 @@ def test_the_coordinators_unit_is_reminded_on_the_follow_up_date(sip):
         sign_all(sip, plan)
         version = finalise(sip, plan)
     with time_machine.travel(datetime.datetime(2030, 4, 14, 23, 59, tzinfo=STOCKHOLM), tick=False):
-        assert services.follow_up_reminders_send() == 0
+        assert sip_reminders.follow_up_reminders_send() == 0
     with time_machine.travel(datetime.datetime(2030, 4, 15, 0, 1, tzinfo=STOCKHOLM), tick=False):
-        assert services.follow_up_reminders_send() == 1
-        assert services.follow_up_reminders_send() == 0
+        assert sip_reminders.follow_up_reminders_send() == 1
+        assert sip_reminders.follow_up_reminders_send() == 0
     link = SipMessage.objects.get(kind=MessageKind.FOLLOW_UP)
     assert link.plan == plan
     delivery = Delivery.objects.get(message=link.message)
@@ -120,10 +121,10 @@ def test_no_follow_up_reminder_for_a_closed_plan_or_without_consent(sip):
             actor=req(sip.counsellor, sip.school), consent=Consent.objects.get(), reason=""
         )
     with time_machine.travel(datetime.datetime(2030, 4, 16, 9, 0, tzinfo=STOCKHOLM), tick=False):
-        assert services.follow_up_reminders_send() == 0
+        assert sip_reminders.follow_up_reminders_send() == 0
         plan.refresh_from_db()
         services.sip_close(actor=req(sip.counsellor, sip.school), plan=plan, reason="moved")
-        assert services.follow_up_reminders_send() == 0
+        assert sip_reminders.follow_up_reminders_send() == 0
 
 
 def test_the_command_and_the_task_send_what_is_due(sip):

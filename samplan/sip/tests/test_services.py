@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from samplan.auditlog.models import AccessLogEntry
+from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
 from samplan.core.testing import UnitFactory, user_with_role
 from samplan.discharge.cases import case_open, case_send
@@ -18,7 +19,7 @@ from samplan.messaging.services import RecipientChoice
 from samplan.patients.identity import parse_identity
 from samplan.patients.models import Consent, ConsentScope, Patient
 from samplan.patients.services import consent_withdraw
-from samplan.sip import services
+from samplan.sip import selectors, services, versions
 from samplan.sip.content import InterventionData, plan_text_of
 from samplan.sip.models import (
     Answer,
@@ -252,16 +253,14 @@ def test_summons_from_a_discharge_case_is_the_cases_sip_summons(sip):
     cast = sip.cast
     patient = sip.child
     case, _ = case_open(
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         patient=patient,
         admitted_at=timezone.now() - datetime.timedelta(days=1),
         opening_key="adm",
     )
     case_send(
         case=case,
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         message_type=MessageType.ADMISSION_NOTICE,
         recipients=[RecipientChoice(unit=cast.care_centre, reason_code="x", reason_text="x")],
         idempotency_key="adm-notice",
@@ -277,7 +276,7 @@ def test_summons_from_a_discharge_case_is_the_cases_sip_summons(sip):
     )
     assert plan.patient == patient and plan.case == case
     message = services.sip_summons_send(actor=request, plan=plan, idempotency_key="sum")
-    assert message.case == case
+    assert message.case_link.case == case
     assert message.message_type == MessageType.SIP_SUMMONS
     assert case.messages.filter(message_type=MessageType.SIP_SUMMONS).count() == 1
     # The summoned unit takes part in the case as case_send makes every recipient.
@@ -287,8 +286,7 @@ def test_summons_from_a_discharge_case_is_the_cases_sip_summons(sip):
 def test_only_the_care_contacts_unit_starts_a_sip_from_a_case(sip):
     cast = sip.cast
     case, _ = case_open(
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         patient=sip.child,
         admitted_at=timezone.now(),
         opening_key="adm",
@@ -329,15 +327,15 @@ def test_a_stale_save_is_refused_and_shows_the_other_persons_change(sip):
     summon(sip, plan)
     accept_all(sip, plan)
     opened = plan.current_version  # both open the form at revision 1
-    services.sip_plan_save(
+    versions.sip_plan_save(
         actor=req(sip.psychologist, sip.bup),
         plan=plan,
         version_number=1,
         revision=opened.revision,
         text=full_text(sip, goals="BUP:s formulering"),
     )
-    with pytest.raises(services.StaleEdit) as stale:
-        services.sip_plan_save(
+    with pytest.raises(versions.StaleEdit) as stale:
+        versions.sip_plan_save(
             actor=req(sip.counsellor, sip.school),
             plan=plan,
             version_number=1,
@@ -403,11 +401,11 @@ def written(sip):
 
 def test_signing_with_password_login_asks_for_the_password(sip, written):
     with pytest.raises(ValidationError, match="lösenord"):
-        services.sip_sign(actor=req(sip.psychologist, sip.bup), plan=written, password="fel")
+        versions.sip_sign(actor=req(sip.psychologist, sip.bup), plan=written, password="fel")
     with pytest.raises(ValidationError):
-        services.sip_sign(actor=req(sip.psychologist, sip.bup), plan=written, password=None)
+        versions.sip_sign(actor=req(sip.psychologist, sip.bup), plan=written, password=None)
     assert not SipSignature.objects.exists()
-    signature = services.sip_sign(
+    signature = versions.sip_sign(
         actor=req(sip.psychologist, sip.bup), plan=written, password=sip.password
     )
     assert (signature.unit, signature.user, signature.method) == (
@@ -418,7 +416,7 @@ def test_signing_with_password_login_asks_for_the_password(sip, written):
 
 
 def test_signing_with_smart_card_needs_no_password(sip, written):
-    signature = services.sip_sign(
+    signature = versions.sip_sign(
         actor=req(sip.psychologist, sip.bup, card=True), plan=written, password=None
     )
     assert signature.method == SignatureMethod.SMART_CARD
@@ -426,8 +424,8 @@ def test_signing_with_smart_card_needs_no_password(sip, written):
 
 def test_signing_twice_keeps_one_signature(sip, written):
     request = req(sip.psychologist, sip.bup, card=True)
-    first = services.sip_sign(actor=request, plan=written, password=None)
-    assert services.sip_sign(actor=request, plan=written, password=None) == first
+    first = versions.sip_sign(actor=request, plan=written, password=None)
+    assert versions.sip_sign(actor=request, plan=written, password=None) == first
 
 
 def test_a_user_without_a_sip_role_cannot_sign(sip, written):
@@ -435,26 +433,26 @@ def test_a_user_without_a_sip_role_cannot_sign(sip, written):
     reviewer = user_with_role("bupgransk", sip.bup, "log_reviewer")
     for user in (admin, reviewer):
         with pytest.raises(services.SipError):
-            services.sip_sign(actor=req(user, sip.bup, card=True), plan=written, password=None)
+            versions.sip_sign(actor=req(user, sip.bup, card=True), plan=written, password=None)
     assert not SipSignature.objects.exists()
 
 
 def test_a_manager_of_the_unit_may_sign(sip, written):
     manager = user_with_role("bupchef", sip.bup, "manager")
-    signature = services.sip_sign(
+    signature = versions.sip_sign(
         actor=req(manager, sip.bup, card=True), plan=written, password=None
     )
     assert signature.user == manager
 
 
 def test_finalise_needs_every_signature(sip, written):
-    services.sip_sign(actor=req(sip.counsellor, sip.school, card=True), plan=written, password=None)
-    services.sip_sign(actor=req(sip.psychologist, sip.bup, card=True), plan=written, password=None)
+    versions.sip_sign(actor=req(sip.counsellor, sip.school, card=True), plan=written, password=None)
+    versions.sip_sign(actor=req(sip.psychologist, sip.bup, card=True), plan=written, password=None)
     with pytest.raises(services.SipError):
         finalise(sip, written)
-    ready = services.readiness(written, written.current_version)
+    ready = selectors.readiness(written, written.current_version)
     assert ready.unsigned == ("Barn och familj",)
-    services.sip_sign(
+    versions.sip_sign(
         actor=req(sip.social_worker, sip.social, card=True), plan=written, password=None
     )
     version = finalise(sip, written)
@@ -470,9 +468,9 @@ def test_finalise_needs_every_answer(sip):
     accept(sip, plan, sip.psychologist, sip.bup)
     write(sip, plan)
     plan.refresh_from_db()
-    services.sip_sign(actor=req(sip.counsellor, sip.school, card=True), plan=plan, password=None)
-    services.sip_sign(actor=req(sip.psychologist, sip.bup, card=True), plan=plan, password=None)
-    assert services.readiness(plan, plan.current_version).unanswered == ("Barn och familj",)
+    versions.sip_sign(actor=req(sip.counsellor, sip.school, card=True), plan=plan, password=None)
+    versions.sip_sign(actor=req(sip.psychologist, sip.bup, card=True), plan=plan, password=None)
+    assert selectors.readiness(plan, plan.current_version).unanswered == ("Barn och familj",)
     with pytest.raises(services.SipError):
         finalise(sip, plan)
 
@@ -481,7 +479,7 @@ def test_a_save_after_signing_asks_for_new_signatures(sip, written):
     sign_all(sip, written)
     write(sip, written, full_text(sip, goals="Ändrat efter signering"))
     written.refresh_from_db()
-    assert services.readiness(written, written.current_version).unsigned == (
+    assert selectors.readiness(written, written.current_version).unsigned == (
         "BUP-mottagningen",
         "Barn och familj",
         "Elevhälsan Skolan",
@@ -492,9 +490,9 @@ def test_a_save_after_signing_asks_for_new_signatures(sip, written):
 def test_only_the_coordinator_finalises_and_only_when_confirmed(sip, written):
     sign_all(sip, written)
     with pytest.raises(services.SipError):
-        services.sip_finalise(actor=req(sip.psychologist, sip.bup), plan=written, confirmed=True)
+        versions.sip_finalise(actor=req(sip.psychologist, sip.bup), plan=written, confirmed=True)
     with pytest.raises(services.SipError):
-        services.sip_finalise(actor=req(sip.counsellor, sip.school), plan=written, confirmed=False)
+        versions.sip_finalise(actor=req(sip.counsellor, sip.school), plan=written, confirmed=False)
     written.refresh_from_db()
     assert written.state == PlanState.PLANNING
 
@@ -519,14 +517,14 @@ def test_a_locked_version_never_changes_a_change_makes_a_new_version(sip):
 
 def test_follow_up_makes_version_two_from_the_locked_one(sip):
     plan = finalised_plan(sip)
-    version = services.sip_version_new(actor=req(sip.psychologist, sip.bup), plan=plan)
+    version = versions.sip_version_new(actor=req(sip.psychologist, sip.bup), plan=plan)
     assert version.number == 2
     assert plan_text_of(version).interventions == plan_text_of(version.based_on).interventions
     assert not SipSignature.objects.filter(version=version).exists()
     plan.refresh_from_db()
     assert plan.state == PlanState.PLANNING and plan.next_follow_up is None
     # The button pressed twice makes no third version.
-    again = services.sip_version_new(actor=req(sip.psychologist, sip.bup), plan=plan)
+    again = versions.sip_version_new(actor=req(sip.psychologist, sip.bup), plan=plan)
     assert again == version
 
 

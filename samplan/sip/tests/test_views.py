@@ -2,20 +2,23 @@
 organisation, a unit that declined, an anonymous visitor, and forged ids."""
 
 import datetime
+import ipaddress
 import uuid
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from samplan.accounts.authmethod import SESSION_AUTH_METHOD_KEY
 from samplan.accounts.smartcard import SESSION_CARD_KEY
 from samplan.auditlog.models import AccessLogEntry
+from samplan.core.actor import Actor, AuthMethod
 from samplan.core.testing import user_with_role
 from samplan.discharge.cases import case_open
 from samplan.messaging.models import Message
 from samplan.patients.models import Consent, Patient
 from samplan.patients.testing import make_personnummer
-from samplan.sip import services
+from samplan.sip import services, versions
 from samplan.sip.models import PlanState, SipPlan, SipSignature, SipVersion
 from samplan.sip.tests.conftest import (
     accept_all,
@@ -175,8 +178,7 @@ def test_start_refuses_forged_units(sip, login_as):
 def test_start_from_a_case_needs_the_case(sip, login_as):
     cast = sip.cast
     case, _ = case_open(
-        user=cast.ward_nurse,
-        unit=cast.ward,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
         patient=Patient.objects.create(
             identity_number=make_personnummer(),
             identity_kind="personal",
@@ -383,6 +385,7 @@ def test_sign_with_password(sip, written, login_as):
 
 def test_sign_with_card_asks_no_password(sip, written, login_as, settings):
     settings.SMART_CARD_LOGIN = True
+    settings.SMART_CARD_TRUSTED_PROXIES = [ipaddress.ip_network("127.0.0.1/32")]
     client = login_as(sip.psychologist, sip.bup)
     session = client.session
     session[SESSION_CARD_KEY] = "CN=Pia"
@@ -392,6 +395,16 @@ def test_sign_with_card_asks_no_password(sip, written, login_as, settings):
     assert 'type="password"' not in page
     response = client.post(url("sip:sign", written), {}, **headers)
     assert response.status_code == 302
+    assert SipSignature.objects.get().method == "smart_card"
+
+
+def test_sign_after_siths_login_through_the_idp_asks_no_password(sip, written, login_as):
+    client = login_as(sip.psychologist, sip.bup)
+    session = client.session
+    session[SESSION_AUTH_METHOD_KEY] = AuthMethod.SAML
+    session.save()
+    assert 'type="password"' not in client.get(url("sip:sign", written)).content.decode()
+    assert client.post(url("sip:sign", written), {}).status_code == 302
     assert SipSignature.objects.get().method == "smart_card"
 
 
@@ -510,7 +523,7 @@ def test_sign_page_lists_what_is_signed(sip, written, login_as):
 
 
 def test_signed_parts_show_on_the_plan(sip, written, login_as):
-    services.sip_sign(actor=req(sip.psychologist, sip.bup, card=True), plan=written, password=None)
+    versions.sip_sign(actor=req(sip.psychologist, sip.bup, card=True), plan=written, password=None)
     client = login_as(sip.counsellor, sip.school)
     page = client.get(url("sip:detail", written)).content.decode()
     assert "Pia Psykolog" in page and "Signerad" in page

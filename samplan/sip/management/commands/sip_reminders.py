@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from samplan.sip.services import follow_up_reminders_send, summons_reminders_send
+from samplan.sip.reminders import follow_up_reminders_send, summons_reminders_send
 
 
 class Command(BaseCommand):

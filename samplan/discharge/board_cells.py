@@ -1,4 +1,5 @@
-"""Översikt: what each step of a discharge case looks like from one unit, as a pure function.
+"""Översikt's cells: what each step of a discharge case looks like from one unit, as a pure
+function (the board's queries and page are in board.py).
 
 `step_cells` takes plain facts (the case, its messages, this unit's deliveries) that the
 selector fetched for a whole page in a fixed number of queries, and returns one cell per step.
@@ -34,11 +35,7 @@ from django.utils.translation import pgettext_lazy
 
 from samplan.core.localtime import local_date
 from samplan.core.message_types import MessageType
-from samplan.discharge.deadlines import (
-    admission_notice_deadline,
-    discharge_info_deadline,
-    summons_deadline,
-)
+from samplan.discharge.deadlines import case_deadlines
 from samplan.discharge.models import ParticipantRole
 from samplan.discharge.process import OPEN_STATES as OPEN_CASE_STATES
 from samplan.discharge.process import CaseState
@@ -271,11 +268,17 @@ def _obligation_due_at(
     def standing_of(message_type: str) -> list[MessageFacts]:
         return [m for m in standing if m.message_type == message_type]
 
+    ready = _latest(standing_of(M.READY_FOR_DISCHARGE))
+    discharged = _latest(standing_of(M.DISCHARGE_NOTICE))
+    due = case_deadlines(
+        admitted_at=case.admitted_at,
+        services_need_assessed_at=case.services_need_assessed_at,
+        ready_at=ready.effective_time if ready else None,
+        discharged_at=discharged.effective_time if discharged else None,
+        terms=terms,
+    )
     if step.code == "admission" and case.ward_id == unit_id:
-        if standing_of(M.ADMISSION_NOTICE):
-            return None
-        start = case.services_need_assessed_at or case.admitted_at
-        return admission_notice_deadline(start, terms)
+        return None if standing_of(M.ADMISSION_NOTICE) else due.admission_notice
     if step.code == "summons" and case.sip_needed:
         if case.state not in (CaseState.READY, CaseState.DISCHARGED):
             return None
@@ -283,17 +286,13 @@ def _obligation_due_at(
             case.unit_role == ParticipantRole.CARE_CENTRE
             and not standing_of(M.CARE_CONTACT_APPOINTED)
         )
-        ready = _latest(standing_of(M.READY_FOR_DISCHARGE))
-        if not must_act or ready is None or standing_of(M.SIP_SUMMONS):
+        if not must_act or standing_of(M.SIP_SUMMONS):
             return None
-        return summons_deadline(ready.effective_time, terms)
+        return due.summons
     if step.code == "discharge_info" and case.ward_id == unit_id:
         if case.state != CaseState.DISCHARGED or standing_of(M.DISCHARGE_INFO):
             return None
-        discharged = _latest(standing_of(M.DISCHARGE_NOTICE))
-        if discharged is None:
-            return None
-        return discharge_info_deadline(discharged.effective_time)
+        return due.discharge_info
     return None
 
 

@@ -1,4 +1,4 @@
-"""Template helpers of the inbox: links to case pages, and Översikt's cells."""
+"""Template helpers of Översikt (the discharge board): links to case pages, and its cells."""
 
 from __future__ import annotations
 
@@ -11,7 +11,14 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
-from samplan.messaging.overview import CELL_ICON, CELL_SHORT, CELL_TEXT, Cell, CellState, Step
+from samplan.discharge.board_cells import (
+    CELL_ICON,
+    CELL_SHORT,
+    CELL_TEXT,
+    Cell,
+    CellState,
+    Step,
+)
 
 register = template.Library()
 

@@ -6,8 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from samplan.core.message_types import MessageType
-from samplan.discharge.models import ParticipantRole
-from samplan.messaging.overview import (
+from samplan.discharge.board_cells import (
     STEPS,
     CaseFacts,
     CellState,
@@ -17,6 +16,7 @@ from samplan.messaging.overview import (
     has_overdue,
     step_cells,
 )
+from samplan.discharge.models import ParticipantRole
 from samplan.organizations.terms import first_cutoff_after
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

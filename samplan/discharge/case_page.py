@@ -86,7 +86,9 @@ class TimelineEntry:
 
 
 @dataclass
-class Step:
+class CaseStep:
+    """One step of domain.md §5 on the case page: sent, acknowledged, overdue..."""
+
     message_type: str
     label: str
     status: str  # not_sent, optional, sent, acknowledged, ack_overdue, overdue, withdrawn
@@ -120,7 +122,7 @@ class CaseOverview:
     participants: list[CaseParticipant]
     messages: list[Message]
     timeline: list[TimelineEntry]
-    steps: list[Step]
+    steps: list[CaseStep]
     deadlines: list[DeadlineRow]
     liability: LiabilityResult
     care_contact: CareContact | None
@@ -140,7 +142,7 @@ def case_messages(case: DischargeCase) -> list[Message]:
         "unit__organization", "acknowledged_by", "read_by", "handled_by"
     ).order_by("arrived_at", "pk")
     return list(
-        Message.objects.filter(case=case)
+        Message.objects.filter(case_link__case=case)
         .select_related("sender_unit__organization", "sender_user")
         .prefetch_related(Prefetch("deliveries", queryset=deliveries))
         .order_by("sent_at", "pk")
@@ -381,13 +383,20 @@ def _deadlines(
 ) -> list[DeadlineRow]:
     rows = []
     notice = _first(by_type, M.ADMISSION_NOTICE)
-    start = case.services_need_assessed_at or case.admitted_at
+    ready_at = _ready_at(by_type)
+    due = deadlines.case_deadlines(
+        admitted_at=case.admitted_at,
+        services_need_assessed_at=case.services_need_assessed_at,
+        ready_at=ready_at,
+        discharged_at=discharged_at,
+        terms=terms,
+    )
     rows.append(
         DeadlineRow(
             label=_("Admission notice within %(hours)s hours")
             % {"hours": terms.admission_notice_hours},
             status=deadlines.deadline_status(
-                due_at=deadlines.admission_notice_deadline(start, terms),
+                due_at=due.admission_notice,
                 met_at=notice.effective_time if notice else None,
                 now=now,
             ),
@@ -396,9 +405,8 @@ def _deadlines(
     summons_label = _("Summons to SIP within %(days)s days of ready for discharge") % {
         "days": terms.summons_days
     }
-    ready_at = _ready_at(by_type)
     summons = _first(by_type, M.SIP_SUMMONS)
-    if ready_at is None:
+    if due.summons is None:
         rows.append(
             DeadlineRow(summons_label, None, _("Starts when the patient is ready for discharge."))
         )
@@ -415,7 +423,7 @@ def _deadlines(
             DeadlineRow(
                 summons_label,
                 deadlines.deadline_status(
-                    due_at=deadlines.summons_deadline(ready_at, terms),
+                    due_at=due.summons,
                     met_at=summons.effective_time if summons else None,
                     now=now,
                 ),
@@ -423,14 +431,14 @@ def _deadlines(
         )
     info_label = _("Information at discharge by the day of discharge")
     info = _first(by_type, M.DISCHARGE_INFO)
-    if discharged_at is None:
+    if due.discharge_info is None:
         rows.append(DeadlineRow(info_label, None, _("Starts when the patient is discharged.")))
     else:
         rows.append(
             DeadlineRow(
                 info_label,
                 deadlines.deadline_status(
-                    due_at=deadlines.discharge_info_deadline(discharged_at),
+                    due_at=due.discharge_info,
                     met_at=info.effective_time if info else None,
                     now=now,
                 ),
@@ -457,7 +465,7 @@ _ICONS = {
 
 def _steps(
     by_type: dict[str, list[Message]], deadline_rows: list[DeadlineRow], now: datetime.datetime
-) -> list[Step]:
+) -> list[CaseStep]:
     steps = []
     for message_type in STEPS:
         label = str(MessageType(message_type).label)
@@ -474,7 +482,7 @@ def _steps(
                 status, text = "optional", _("Not sent (optional)")
             else:
                 status, text = "not_sent", _("Not sent")
-            steps.append(Step(message_type, label, status, text, _ICONS[status]))
+            steps.append(CaseStep(message_type, label, status, text, _ICONS[status]))
             continue
         waiting = [d for d in latest.delivery_rows if d.state not in _HANDED_ON]
         acknowledged = sum(1 for d in waiting if d.state == DeliveryState.ACKNOWLEDGED)
@@ -487,7 +495,7 @@ def _steps(
         else:
             status, text = "sent", _("Sent, waiting for acknowledgement")
         steps.append(
-            Step(
+            CaseStep(
                 message_type,
                 label,
                 status,

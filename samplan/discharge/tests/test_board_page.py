@@ -13,11 +13,11 @@ from django.urls import reverse
 
 from samplan.auditlog.models import AccessLogEntry
 from samplan.core.message_types import MessageType
+from samplan.discharge import board
+from samplan.discharge.board_cells import has_overdue
+from samplan.discharge.forms import ALL_CASES
 from samplan.discharge.models import DischargeCase
-from samplan.messaging import access
-from samplan.messaging.forms import ALL_CASES
 from samplan.messaging.models import Delivery, DeliveryState
-from samplan.messaging.overview import has_overdue
 from samplan.organizations.models import Agreement
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -26,7 +26,7 @@ M = MessageType
 
 def url(**params):
     query = "&".join(f"{k}={v}" for k, v in params.items())
-    return reverse("messaging:overview") + (f"?{query}" if query else "")
+    return reverse("discharge:overview") + (f"?{query}" if query else "")
 
 
 def rows(html):
@@ -140,7 +140,9 @@ NOW_FRIDAY = local(2030, 3, 8, 10, 0)
 
 
 def _acknowledge_all(cast, *cases, keep=()):
-    for delivery in Delivery.objects.filter(message__case__in=cases).exclude(pk__in=keep):
+    for delivery in Delivery.objects.filter(message__case_link__case__in=cases).exclude(
+        pk__in=keep
+    ):
         Delivery.objects.filter(pk=delivery.pk).update(
             state=DeliveryState.ACKNOWLEDGED, acknowledged_at=delivery.arrived_at
         )
@@ -181,15 +183,15 @@ def scenario(cast, build):
 
 def _overdue_by_sql(unit, now):
     return set(
-        access.overview_filtered(unit, now=now, state=ALL_CASES, overdue=True).values_list(
+        board.overview_filtered(unit, now=now, state=ALL_CASES, overdue=True).values_list(
             "pk", flat=True
         )
     )
 
 
 def _overdue_by_cells(unit, now):
-    cases = list(access.overview_filtered(unit, now=now, state=ALL_CASES))
-    return {row.case.pk for row in access.overview_rows(unit, cases, now) if has_overdue(row.cells)}
+    cases = list(board.overview_filtered(unit, now=now, state=ALL_CASES))
+    return {row.case.pk for row in board.overview_rows(unit, cases, now) if has_overdue(row.cells)}
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,308 @@
+"""Översikt, the discharge board: a unit's cases with one cell per step of the process.
+
+The cells' rules are pure functions in board_cells.py; this module reads a page of cases for
+them in a fixed number of queries, and holds "has an overdue cell" as SQL for the filter
+(overview_overdue_q), proven equal to the cells by a test. Every patient on the page is logged
+(samplan.messaging.access.log_list_page), as on every inbox list.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.core.paginator import Page
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, TruncDate
+
+from samplan.core.actor import Actor
+from samplan.core.localtime import STOCKHOLM, local_date, start_of_local_day
+from samplan.core.message_types import MessageType
+from samplan.core.paging import PageRequest, paginate
+from samplan.discharge import board_cells
+from samplan.discharge.access import cases_for_unit
+from samplan.discharge.forms import ALL_CASES, OPEN_CASES, OverviewSort
+from samplan.discharge.models import DischargeCase, ParticipantRole
+from samplan.discharge.process import OPEN_STATES as OPEN_CASE_STATES
+from samplan.discharge.process import CaseState
+from samplan.messaging.access import log_list_page, require_inbox
+from samplan.messaging.models import OPEN_STATES, Delivery, Message
+from samplan.organizations.models import Agreement, Unit
+from samplan.organizations.terms import DEFAULT_TERMS
+from samplan.patients.display import PatientDisplay, patient_display
+
+
+@dataclass
+class OverviewRow:
+    case: DischargeCase
+    display: PatientDisplay
+    cells: list[board_cells.Cell]
+    # Vårdtid: whole local days from admission to discharge (or today while in hospital).
+    length_of_stay: int | None = None
+
+    @property
+    def overdue(self) -> bool:
+        return board_cells.has_overdue(self.cells)
+
+    @property
+    def has_new(self) -> bool:
+        """Something for this unit nobody has acknowledged yet (row marker at the row start)."""
+        return board_cells.has_unacknowledged(self.cells)
+
+
+def _standing(case_ref: str, message_type: str) -> QuerySet[Message]:
+    # The case's links (casemessage by case), then each message by its key.
+    return Message.objects.filter(
+        case_link__case_id=OuterRef(case_ref), message_type=message_type, cancelled_at__isnull=True
+    )
+
+
+def _latest_time(message_type: str) -> Subquery:
+    """When the case's latest standing message of this type happened (late entries count
+    from when they happened), in the order overview._latest picks it."""
+    return Subquery(
+        _standing("pk", message_type)
+        .order_by("-sent_at", "-pk")
+        .annotate(effective=Coalesce("occurred_at", "sent_at"))
+        .values("effective")[:1]
+    )
+
+
+def _agreement_term(name: str) -> Subquery:
+    """The case's agreement term: the agreement between its region and municipality in force
+    on the Swedish date of admission (agreement_pair_from_idx), as
+    organizations.agreements.terms_for."""
+    day = OuterRef("admitted_day")
+    return Subquery(
+        Agreement.objects.filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day),
+            region_id=OuterRef("region_id"),
+            municipality_id=OuterRef("municipality_id"),
+            valid_from__lte=day,
+        )
+        .order_by("-valid_from")
+        .values(name)[:1]
+    )
+
+
+def overview_cases(unit: Unit) -> QuerySet[DischargeCase]:
+    """The unit's cases with what the cells and the overdue filter need, per row in SQL.
+
+    Reached through caseparticipant_active_idx (unit, case) WHERE left_at IS NULL; the
+    annotations are correlated lookups on message_case_sent_idx and agreement_pair_from_idx.
+    """
+    return (
+        cases_for_unit(unit.pk)
+        # The participant row joined by cases_for_unit is this unit's: its role.
+        .annotate(
+            unit_role=F("participants__role"),
+            admitted_day=TruncDate("admitted_at", tzinfo=STOCKHOLM),
+        )
+        .annotate(
+            admission_hours=Coalesce(
+                _agreement_term("admission_notice_hours"),
+                Value(DEFAULT_TERMS.admission_notice_hours),
+                output_field=IntegerField(),
+            ),
+            summons_days=Coalesce(
+                _agreement_term("summons_days"),
+                Value(DEFAULT_TERMS.summons_days),
+                output_field=IntegerField(),
+            ),
+        )
+        .select_related("patient__listed_care_centre", "ward")
+    )
+
+
+def with_overdue_times(cases: QuerySet[DischargeCase]) -> QuerySet[DischargeCase]:
+    """The times overview_overdue_q compares, per row in SQL. Only the "overdue only" filter
+    needs them (the cells are worked out from the page's messages): two more correlated
+    lookups per case that the plain list does not pay for."""
+    return cases.annotate(
+        admission_start=Coalesce("services_need_assessed_at", "admitted_at"),
+        ready_at=_latest_time(MessageType.READY_FOR_DISCHARGE),
+        discharged_at=_latest_time(MessageType.DISCHARGE_NOTICE),
+    )
+
+
+def overview_overdue_q(unit: Unit, now: datetime.datetime) -> Q:
+    """SQL for "has an overdue cell" on with_overdue_times(overview_cases(unit)): the same rules as
+    board_cells.step_cells (a test holds them together), without computing cells.
+
+    The agreement periods differ per case; they take few distinct values, so the comparison
+    is one OR-ed term per value (read in one small query).
+    """
+    today = local_date(now)
+    hours_values = {DEFAULT_TERMS.admission_notice_hours}
+    days_values = {DEFAULT_TERMS.summons_days}
+    for hours, days in Agreement.objects.values_list(
+        "admission_notice_hours", "summons_days"
+    ).distinct():
+        hours_values.add(hours)
+        days_values.add(days)
+
+    # A delivery to this unit on the case, open past its answer time:
+    # delivery_unit_open_due_idx (unit, due_at) WHERE state IN ('new', 'read').
+    late_delivery = Exists(
+        Delivery.objects.filter(
+            unit_id=unit.pk,
+            message__case_link__case_id=OuterRef("pk"),
+            message__cancelled_at__isnull=True,
+            state__in=OPEN_STATES,
+            due_at__lt=now,
+        )
+    )
+    open_case = Q(state__in=list(OPEN_CASE_STATES))
+    admission = (
+        open_case
+        & Q(ward_id=unit.pk)
+        & ~Exists(_standing("pk", MessageType.ADMISSION_NOTICE))
+        & _any_of(
+            Q(admission_hours=hours, admission_start__lt=now - datetime.timedelta(hours=hours))
+            for hours in hours_values
+        )
+    )
+    must_summon = Q(unit_role=ParticipantRole.CARE_CONTACT) | (
+        Q(unit_role=ParticipantRole.CARE_CENTRE)
+        & ~Exists(_standing("pk", MessageType.CARE_CONTACT_APPOINTED))
+    )
+    summons = (
+        Q(sip_needed=True, state__in=[CaseState.READY, CaseState.DISCHARGED])
+        & must_summon
+        & ~Exists(_standing("pk", MessageType.SIP_SUMMONS))
+        & _any_of(
+            # Overdue after the end of the local day (ready day + days): ready before the
+            # start of the local day (today - days).
+            Q(
+                summons_days=days,
+                ready_at__lt=start_of_local_day(today - datetime.timedelta(days=days)),
+            )
+            for days in days_values
+        )
+    )
+    discharge_info = (
+        Q(ward_id=unit.pk, state=CaseState.DISCHARGED)
+        & ~Exists(_standing("pk", MessageType.DISCHARGE_INFO))
+        & Q(discharged_at__lt=start_of_local_day(today))
+    )
+    return late_delivery | admission | summons | discharge_info
+
+
+def _any_of(conditions: object) -> Q:
+    combined = Q(pk__in=[])
+    for condition in conditions:
+        combined |= condition
+    return combined
+
+
+_OVERVIEW_ORDER = {
+    OverviewSort.NEWEST: ("-admitted_at", "-pk"),
+    OverviewSort.OLDEST: ("admitted_at", "pk"),
+    OverviewSort.NAME: ("patient__last_name", "patient__first_name", "pk"),
+    OverviewSort.WARD: ("ward__name", "-admitted_at", "pk"),
+}
+
+
+def overview_filtered(
+    unit: Unit,
+    *,
+    now: datetime.datetime,
+    state: str = OPEN_CASES,
+    care_type: str = "",
+    overdue: bool = False,
+    identity: str = "",
+    sort: str = OverviewSort.NEWEST,
+) -> QuerySet[DischargeCase]:
+    cases = overview_cases(unit)
+    if state == OPEN_CASES:
+        cases = cases.filter(state__in=list(OPEN_CASE_STATES))
+    elif state != ALL_CASES:
+        cases = cases.filter(state=state)
+    if care_type:
+        cases = cases.filter(care_type=care_type)
+    if identity:
+        cases = cases.filter(patient__identity_number=identity)
+    if overdue:
+        cases = with_overdue_times(cases).filter(overview_overdue_q(unit, now))
+    return cases.order_by(*_OVERVIEW_ORDER.get(sort, _OVERVIEW_ORDER[OverviewSort.NEWEST]))
+
+
+def case_facts(case: DischargeCase) -> board_cells.CaseFacts:
+    return board_cells.CaseFacts(
+        pk=case.pk,
+        ward_id=case.ward_id,
+        state=case.state,
+        admitted_at=case.admitted_at,
+        services_need_assessed_at=case.services_need_assessed_at,
+        sip_needed=case.sip_needed,
+        unit_role=case.unit_role or "",
+        admission_notice_hours=case.admission_hours,
+        summons_days=case.summons_days,
+    )
+
+
+def overview_rows(
+    unit: Unit, cases: list[DischargeCase], now: datetime.datetime
+) -> list[OverviewRow]:
+    """Cells for a page of cases: two queries whatever the number of cases (their messages
+    through casemessage by case; this unit's deliveries of them on
+    delivery_message_unit_unique)."""
+    case_ids = [case.pk for case in cases]
+    messages_by_case: dict[int, list[board_cells.MessageFacts]] = defaultdict(list)
+    for values in Message.objects.filter(case_link__case_id__in=case_ids).values(
+        "pk",
+        "message_type",
+        "sender_unit_id",
+        "sent_at",
+        "occurred_at",
+        "cancelled_at",
+        case_id=F("case_link__case_id"),
+    ):
+        case_id = values.pop("case_id")
+        messages_by_case[case_id].append(board_cells.MessageFacts(**values))
+    deliveries_by_case: dict[int, list[board_cells.DeliveryFacts]] = defaultdict(list)
+    for values in Delivery.objects.filter(
+        unit_id=unit.pk, message__case_link__case_id__in=case_ids
+    ).values("pk", "message_id", "state", "due_at", case_id=F("message__case_link__case_id")):
+        case_id = values.pop("case_id")
+        deliveries_by_case[case_id].append(board_cells.DeliveryFacts(**values))
+    return [
+        OverviewRow(
+            case=case,
+            display=patient_display(case.patient, participant=True),
+            cells=board_cells.step_cells(
+                case_facts(case),
+                messages_by_case[case.pk],
+                deliveries_by_case[case.pk],
+                unit_id=unit.pk,
+                now=now,
+            ),
+            length_of_stay=board_cells.length_of_stay(
+                case.admitted_at, messages_by_case[case.pk], now
+            ),
+        )
+        for case in cases
+    ]
+
+
+def overview_page(
+    actor: Actor,
+    *,
+    paging: PageRequest,
+    now: datetime.datetime,
+    identity: str = "",
+    **filters: object,
+) -> Page:
+    """Översikt: one page of the unit's cases as OverviewRows; logs each patient shown."""
+    require_inbox(actor)
+    page = paginate(paging, overview_filtered(actor.unit, now=now, identity=identity, **filters))
+    page.object_list = overview_rows(actor.unit, list(page.object_list), now)
+    log_list_page(
+        actor,
+        [row.case.patient for row in page.object_list],
+        list_name="overview",
+        page=page,
+        searched=identity,
+    )
+    return page

@@ -1,0 +1,34 @@
+"""The header's links to each part of the product, on every page (a context processor).
+
+It sits in the project package, above every app, because it asks each app's own access
+module whether the user may open that part; an app's rules never import another app's
+pages. The unit switcher and the administration link come from
+samplan.accounts.context_processors, the inbox link from samplan.messaging.context_processors.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from samplan.addressing.access import can_use_addressing_register
+from samplan.auditlog.review_access import can_review_logs
+from samplan.discharge.access import can_open_discharge_case
+from samplan.patients.access import can_work_with_patients
+from samplan.reports.access import can_view_reports
+from samplan.sip.access import can_work_with_sip
+
+
+def links(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    unit = getattr(request, "unit", None)
+    return {
+        "show_patient_search": can_work_with_patients(user, unit),
+        "show_new_case": can_open_discharge_case(user, unit),
+        "show_sip": can_work_with_sip(user, unit),
+        # Lazy: only the nav evaluates it (a housing coordinator check costs one query).
+        "show_addressing_link": lambda: can_use_addressing_register(user),
+        "show_log_review_link": can_review_logs(user, unit),
+        "show_reports_link": can_view_reports(user, unit),
+    }
