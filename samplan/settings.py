@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "samplan.organizations",
     "samplan.accounts",
     "samplan.auditlog",
+    "samplan.logreview",
     "samplan.administration",
     "samplan.patients",
     "samplan.addressing",

@@ -18,8 +18,8 @@ from samplan.accounts import access
 from samplan.accounts.access import require
 from samplan.accounts.commissions import session_units
 from samplan.accounts.models import LoginEvent, LoginEventKind, LoginMethod, Membership, User
+from samplan.auditlog.history import admin_change_record, diff, instance_diff, snapshot
 from samplan.auditlog.models import AdminAction
-from samplan.auditlog.services import admin_change_record, diff, instance_diff, snapshot
 from samplan.core.actor import Actor
 from samplan.core.http import client_address
 from samplan.organizations.models import Organization, Unit

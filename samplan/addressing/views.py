@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from samplan.accounts import access
-from samplan.accounts.decorators import unit_required
 from samplan.addressing import access as register_access
 from samplan.addressing import selectors, services
 from samplan.addressing.forms import (
@@ -30,6 +29,7 @@ from samplan.addressing.importing import HEADER_LABELS, ImportFileError
 from samplan.addressing.models import AreaRule, ImportKind
 from samplan.addressing.router import NoRecipientError, RoutingSubject, explain_route
 from samplan.auditlog.access_log import AccessAction, access_log_record
+from samplan.core.decorators import unit_required
 from samplan.core.paging import paginate
 from samplan.organizations.models import Organization
 from samplan.patients.access import Reach, patient_by_identity

@@ -22,12 +22,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from samplan.accounts import access
+from samplan.accounts import administering as org_access
 from samplan.accounts import services as account_services
 from samplan.accounts.access import require
 from samplan.administration import forms, selectors
+from samplan.administration import services as organization_services
 from samplan.core.paging import paginate
-from samplan.organizations import access as org_access
-from samplan.organizations import services as organization_services
 from samplan.organizations.models import Organization, OrganizationKind, Unit
 from samplan.patients import access as patient_access
 

@@ -12,12 +12,12 @@ from decimal import Decimal
 from django.db import transaction
 
 from samplan.accounts.access import require
+from samplan.accounts.administering import can_edit_agreement
+from samplan.auditlog.history import admin_change_record, diff, snapshot
 from samplan.auditlog.models import AdminAction
-from samplan.auditlog.services import admin_change_record, diff, snapshot
 from samplan.core.actor import Actor
 from samplan.discharge.access import can_edit_daily_amounts
 from samplan.discharge.models import DailyAmount
-from samplan.organizations.access import can_edit_agreement
 from samplan.organizations.models import Agreement, Organization, OrganizationKind
 from samplan.organizations.terms import AgreementTerms
 

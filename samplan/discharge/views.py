@@ -12,17 +12,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from samplan.accounts.access import require
+from samplan.accounts.administering import (
+    agreement_party_ids,
+    can_edit_agreement,
+    can_manage_agreements,
+)
 from samplan.core.paging import paginate
 from samplan.discharge import services
 from samplan.discharge.access import can_edit_daily_amounts
 from samplan.discharge.forms import AgreementForm, DailyAmountForm
 from samplan.discharge.models import DailyAmount
 from samplan.discharge.selectors import agreements_for_user
-from samplan.organizations.access import (
-    agreement_party_ids,
-    can_edit_agreement,
-    can_manage_agreements,
-)
 from samplan.organizations.models import Agreement
 from samplan.organizations.terms import DEFAULT_TERMS
 

@@ -29,6 +29,7 @@ from django.db.models import (
 )
 from django.http import Http404
 
+from samplan.accounts.administering import can_edit_unit
 from samplan.accounts.models import User
 from samplan.auditlog.access_log import (
     AccessAction,
@@ -41,7 +42,6 @@ from samplan.core.paging import PageRequest, paginate
 from samplan.messaging import threads
 from samplan.messaging.forms import UNACKNOWLEDGED
 from samplan.messaging.models import OPEN_STATES, Delivery, DeliveryState, Message
-from samplan.organizations.access import can_edit_unit
 from samplan.organizations.models import Unit
 from samplan.patients.access import can_work_with_patients
 from samplan.patients.display import PatientDisplay, patient_display

@@ -16,9 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from samplan.accounts.access import administered_organization_ids, is_administrator, require
-from samplan.accounts.decorators import unit_required
+from samplan.core.decorators import unit_required
 from samplan.core.paging import PageRequest, paginate
-from samplan.discharge.process import WARD_KINDS
 from samplan.messaging import access
 from samplan.messaging.access import can_edit_alert_settings, message_for_unit
 from samplan.messaging.content import content_items
@@ -98,16 +97,6 @@ def sent(request: HttpRequest) -> HttpResponse:
     context = inbox_list_context(request, "sent", search_form)
     context.update(filters=filters, page=page)
     return render(request, "messaging/sent.html", context)
-
-
-@unit_required
-def create(request: HttpRequest) -> HttpResponse:
-    access.require_inbox(request.actor)
-    return render(
-        request,
-        "messaging/create.html",
-        {"tab": "create", "is_ward": request.unit.kind in WARD_KINDS},
-    )
 
 
 def _back(request: HttpRequest, default: str) -> str:

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from samplan.accounts.access import require
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.auditlog.details import detail_code
+from samplan.auditlog.history import admin_change_record, diff, snapshot
 from samplan.auditlog.models import AdminAction
-from samplan.auditlog.services import admin_change_record, diff, snapshot
 from samplan.core.actor import Actor
 from samplan.organizations.models import Organization, Unit, UnitKind
 from samplan.patients.access import (

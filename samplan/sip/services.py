@@ -28,6 +28,7 @@ from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.auditlog.details import detail_code
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
+from samplan.discharge.access import case_may_carry_summons
 from samplan.discharge.cases import case_send
 from samplan.discharge.models import DischargeCase
 from samplan.messaging.models import Message
@@ -47,7 +48,6 @@ from samplan.patients.services import PatientDetails, consent_record, patient_cr
 from samplan.sip import process
 from samplan.sip.access import (
     can_work_with_sip,
-    case_may_carry_summons,
     participation_of,
     viewer_for,
 )

@@ -31,8 +31,8 @@ from samplan.accounts.tests.saml_idp import (
     make_keys,
 )
 from samplan.core.actor import AuthMethod
-from samplan.core.testing import TEST_PASSWORD
 from samplan.organizations.models import Organization, Unit
+from samplan.testing import TEST_PASSWORD
 
 ACS = "/saml2/acs/"
 REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"

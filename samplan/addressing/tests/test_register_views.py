@@ -11,8 +11,8 @@ from samplan.accounts.models import Role
 from samplan.addressing.models import PatientFilter, ResidenceEntry
 from samplan.addressing.tests.conftest import OTHER_PERSON, PERSON
 from samplan.auditlog.models import AccessLogEntry, AdminChange
-from samplan.core.testing import MembershipFactory, UserFactory
 from samplan.organizations.models import Profession
+from samplan.testing import MembershipFactory, UserFactory
 
 D = datetime.date
 FILTERS = reverse("addressing:filters")

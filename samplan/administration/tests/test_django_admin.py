@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from samplan.accounts.models import User
-from samplan.core.testing import TEST_PASSWORD
+from samplan.testing import TEST_PASSWORD
 
 ADMIN = "/django-admin/"
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from samplan.accounts.models import Membership, Role
-from samplan.core.testing import user_with_role
+from samplan.testing import user_with_role
 
 LOGIN = reverse("accounts:login")
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from samplan.accounts.models import LoginEvent, LoginEventKind, LoginMethod, Membership, Role, User
 from samplan.accounts.services import SESSION_UNIT_KEY
 from samplan.auditlog.models import AdminAction, AdminChange
-from samplan.core.testing import TEST_PASSWORD, MembershipFactory, UserFactory
 from samplan.organizations.models import Profession
+from samplan.testing import TEST_PASSWORD, MembershipFactory, UserFactory
 
 NEW_PASSWORD = "Vinter2027!"
 

@@ -12,11 +12,11 @@ from playwright.sync_api import Page, expect
 from samplan.accounts.models import Role
 from samplan.auditlog.models import AccessLogEntry, LogReview
 from samplan.core.actor import Actor
-from samplan.core.testing import TEST_PASSWORD, build_cast, user_with_role
 from samplan.discharge.cases import case_open
 from samplan.patients.identity import format_identity
 from samplan.patients.models import Protection
 from samplan.patients.testing import PatientFactory
+from samplan.testing import TEST_PASSWORD, build_cast, user_with_role
 
 pytestmark = pytest.mark.browser
 

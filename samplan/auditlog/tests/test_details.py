@@ -7,7 +7,7 @@ from django.utils import translation
 
 from samplan.auditlog.details import DETAIL_TEXTS, detail_code, detail_text
 from samplan.auditlog.models import AccessLogEntry
-from samplan.auditlog.presentation import csv_rows
+from samplan.logreview.presentation import csv_rows
 
 
 def test_codes_are_worded_in_the_readers_language():

@@ -6,12 +6,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from samplan.auditlog.extract import extract_html
 from samplan.auditlog.models import AccessLogEntry
-from samplan.auditlog.selectors import extract_rows
 from samplan.auditlog.testing import log_access
 from samplan.core.actor import Actor
 from samplan.core.localtime import STOCKHOLM
+from samplan.logreview.extract import extract_html
+from samplan.logreview.selectors import extract_rows
 from samplan.patients.testing import PatientFactory
 
 NOW = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=STOCKHOLM)

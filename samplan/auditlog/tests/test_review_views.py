@@ -10,8 +10,8 @@ from samplan.accounts.models import Role
 from samplan.auditlog.models import AccessLogEntry
 from samplan.auditlog.testing import log_access
 from samplan.core.localtime import STOCKHOLM
-from samplan.core.testing import user_with_role
 from samplan.patients.testing import PatientFactory
+from samplan.testing import user_with_role
 
 NOW = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=STOCKHOLM)
 SEARCH = reverse("logreview:search")
@@ -51,7 +51,7 @@ def test_other_roles_are_refused(cast, log, login_as, who):
 
 
 def test_a_reviewer_acting_for_another_organisations_unit_is_refused(cast, log, login_as):
-    from samplan.core.testing import MembershipFactory
+    from samplan.testing import MembershipFactory
 
     MembershipFactory(user=log.reviewer, unit=cast.home_care, role=Role.USER)
     assert login_as(log.reviewer, cast.home_care).get(SEARCH).status_code == 403

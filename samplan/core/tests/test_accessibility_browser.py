@@ -11,9 +11,9 @@ from django.conf import settings
 from django.urls import reverse
 
 from samplan.accounts.models import Role
-from samplan.core.testing import TEST_PASSWORD, user_with_role
 from samplan.discharge.testing import Builder
 from samplan.sip.tests.conftest import accept_all, sip, start, summon, write  # noqa: F401
+from samplan.testing import TEST_PASSWORD, user_with_role
 
 pytestmark = pytest.mark.browser
 

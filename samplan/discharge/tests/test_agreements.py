@@ -9,12 +9,12 @@ from django.urls import reverse
 
 from samplan.accounts.models import Role
 from samplan.auditlog.models import AdminAction, AdminChange
-from samplan.core.testing import user_with_role
 from samplan.discharge.models import DailyAmount
 from samplan.discharge.selectors import daily_amounts
 from samplan.organizations.agreements import terms_for
 from samplan.organizations.models import Agreement
 from samplan.organizations.terms import DEFAULT_TERMS, LiabilityModel
+from samplan.testing import user_with_role
 
 LIST = reverse("discharge:agreement_list")
 CREATE = reverse("discharge:agreement_create")

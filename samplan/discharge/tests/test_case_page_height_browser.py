@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from samplan.core.message_types import MessageType as M
-from samplan.core.testing import TEST_PASSWORD
 from samplan.discharge.testing import Builder
+from samplan.testing import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 

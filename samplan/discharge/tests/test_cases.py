@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
-from samplan.core.testing import UnitFactory
 from samplan.discharge.cases import (
     CaseError,
     case_cancel_message,
@@ -22,6 +21,7 @@ from samplan.discharge.process import CaseState
 from samplan.messaging.services import RecipientChoice
 from samplan.organizations.models import UnitKind
 from samplan.patients.models import Patient
+from samplan.testing import UnitFactory
 
 M = MessageType
 

@@ -12,12 +12,12 @@ from django.utils import timezone
 
 from samplan.auditlog.models import AdminChange
 from samplan.core.actor import Actor
-from samplan.core.testing import UnitFactory
 from samplan.messaging import alerts
 from samplan.messaging.models import AlertSettings, AlertState, Delivery
 from samplan.messaging.services import delivery_forward, delivery_return
 from samplan.messaging.sms import BaseSmsBackend, LocmemBackend
 from samplan.organizations.models import UnitKind
+from samplan.testing import UnitFactory
 
 EMAIL = "hemtjanst.ost@example.se"
 MOBILE = "+46701234567"

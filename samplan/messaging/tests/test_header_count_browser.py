@@ -4,7 +4,7 @@ background requests, without reloading the page."""
 import pytest
 from django.urls import reverse
 
-from samplan.core.testing import TEST_PASSWORD
+from samplan.testing import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from samplan.auditlog.models import AccessLogEntry
 
-LISTS = ["discharge:overview", "messaging:received", "messaging:sent", "messaging:create"]
+LISTS = ["discharge:overview", "messaging:received", "messaging:sent", "discharge:create"]
 
 
 @pytest.mark.parametrize("name", LISTS)
@@ -73,6 +73,6 @@ def test_main_menu_has_inkorg_and_the_new_count(client, cast, login_as, build):
 
 def test_skapa_offers_the_ways_to_create(client, cast, login_as):
     login_as(cast.ward_nurse, cast.ward)
-    html = client.get(reverse("messaging:create")).content.decode()
+    html = client.get(reverse("discharge:create")).content.decode()
     assert reverse("patients:search") in html
     assert "ärendesidan" in html

@@ -96,7 +96,7 @@ def test_the_filter_form_posts_filters_and_number_together(client, cast, login_a
 
 def test_search_boxes_elsewhere_are_not_marked_required(client, cast, login_as):
     from samplan.accounts.models import Role
-    from samplan.core.testing import user_with_role
+    from samplan.testing import user_with_role
 
     login_as(cast.ward_nurse, cast.ward)
     html = client.get(reverse("patients:search")).content.decode()

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from samplan.core.message_types import MessageType as M
-from samplan.core.testing import TEST_PASSWORD
+from samplan.testing import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 

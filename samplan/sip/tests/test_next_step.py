@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 
 from samplan.addressing.models import FallbackInbox
-from samplan.core.testing import UnitFactory
 from samplan.sip import process
 from samplan.sip.process import Readiness, Viewer
 from samplan.sip.tests.conftest import accept_all, sign_all, start, summon, write
+from samplan.testing import UnitFactory
 
 PARTY = Viewer(role="summoned", answer="accepted", may_work=True)
 COORDINATOR = Viewer(role="summoned", answer="accepted", may_work=True, is_coordinator=True)

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from samplan.auditlog.access_log import AccessAction
 from samplan.auditlog.models import ReviewResult
-from samplan.auditlog.selectors import LogFilters, patient_by_pk, user_by_name
-from samplan.auditlog.services import MAX_REVIEW_ENTRIES
+from samplan.logreview.selectors import LogFilters, patient_by_pk, user_by_name
+from samplan.logreview.services import MAX_REVIEW_ENTRIES
 from samplan.organizations.models import Unit
 
 # Look back this far when the reviewer gives no start date: a month is what a regular

@@ -11,13 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from samplan.accounts import access
+from samplan.accounts import access, administering
 from samplan.accounts.access import require
 from samplan.accounts.services import memberships_close
+from samplan.auditlog.history import admin_change_record, diff, instance_diff, snapshot
 from samplan.auditlog.models import AdminAction
-from samplan.auditlog.services import admin_change_record, diff, instance_diff, snapshot
 from samplan.core.actor import Actor
-from samplan.organizations import access as org_access
 from samplan.organizations.models import Organization, Unit
 
 UNIT_CONTACT_FIELDS = ["phone", "email", "visiting_address", "opening_hours", "has_inbox"]
@@ -32,7 +31,7 @@ ORGANIZATION_HISTORY_FIELDS = [*ORGANIZATION_BASIC_FIELDS, *ORGANIZATION_FOUNDIN
 
 def unit_create(*, actor: Actor, unit: Unit) -> Unit:
     """Saves the new unit `unit` (validated by a ModelForm, so Unit.clean has run)."""
-    require(org_access.can_change_unit_tree(actor.user, unit.organization))
+    require(administering.can_change_unit_tree(actor.user, unit.organization))
     if unit.parent_id is not None and unit.parent.organization_id != unit.organization_id:
         raise ValidationError(
             {"parent": _("The parent unit must belong to the same organisation.")}
@@ -59,14 +58,14 @@ def unit_update(*, actor: Actor, unit: Unit) -> dict:
     stored = (
         Unit.objects.select_for_update(of=("self",)).select_related("organization").get(pk=unit.pk)
     )
-    require(org_access.can_edit_unit(actor.user, stored))
+    require(administering.can_edit_unit(actor.user, stored))
     if unit.organization_id != stored.organization_id:
         raise ValidationError(_("A unit cannot move to another organisation."))
     changes = instance_diff(stored, unit, UNIT_HISTORY_FIELDS)
     if not changes:
         return {}
     if set(changes) - set(UNIT_CONTACT_FIELDS):
-        require(org_access.can_change_unit_tree(actor.user, stored.organization))
+        require(administering.can_change_unit_tree(actor.user, stored.organization))
     unit.save(update_fields=UNIT_HISTORY_FIELDS)
     admin_change_record(
         actor=actor,
@@ -88,7 +87,7 @@ def unit_deactivate(*, actor: Actor, unit: Unit) -> int:
     stored = (
         Unit.objects.select_for_update(of=("self",)).select_related("organization").get(pk=unit.pk)
     )
-    require(org_access.can_change_unit_tree(actor.user, stored.organization))
+    require(administering.can_change_unit_tree(actor.user, stored.organization))
     if not stored.is_active:
         return 0
     if access.roles_in_unit(actor.user, stored) & access.ADMIN_ROLES:
@@ -116,7 +115,7 @@ def unit_reactivate(*, actor: Actor, unit: Unit) -> None:
     stored = (
         Unit.objects.select_for_update(of=("self",)).select_related("organization").get(pk=unit.pk)
     )
-    require(org_access.can_change_unit_tree(actor.user, stored.organization))
+    require(administering.can_change_unit_tree(actor.user, stored.organization))
     if stored.is_active:
         return
     if stored.parent_id is not None and not Unit.objects.get(pk=stored.parent_id).is_active:
@@ -135,7 +134,7 @@ def unit_reactivate(*, actor: Actor, unit: Unit) -> None:
 def organization_create(*, actor: Actor, organization: Organization) -> Organization:
     """Saves the new organisation `organization` (validated by a ModelForm)."""
     require(
-        org_access.can_create_organization(
+        administering.can_create_organization(
             actor.user, organization.kind, organization.contracted_by
         )
     )
@@ -181,14 +180,14 @@ def organization_update(*, actor: Actor, organization: Organization) -> dict:
         .select_related("contracted_by")
         .get(pk=organization.pk)
     )
-    require(org_access.can_edit_organization(actor.user, stored))
+    require(administering.can_edit_organization(actor.user, stored))
     changes = instance_diff(stored, organization, ORGANIZATION_HISTORY_FIELDS)
     if not changes:
         return {}
     if set(changes) & set(ORGANIZATION_FOUNDING_FIELDS):
         require(
-            org_access.can_create_organization(actor.user, stored.kind, stored.contracted_by)
-            and org_access.can_create_organization(
+            administering.can_create_organization(actor.user, stored.kind, stored.contracted_by)
+            and administering.can_create_organization(
                 actor.user, organization.kind, organization.contracted_by
             )
         )

@@ -1,4 +1,5 @@
-"""Who may change organisations, unit trees and agreements, built on samplan.accounts.access.
+"""Who may change organisations, unit trees and agreements: rules derived from administrator
+roles, so they sit with the roles (samplan.accounts.access) below the apps that use them.
 
 Local administrators keep a unit's contact data (can_edit_unit); the structure of the tree
 and an organisation's own data are for its system administrators; superusers create any

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from samplan.auditlog import views
+from samplan.logreview import views
 
 app_name = "logreview"
 

@@ -19,8 +19,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from samplan.auditlog.models import AccessLogEntry
-from samplan.auditlog.presentation import plain_description
 from samplan.core.actor import Actor
+from samplan.logreview.presentation import plain_description
 from samplan.organizations.models import Organization
 from samplan.patients.display import patient_display
 from samplan.patients.models import Patient
@@ -85,7 +85,7 @@ def extract_html(
     with translation.override("sv"):
         lines = extract_lines(rows, with_users=with_users)
         return render_to_string(
-            "auditlog/extract_pdf.html",
+            "logreview/extract_pdf.html",
             {
                 "organization": organization,
                 "display": patient_display(patient, participant=True),

@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy
 
 from samplan.auditlog.access_log import AccessAction
 from samplan.auditlog.details import detail_text
-from samplan.auditlog.forms import FLAG_CHOICES
 from samplan.auditlog.models import AccessLogEntry
 from samplan.core.exports import spreadsheet_safe
+from samplan.logreview.forms import FLAG_CHOICES
 from samplan.patients.display import PatientDisplay, patient_display
 from samplan.patients.identity import format_identity
 

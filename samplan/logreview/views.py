@@ -21,12 +21,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from samplan.accounts.decorators import unit_required
-from samplan.auditlog import selectors, services
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.auditlog.details import detail_code
-from samplan.auditlog.extract import extract_pdf
-from samplan.auditlog.forms import (
+from samplan.core.actor import Actor
+from samplan.core.decorators import unit_required
+from samplan.core.paging import paginate
+from samplan.logreview import selectors, services
+from samplan.logreview.access import can_complete_log_review, log_review_organization
+from samplan.logreview.extract import extract_pdf
+from samplan.logreview.forms import (
     ExtractForm,
     LogSearchForm,
     ReviewCompleteForm,
@@ -34,10 +37,7 @@ from samplan.auditlog.forms import (
     SampleForm,
     new_form_key,
 )
-from samplan.auditlog.presentation import csv_rows, entry_rows
-from samplan.auditlog.review_access import can_complete_log_review, log_review_organization
-from samplan.core.actor import Actor
-from samplan.core.paging import paginate
+from samplan.logreview.presentation import csv_rows, entry_rows
 from samplan.organizations.models import Organization
 from samplan.patients.access import Reach, patient_by_identity
 from samplan.patients.display import patient_display
@@ -91,7 +91,7 @@ def search(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(
         request,
-        "auditlog/search.html",
+        "logreview/search.html",
         {
             "form": form,
             "filters": filters,
@@ -212,7 +212,7 @@ def sample(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             return redirect("logreview:review", review_id=review.pk)
-    return render(request, "auditlog/sample.html", {"form": form})
+    return render(request, "logreview/sample.html", {"form": form})
 
 
 @require_POST
@@ -252,7 +252,7 @@ def _review_page(request: HttpRequest, review: object, form: ReviewCompleteForm)
         ticked = {item.entry_id for item in items if item.checked}
     return render(
         request,
-        "auditlog/review.html",
+        "logreview/review.html",
         {
             "review": review,
             "rows": entry_rows([item.entry for item in items], checked=ticked),
@@ -305,7 +305,7 @@ def reviews(request: HttpRequest) -> HttpResponse:
     """Past and open reviews of the organisation (no patient data: not logged)."""
     organization = _organization(request)
     page = paginate(request, selectors.reviews_for(organization))
-    return render(request, "auditlog/reviews.html", {"page": page, "organization": organization})
+    return render(request, "logreview/reviews.html", {"page": page, "organization": organization})
 
 
 @unit_required
@@ -358,6 +358,6 @@ def extract(request: HttpRequest) -> HttpResponse:
             return response
     return render(
         request,
-        "auditlog/extract.html",
+        "logreview/extract.html",
         {"patient_form": patient_form, "form": form, "not_found": not_found},
     )
