@@ -73,7 +73,7 @@ def can_open_discharge_case(user: User, unit: Unit | None) -> bool:
 
 def case_message_types(user: User, unit: Unit | None, case: DischargeCase) -> list[str]:
     """The message types the user may send for `unit` on `case` now (the send buttons)."""
-    from samplan.discharge.cases import case_sendable_types
+    from samplan.discharge.services import case_sendable_types
 
     if not can_work_with_patients(user, unit):
         return []

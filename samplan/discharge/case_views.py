@@ -19,7 +19,8 @@ from samplan.addressing.router import NoRecipientError
 from samplan.auditlog.access_log import AccessAction
 from samplan.core.decorators import unit_required
 from samplan.core.message_types import MessageType
-from samplan.discharge import cases, process
+from samplan.discharge import process
+from samplan.discharge import services as cases
 from samplan.discharge.access import (
     can_cancel_message,
     can_change_case,

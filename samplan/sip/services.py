@@ -29,8 +29,8 @@ from samplan.auditlog.details import detail_code
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
 from samplan.discharge.access import case_may_carry_summons
-from samplan.discharge.cases import case_send
 from samplan.discharge.models import DischargeCase
+from samplan.discharge.services import case_send
 from samplan.messaging.models import Message
 from samplan.messaging.services import (
     MessagingError,
@@ -427,7 +427,7 @@ def sip_summons_send(*, actor: Actor, plan: SipPlan, idempotency_key: str) -> Me
     summoned; each unit's answer is due by the cut-off after arrival (the delivery's due_at).
 
     Nothing is sent without the person's active consent to the SIP. On a plan started from an
-    open discharge case the summons goes through discharge.cases.case_send, so it is the case's
+    open discharge case the summons goes through discharge.services.case_send, so it is the case's
     SIP summons (its deadline, the payment-liability condition, the case's timeline).
     """
     user, unit = actor.user, actor.unit

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from samplan.accounts.models import Role
 from samplan.auditlog.models import AccessLogEntry, LogReview
 from samplan.core.actor import Actor
-from samplan.discharge.cases import case_open
+from samplan.discharge.services import case_open
 from samplan.patients.identity import format_identity
 from samplan.patients.models import Protection
 from samplan.patients.testing import PatientFactory

@@ -118,7 +118,7 @@ def patient_routes() -> list[Route]:
 
 def _related_patient(cast: Cast, **fields: Any) -> Patient:
     """A patient the ward takes part in a case for (need-to-know through the case)."""
-    from samplan.discharge.cases import case_open
+    from samplan.discharge.services import case_open
 
     patient = fields.pop("patient", None) or PatientFactory(**fields)
     case_open(
@@ -198,7 +198,7 @@ def _case(cast: Cast, *, discharged: bool = False):
     """An open case on the cast's ward with its admission notice to home care and the care
     centre; discharged (ready, then discharge notice) when asked."""
     from samplan.core.message_types import MessageType
-    from samplan.discharge.cases import case_default_recipients, case_open, case_send
+    from samplan.discharge.services import case_default_recipients, case_open, case_send
     from samplan.messaging.services import RecipientChoice
 
     patient = PatientFactory()

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from samplan.auditlog.models import AccessLogEntry
 from samplan.core.actor import Actor
-from samplan.discharge.cases import case_cancel_message
+from samplan.discharge.services import case_cancel_message
 from samplan.messaging.models import Delivery
 from samplan.messaging.services import deliveries_acknowledge, delivery_return
 

@@ -13,7 +13,7 @@ from samplan.accounts.authmethod import SESSION_AUTH_METHOD_KEY
 from samplan.accounts.smartcard import SESSION_CARD_KEY
 from samplan.auditlog.models import AccessLogEntry
 from samplan.core.actor import Actor, AuthMethod
-from samplan.discharge.cases import case_open
+from samplan.discharge.services import case_open
 from samplan.messaging.models import Message
 from samplan.patients.models import Consent, Patient
 from samplan.patients.testing import make_personnummer
