@@ -9,8 +9,9 @@ samplan.accounts.context_processors, the inbox link from samplan.messaging.conte
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from samplan.addressing.access import can_use_addressing_register
 from samplan.core.decorators import unit_required
@@ -46,3 +47,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if can_use_inbox(request.user, request.unit):
         return redirect("discharge:overview")
     return render(request, "core/home.html", {"unit": request.unit})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links to: send them to the icon."""
+    return HttpResponsePermanentRedirect(static("core/favicon.svg"))

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "samplan.messaging",
     "samplan.sip",
     "samplan.reports",
+    "samplan.help",
 ]
 
 MIDDLEWARE = [
@@ -55,7 +56,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "djangosaml2.middleware.SamlSessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "samplan.core.language.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "samplan.core.middleware.RejectNulCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -6,6 +6,8 @@ from samplan import navigation
 urlpatterns = [
     # The start page leads to the unit's daily work (samplan.navigation sits above every app).
     path("", include(([path("", navigation.home, name="home")], "core"))),
+    # Browsers ask for /favicon.ico whatever the page links to.
+    path("favicon.ico", navigation.favicon),
     # /inkorg/, /meddelanden/ and /administrera/avisering/ (the unit inbox and its alerts).
     path("", include("samplan.messaging.urls")),
     path("konto/", include("samplan.accounts.urls")),
@@ -20,6 +22,7 @@ urlpatterns = [
     path("sip/", include("samplan.sip.urls")),
     path("logggranskning/", include("samplan.logreview.urls")),
     path("rapporter/", include("samplan.reports.urls")),
+    path("hjalp/", include("samplan.help.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

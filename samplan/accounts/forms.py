@@ -50,6 +50,7 @@ class CardConversionForm(forms.Form):
     organization = IdChoiceField(
         label=_("Organisation"),
         queryset=Organization.objects.filter(is_active=True),
+        empty_label=_("Choose an organisation"),
     )
     username = forms.CharField(label=_("Username"), max_length=150)
     password = forms.CharField(

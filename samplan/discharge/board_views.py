@@ -16,11 +16,14 @@ from samplan.discharge.process import WARD_KINDS
 from samplan.messaging.access import require_inbox
 from samplan.messaging.inbox import inbox_list_context, inbox_search
 
+# The filters Översikt's one filter form posts along with the personnummer.
+OVERVIEW_FILTERS = ("state", "care_type", "sort", "overdue")
+
 
 @unit_required
 def overview(request: HttpRequest) -> HttpResponse:
     require_inbox(request.actor)
-    search_form, number, done = inbox_search(request, "Översikt")
+    search_form, number, done = inbox_search(request, "overview", OVERVIEW_FILTERS)
     if done:
         return done
     filters = OverviewFilterForm(request.GET)

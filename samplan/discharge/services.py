@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from samplan.accounts.access import require
 from samplan.auditlog.access_log import AccessAction, access_log_record
+from samplan.auditlog.details import detail_code
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
 from samplan.discharge import process
@@ -396,7 +397,7 @@ def case_admit(
             patient=None,
             action=AccessAction.SEARCH,
             searched_identity=identity.number,
-            detail="new case: not registered",
+            detail=detail_code("new_case_not_registered"),
         )
         raise PatientNotRegistered(
             _(
@@ -423,7 +424,7 @@ def case_admit(
             patient=patient,
             action=AccessAction.CREATE if created else AccessAction.SEARCH,
             obj=case,
-            detail="" if created else "new case: open case exists",
+            detail="" if created else detail_code("new_case_open_exists"),
         )
     return CaseOpening(case=case, created=created or repeated, patient_created=patient_created)
 

@@ -61,7 +61,9 @@ class LogSearchForm(PeriodMixin, forms.Form):
         max_length=150,
         help_text=_("Username or HSA-id."),
     )
-    unit = IdChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    unit = IdChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All units")
+    )
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     action = forms.ChoiceField(
@@ -160,7 +162,9 @@ class SampleForm(PeriodMixin, forms.Form):
         max_value=MAX_REVIEW_ENTRIES,
         initial=20,
     )
-    unit = IdChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    unit = IdChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All units")
+    )
     flagged = forms.BooleanField(label=_("Only accesses with any mark"), required=False)
     form_key = FormKeyField()
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from samplan.auditlog.access_log import AccessAction
+from samplan.auditlog.details import detail_text
 from samplan.auditlog.models import AccessLogEntry
 from samplan.core.exports import spreadsheet_safe
 from samplan.logreview.forms import FLAG_CHOICES
@@ -100,6 +101,7 @@ class EntryRow:
     what: str
     flags: list[str]
     checked: bool
+    detail: str = ""
 
 
 def _user_name(entry: AccessLogEntry) -> str:
@@ -120,6 +122,7 @@ def entry_rows(
             what=object_label(entry.object_type),
             flags=flag_labels(entry),
             checked=entry.pk in checked,
+            detail=detail_text(entry.detail),
         )
         for entry in entries
     ]
@@ -160,7 +163,7 @@ def csv_rows(entries: Iterable[AccessLogEntry]) -> Iterator[list[str]]:
                 action_label(entry.action),
                 object_label(entry.object_type),
                 entry.object_id,
-                entry.detail,
+                detail_text(entry.detail),
                 entry.client_address or "",
                 ", ".join(flag_labels(entry)),
                 str(entry.seq),

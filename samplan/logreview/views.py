@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from samplan.auditlog.access_log import AccessAction, access_log_record
+from samplan.auditlog.details import detail_code
 from samplan.core.actor import Actor
 from samplan.core.decorators import unit_required
 from samplan.core.http import parse_ids
@@ -124,7 +125,7 @@ def patient_lookup(request: HttpRequest) -> HttpResponse:
             form.cleaned_data["identity"].number,
             reach=Reach.REVIEW_ROLE,
             object_type="accesslog",
-            detail=f"organisation={organization.pk} not found",
+            detail=detail_code("not_found_in_organisation", organisation=organization.pk),
             log_found=False,
         )
     else:
@@ -134,7 +135,7 @@ def patient_lookup(request: HttpRequest) -> HttpResponse:
             AccessAction.SEARCH,
             "accesslog",
             searched_identity=typed[:13],
-            detail=f"organisation={organization.pk} not found",
+            detail=detail_code("not_found_in_organisation", organisation=organization.pk),
         )
     if patient is None:
         messages.error(
@@ -323,7 +324,7 @@ def extract(request: HttpRequest) -> HttpResponse:
             patient_form.cleaned_data["identity"].number,
             reach=Reach.REVIEW_ROLE,
             object_type="logextract",
-            detail="not found",
+            detail=detail_code("not_found"),
             log_found=False,
         )
         if patient is None:
@@ -338,7 +339,10 @@ def extract(request: HttpRequest) -> HttpResponse:
                 AccessAction.PRINT,
                 "logextract",
                 patient=patient,
-                detail=f"{len(rows)} rows" + (" with users" if data["with_users"] else ""),
+                detail=detail_code(
+                    "extract_rows_with_users" if data["with_users"] else "extract_rows",
+                    rows=len(rows),
+                ),
             )
             pdf = extract_pdf(
                 actor=request.actor,

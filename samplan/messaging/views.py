@@ -50,11 +50,15 @@ from samplan.patients.display import patient_display
 POLL_MIN = 30
 POLL_MAX = 300
 
+# The filters each list's one filter form posts along with the personnummer.
+RECEIVED_FILTERS = ("state", "message_type", "overdue")
+SENT_FILTERS = ("message_type",)
+
 
 @unit_required
 def received(request: HttpRequest) -> HttpResponse:
     access.require_inbox(request.actor)
-    search_form, number, done = inbox_search(request, "Mottagna")
+    search_form, number, done = inbox_search(request, "received", RECEIVED_FILTERS)
     if done:
         return done
     filters = ReceivedFilterForm(request.GET)
@@ -78,7 +82,7 @@ def received(request: HttpRequest) -> HttpResponse:
 @unit_required
 def sent(request: HttpRequest) -> HttpResponse:
     access.require_inbox(request.actor)
-    search_form, number, done = inbox_search(request, "Skickade")
+    search_form, number, done = inbox_search(request, "sent", SENT_FILTERS)
     if done:
         return done
     filters = SentFilterForm(request.GET)
@@ -171,7 +175,11 @@ def _message_page(
         "message": message,
         "delivery": delivery,
         "display": patient_display(message.patient, participant=participant),
-        "items": content_items(message.content),
+        "items": content_items(
+            message.content, message.message_type, protected=message.patient.is_protected
+        ),
+        # The form's own text field is already among the items; other text is shown apart.
+        "show_text": bool(message.text) and message.text not in (message.content or {}).values(),
         "history": access.message_history(message, request.unit, delivery),
         # The case (or plan) the message belongs to, as its process links it (threads.py).
         "thread_link": thread_link(message, request.unit),

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from samplan.accounts.models import User
 from samplan.auditlog.access_log import AccessAction, access_log_record
+from samplan.auditlog.details import detail_code
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
 from samplan.discharge.access import case_may_carry_summons
@@ -277,7 +278,7 @@ def sip_create(
                     unit=unit,
                     units=[u.name for u in units],
                 )
-            plan_log(actor, plan, AccessAction.CREATE, "sip started")
+            plan_log(actor, plan, AccessAction.CREATE, detail_code("sip_started"))
             if consent is not None:
                 _record_consent(actor, plan, consent, form_token=None)
     except IntegrityError:
@@ -358,7 +359,7 @@ def sip_initiative_update(
         event_record(
             plan, EventKind.INITIATIVE_CHANGED, user=actor.user, unit=actor.unit, fields=changed
         )
-        plan_log(actor, plan, AccessAction.UPDATE, "initiative changed")
+        plan_log(actor, plan, AccessAction.UPDATE, detail_code("sip_initiative_changed"))
     plan.refresh_from_db()
     return plan
 
@@ -511,7 +512,7 @@ def sip_summons_send(*, actor: Actor, plan: SipPlan, idempotency_key: str) -> Me
             units=[p.unit.name for p in waiting],
             message=message.pk,
         )
-        plan_log(actor, plan, AccessAction.UPDATE, "summons sent")
+        plan_log(actor, plan, AccessAction.UPDATE, detail_code("sip_summons_sent"))
     return message
 
 
@@ -553,7 +554,12 @@ def sip_answer(
             )
         else:
             event_record(plan, EventKind.DECLINED, user=user, unit=unit, reason=reason, late=late)
-        plan_log(actor, plan, AccessAction.UPDATE, "summons accepted" if accept else "declined")
+        plan_log(
+            actor,
+            plan,
+            AccessAction.UPDATE,
+            detail_code("sip_summons_accepted" if accept else "sip_summons_declined"),
+        )
         participant.refresh_from_db()
     return participant
 
@@ -591,6 +597,6 @@ def sip_close(*, actor: Actor, plan: SipPlan, reason: str, text: str = "") -> Si
             reason=reason,
             text=text.strip(),
         )
-        plan_log(actor, plan, AccessAction.UPDATE, "closed")
+        plan_log(actor, plan, AccessAction.UPDATE, detail_code("sip_closed"))
     plan.refresh_from_db()
     return plan

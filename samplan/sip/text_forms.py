@@ -41,7 +41,7 @@ class InterventionForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.filter(pk__in=[u.pk for u in units])
-        self.fields["unit"].choices = [("", "---------")] + [
+        self.fields["unit"].choices = [("", _("Not stated"))] + [
             (u.pk, f"{u.name} ({u.organization.name})") for u in units
         ]
         if professions is not None:

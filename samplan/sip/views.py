@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from samplan.accounts.access import require
 from samplan.auditlog.access_log import AccessAction, access_log_record
+from samplan.auditlog.details import detail_code
 from samplan.core.decorators import unit_required
 from samplan.core.http import parse_id
 from samplan.core.paging import paginate
@@ -384,7 +385,7 @@ def close(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @unit_required
 def version_detail(request: HttpRequest, plan_id: int, number: int) -> HttpResponse:
-    plan = plan_for_unit(request.actor, plan_id, detail=f"version {number}")
+    plan = plan_for_unit(request.actor, plan_id, detail=detail_code("sip_version", version=number))
     version = version_of(plan, number)
     return render(
         request,
@@ -403,9 +404,9 @@ def versions_compare(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Jämför versioner: every field of two versions side by side, changes marked."""
     wanted = [request.GET.get(name, "") for name in ("old", "new")]
     detail = (
-        f"versions {wanted[0]} and {wanted[1]} compared"
+        detail_code("sip_versions_compared", old=wanted[0], new=wanted[1])
         if all(parse_id(value) for value in wanted)
-        else "versions compared"
+        else detail_code("sip_versions_compared", old="?", new="?")
     )
     plan = plan_for_unit(request.actor, plan_id, detail=detail)
     form = CompareForm(request.GET or None, numbers=selectors.version_numbers(plan.pk))
@@ -423,7 +424,7 @@ def versions_compare(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @unit_required
 def history(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = plan_for_unit(request.actor, plan_id, detail="history")
+    plan = plan_for_unit(request.actor, plan_id, detail=detail_code("sip_history"))
     page = paginate(request, selectors.events(plan), default_size=50)
     return render(
         request,
@@ -439,7 +440,10 @@ def history(request: HttpRequest, plan_id: int) -> HttpResponse:
 def version_pdf(request: HttpRequest, plan_id: int, number: int) -> HttpResponse:
     """The person's copy of a version, as PDF (logged as a print)."""
     plan = plan_for_unit(
-        request.actor, plan_id, action=AccessAction.PRINT, detail=f"version {number} pdf"
+        request.actor,
+        plan_id,
+        action=AccessAction.PRINT,
+        detail=detail_code("sip_version_pdf", version=number),
     )
     version = version_of(plan, number)
     return documents.pdf_response(
@@ -450,7 +454,9 @@ def version_pdf(request: HttpRequest, plan_id: int, number: int) -> HttpResponse
 @unit_required
 def form_prefilled_pdf(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Blankett för stöddokumentation vid SIP-möte, filled in from the plan (downtime)."""
-    plan = plan_for_unit(request.actor, plan_id, action=AccessAction.PRINT, detail="downtime form")
+    plan = plan_for_unit(
+        request.actor, plan_id, action=AccessAction.PRINT, detail=detail_code("sip_downtime_form")
+    )
     return documents.pdf_response(
         documents.downtime_form_pdf(request, plan), f"sip-{plan.pk}-blankett.pdf"
     )
@@ -462,6 +468,9 @@ def form_blank_pdf(request: HttpRequest) -> HttpResponse:
     if not can_work_with_sip(request.user, request.unit):
         raise Http404
     access_log_record(
-        actor=request.actor, patient=None, action=AccessAction.PRINT, detail="blank SIP form"
+        actor=request.actor,
+        patient=None,
+        action=AccessAction.PRINT,
+        detail=detail_code("sip_blank_form"),
     )
     return documents.pdf_response(documents.downtime_form_pdf(request, None), "sip-blankett.pdf")

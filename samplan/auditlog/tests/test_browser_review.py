@@ -125,4 +125,4 @@ def test_reviewer_finds_a_protected_persons_access_records_a_review_and_prints_a
     # Two rows name the person: the ward's Översikt after login (it lists the ward's cases,
     # logged per patient) and the ward opening the person's page. The care centre's search
     # found nobody it may see, so its row names no patient.
-    assert printed.patient == person and printed.detail == "2 rows with users"
+    assert printed.patient == person and printed.detail == "extract_rows_with_users|rows=2"

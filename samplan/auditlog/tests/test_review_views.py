@@ -151,7 +151,7 @@ def test_patient_lookup_of_an_unknown_number_is_a_reviewer_row(as_reviewer, log)
     as_reviewer.post(reverse("logreview:patient_lookup"), {"identity": number})
     row = AccessLogEntry.objects.get(user=log.reviewer, searched_identity=number)
     assert (row.action, row.object_type, row.patient) == ("search", "accesslog", None)
-    assert row.detail.endswith("not found") and not row.not_participant
+    assert row.detail.startswith("not_found_in_organisation|") and not row.not_participant
 
 
 def test_the_reviewers_own_searches_are_logged(cast, as_reviewer, log):

@@ -67,7 +67,8 @@ def test_main_menu_has_inkorg_and_the_new_count(client, cast, login_as, build):
     assert f'<a href="{reverse("discharge:overview")}">Inkorg</a>' in html
     assert 'id="inbox-count"' in html and "2 nya" in html
     assert "vendor/htmx/htmx.min.js" in html
-    assert 'data-testid="tab-new-count">(2' in html
+    assert 'data-testid="tab-new-count"><span aria-hidden="true">(2)' in html
+    assert '<span class="visually-hidden">2 nya</span>' in html
 
 
 def test_skapa_offers_the_ways_to_create(client, cast, login_as):

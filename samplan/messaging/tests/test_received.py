@@ -109,7 +109,7 @@ def test_search_by_personnummer_keeps_the_number_out_of_the_address(client, cast
     assert "19121212-1212" in html  # what is shown as searched
     search = AccessLogEntry.objects.get(action="search")
     assert search.searched_identity == "191212121212" and search.patient.first_name == "Tolvan"
-    assert search.detail == "Mottagna, page 1"
+    assert search.detail == "list_page|list=received&page=1"
     # "Show all" drops the search and keeps the filter; paging and the filter form keep both.
     token = parse_qs(urlsplit(response.url).query)["sok"][0]
     assert '<a href="?state=new">Visa alla</a>' in html
@@ -152,7 +152,7 @@ def test_an_invalid_number_gets_a_plain_error_and_no_list(client, cast, login_as
         "search",
         None,
         "12345",
-        "Mottagna, invalid number",
+        "list_invalid_number|list=received",
     )
 
 
@@ -196,7 +196,7 @@ def test_one_log_row_per_patient_shown(client, cast, login_as, build):
     assert {e.patient.first_name for e in entries} == {"Alma", "Bertil"}
     assert all(
         (e.action, e.unit, e.user, e.detail)
-        == ("view", cast.home_care, cast.home_care_nurse, "Mottagna, page 1")
+        == ("view", cast.home_care, cast.home_care_nurse, "list_page|list=received&page=1")
         for e in entries
     )
 
