@@ -13,22 +13,22 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 demo: install
 	DEBUG=true $(MANAGE) migrate --noinput
 	DEBUG=true $(MANAGE) demo_data --reset
-	@echo
-	@echo "samplan runs on http://127.0.0.1:8000 (stop with Ctrl-C)."
-	DEBUG=true $(PY) -m samplan.core.run_demo
+	@DEBUG=true $(PY) -m samplan.core.run_demo
 
 test: install browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest
 
 install: $(VENV)/.installed node_modules/.installed translations
 
 # Debian packages the project needs: gettext compiles translations; Pango and a font let
-# WeasyPrint make PDFs (SIP plans, log extracts); xmlsec1 signs and checks SAML messages
-# (pysaml2 runs it); nginx is the proxy the client-certificate tests start with deploy/nginx.conf
-# (on a desktop with systemd, Debian also starts its default site on port 80:
-# `systemctl disable --now nginx` if that is not wanted; the tests start their own).
+# WeasyPrint make PDFs (SIP plans, log extracts, the manual); xmlsec1 signs and checks SAML
+# messages (pysaml2 runs it); nginx is the proxy the client-certificate tests start with
+# deploy/nginx.conf (on a desktop with systemd, Debian also starts its default site on port 80:
+# `systemctl disable --now nginx` if that is not wanted; the tests start their own). Without
+# recommends: chromium alone pulled in about 120 packages (avahi and cups among them).
 DEBIAN_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core xmlsec1 nginx
 system-packages:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -47,7 +47,7 @@ node_modules/.installed: package.json
 
 # Browser tests drive Debian's chromium (a browser download by the test tool does not work).
 browser:
-	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
 
 translations: system-packages $(VENV)/.installed
 	@$(PY) -m django compilemessages --ignore=.venv --ignore=node_modules -v 0 --settings=samplan.test_settings
@@ -60,6 +60,7 @@ messages: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(VENV)/bin/ruff check --fix .

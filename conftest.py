@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 
 from samplan.accounts.models import User
-from samplan.accounts.services import SESSION_UNIT_KEY
-from samplan.core.testing import Cast, build_cast
+from samplan.accounts.sessions import SESSION_UNIT_KEY
 from samplan.organizations.models import Unit
+from samplan.testing import Cast, build_cast
 
 # Browser fixtures (browser, page) for tests marked @pytest.mark.browser.
 pytest_plugins = ["samplan.core.tests.browser"]

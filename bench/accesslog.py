@@ -49,7 +49,7 @@ from django.utils import timezone
 from stdnum import luhn
 
 from samplan.accounts.models import Membership, Role, User
-from samplan.accounts.services import SESSION_UNIT_KEY
+from samplan.accounts.sessions import SESSION_UNIT_KEY
 from samplan.auditlog import chain
 from samplan.auditlog.access_log import access_log_record
 from samplan.auditlog.models import AccessLogChain, AccessLogEntry

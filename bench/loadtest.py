@@ -505,6 +505,7 @@ def server_environment() -> dict[str, str]:
         ALLOWED_HOSTS=f"{HOST},localhost,testserver",
         # Plain HTTP on the loopback: no TLS proxy in front, so cookies cannot be Secure.
         SECURE_COOKIES="false",
+        SECURE_SSL_REDIRECT="false",
         LOG_LEVEL="WARNING",
     )
     return environment
@@ -686,7 +687,7 @@ def page_queries(persona: Persona, path: str, method: str = "GET", data=None) ->
     from django.test.utils import CaptureQueriesContext
 
     from samplan.accounts.models import User
-    from samplan.accounts.services import SESSION_UNIT_KEY
+    from samplan.accounts.sessions import SESSION_UNIT_KEY
 
     client = Client()
     client.force_login(User.objects.get(username=persona.username))

@@ -82,7 +82,7 @@ def log_search_page() -> dict[str, tuple[object, str]]:
     from django.urls import reverse
 
     from samplan.accounts.models import Membership, Role
-    from samplan.accounts.services import SESSION_UNIT_KEY
+    from samplan.accounts.sessions import SESSION_UNIT_KEY
     from samplan.auditlog.models import AccessLogEntry
     from samplan.organizations.models import OrganizationKind
 
@@ -111,6 +111,40 @@ def log_search_page() -> dict[str, tuple[object, str]]:
     return {"log search": (client, f"{reverse('logreview:search')}?patient={heaviest}")}
 
 
+def sip_plan_page() -> dict[str, tuple[object, str]]:
+    """The SIP plan page of the plan with the most parties, as a user of one of them."""
+    from django.db.models import Count, Q
+    from django.test import Client
+    from django.urls import reverse
+
+    from samplan.accounts.models import Membership
+    from samplan.accounts.services import SESSION_UNIT_KEY
+    from samplan.sip.models import SipPlan
+
+    plan = (
+        SipPlan.objects.exclude(state="closed")
+        .annotate(parties=Count("participants", filter=Q(participants__answer="accepted")))
+        .order_by("-parties", "-pk")
+        .first()
+    )
+    if plan is None:
+        return {}
+    party = plan.participants.filter(answer="accepted").order_by("pk").first()
+    member = (
+        Membership.objects.filter(unit_id=party.unit_id, role__in=("user", "super_user"))
+        .select_related("user")
+        .first()
+    )
+    if member is None:
+        return {}
+    client = Client()
+    client.force_login(member.user)
+    session = client.session
+    session[SESSION_UNIT_KEY] = party.unit_id
+    session.save()
+    return {"SIP plan": (client, reverse("sip:detail", kwargs={"plan_id": plan.pk}))}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--page", action="append", help="only these pages (repeatable)")
@@ -131,7 +165,7 @@ def main() -> None:
     from django.test import Client
 
     from samplan.accounts.models import User
-    from samplan.accounts.services import SESSION_UNIT_KEY
+    from samplan.accounts.sessions import SESSION_UNIT_KEY
 
     username, unit_id = (options.user, options.unit) if options.user else busiest_ward_user()
     call_command("collectstatic", interactive=False, verbosity=0)  # the manifest (DEBUG off)
@@ -144,15 +178,17 @@ def main() -> None:
     session.save()
     pages = {name: (client, path) for name, path in pages_for(unit_id).items()}
     pages.update(log_search_page())
+    pages.update(sip_plan_page())
     for name, (client, path) in pages.items():
         if options.page and name not in options.page:
             continue
         status = client.get(path).status_code  # warm caches
-        plain = []
+        plain, wall = [], []
         for _ in range(options.runs):
-            cpu = time.process_time()
+            cpu, started = time.process_time(), time.perf_counter()
             client.get(path)
             plain.append((time.process_time() - cpu) * 1000)
+            wall.append((time.perf_counter() - started) * 1000)
         cpus = []
         # CPU time, not wall time: waiting for the database is not this process's work.
         profile = cProfile.Profile(time.process_time)
@@ -164,7 +200,7 @@ def main() -> None:
             cpus.append((time.process_time() - cpu) * 1000)
         print(
             f"\n=== {name} {path} (status {status}): CPU median {statistics.median(plain):.1f} ms, "
-            f"min {min(plain):.1f} ms "
+            f"min {min(plain):.1f} ms, wall median {statistics.median(wall):.1f} ms "
             f"over {options.runs} runs; {statistics.median(cpus):.1f} ms under the profiler ==="
         )
         out = io.StringIO()

@@ -60,7 +60,7 @@ from django.test.utils import CaptureQueriesContext
 from stdnum import luhn
 
 from samplan.accounts.models import Membership, Role, User
-from samplan.accounts.services import SESSION_UNIT_KEY
+from samplan.accounts.sessions import SESSION_UNIT_KEY
 from samplan.core.localtime import start_of_local_day
 from samplan.core.message_types import MessageType
 from samplan.discharge.models import (

@@ -1,4 +1,5 @@
-"""The header's links to each part of the product, on every page (a context processor).
+"""The start page, and the header's links to each part of the product on every page (a
+context processor).
 
 It sits in the project package, above every app, because it asks each app's own access
 module whether the user may open that part; an app's rules never import another app's
@@ -8,11 +9,15 @@ samplan.accounts.context_processors, the inbox link from samplan.messaging.conte
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from samplan.addressing.access import can_use_addressing_register
-from samplan.auditlog.review_access import can_review_logs
+from samplan.core.decorators import unit_required
 from samplan.discharge.access import can_open_discharge_case
+from samplan.logreview.access import can_review_logs
+from samplan.messaging.access import can_use_inbox
 from samplan.patients.access import can_work_with_patients
 from samplan.reports.access import can_view_reports
 from samplan.sip.access import can_work_with_sip
@@ -32,3 +37,18 @@ def links(request: HttpRequest) -> dict:
         "show_log_review_link": can_review_logs(user, unit),
         "show_reports_link": can_view_reports(user, unit),
     }
+
+
+@unit_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Start page for the current unit: Översikt, the daily work screen, for those who work in
+    the unit's inbox; the unit's details for the others (administrators without patient work).
+    """
+    if can_use_inbox(request.user, request.unit):
+        return redirect("discharge:overview")
+    return render(request, "core/home.html", {"unit": request.unit})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links to: send them to the icon."""
+    return HttpResponsePermanentRedirect(static("core/favicon.svg"))

@@ -14,9 +14,12 @@ env = Env.from_os()
 DEBUG = env.bool("DEBUG", default=False)
 _INSECURE_DEV_KEY = "dev-only-insecure-key-never-used-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default=_INSECURE_DEV_KEY if DEBUG else "")
-if not DEBUG and (len(SECRET_KEY) < 32 or SECRET_KEY == _INSECURE_DEV_KEY):
+# Django's own deploy check (security.W009) asks for 50 characters, 5 of them different.
+if not DEBUG and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY == _INSECURE_DEV_KEY
+):
     raise ImproperlyConfigured(
-        "With DEBUG off, SECRET_KEY must be set to a random value of at least 32 characters."
+        "With DEBUG off, SECRET_KEY must be set to a random value of at least 50 characters."
     )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -30,10 +33,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "csp",
     "samplan.core",
     "samplan.organizations",
     "samplan.accounts",
     "samplan.auditlog",
+    "samplan.logreview",
     "samplan.administration",
     "samplan.patients",
     "samplan.addressing",
@@ -42,19 +47,23 @@ INSTALLED_APPS = [
     "samplan.messaging",
     "samplan.sip",
     "samplan.reports",
+    "samplan.help",
     "samplan.api",
     "ninja",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "djangosaml2.middleware.SamlSessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "samplan.core.language.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "samplan.core.middleware.RejectNulCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "samplan.core.middleware.NoStoreForUsersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "samplan.accounts.middleware.IdleTimeoutMiddleware",
     "samplan.accounts.middleware.SmartCardSessionMiddleware",
@@ -107,6 +116,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # and for how long; idle minutes before the session ends.
 LOGIN_MAX_FAILED_ATTEMPTS = env.int("LOGIN_MAX_FAILED_ATTEMPTS", default=5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15, minimum=1)
+# Failed attempts from one client address (any usernames) within LOGIN_LOCKOUT_MINUTES before
+# the address is blocked for the rest of that time (samplan.accounts.throttling). A ward's PCs
+# behind one NAT address share it: keep it well above a busy morning's typing mistakes.
+LOGIN_MAX_FAILED_PER_ADDRESS = env.int("LOGIN_MAX_FAILED_PER_ADDRESS", default=20, minimum=1)
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30, minimum=1)
 # Smart-card (SITHS) login: nginx verifies the client certificate and passes the result in
 # these headers (it must overwrite them on every request; see deploy/nginx.conf). Off unless
@@ -193,6 +206,11 @@ TASKS = {
     "default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}
 }
 
+# A task running longer than this is taken to have lost its worker (killed, machine lost): the
+# task worker (manage.py task_worker) runs it again, and an alert send it had begun is taken
+# over. Must be longer than any task's honest run time and the SMS gateway's timeout.
+TASK_TIMEOUT_SECONDS = env.int("TASK_TIMEOUT_SECONDS", default=300, minimum=1)
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="samplan@localhost")
 
@@ -212,6 +230,34 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS only, in production: plain HTTP is redirected, and browsers are told to use HTTPS for
+# a year (nginx sends the same header, deploy/nginx.conf). Off with DEBUG (the demo on
+# http://127.0.0.1) or SECURE_SSL_REDIRECT=false (the load test's gunicorn on 127.0.0.1).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Preloading (security.W021) puts the whole domain in the browsers' HTTPS-only list, a choice
+# for the region's IT across all its hosts, not for one application; it is SECURE_HSTS_PRELOAD.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts from samplan itself
+# only; no inline script or style, no eval (htmx runs with allowEval off, base.html), no
+# frames, forms post only here. A template that must inline a script uses {{ request.csp_nonce }}.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # The client address written to login and access logs. Behind nginx, the proxy's address
 # is REMOTE_ADDR; set TRUSTED_PROXY_COUNT to the number of proxies that append to
@@ -231,9 +277,20 @@ ACCESS_LOG_MANY_PATIENTS_MINUTES = env.int(
 # Whether a log extract for a patient may name the users (not only the units) who looked.
 ACCESS_LOG_EXTRACT_USER_NAMES = env.bool("ACCESS_LOG_EXTRACT_USER_NAMES", default=True)
 
+CSRF_FAILURE_VIEW = "samplan.core.errors.csrf_failure"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        # 403 and 404 in one line without a traceback; 500s keep theirs (samplan.core.errors).
+        "client_errors_without_traceback": {
+            "()": "samplan.core.errors.ClientErrorsWithoutTraceback"
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "django.request": {"filters": ["client_errors_without_traceback"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

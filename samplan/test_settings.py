@@ -7,6 +7,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-key-" + "0123456789" * 4)
 os.environ.setdefault("SECURE_COOKIES", "false")
+# The test client speaks plain HTTP; the redirect to HTTPS has its own test (core/tests).
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
 from samplan.settings import *  # noqa: F403
 

@@ -5,6 +5,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from samplan.accounts.models import User
+from samplan.core.choice_fields import IdChoiceField
 from samplan.organizations.models import Organization
 
 
@@ -46,9 +47,10 @@ class OwnPasswordChangeForm(PasswordChangeForm):
 class CardConversionForm(forms.Form):
     """Konvertera: bind the inserted smart card to an existing account (seed 000)."""
 
-    organization = forms.ModelChoiceField(
+    organization = IdChoiceField(
         label=_("Organisation"),
         queryset=Organization.objects.filter(is_active=True),
+        empty_label=_("Choose an organisation"),
     )
     username = forms.CharField(label=_("Username"), max_length=150)
     password = forms.CharField(

@@ -14,11 +14,7 @@ from django.utils.translation import gettext as _
 from samplan.accounts.authmethod import session_auth_method
 from samplan.accounts.commissions import session_units
 from samplan.accounts.models import LoginEventKind
-from samplan.accounts.services import (
-    SESSION_ACTIVITY_KEY,
-    SESSION_UNIT_KEY,
-    logout_user,
-)
+from samplan.accounts.sessions import SESSION_ACTIVITY_KEY, SESSION_UNIT_KEY, logout_user
 from samplan.accounts.smartcard import SESSION_CARD_KEY, logged_in_with_card, presented_card
 from samplan.core.actor import Actor
 from samplan.core.http import client_address

@@ -6,8 +6,8 @@ import datetime
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import F, Q
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -157,6 +157,7 @@ class LoginEventKind(models.TextChoices):
     LOGIN = "login", _("Logged in")
     FAILED = "failed", _("Failed login")
     LOCKED = "locked", _("Account locked")
+    ADDRESS_LOCKED = "address_locked", _("Client address blocked")
     LOGOUT = "logout", _("Logged out")
     IDLE_TIMEOUT = "idle_timeout", _("Logged out after inactivity")
     UNIT_SELECTED = "unit_selected", _("Unit chosen")
@@ -179,6 +180,10 @@ class LoginEvent(models.Model):
             models.Index(fields=["user", "-at"], name="loginevent_user_at_idx"),
             # Login history of an organisation's users in a period (log review).
             models.Index(fields=["-at"], name="loginevent_at_idx"),
+            # Failed attempts from one address in the lock-out window (throttling.py).
+            models.Index(fields=["client_address", "-at"], name="loginevent_address_at_idx"),
+            # Failed attempts at one username, any case (throttling.py, unknown usernames).
+            models.Index(Upper("username"), F("at").desc(), name="loginevent_username_at_idx"),
         ]
 
     def __str__(self) -> str:

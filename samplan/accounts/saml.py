@@ -46,7 +46,7 @@ from saml2.validate import ResponseLifetimeExceed, ToEarly
 from samplan.accounts.authmethod import auth_method_record, session_auth_method
 from samplan.accounts.commissions import commission_units_record
 from samplan.accounts.models import LoginEventKind, SamlMessageSeen, User
-from samplan.accounts.services import SESSION_ACTIVITY_KEY, login_event_record
+from samplan.accounts.sessions import SESSION_ACTIVITY_KEY, login_event_record
 from samplan.core.actor import AuthMethod
 from samplan.organizations.validators import normalize_hsa_id
 

@@ -23,7 +23,7 @@ from djangosaml2 import views as djangosaml2_views
 
 from samplan.accounts import saml
 from samplan.accounts.models import LoginEventKind
-from samplan.accounts.services import login_event_record
+from samplan.accounts.sessions import login_event_record
 
 logger = logging.getLogger(__name__)
 

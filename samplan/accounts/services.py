@@ -1,143 +1,27 @@
-"""Login, logout and unit selection: every write to sessions and login events goes here."""
+"""Writes to accounts and memberships by administrators (each recorded in the administrative
+history), and unlocking an account. Login, logout and choosing a unit: samplan.accounts.sessions."""
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
-from django.conf import settings
-from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
-from django.http import HttpRequest
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from samplan.accounts import access
 from samplan.accounts.access import require
-from samplan.accounts.commissions import session_units
-from samplan.accounts.models import LoginEvent, LoginEventKind, LoginMethod, Membership, User
+from samplan.accounts.models import LoginMethod, Membership, User
+from samplan.auditlog.history import admin_change_record, diff, instance_diff, snapshot
 from samplan.auditlog.models import AdminAction
-from samplan.auditlog.services import admin_change_record, diff, instance_diff, snapshot
 from samplan.core.actor import Actor
-from samplan.core.http import client_address
 from samplan.organizations.models import Organization, Unit
-
-SESSION_UNIT_KEY = "samplan_unit_id"
-SESSION_ACTIVITY_KEY = "samplan_last_activity"
-
-
-@dataclass(frozen=True)
-class LoginOutcome:
-    """What happened to a login attempt; the view turns it into a page."""
-
-    user: User | None = None
-    locked_until: datetime.datetime | None = None
-    card_only: bool = False
-    siths_required: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.user is not None
-
-
-def login_event_record(
-    request: HttpRequest,
-    *,
-    kind: str,
-    user: User | None = None,
-    username: str = "",
-    unit: Unit | None = None,
-) -> None:
-    LoginEvent.objects.create(
-        kind=kind,
-        user=user,
-        username=username or (user.username if user else ""),
-        unit=unit,
-        client_address=client_address(request) or None,
-    )
-
-
-def password_refused_by_organization(user: User) -> bool:
-    """True when the user's organisation requires SITHS: no password login at all."""
-    return user.organization_id is not None and user.organization.require_siths
-
-
-def password_login(request: HttpRequest, *, username: str, password: str) -> LoginOutcome:
-    """Checks a username and password, applying lock-out, and logs the user in on success.
-
-    A locked account is refused without checking the password, so guessing cannot go on
-    while it is locked. Every attempt writes a login event.
-    """
-    username = username.strip()
-    account = User.objects.filter(username__iexact=username).first()
-    if account is not None and account.is_locked():
-        login_event_record(request, kind=LoginEventKind.FAILED, user=account, username=username)
-        return LoginOutcome(locked_until=account.locked_until)
-    if account is not None and not account.password_login_allowed:
-        login_event_record(request, kind=LoginEventKind.FAILED, user=account, username=username)
-        return LoginOutcome(card_only=True)
-    if account is not None and password_refused_by_organization(account):
-        login_event_record(request, kind=LoginEventKind.FAILED, user=account, username=username)
-        return LoginOutcome(siths_required=True)
-
-    user = authenticate(
-        request, username=account.username if account else username, password=password
-    )
-    if user is None:
-        if account is None:
-            login_event_record(request, kind=LoginEventKind.FAILED, username=username)
-            return LoginOutcome()
-        return _failed_attempt(request, account)
-
-    with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
-        login(request, user)
-        request.session[SESSION_ACTIVITY_KEY] = int(timezone.now().timestamp())
-        login_event_record(request, kind=LoginEventKind.LOGIN, user=user)
-    return LoginOutcome(user=user)
-
-
-def _failed_attempt(request: HttpRequest, account: User) -> LoginOutcome:
-    with transaction.atomic():
-        # F() so that two simultaneous wrong guesses both count.
-        User.objects.filter(pk=account.pk).update(failed_login_count=F("failed_login_count") + 1)
-        account.refresh_from_db(fields=["failed_login_count"])
-        login_event_record(request, kind=LoginEventKind.FAILED, user=account)
-        if account.failed_login_count >= settings.LOGIN_MAX_FAILED_ATTEMPTS:
-            locked_until = timezone.now() + datetime.timedelta(
-                minutes=settings.LOGIN_LOCKOUT_MINUTES
-            )
-            User.objects.filter(pk=account.pk).update(
-                locked_until=locked_until, failed_login_count=0
-            )
-            login_event_record(request, kind=LoginEventKind.LOCKED, user=account)
-            return LoginOutcome(locked_until=locked_until)
-    return LoginOutcome()
 
 
 def account_unlock(*, account: User) -> None:
     User.objects.filter(pk=account.pk).update(locked_until=None, failed_login_count=0)
-
-
-def logout_user(request: HttpRequest, *, kind: str = LoginEventKind.LOGOUT) -> None:
-    user = request.user if request.user.is_authenticated else None
-    if user is not None:
-        login_event_record(request, kind=kind, user=user, unit=getattr(request, "unit", None))
-    logout(request)
-
-
-def unit_select(request: HttpRequest, *, unit_id: int) -> Unit | None:
-    """Makes `unit_id` the unit the user acts for, if the user holds a membership in it (and,
-    after a SAML login that named commissions, one of them covers it)."""
-    unit = next((u for u in session_units(request) if u.pk == unit_id), None)
-    if unit is None:
-        return None
-    request.session[SESSION_UNIT_KEY] = unit.pk
-    request.unit = unit
-    login_event_record(request, kind=LoginEventKind.UNIT_SELECTED, user=request.user, unit=unit)
-    return unit
 
 
 # --- Administration of accounts and memberships (the administration app's pages) ---------

@@ -21,7 +21,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from samplan.accounts.models import LoginEventKind, LoginMethod, User
-from samplan.accounts.services import SESSION_ACTIVITY_KEY, login_event_record
+from samplan.accounts.sessions import SESSION_ACTIVITY_KEY, login_event_record
 
 SESSION_CARD_KEY = "samplan_card_subject"
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from samplan.accounts import saml_views, services, smartcard
+from samplan.accounts import saml_views, sessions, smartcard
 from samplan.accounts.access import working_units
 from samplan.accounts.commissions import session_units
 from samplan.accounts.forms import (
@@ -29,11 +29,15 @@ from samplan.accounts.forms import (
     OwnPasswordChangeForm,
 )
 from samplan.accounts.saml import saml_enabled, session_is_saml
+from samplan.core.http import parse_id
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    # A path of this site only: redirect() would take a bare word for a view name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
         return target
     return default
 
@@ -43,7 +47,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:choose_unit")
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        outcome = services.password_login(
+        outcome = sessions.password_login(
             request,
             username=form.cleaned_data["username"],
             password=form.cleaned_data["password"],
@@ -98,7 +102,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
         # Single logout: the identity provider's session ends too, then it sends the
         # browser back to /saml2/ls/ and on to the login page.
         return saml_views.single_logout_start(request)
-    services.logout_user(request)
+    sessions.logout_user(request)
     messages.info(request, _("You are logged out."))
     return redirect("accounts:login")
 
@@ -122,12 +126,12 @@ def choose_unit(request: HttpRequest) -> HttpResponse:
             status=403,
         )
     if len(units) == 1 and request.method == "GET":
-        services.unit_select(request, unit_id=units[0].pk)
+        sessions.unit_select(request, unit_id=units[0].pk)
         return redirect(next_url)
     initial = {"unit": request.unit.pk} if request.unit else None
     form = ChooseUnitForm(request.POST or None, units=units, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.unit_select(request, unit_id=form.cleaned_data["unit"])
+        sessions.unit_select(request, unit_id=form.cleaned_data["unit"])
         return redirect(next_url)
     return render(request, "accounts/choose_unit.html", {"form": form, "next": next_url})
 
@@ -136,11 +140,8 @@ def choose_unit(request: HttpRequest) -> HttpResponse:
 @require_POST
 def switch_unit(request: HttpRequest) -> HttpResponse:
     """The header's unit switcher. A unit the user holds no membership in is refused."""
-    try:
-        unit_id = int(request.POST.get("unit", ""))
-    except ValueError:
-        unit_id = 0
-    unit = services.unit_select(request, unit_id=unit_id)
+    unit_id = parse_id(request.POST.get("unit")) or 0
+    unit = sessions.unit_select(request, unit_id=unit_id)
     if unit is None:
         messages.error(request, _("You have no access to that unit."))
         return redirect("accounts:choose_unit")

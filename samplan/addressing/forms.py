@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from samplan.addressing.models import AreaRule, ImportKind
+from samplan.core.choice_fields import IdChoiceField
 from samplan.core.message_types import MessageType
 from samplan.organizations.models import Unit
 from samplan.patients.identity import parse_identity
@@ -23,7 +24,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d")
 
 
-class UnitChoiceField(forms.ModelChoiceField):
+class UnitChoiceField(IdChoiceField):
     def label_from_instance(self, unit: Unit) -> str:
         return f"{unit.name} ({unit.organization.name})"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
@@ -12,6 +13,8 @@ from samplan.accounts import access
 from samplan.accounts.models import User
 from samplan.addressing import access as register_access
 from samplan.addressing.models import AreaRule, PatientFilter, RegisterImport, ResidenceEntry
+from samplan.auditlog.access_log import AccessAction, access_log_record_many
+from samplan.core.actor import Actor
 from samplan.organizations.models import Organization, OrganizationKind, Unit
 from samplan.patients.models import Patient
 
@@ -49,6 +52,22 @@ def register_entries(
     if current_only:
         rows = rows.valid_on(timezone.localdate())
     return rows.order_by("identity_number", register.start, "pk")
+
+
+def register_page_log(actor: Actor, entries: Sequence[PatientFilter | ResidenceEntry]) -> None:
+    """One access-log row for each person of the register page who is a patient in samplan
+    (the page shows their personnummer), so their log extract names the unit that looked. One
+    query for the persons, one batch for the rows."""
+    numbers = {entry.identity_number for entry in entries}
+    if not numbers:
+        return
+    access_log_record_many(
+        actor=actor,
+        patients=Patient.objects.filter(identity_number__in=numbers).only("pk", "protection"),
+        action=AccessAction.VIEW,
+        object_type=entries[0]._meta.model_name,
+        detail=f"addressing:{entries[0]._meta.model_name} list",
+    )
 
 
 def register_entry_for(register: Register, user: User, pk: int) -> PatientFilter | ResidenceEntry:

@@ -26,8 +26,8 @@ from samplan.addressing.models import (
     RegisterImport,
     ResidenceEntry,
 )
+from samplan.auditlog.history import admin_change_record, diff, snapshot
 from samplan.auditlog.models import AdminAction
-from samplan.auditlog.services import admin_change_record, diff, snapshot
 from samplan.core.actor import Actor, task_actor
 from samplan.organizations.models import Organization, Unit
 

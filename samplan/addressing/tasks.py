@@ -1,5 +1,5 @@
 """Background work of the addressing register (django-tasks; the database backend in
-production, so `manage.py db_worker` runs it)."""
+production, so `manage.py task_worker` runs it)."""
 
 from __future__ import annotations
 

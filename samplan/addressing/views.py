@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from samplan.accounts import access
-from samplan.accounts.decorators import unit_required
 from samplan.addressing import access as register_access
 from samplan.addressing import selectors, services
 from samplan.addressing.forms import (
@@ -29,10 +29,14 @@ from samplan.addressing.importing import HEADER_LABELS, ImportFileError
 from samplan.addressing.models import AreaRule, ImportKind
 from samplan.addressing.router import NoRecipientError, RoutingSubject, explain_route
 from samplan.auditlog.access_log import AccessAction, access_log_record
+from samplan.core.decorators import unit_required
+from samplan.core.http import parse_id
 from samplan.core.paging import paginate
 from samplan.organizations.models import Organization
 from samplan.patients.access import Reach, patient_by_identity
+from samplan.patients.display import protected_placeholder
 from samplan.patients.identity import IdentityError, parse_identity
+from samplan.patients.models import Patient
 
 URL_NAMES = {ImportKind.PATIENT_FILTER: "filters", ImportKind.RESIDENCE: "residence"}
 
@@ -87,16 +91,18 @@ def register_list(request: HttpRequest, kind: str) -> HttpResponse:
         register,
         request.user,
         number=number,
-        unit_id=int(unit_id) if unit_id.isdigit() else None,
+        unit_id=parse_id(unit_id),
         current_only=current_only,
     )
+    page = paginate(request, entries, default_size=50)
+    selectors.register_page_log(request.actor, list(page.object_list))
     return render(
         request,
         "addressing/register_list.html",
         {
             "kind": kind,
             "url_prefix": URL_NAMES[kind],
-            "page": paginate(request, entries, default_size=50),
+            "page": _with_names(page),
             "units": units.order_by("name"),
             "query": query,
             "query_error": query_error,
@@ -105,6 +111,29 @@ def register_list(request: HttpRequest, kind: str) -> HttpResponse:
             "today": timezone.localdate(),
         },
     )
+
+
+def _with_names(page: Page) -> Page:
+    """Each entry with the person's name (one query for the page), so the list is not only
+    numbers; a protected person's name stays hidden, as everywhere outside their cases."""
+    entries = list(page.object_list)
+    patients = {
+        p.identity_number: p
+        for p in Patient.objects.filter(
+            identity_number__in={entry.identity_number for entry in entries}
+        ).only("pk", "identity_number", "first_name", "last_name", "protection")
+    }
+    for entry in entries:
+        patient = patients.get(entry.identity_number)
+        entry.person_protected = patient is not None and patient.is_protected
+        if patient is None:
+            entry.person_name = ""
+        elif entry.person_protected:
+            entry.person_name = protected_placeholder()
+        else:
+            entry.person_name = f"{patient.first_name} {patient.last_name}".strip()
+    page.object_list = entries
+    return page
 
 
 @login_required

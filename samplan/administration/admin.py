@@ -11,6 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -46,6 +47,9 @@ admin.site.login = _login_through_samplan
 admin.site.logout = _logout_through_samplan
 admin.site.site_header = "samplan"
 admin.site.site_title = "samplan"
+# Roles are memberships per unit (samplan.accounts); Django's groups and permissions are not
+# used, and their admin was the one page here that changed anything but professions.
+admin.site.unregister(Group)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

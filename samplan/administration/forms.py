@@ -15,11 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samplan.accounts import access
+from samplan.accounts import administering as org_access
 from samplan.accounts.models import Role, User
+from samplan.administration.services import UNIT_CONTACT_FIELDS, UNIT_TREE_FIELDS
 from samplan.auditlog.models import AdminChange
-from samplan.organizations import access as org_access
+from samplan.core.choice_fields import IdChoiceField
 from samplan.organizations.models import Organization, OrganizationKind, Unit
-from samplan.organizations.services import UNIT_CONTACT_FIELDS, UNIT_TREE_FIELDS
 from samplan.organizations.validators import normalize_hsa_id, normalize_org_number
 
 
@@ -143,7 +144,7 @@ class AdminSetPasswordForm(SetPasswordForm):
 # --- Memberships -------------------------------------------------------------------------
 
 
-class UnitChoiceField(forms.ModelChoiceField):
+class UnitChoiceField(IdChoiceField):
     def label_from_instance(self, obj: Unit) -> str:
         return f"{obj.name} ({obj.organization.name})"
 

@@ -6,6 +6,7 @@ app_name = "administration"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("inloggningsforsok/", views.login_attempts, name="login_attempts"),
     path("organisationer/ny/", views.organization_create, name="organization_create"),
     path("organisationer/<int:pk>/andra/", views.organization_edit, name="organization_edit"),
     path("organisationer/<int:pk>/anvandare/", views.user_list, name="user_list"),

@@ -2,7 +2,7 @@
 
 Every page needs an administrator (403 otherwise); an object outside the administrator's
 organisations is reported as missing (404). Writes go through the services in
-accounts.services and organizations.services, which check permission again and write the
+accounts.services and administration.services, which check permission again and write the
 history.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,13 +22,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from samplan.accounts import access
+from samplan.accounts import access, throttling
+from samplan.accounts import administering as org_access
 from samplan.accounts import services as account_services
 from samplan.accounts.access import require
 from samplan.administration import forms, selectors
+from samplan.administration import services as organization_services
+from samplan.core.http import parse_id
 from samplan.core.paging import paginate
-from samplan.organizations import access as org_access
-from samplan.organizations import services as organization_services
 from samplan.organizations.models import Organization, OrganizationKind, Unit
 from samplan.patients import access as patient_access
 
@@ -73,6 +75,25 @@ def index(request: HttpRequest) -> HttpResponse:
             "may_create": org_access.may_create_organizations(request.user),
             "manages_reserve_formats": patient_access.can_manage_reserve_formats(request.user),
             "manages_agreements": org_access.can_manage_agreements(request.user),
+            "reviews_login_attempts": throttling.can_review_login_attempts(request.user),
+        },
+    )
+
+
+# --- Login attempts: failures and blocked addresses -------------------------------------
+
+
+@administrator_required
+def login_attempts(request: HttpRequest) -> HttpResponse:
+    """Inloggningsförsök: failed logins per client address in the last day, and the blocks."""
+    require(throttling.can_review_login_attempts(request.user))
+    return render(
+        request,
+        "administration/login_attempts.html",
+        {
+            "page": paginate(request, throttling.failed_attempts_by_address(hours=24)),
+            "limit": settings.LOGIN_MAX_FAILED_PER_ADDRESS,
+            "minutes": settings.LOGIN_LOCKOUT_MINUTES,
         },
     )
 
@@ -161,7 +182,7 @@ def user_list(request: HttpRequest, pk: int) -> HttpResponse:
 def user_create(request: HttpRequest) -> HttpResponse:
     organizations = access.administered_organizations(request.user)
     wanted = request.GET.get("organisation", "")
-    initial = {"organization": int(wanted)} if wanted.isdigit() else {}
+    initial = {"organization": parse_id(wanted)} if parse_id(wanted) else {}
     form = forms.UserCreateForm(request.POST or None, organizations=organizations, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -367,7 +388,7 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
         request.user,
         Unit(organization=organization),
         request.POST or None,
-        initial={"parent": int(parent)} if parent.isdigit() else None,
+        initial={"parent": parse_id(parent)} if parse_id(parent) else None,
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,7 +1,7 @@
 """Discharge planning through the API: register a stay with its admission notice, send the
 law's messages and extra messages on a case, cancel, and read a case.
 
-The operations call the same services and forms as the pages (discharge.cases, the message
+The operations call the same services and forms as the pages (discharge.services, the message
 forms of discharge.message_forms, the router's proposal), so the rules hold the same way.
 """
 
@@ -35,7 +35,8 @@ from samplan.api.schemas import (
 from samplan.auditlog.access_log import AccessAction
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
-from samplan.discharge import cases, process
+from samplan.discharge import process
+from samplan.discharge import services as cases
 from samplan.discharge.access import can_cancel_message, case_for_unit, case_message_types
 from samplan.discharge.case_page import case_overview
 from samplan.discharge.message_forms import FORMS, case_content

@@ -1,5 +1,5 @@
 """Errors as application/problem+json (RFC 9457): a stable `type`, a Swedish `title` and
-`detail` (English with `Accept-Language: en`; LocaleMiddleware picks the language).
+`detail` (English with `Accept-Language: en`; urls.py picks the language).
 
 `type` is a URN, `urn:samplan:problem:<code>`; docs/api.md lists every code. 422 answers
 carry `errors`: one entry per field, with the field's place (`body.admitted_at`,

@@ -21,8 +21,8 @@ from samplan.accounts.models import Membership, Role, User
 from samplan.api.access import can_administer_clients
 from samplan.api.models import IntegrationClient, Scope
 from samplan.api.tokens import token_hash, token_new, token_shown_prefix
+from samplan.auditlog.history import admin_change_record
 from samplan.auditlog.models import AdminAction
-from samplan.auditlog.services import admin_change_record
 from samplan.core.actor import Actor
 from samplan.organizations.models import Organization, Unit
 

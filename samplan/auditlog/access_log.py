@@ -19,6 +19,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samplan.auditlog.subjects import subjects
 from samplan.core.actor import Actor
 
 
@@ -60,7 +61,6 @@ def access_log_record(
     from samplan.auditlog import chain
     from samplan.auditlog.flags import many_patients_at, not_participant, outside_usual_hours
     from samplan.auditlog.models import AccessLogEntry
-    from samplan.patients.models import Patient, Protection
 
     user, unit = actor.user, actor.unit
     now = timezone.now()
@@ -68,11 +68,7 @@ def access_log_record(
     if subject is None and searched_identity:
         # A search that showed nobody: the person may still exist (and be protected, and
         # unrelated to the unit); the flags say so without the row naming them.
-        subject = (
-            Patient.objects.filter(identity_number=searched_identity)
-            .only("pk", "protection")
-            .first()
-        )
+        subject = subjects().by_identity(searched_identity)
         participant = None  # the caller's answer was about nobody; ask for this person
     entry = AccessLogEntry(
         user=user,
@@ -88,7 +84,7 @@ def access_log_record(
         client_address=actor.client_address or None,
         integration_client=_client_label(actor),
         not_participant=not_participant(unit, subject, participant),
-        protected_identity=subject is not None and subject.protection != Protection.NONE,
+        protected_identity=subject is not None and subjects().is_protected(subject),
         outside_hours=outside_usual_hours(unit, now),
         many_patients=many_patients_at(user, patient.pk if patient else None, now),
     )
@@ -116,13 +112,13 @@ def access_log_record_many(
     from samplan.auditlog import chain
     from samplan.auditlog.flags import outside_usual_hours
     from samplan.auditlog.models import AccessLogEntry
-    from samplan.patients.models import Protection
 
     user, unit = actor.user, actor.unit
     address = actor.client_address or None
     client_label = _client_label(actor)
     organization_id = actor.organization_id
     outside_hours = outside_usual_hours(unit, timezone.now())
+    is_protected = subjects().is_protected
     seen: set[int] = set()
     rows = []
     for patient in patients:
@@ -143,7 +139,7 @@ def access_log_record_many(
                 client_address=address,
                 integration_client=client_label,
                 not_participant=False,
-                protected_identity=patient.protection != Protection.NONE,
+                protected_identity=is_protected(patient),
                 outside_hours=outside_hours,
                 many_patients=False,
             )

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
+from samplan.auditlog.subjects import subjects
 from samplan.core.localtime import STOCKHOLM
 
 if TYPE_CHECKING:
@@ -195,6 +196,4 @@ def not_participant(unit: Unit | None, patient: Patient | None, participant: boo
         return True
     if participant is not None:
         return not participant
-    from samplan.patients.relations import unit_has_relation
-
-    return not unit_has_relation(unit, patient)
+    return not subjects().unit_has_relation(unit, patient)

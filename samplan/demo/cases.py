@@ -1,6 +1,6 @@
 """The demo's discharge cases: the work of the last two weeks as it really looks.
 
-Every case is made through the product's own services (samplan.discharge.cases and
+Every case is made through the product's own services (samplan.discharge.services and
 samplan.messaging.services), so states, participants, deliveries and answer times follow the
 real rules. The services stamp what they write with the present time; each step is then
 moved back to when it "happened" (`Story._settle_*`): every timestamp the step wrote, and each
@@ -49,7 +49,7 @@ from samplan.core.localtime import local_date, local_instant
 from samplan.core.message_types import MessageType
 from samplan.demo.data import USERS
 from samplan.demo.patients import identity_numbers
-from samplan.discharge import cases as case_services
+from samplan.discharge import services as case_services
 from samplan.discharge.access import cases_for_unit
 from samplan.discharge.message_forms import case_content
 from samplan.discharge.models import CaseEvent, CaseParticipant, DischargeCase

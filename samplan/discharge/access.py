@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
+from samplan.accounts.administering import can_manage_agreements
 from samplan.accounts.models import User
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.actor import Actor
@@ -17,7 +18,6 @@ from samplan.core.message_types import MessageType
 from samplan.discharge import process
 from samplan.discharge.models import DischargeCase
 from samplan.messaging.models import Message
-from samplan.organizations.access import can_manage_agreements
 from samplan.organizations.models import Unit
 from samplan.patients.access import can_work_with_patients
 
@@ -73,7 +73,7 @@ def can_open_discharge_case(user: User, unit: Unit | None) -> bool:
 
 def case_message_types(user: User, unit: Unit | None, case: DischargeCase) -> list[str]:
     """The message types the user may send for `unit` on `case` now (the send buttons)."""
-    from samplan.discharge.cases import case_sendable_types
+    from samplan.discharge.services import case_sendable_types
 
     if not can_work_with_patients(user, unit):
         return []
@@ -114,4 +114,15 @@ def can_cancel_message(
         and message.cancelled_at is None
         and message.message_type != MessageType.CANCELLATION
         and case.state not in process.FINAL_STATES
+    )
+
+
+def case_may_carry_summons(case: DischargeCase, unit: Unit) -> bool:
+    """Whether `unit` may send the case's SIP summons: it takes part in the open case and is
+    the kind of unit the discharge process lets send it (the care contact's)."""
+    kind = process.principal_kind(unit.organization)
+    return (
+        case.is_open
+        and process.may_send(unit.kind, kind, MessageType.SIP_SUMMONS)
+        and cases_for_unit(unit.pk).filter(pk=case.pk).exists()
     )

@@ -8,6 +8,7 @@ class DischargeConfig(AppConfig):
     verbose_name = _("Discharge planning")
 
     def ready(self) -> None:
+        from samplan.discharge.message_forms import register_message_content
         from samplan.discharge.models import CaseParticipant, DischargeCase
         from samplan.discharge.threads import CASE_THREADS
         from samplan.messaging.threads import register_thread_kind
@@ -27,3 +28,4 @@ class DischargeConfig(AppConfig):
         register_reassign("discharge.cases", reassign_cases)
         # Messages on a case belong to it (messaging's pages ask through this).
         register_thread_kind(CASE_THREADS)
+        register_message_content()

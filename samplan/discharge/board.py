@@ -38,10 +38,17 @@ class OverviewRow:
     case: DischargeCase
     display: PatientDisplay
     cells: list[board_cells.Cell]
+    # Vårdtid: whole local days from admission to discharge (or today while in hospital).
+    length_of_stay: int | None = None
 
     @property
     def overdue(self) -> bool:
         return board_cells.has_overdue(self.cells)
+
+    @property
+    def has_new(self) -> bool:
+        """Something for this unit nobody has acknowledged yet (row marker at the row start)."""
+        return board_cells.has_unacknowledged(self.cells)
 
 
 def _standing(case_ref: str, message_type: str) -> QuerySet[Message]:
@@ -271,6 +278,9 @@ def overview_rows(
                 unit_id=unit.pk,
                 now=now,
             ),
+            length_of_stay=board_cells.length_of_stay(
+                case.admitted_at, messages_by_case[case.pk], now
+            ),
         )
         for case in cases
     ]
@@ -291,7 +301,7 @@ def overview_page(
     log_list_page(
         actor,
         [row.case.patient for row in page.object_list],
-        list_name="Översikt",
+        list_name="overview",
         page=page,
         searched=identity,
     )

@@ -31,7 +31,9 @@ from enum import IntEnum
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from samplan.core.localtime import local_date
 from samplan.core.message_types import MessageType
 from samplan.discharge.deadlines import case_deadlines
 from samplan.discharge.models import ParticipantRole
@@ -47,22 +49,54 @@ class Step:
     code: str
     label: Promise
     message_types: tuple[str, ...]
+    short: Promise | str = ""  # the column heading where space is short (Översikt)
 
 
 # The columns of Översikt, in the order of the process (domain.md §5). A readiness withdrawal
 # belongs with the ready notice; everything else on a case goes to "other".
 STEPS: tuple[Step, ...] = (
-    Step("admission", _("Admission notice"), (M.ADMISSION_NOTICE,)),
-    Step("planning", _("Planning information"), (M.PLANNING_INFO,)),
-    Step("care_contact", _("Care contact"), (M.CARE_CONTACT_APPOINTED,)),
-    Step("ready", _("Ready for discharge"), (M.READY_FOR_DISCHARGE, M.READINESS_WITHDRAWN)),
-    Step("summons", _("Summons to SIP"), (M.SIP_SUMMONS,)),
-    Step("discharge", _("Discharge notice"), (M.DISCHARGE_NOTICE,)),
-    Step("discharge_info", _("Information at discharge"), (M.DISCHARGE_INFO,)),
+    Step(
+        "admission",
+        _("Admission notice"),
+        (M.ADMISSION_NOTICE,),
+        pgettext_lazy("overview column", "Admission"),
+    ),
+    Step(
+        "planning",
+        _("Planning information"),
+        (M.PLANNING_INFO,),
+        pgettext_lazy("overview column", "Planning"),
+    ),
+    Step(
+        "care_contact",
+        _("Care contact"),
+        (M.CARE_CONTACT_APPOINTED,),
+        pgettext_lazy("overview column", "Care contact"),
+    ),
+    Step(
+        "ready",
+        _("Ready for discharge"),
+        (M.READY_FOR_DISCHARGE, M.READINESS_WITHDRAWN),
+        pgettext_lazy("overview column", "Ready"),
+    ),
+    Step("summons", _("Summons to SIP"), (M.SIP_SUMMONS,), pgettext_lazy("overview column", "SIP")),
+    Step(
+        "discharge",
+        _("Discharge notice"),
+        (M.DISCHARGE_NOTICE,),
+        pgettext_lazy("overview column", "Discharged"),
+    ),
+    Step(
+        "discharge_info",
+        _("Information at discharge"),
+        (M.DISCHARGE_INFO,),
+        pgettext_lazy("overview column", "Info"),
+    ),
     Step(
         "other",
         _("Other messages"),
         (M.STATUS_REPORT, M.CARE_REPORT, M.EXTRA_MESSAGE, M.CANCELLATION, M.CASE_WITHDRAWN),
+        pgettext_lazy("overview column", "Other"),
     ),
 )
 STEP_BY_TYPE = {t: step for step in STEPS for t in step.message_types}
@@ -92,20 +126,34 @@ class CellState(IntEnum):
 CELL_TEXT = {
     CellState.OVERDUE: _("Overdue"),
     CellState.NEW: _("New"),
-    CellState.RECEIVED: _("Received, not acknowledged"),
+    CellState.RECEIVED: _("Read, not acknowledged"),
     CellState.DUE: _("To send"),
     CellState.ACKNOWLEDGED: _("Acknowledged"),
     CellState.SENT: _("Sent"),
     CellState.PASSED_ON: _("Forwarded or returned"),
     CellState.NOT_YET: _("Not yet"),
 }
+# The same, short, where space is short (Översikt's cells); the full words are there for
+# screen readers.
+CELL_SHORT = {
+    CellState.OVERDUE: pgettext_lazy("overview cell", "Overdue"),
+    CellState.NEW: pgettext_lazy("overview cell", "New"),
+    CellState.RECEIVED: pgettext_lazy("overview cell", "Read"),
+    CellState.DUE: pgettext_lazy("overview cell", "To send"),
+    CellState.ACKNOWLEDGED: pgettext_lazy("overview cell", "Acknowledged"),
+    CellState.SENT: pgettext_lazy("overview cell", "Sent"),
+    CellState.PASSED_ON: pgettext_lazy("overview cell", "Passed on"),
+    CellState.NOT_YET: "",
+}
 CELL_EXPLANATION = {
     CellState.OVERDUE: _(
         "Your unit has not acknowledged a message by its answer time, or has not sent this "
         "step's message by its deadline."
     ),
-    CellState.NEW: _("A message your unit has not opened yet."),
-    CellState.RECEIVED: _("Opened, but not acknowledged yet."),
+    CellState.NEW: _("A message nobody in your unit has opened or acknowledged yet."),
+    CellState.RECEIVED: _(
+        "Opened, but not acknowledged yet: still new for your unit until someone acknowledges."
+    ),
     CellState.DUE: _("Your unit is to send this step's message by the time shown."),
     CellState.ACKNOWLEDGED: _("Your unit has acknowledged the message."),
     CellState.SENT: _("Your unit sent this step's message."),
@@ -306,3 +354,22 @@ def step_cells(
 
 def has_overdue(cells: Iterable[Cell]) -> bool:
     return any(cell.state == CellState.OVERDUE for cell in cells)
+
+
+def length_of_stay(
+    admitted_at: datetime.datetime, messages: Sequence[MessageFacts], now: datetime.datetime
+) -> int:
+    """Vårdtid in days: local dates from admission to the latest standing discharge notice
+    (when it happened), or to today while the patient is in hospital."""
+    discharged = _latest(m for m in messages if m.stands and m.message_type == M.DISCHARGE_NOTICE)
+    end = discharged.effective_time if discharged is not None else now
+    return max((local_date(end) - local_date(admitted_at)).days, 0)
+
+
+def has_unacknowledged(cells: Iterable[Cell]) -> bool:
+    """A message to the unit not acknowledged yet, read or not (an overdue one counts too)."""
+    return any(
+        cell.state in (CellState.NEW, CellState.RECEIVED)
+        or (cell.state == CellState.OVERDUE and cell.message_id is not None)
+        for cell in cells
+    )

@@ -22,7 +22,13 @@ from django.utils.translation import gettext as _
 from samplan.core.localtime import local_date
 from samplan.core.message_types import MessageType
 from samplan.discharge import deadlines
-from samplan.discharge.liability import LiabilityResult, ReadyNotice, payment_liability
+from samplan.discharge.liability import (
+    LiabilityResult,
+    Stay,
+    StayMessage,
+    stay_liability,
+    told_time,
+)
 from samplan.discharge.message_forms import WithdrawalReason, _parse_datetime, content_items
 from samplan.discharge.models import (
     CaseEvent,
@@ -189,7 +195,7 @@ def case_overview(
         timeline=_timeline(messages, events),
         steps=_steps(by_type, deadline_rows, now),
         deadlines=deadline_rows,
-        liability=_liability(case, by_type, terms, discharged_at, now),
+        liability=_liability(case, by_type, terms, now),
         care_contact=_care_contact(by_type),
         discharged_at=discharged_at,
         cancellations=cancellations,
@@ -524,40 +530,34 @@ def _liability(
     case: DischargeCase,
     by_type: dict[str, list[Message]],
     terms: AgreementTerms,
-    discharged_at: datetime.datetime | None,
     now: datetime.datetime,
 ) -> LiabilityResult:
-    notice = _first(by_type, M.ADMISSION_NOTICE)
-    contact = _first(by_type, M.CARE_CONTACT_APPOINTED)
-    summons = _first(by_type, M.SIP_SUMMONS)
-    as_of = now
-    if case.state == CaseState.WITHDRAWN and discharged_at is None:
-        withdrawal = _latest(by_type, M.CASE_WITHDRAWN)
-        as_of = withdrawal.effective_time if withdrawal else now
-    return payment_liability(
+    """liability.stay_liability with the case's standing messages, as the reports call it."""
+    messages = [
+        StayMessage(
+            message_type=m.message_type,
+            at=m.effective_time,
+            order=m.pk,
+            reached_municipality=_reaches_municipality(m, case.municipality_id),
+            told_discharged_at=told_time(m.content.get("discharged_at"))
+            if m.message_type == M.DISCHARGE_NOTICE
+            else None,
+        )
+        for group in by_type.values()
+        for m in group
+    ]
+    return stay_liability(stay_of(case), messages, now=now, terms=terms, amounts=daily_amounts())
+
+
+def stay_of(case: DischargeCase) -> Stay:
+    return Stay(
         care_type=case.care_type,
         admitted_at=case.admitted_at,
         services_need_assessed_at=case.services_need_assessed_at,
-        admission_notice_sent_at=notice.effective_time if notice else None,
-        admission_notice_received=bool(notice)
-        and _reaches_municipality(notice, case.municipality_id),
-        ready_notices=[
-            ReadyNotice(
-                sent_at=m.effective_time,
-                received=_reaches_municipality(m, case.municipality_id),
-            )
-            for m in by_type.get(M.READY_FOR_DISCHARGE, [])
-        ],
-        readiness_withdrawn_at=[m.effective_time for m in by_type.get(M.READINESS_WITHDRAWN, [])],
         care_contact_needed=case.care_contact_needed,
-        care_contact_appointed_at=contact.effective_time if contact else None,
         sip_needed=case.sip_needed,
-        sip_summons_sent_at=summons.effective_time if summons else None,
         services_refused=case.services_refused,
-        discharged_at=discharged_at,
-        as_of=max(as_of, discharged_at) if discharged_at else as_of,
-        terms=terms,
-        amounts=daily_amounts(),
+        withdrawn=case.state == CaseState.WITHDRAWN,
     )
 
 

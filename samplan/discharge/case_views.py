@@ -15,11 +15,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from samplan.accounts.access import require
-from samplan.accounts.decorators import unit_required
 from samplan.addressing.router import NoRecipientError
 from samplan.auditlog.access_log import AccessAction
+from samplan.core.decorators import unit_required
+from samplan.core.http import parse_ids
 from samplan.core.message_types import MessageType
-from samplan.discharge import cases, process
+from samplan.discharge import process
+from samplan.discharge import services as cases
 from samplan.discharge.access import (
     can_cancel_message,
     can_change_case,
@@ -27,6 +29,7 @@ from samplan.discharge.access import (
     can_open_discharge_case,
     can_transfer_case,
     case_for_unit,
+    case_may_carry_summons,
     case_message_types,
     cases_for_unit,
 )
@@ -52,7 +55,6 @@ from samplan.messaging.services import MessagingError
 from samplan.patients.display import patient_display
 from samplan.patients.forms import PatientDetailsForm, add_service_errors
 from samplan.patients.reserve_formats import reserve_patterns_for
-from samplan.sip.access import case_may_carry_summons
 
 
 def _refused(request: HttpRequest, case: DischargeCase, reason: str) -> HttpResponse:
@@ -61,7 +63,7 @@ def _refused(request: HttpRequest, case: DischargeCase, reason: str) -> HttpResp
 
 
 def _ints(values: list[str]) -> list[int]:
-    return [int(value) for value in values if value.isdigit()]
+    return parse_ids(values)
 
 
 # --- Nytt ärende ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samplan.core.choice_fields import IdChoiceField
 from samplan.discharge.message_forms import (
     CLOCK_TOLERANCE,
     LocalDateField,
@@ -188,7 +189,7 @@ class MessageCancelForm(OneTimeKeyMixin):
 
 
 class CaseTransferForm(forms.Form):
-    to_ward = forms.ModelChoiceField(
+    to_ward = IdChoiceField(
         label=_("Ward the patient moves to"),
         queryset=Unit.objects.none(),
         empty_label=_("Choose a ward"),

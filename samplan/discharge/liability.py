@@ -19,7 +19,12 @@ The rule, with the agreement's terms (defaults in brackets):
 - Readiness withdrawn and given again: the latest ready notice counts, and days counted
   under an earlier, withdrawn one are dropped (the grace days start over). A withdrawal at or
   after the latest ready notice means readiness stands withdrawn: no liability.
-- Before discharge the figures run up to `as_of` (the case page shows them so far).
+- Before discharge the figures run up to `as_of` (the case page shows them so far), and the
+  reasons say what has not happened yet; after discharge, what did not happen before it.
+- The discharge time is typed in whole minutes, the messages carry seconds: a message sent in
+  the minute of discharge counts as sent before it.
+- `stay_liability` is the one way in: the case page and the reports both hand it the case and
+  its standing messages (StayMessage), so they cannot disagree on a case's reasons.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from samplan.core.localtime import local_date, local_instant, start_of_local_day
+from samplan.core.message_types import MessageType
 from samplan.discharge.deadlines import admission_notice_deadline
 from samplan.organizations.terms import AgreementTerms
 
@@ -77,6 +83,14 @@ REASON_TEXTS = {
     ),
     ReasonCode.GRACE_PERIOD_RUNNING: _("The grace days have not yet passed."),
 }
+# While the patient is still in hospital the same conditions can still be met: present tense.
+REASON_TEXTS_ONGOING = {
+    ReasonCode.CARE_CONTACT_MISSING: _("No care contact has been appointed yet."),
+    ReasonCode.SIP_SUMMONS_MISSING: _(
+        "No summons to a coordinated individual plan (SIP) has been sent yet, although one "
+        "is needed."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -85,10 +99,11 @@ class LiabilityReason:
 
     code: str
     hours: int | None = None
+    ongoing: bool = False  # the patient is still in hospital
 
     @property
     def text(self) -> str:
-        template = REASON_TEXTS[self.code]
+        template = (self.ongoing and REASON_TEXTS_ONGOING.get(self.code)) or REASON_TEXTS[self.code]
         if self.hours is None:
             return str(template)
         return str(template) % {"hours": self.hours}
@@ -187,7 +202,8 @@ def payment_liability(
     reasons: list[LiabilityReason] = []
 
     def done(at: datetime.datetime | None) -> bool:
-        return at is not None and at <= end
+        # Whole minutes: the discharge time is typed to the minute, messages carry seconds.
+        return at is not None and at.replace(second=0, microsecond=0) <= end
 
     # Admission notice: received, and sent in time.
     if not admission_notice_received or not done(admission_notice_sent_at):
@@ -208,9 +224,9 @@ def payment_liability(
         reasons.append(LiabilityReason(ReasonCode.READINESS_WITHDRAWN))
 
     if care_contact_needed and not done(care_contact_appointed_at):
-        reasons.append(LiabilityReason(ReasonCode.CARE_CONTACT_MISSING))
+        reasons.append(LiabilityReason(ReasonCode.CARE_CONTACT_MISSING, ongoing=ongoing))
     if sip_needed and not done(sip_summons_sent_at):
-        reasons.append(LiabilityReason(ReasonCode.SIP_SUMMONS_MISSING))
+        reasons.append(LiabilityReason(ReasonCode.SIP_SUMMONS_MISSING, ongoing=ongoing))
     if services_refused:
         reasons.append(LiabilityReason(ReasonCode.SERVICES_REFUSED))
 
@@ -251,4 +267,95 @@ def payment_liability(
         ongoing=ongoing,
         days_per_year=tuple(sorted(per_year.items())),
         missing_amount_years=tuple(missing),
+    )
+
+
+@dataclass(frozen=True)
+class StayMessage:
+    """One standing (not cancelled) message of a case, as the liability rules see it."""
+
+    message_type: str
+    at: datetime.datetime  # when it happened: the late-entry time, else the send time
+    order: int = 0  # the message's id: the tie-break between equal times
+    reached_municipality: bool = False  # a unit of the case's municipality got it
+    told_discharged_at: datetime.datetime | None = None  # a discharge notice's typed time
+
+
+@dataclass(frozen=True)
+class Stay:
+    """What the rules need of a case besides its messages."""
+
+    care_type: str
+    admitted_at: datetime.datetime
+    services_need_assessed_at: datetime.datetime | None
+    care_contact_needed: bool
+    sip_needed: bool
+    services_refused: bool
+    withdrawn: bool = False  # the case was withdrawn (ended without a discharge)
+
+
+def told_time(value: object) -> datetime.datetime | None:
+    """A discharge notice's typed time as its content stores it (ISO, with the offset)."""
+    if not isinstance(value, str) or "T" not in value:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def discharge_time(messages: Sequence[StayMessage]) -> datetime.datetime | None:
+    """The latest discharge notice's typed discharge time, else when it was sent."""
+    notices = _of_type(messages, MessageType.DISCHARGE_NOTICE)
+    if not notices:
+        return None
+    latest = notices[-1]
+    return latest.told_discharged_at or latest.at
+
+
+def _of_type(messages: Sequence[StayMessage], message_type: str) -> list[StayMessage]:
+    return sorted(
+        (m for m in messages if m.message_type == message_type), key=lambda m: (m.at, m.order)
+    )
+
+
+def stay_liability(
+    stay: Stay,
+    messages: Sequence[StayMessage],
+    *,
+    now: datetime.datetime,
+    terms: AgreementTerms,
+    amounts: Mapping[int, Decimal],
+) -> LiabilityResult:
+    """The payment liability of one case from its standing messages: what the case page
+    shows and what the reports count."""
+    admission = _of_type(messages, MessageType.ADMISSION_NOTICE)
+    contact = _of_type(messages, MessageType.CARE_CONTACT_APPOINTED)
+    summons = _of_type(messages, MessageType.SIP_SUMMONS)
+    discharged_at = discharge_time(messages)
+    as_of = now
+    if stay.withdrawn and discharged_at is None:
+        withdrawals = _of_type(messages, MessageType.CASE_WITHDRAWN)
+        as_of = withdrawals[-1].at if withdrawals else now
+    return payment_liability(
+        care_type=stay.care_type,
+        admitted_at=stay.admitted_at,
+        services_need_assessed_at=stay.services_need_assessed_at,
+        admission_notice_sent_at=admission[0].at if admission else None,
+        admission_notice_received=bool(admission) and admission[0].reached_municipality,
+        ready_notices=[
+            ReadyNotice(sent_at=m.at, received=m.reached_municipality)
+            for m in _of_type(messages, MessageType.READY_FOR_DISCHARGE)
+        ],
+        readiness_withdrawn_at=[m.at for m in _of_type(messages, MessageType.READINESS_WITHDRAWN)],
+        care_contact_needed=stay.care_contact_needed,
+        care_contact_appointed_at=contact[0].at if contact else None,
+        sip_needed=stay.sip_needed,
+        sip_summons_sent_at=summons[0].at if summons else None,
+        services_refused=stay.services_refused,
+        discharged_at=discharged_at,
+        as_of=max(as_of, discharged_at) if discharged_at else as_of,
+        terms=terms,
+        amounts=amounts,
     )

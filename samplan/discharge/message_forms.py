@@ -18,6 +18,13 @@ from django.utils.translation import gettext_lazy as _
 
 from samplan.core.message_types import MessageType
 from samplan.discharge.models import DischargeCase
+from samplan.messaging.content import (
+    DATETIME,
+    ContentField,
+    fields_of_form,
+    register_content_fields,
+)
+from samplan.messaging.content import content_items as messaging_content_items
 from samplan.patients.display import patient_display
 
 M = MessageType
@@ -329,42 +336,26 @@ def case_content(case: DischargeCase, message_type: str) -> dict[str, object]:
 
 
 # Content the case adds by itself (not typed), with its labels.
-AUTOMATIC_LABELS = {
-    "admitted_at": _("Admitted"),
-    "ward": _("Ward"),
-    "registered_address": _("Registered address"),
+AUTOMATIC_FIELDS = {
+    "admitted_at": ContentField(_("Admitted"), DATETIME),
+    "ward": ContentField(_("Ward")),
+    "registered_address": ContentField(_("Registered address"), contact=True),
 }
-# Never shown for a patient with protected identity, whatever a message holds.
-CONTACT_KEYS = frozenset({"registered_address"})
+
+
+def register_message_content() -> None:
+    """Tells messaging the label and formatter of every key these forms write (called from
+    DischargeConfig.ready()), so the message page and the case page show the same words."""
+    register_content_fields(M.ADMISSION_NOTICE, AUTOMATIC_FIELDS)
+    for message_type, form_class in FORMS.items():
+        register_content_fields(
+            message_type, fields_of_form(form_class, exclude=MessageForm.CONTROL_FIELDS)
+        )
 
 
 def content_items(message_type: str, content: dict, *, protected: bool) -> list[tuple[str, str]]:
     """(label, text) for each stored value, in the form's order; unknown keys last."""
-    form_class = FORMS.get(message_type)
-    fields = dict(form_class.base_fields) if form_class else {}
-    items: list[tuple[str, str]] = []
-    order = [name for name in AUTOMATIC_LABELS if name in content]
-    order += [name for name in fields if name in content and name not in order]
-    order += [name for name in content if name not in order]
-    for name in order:
-        if protected and name in CONTACT_KEYS:
-            continue
-        field = fields.get(name)
-        label = field.label if field is not None else AUTOMATIC_LABELS.get(name, name)
-        items.append((str(label), _display(field, content[name])))
-    return items
-
-
-def _display(field: forms.Field | None, value: object) -> str:
-    if isinstance(value, bool):
-        return str(_("Yes") if value else _("No"))
-    if isinstance(field, forms.ChoiceField):
-        return str(dict(field.choices).get(value, value))
-    if isinstance(value, str) and (isinstance(field, forms.DateTimeField) or field is None):
-        moment = _parse_datetime(value)
-        if moment is not None:
-            return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
-    return str(value)
+    return messaging_content_items(content, message_type, protected=protected)
 
 
 def _parse_datetime(value: str) -> datetime.datetime | None:

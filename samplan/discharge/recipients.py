@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from samplan.addressing.router import Reason, route
 from samplan.core.message_types import MessageType
-from samplan.discharge.cases import CaseError, case_default_recipients
 from samplan.discharge.models import DischargeCase
+from samplan.discharge.services import CaseError, case_default_recipients
 from samplan.messaging.services import RecipientChoice
 from samplan.organizations.models import Unit
 

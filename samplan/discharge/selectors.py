@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
+from samplan.accounts.administering import agreement_party_ids
 from samplan.accounts.models import User
 from samplan.discharge.models import DailyAmount
-from samplan.organizations.access import agreement_party_ids
 from samplan.organizations.models import Agreement
 
 

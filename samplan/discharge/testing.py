@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
-from samplan.discharge.cases import case_open, case_send
+from samplan.discharge.services import case_open, case_send
 from samplan.messaging.services import RecipientChoice
 from samplan.patients.testing import PatientFactory
 

@@ -5,7 +5,9 @@ from samplan.discharge import board_views, case_views, views
 app_name = "discharge"
 
 urlpatterns = [
-    path("inkorg/oversikt/", board_views.overview, name="overview"),  # Översikt, in the inbox
+    # Översikt and Skapa, tabs of the unit's inbox.
+    path("inkorg/oversikt/", board_views.overview, name="overview"),
+    path("inkorg/skapa/", board_views.create, name="create"),
     path("utskrivning/arenden/ny/", case_views.case_new, name="case_new"),
     path("utskrivning/arenden/<int:case_id>/", case_views.case_detail, name="case_detail"),
     path("utskrivning/arenden/<int:case_id>/utskrift/", case_views.case_print, name="case_print"),

@@ -12,17 +12,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from samplan.accounts.access import require
-from samplan.core.paging import paginate
-from samplan.discharge import services
-from samplan.discharge.access import can_edit_daily_amounts
-from samplan.discharge.forms import AgreementForm, DailyAmountForm
-from samplan.discharge.models import DailyAmount
-from samplan.discharge.selectors import agreements_for_user
-from samplan.organizations.access import (
+from samplan.accounts.administering import (
     agreement_party_ids,
     can_edit_agreement,
     can_manage_agreements,
 )
+from samplan.core.paging import paginate
+from samplan.discharge import agreements
+from samplan.discharge.access import can_edit_daily_amounts
+from samplan.discharge.forms import AgreementForm, DailyAmountForm
+from samplan.discharge.models import DailyAmount
+from samplan.discharge.selectors import agreements_for_user
 from samplan.organizations.models import Agreement
 from samplan.organizations.terms import DEFAULT_TERMS
 
@@ -58,7 +58,7 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.agreement_create(
+            agreements.agreement_create(
                 actor=request.actor,
                 region=data["region"],
                 municipality=data["municipality"],
@@ -89,7 +89,7 @@ def agreement_edit(request: HttpRequest, agreement_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.agreement_update(
+            agreements.agreement_update(
                 actor=request.actor,
                 agreement_id=agreement_id,
                 reference=data["reference"],
@@ -137,7 +137,7 @@ def daily_amount_edit(request: HttpRequest, year: int) -> HttpResponse:
 
 def _save_amount(request: HttpRequest, form: DailyAmountForm) -> HttpResponse:
     data = form.cleaned_data
-    services.daily_amount_save(
+    agreements.daily_amount_save(
         actor=request.actor,
         year=data["year"],
         amount=data["amount"],

@@ -29,17 +29,19 @@ from django.db.models import (
 )
 from django.http import Http404
 
+from samplan.accounts.administering import can_edit_unit
 from samplan.accounts.models import User
 from samplan.auditlog.access_log import (
     AccessAction,
     access_log_record,
     access_log_record_many,
 )
+from samplan.auditlog.details import detail_code
 from samplan.core.actor import Actor
 from samplan.core.paging import PageRequest, paginate
 from samplan.messaging import threads
+from samplan.messaging.forms import UNACKNOWLEDGED
 from samplan.messaging.models import OPEN_STATES, Delivery, DeliveryState, Message
-from samplan.organizations.access import can_edit_unit
 from samplan.organizations.models import Unit
 from samplan.patients.access import can_work_with_patients
 from samplan.patients.display import PatientDisplay, patient_display
@@ -78,7 +80,7 @@ def log_list_page(
         patients=patients,
         action=AccessAction.SEARCH if searched else AccessAction.VIEW,
         searched_identity=searched,
-        detail=f"{list_name}, page {page.number}",
+        detail=detail_code("list_page", list=list_name, page=page.number),
     )
     if searched and not patients:
         # A search that found nothing is logged too, with what was searched.
@@ -87,7 +89,7 @@ def log_list_page(
             patient=None,
             action=AccessAction.SEARCH,
             searched_identity=searched,
-            detail=f"{list_name}, no match",
+            detail=detail_code("list_no_match", list=list_name),
         )
 
 
@@ -99,14 +101,15 @@ def search_rejected(actor: Actor, *, typed: str, list_name: str) -> None:
         patient=None,
         action=AccessAction.SEARCH,
         searched_identity="".join(typed.split()).upper()[:MAX_IDENTITY_LENGTH],
-        detail=f"{list_name}, invalid number",
+        detail=detail_code("list_invalid_number", list=list_name),
     )
 
 
 def new_count(unit: Unit) -> int:
-    """The unit's unread deliveries (header badge, Mottagna tab). One COUNT on the partial
-    index delivery_unit_new_idx (unit) WHERE state = 'new'."""
-    return Delivery.objects.filter(unit_id=unit.pk, state=DeliveryState.NEW).count()
+    """The unit's deliveries nobody has acknowledged yet, read or not (header badge, Mottagna
+    tab): "new" lasts until the unit acknowledges, as the 12:00 routine does. One COUNT on the
+    partial index delivery_unit_open_due_idx (unit, due_at) WHERE state IN ('new', 'read')."""
+    return Delivery.objects.filter(unit_id=unit.pk, state__in=OPEN_STATES).count()
 
 
 # --- Mottagna ---------------------------------------------------------------------------------
@@ -120,6 +123,11 @@ class ReceivedRow:
 
     @property
     def is_new(self) -> bool:
+        """Not acknowledged yet: red until someone in the unit acknowledges."""
+        return self.delivery.state in OPEN_STATES
+
+    @property
+    def is_unread(self) -> bool:
         return self.delivery.state == DeliveryState.NEW
 
     @property
@@ -142,7 +150,10 @@ def received_deliveries(
     goes from the patient's unique identity number through message_patient_sent_idx. The type
     is a column of the joined message, checked on the unit's rows."""
     deliveries = Delivery.objects.filter(unit_id=unit.pk)
-    if state:
+    if state == UNACKNOWLEDGED:
+        # delivery_unit_open_due_idx (unit, due_at) WHERE state IN ('new', 'read').
+        deliveries = deliveries.filter(state__in=OPEN_STATES)
+    elif state:
         deliveries = deliveries.filter(state=state)
     if message_type:
         deliveries = deliveries.filter(message__message_type=message_type)
@@ -193,7 +204,7 @@ def received_page(
     log_list_page(
         actor,
         [row.delivery.message.patient for row in rows],
-        list_name="Mottagna",
+        list_name="received",
         page=page,
         searched=identity,
     )
@@ -250,7 +261,7 @@ def sent_page(actor: Actor, *, paging: PageRequest, identity: str = "", **filter
     log_list_page(
         actor,
         [row.message.patient for row in rows],
-        list_name="Skickade",
+        list_name="sent",
         page=page,
         searched=identity,
     )

@@ -10,12 +10,17 @@ Rules:
   arriving within the window are told by one alert at its end.
 - Retried: a channel (e-mail or SMS) that fails is tried again, with growing pauses, up to
   MAX_ATTEMPTS times; the unit's Avisering page shows the last failure.
+- At least once: recorded as sent only after the send succeeded. Each send has an id (the
+  SMS backend's `key`, the e-mail's Message-ID) that its retries keep; a send left by a worker
+  that died is taken over when its lease (TASK_TIMEOUT_SECONDS) runs out, and the task worker
+  (`manage.py task_worker`) runs again a task left running that long.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import uuid
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
@@ -141,37 +146,64 @@ def alerts_request(*, unit_ids: Sequence[int], now: datetime.datetime | None = N
     return enqueued
 
 
+def send_lease() -> datetime.timedelta:
+    """How long a claimed send is held before another run may take it over: the worker that
+    claimed it is taken to have died (TASK_TIMEOUT_SECONDS, longer than a gateway's timeout)."""
+    return datetime.timedelta(seconds=settings.TASK_TIMEOUT_SECONDS)
+
+
 def alert_send_pending(*, unit_id: int, now: datetime.datetime | None = None) -> str:
     """The task's work: claim the unit's pending alert and send it.
 
-    The claim is one conditional UPDATE (pending, and the last alert is a window old), so of
-    two workers running this at once only one sends. Too early: come back at the window's end.
+    The claim is one conditional UPDATE (pending, the last alert is a window old, and no send
+    is under way), so of two workers running this at once only one sends. The claim names the
+    send (`sending_id`) and holds it for a lease; nothing is recorded as sent until the send
+    succeeded. A send whose lease ran out (its worker died) is taken over with the same id.
+    Too early: come back at the window's end, or when the lease runs out.
     """
     from samplan.messaging.tasks import unit_alert_send
 
     now = now or timezone.now()
     window = coalesce_window()
+    lease_until = now + send_lease()
     claimed = (
-        AlertState.objects.filter(unit_id=unit_id, pending=True)
+        AlertState.objects.filter(unit_id=unit_id, pending=True, sending_id__isnull=True)
         .filter(Q(last_sent_at__isnull=True) | Q(last_sent_at__lte=now - window))
-        .update(pending=False, last_sent_at=now)
+        .update(pending=False, sending_id=uuid.uuid4(), sending_until=lease_until, sending_done=[])
     )
     if not claimed:
+        # A send left by a dead worker: take it over, keeping its id and what it had sent.
+        claimed = AlertState.objects.filter(
+            unit_id=unit_id, sending_id__isnull=False, sending_until__lte=now
+        ).update(sending_until=lease_until)
+        if claimed:
+            logger.warning("Alert to unit %s: taking over a send left unfinished", unit_id)
+    if not claimed:
         state = AlertState.objects.filter(unit_id=unit_id).first()
+        if state is not None and state.sending_id is not None:
+            _enqueue(unit_alert_send, unit_id, not_before=state.sending_until, now=now)
+            return "in progress"
         if state is not None and state.pending and state.last_sent_at is not None:
             _enqueue(unit_alert_send, unit_id, not_before=state.last_sent_at + window, now=now)
             return "waiting"
         return "nothing"
-    return alert_deliver(unit_id=unit_id, channels=CHANNELS, attempt=1, now=now)
+    state = AlertState.objects.get(unit_id=unit_id)
+    return alert_deliver(unit_id=unit_id, sending_id=str(state.sending_id), attempt=1, now=now)
 
 
-def _send_email(addresses: Sequence[str], unit: Unit) -> None:
-    # One message per address: the unit's receivers do not see each other's addresses.
+def _send_email(addresses: Sequence[str], unit: Unit, key: str) -> None:
+    # One message per address: the unit's receivers do not see each other's addresses. The
+    # Message-ID comes from the send's id, so a repeated send is recognisable as the same.
     connection = get_connection()
     connection.send_messages(
         [
-            EmailMessage(subject=alert_text(unit), body=_alert_body(unit), to=[address])
-            for address in addresses
+            EmailMessage(
+                subject=alert_text(unit),
+                body=_alert_body(unit),
+                to=[address],
+                headers={"Message-ID": f"<alert-{key}-{number}@samplan>"},
+            )
+            for number, address in enumerate(addresses)
         ]
     )
 
@@ -179,49 +211,83 @@ def _send_email(addresses: Sequence[str], unit: Unit) -> None:
 def alert_deliver(
     *,
     unit_id: int,
-    channels: Sequence[str],
+    sending_id: str,
     attempt: int,
     now: datetime.datetime | None = None,
 ) -> str:
-    """Send the alert on `channels`; a failing channel is retried by a later task."""
+    """Send the claimed alert `sending_id` on the channels not yet sent; record each channel
+    after it succeeded and the alert as sent after all did. A failing channel is retried by a
+    later task, under the same id."""
     from samplan.messaging.tasks import unit_alert_retry
 
     now = now or timezone.now()
+    state = AlertState.objects.filter(unit_id=unit_id, sending_id=sending_id).first()
+    if state is None:
+        return "nothing"  # finished (or given up) by another run
     wish = AlertSettings.objects.select_related("unit").filter(unit_id=unit_id).first()
     if wish is None or not wish.enabled:
+        _finish(unit_id, sending_id, sent_at=None)
         return "not wanted"
+    done = list(state.sending_done)
     failed: list[str] = []
     errors: list[str] = []
-    if EMAIL in channels and wish.email_addresses:
+    senders = {
+        EMAIL: (
+            wish.email_addresses,
+            lambda: _send_email(wish.email_addresses, wish.unit, sending_id),
+        ),
+        SMS: (
+            wish.sms_numbers,
+            lambda: send_sms(wish.sms_numbers, alert_text(wish.unit), key=sending_id),
+        ),
+    }
+    for channel in CHANNELS:
+        receivers, send = senders[channel]
+        if channel in done or not receivers:
+            continue
         try:
-            _send_email(wish.email_addresses, wish.unit)
+            send()
         except Exception as error:
-            failed.append(EMAIL)
-            errors.append(f"e-mail: {type(error).__name__}: {error}")
-    if SMS in channels and wish.sms_numbers:
-        try:
-            send_sms(wish.sms_numbers, alert_text(wish.unit))
-        except Exception as error:
-            failed.append(SMS)
-            errors.append(f"SMS: {type(error).__name__}: {error}")
+            failed.append(channel)
+            label = "e-mail" if channel == EMAIL else "SMS"
+            errors.append(f"{label}: {type(error).__name__}: {error}")
+            continue
+        done.append(channel)
+        AlertState.objects.filter(unit_id=unit_id, sending_id=sending_id).update(sending_done=done)
     if not failed:
-        AlertState.objects.filter(unit_id=unit_id).update(last_error="", last_failed_at=None)
+        _finish(unit_id, sending_id, sent_at=now)
         return "sent"
     message = "; ".join(errors)[:300]
     AlertState.objects.filter(unit_id=unit_id).update(last_error=message, last_failed_at=now)
     if attempt >= MAX_ATTEMPTS:
         logger.error("Alert to unit %s failed %s times, giving up: %s", unit_id, attempt, message)
+        _finish(unit_id, sending_id, sent_at=None)
         return "failed"
     logger.warning(
         "Alert to unit %s failed (attempt %s), will retry: %s", unit_id, attempt, message
     )
+    retry_at = now + retry_delay(attempt)
+    # Held until the retry has had its time, so no other run takes it over meanwhile.
+    AlertState.objects.filter(unit_id=unit_id, sending_id=sending_id).update(
+        sending_until=retry_at + send_lease()
+    )
     _enqueue(
         unit_alert_retry,
         unit_id,
-        failed,
+        sending_id,
         attempt + 1,
-        not_before=now + retry_delay(attempt),
+        not_before=retry_at,
         now=now,
         or_now=True,
     )
     return "retrying"
+
+
+def _finish(unit_id: int, sending_id: str, *, sent_at: datetime.datetime | None) -> None:
+    """End the send `sending_id`: recorded as sent at `sent_at`, or given up when None."""
+    fields: dict[str, object] = {"sending_id": None, "sending_until": None, "sending_done": []}
+    if sent_at is not None:
+        fields.update(
+            last_sent_at=sent_at, last_sent_id=sending_id, last_error="", last_failed_at=None
+        )
+    AlertState.objects.filter(unit_id=unit_id, sending_id=sending_id).update(**fields)

@@ -10,6 +10,7 @@ from django.core.validators import validate_email
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from samplan.core.choice_fields import IdChoiceField
 from samplan.core.message_types import MessageType
 from samplan.messaging.models import DeliveryState
 from samplan.organizations.models import Unit
@@ -27,7 +28,8 @@ def _blank_choice(label: str, choices: list[tuple[str, str]]) -> list[tuple[str,
 class IdentitySearchForm(forms.Form):
     """Search a list by personnummer; the number goes by POST, never into the address."""
 
-    identity = IdentityNumberField()
+    # Empty shows the whole list: a filter, not a required field.
+    identity = IdentityNumberField(required=False)
 
     def __init__(self, *args: object, reserve_patterns: tuple = (), **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -35,11 +37,17 @@ class IdentitySearchForm(forms.Form):
             self.fields["identity"].reserve_patterns = tuple(reserve_patterns)
 
 
+# Mottagna's state filter for new and read deliveries alike (the header count's link).
+UNACKNOWLEDGED = "open"
+
+
 class ReceivedFilterForm(forms.Form):
     state = forms.ChoiceField(
         label=_("State"),
         required=False,
-        choices=_blank_choice(_("All"), list(DeliveryState.choices)),
+        choices=_blank_choice(
+            _("All"), [(UNACKNOWLEDGED, _("Not acknowledged")), *DeliveryState.choices]
+        ),
     )
     message_type = forms.ChoiceField(
         label=_("Type"),
@@ -58,7 +66,7 @@ class SentFilterForm(forms.Form):
 
 
 class ForwardForm(forms.Form):
-    to_unit = forms.ModelChoiceField(
+    to_unit = IdChoiceField(
         label=_("Forward to"),
         queryset=Unit.objects.none(),
         empty_label=_("Choose a unit"),

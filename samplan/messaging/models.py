@@ -222,8 +222,13 @@ class AlertState(models.Model):
 
     Coalescing: at most one alert per unit per ALERT_COALESCE_MINUTES. A new delivery sets
     `pending` (only the request that flips it from False enqueues a task); the task claims the
-    alert with one conditional UPDATE (pending and the window has passed), so two workers
-    running at once cannot both send.
+    alert with one conditional UPDATE (pending, the window has passed, no send under way), so
+    two workers running at once cannot both send.
+
+    At least once: the claim gives the send an id (`sending_id`) and a lease (`sending_until`);
+    `last_sent_at` is written only after every channel has succeeded. A worker that dies
+    mid-send leaves the lease to run out, and the next run takes the send over with the same
+    id, so a gateway (and the e-mail Message-ID) can recognise the retry.
     """
 
     unit = models.OneToOneField(
@@ -235,6 +240,11 @@ class AlertState(models.Model):
     # The last delivery attempt that failed, for the Avisering page; cleared when one succeeds.
     last_failed_at = models.DateTimeField(_("last failed attempt"), null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
+    # The send under way: its id, until when it is held, and the channels already sent.
+    sending_id = models.UUIDField(null=True, blank=True)
+    sending_until = models.DateTimeField(null=True, blank=True)
+    sending_done = models.JSONField(default=list, blank=True)
+    last_sent_id = models.UUIDField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.unit_id} pending={self.pending}"

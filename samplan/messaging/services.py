@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from samplan.accounts.access import require
+from samplan.auditlog.history import admin_change_record, diff, snapshot
 from samplan.auditlog.models import AdminAction
-from samplan.auditlog.services import admin_change_record, diff, snapshot
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
 from samplan.messaging import hooks

@@ -7,7 +7,6 @@ app_name = "messaging"
 urlpatterns = [
     path("inkorg/", views.received, name="received"),
     path("inkorg/skickade/", views.sent, name="sent"),
-    path("inkorg/skapa/", views.create, name="create"),
     path("inkorg/kvittera/", views.acknowledge, name="acknowledge"),
     path("inkorg/antal-nya/", views.new_count, name="new_count"),
     path("inkorg/avisering/", views.alert_settings, name="alert_settings"),

@@ -16,9 +16,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from samplan.accounts.access import administered_organization_ids, is_administrator, require
-from samplan.accounts.decorators import unit_required
+from samplan.core.decorators import unit_required
+from samplan.core.http import parse_ids, parse_int
 from samplan.core.paging import PageRequest, paginate
-from samplan.discharge.process import WARD_KINDS
 from samplan.messaging import access
 from samplan.messaging.access import can_edit_alert_settings, message_for_unit
 from samplan.messaging.content import content_items
@@ -50,11 +50,15 @@ from samplan.patients.display import patient_display
 POLL_MIN = 30
 POLL_MAX = 300
 
+# The filters each list's one filter form posts along with the personnummer.
+RECEIVED_FILTERS = ("state", "message_type", "overdue")
+SENT_FILTERS = ("message_type",)
+
 
 @unit_required
 def received(request: HttpRequest) -> HttpResponse:
     access.require_inbox(request.actor)
-    search_form, number, done = inbox_search(request, "Mottagna")
+    search_form, number, done = inbox_search(request, "received", RECEIVED_FILTERS)
     if done:
         return done
     filters = ReceivedFilterForm(request.GET)
@@ -78,7 +82,7 @@ def received(request: HttpRequest) -> HttpResponse:
 @unit_required
 def sent(request: HttpRequest) -> HttpResponse:
     access.require_inbox(request.actor)
-    search_form, number, done = inbox_search(request, "Skickade")
+    search_form, number, done = inbox_search(request, "sent", SENT_FILTERS)
     if done:
         return done
     filters = SentFilterForm(request.GET)
@@ -96,19 +100,10 @@ def sent(request: HttpRequest) -> HttpResponse:
     return render(request, "messaging/sent.html", context)
 
 
-@unit_required
-def create(request: HttpRequest) -> HttpResponse:
-    access.require_inbox(request.actor)
-    return render(
-        request,
-        "messaging/create.html",
-        {"tab": "create", "is_ward": request.unit.kind in WARD_KINDS},
-    )
-
-
 def _back(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
+    # A path of this site only: redirect() would take a bare word for a view name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -120,7 +115,7 @@ def _back(request: HttpRequest, default: str) -> str:
 def acknowledge(request: HttpRequest) -> HttpResponse:
     """Kvittera valda: ids of other units' deliveries, or handled ones, change nothing."""
     access.require_inbox(request.actor)
-    ids = [int(value) for value in request.POST.getlist("delivery") if value.isdigit()]
+    ids = parse_ids(request.POST.getlist("delivery"))
     if not ids:
         messages.warning(request, _("Choose the messages to acknowledge."))
     else:
@@ -145,11 +140,10 @@ def new_count(request: HttpRequest) -> HttpResponse:
     idle session alive). One indexed COUNT; no access-log row, as it shows no patient data."""
     access.require_inbox(request.actor)
     count = cached_new_count(request)
-    try:
-        previous = int(request.GET.get("previous", ""))
-        interval = int(request.GET.get("interval", POLL_MIN))
-    except ValueError:
-        previous, interval = -1, POLL_MIN
+    previous = parse_int(request.GET.get("previous"), default=-1, minimum=-1, maximum=10**9)
+    interval = parse_int(
+        request.GET.get("interval"), default=POLL_MIN, minimum=POLL_MIN, maximum=POLL_MAX
+    )
     if count != previous and request.GET.get("hidden") != "1":
         interval = POLL_MIN
     else:
@@ -181,7 +175,11 @@ def _message_page(
         "message": message,
         "delivery": delivery,
         "display": patient_display(message.patient, participant=participant),
-        "items": content_items(message.content),
+        "items": content_items(
+            message.content, message.message_type, protected=message.patient.is_protected
+        ),
+        # The form's own text field is already among the items; other text is shown apart.
+        "show_text": bool(message.text) and message.text not in (message.content or {}).values(),
         "history": access.message_history(message, request.unit, delivery),
         # The case (or plan) the message belongs to, as its process links it (threads.py).
         "thread_link": thread_link(message, request.unit),

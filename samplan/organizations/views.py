@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from samplan.core.http import parse_id
 from samplan.core.paging import paginate
 from samplan.organizations.models import Organization, Unit, UnitKind
 
@@ -24,8 +25,8 @@ def directory(request: HttpRequest) -> HttpResponse:
             | Q(phone__icontains=query)
             | Q(hsa_id__icontains=query)
         )
-    if organization_id.isdigit():
-        units = units.filter(organization_id=int(organization_id))
+    if parse_id(organization_id):
+        units = units.filter(organization_id=parse_id(organization_id))
     if kind in UnitKind.values:
         units = units.filter(kind=kind)
     page = paginate(request, units.order_by("organization__name", "name"), default_size=50)

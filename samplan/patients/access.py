@@ -23,6 +23,7 @@ from samplan.accounts.access import (
 )
 from samplan.accounts.models import User
 from samplan.auditlog.access_log import AccessAction, access_log_record
+from samplan.auditlog.details import detail_code
 from samplan.core.actor import Actor
 from samplan.organizations.models import Organization, OrganizationKind, Unit
 from samplan.patients.identity import Identity
@@ -203,6 +204,6 @@ def patient_search(actor: Actor, *, identity: Identity | None, typed: str) -> Pa
         patient=None,
         action=AccessAction.SEARCH,
         searched_identity=searched[:MAX_IDENTITY_LENGTH],
-        detail="invalid number",
+        detail=detail_code("invalid_number"),
     )
     return None

@@ -16,3 +16,19 @@ class PatientsConfig(AppConfig):
 
         # Consents given under a reserve number were given by the same person.
         register_reassign("patients.consents", reassign_consents)
+
+        from samplan.auditlog.subjects import Subjects, register_subjects
+        from samplan.patients.models import Patient, Protection
+        from samplan.patients.relations import unit_has_relation
+
+        def by_identity(number: str) -> Patient | None:
+            return Patient.objects.filter(identity_number=number).only("pk", "protection").first()
+
+        # What the access log (below this app) flags about the people it logs.
+        register_subjects(
+            Subjects(
+                by_identity=by_identity,
+                is_protected=lambda patient: patient.protection != Protection.NONE,
+                unit_has_relation=unit_has_relation,
+            )
+        )

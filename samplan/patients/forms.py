@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samplan.core.choice_fields import IdChoiceField
 from samplan.organizations.models import Organization, Unit, UnitKind
 from samplan.patients.identity import (
     DEFAULT_RESERVE_PATTERNS,
@@ -181,7 +182,7 @@ class PatientDetailsForm(forms.Form):
         help_text=_("Four digits, e.g. 0483."),
     )
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
-    listed_care_centre = forms.ModelChoiceField(
+    listed_care_centre = IdChoiceField(
         label=_("Listed at care centre"),
         queryset=Unit.objects.none(),
         required=False,

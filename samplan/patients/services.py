@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 
 from samplan.accounts.access import require
 from samplan.auditlog.access_log import AccessAction, access_log_record
+from samplan.auditlog.details import detail_code
+from samplan.auditlog.history import admin_change_record, diff, snapshot
 from samplan.auditlog.models import AdminAction
-from samplan.auditlog.services import admin_change_record, diff, snapshot
 from samplan.core.actor import Actor
 from samplan.organizations.models import Organization, Unit, UnitKind
 from samplan.patients.access import (
@@ -157,7 +158,7 @@ def patient_create(
             patient=patient,
             action=AccessAction.CREATE,
             obj=patient,
-            detail="" if created else "already registered",
+            detail="" if created else detail_code("already_registered"),
         )
     return PatientCreation(patient=patient, created=created)
 
@@ -314,7 +315,7 @@ def patient_link_reserve(
                 patient=patient,
                 action=AccessAction.UPDATE,
                 obj=link,
-                detail="reserve number linked",
+                detail=detail_code("reserve_linked"),
             )
     return link
 
@@ -403,7 +404,7 @@ def consent_withdraw(*, actor: Actor, consent: Consent, reason: str = "") -> Con
             patient=consent.patient,
             action=AccessAction.UPDATE,
             obj=locked,
-            detail="consent withdrawn",
+            detail=detail_code("consent_withdrawn"),
         )
     return locked
 

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from samplan.accounts.access import require
-from samplan.accounts.decorators import unit_required
+from samplan.core.decorators import unit_required
 from samplan.core.paging import paginate
 from samplan.patients import services
 from samplan.patients.access import (

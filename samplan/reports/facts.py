@@ -18,7 +18,8 @@ The facts of a case, with the definitions of figures.py:
 - discharge: the latest standing discharge notice; ready: the latest standing ready notice;
   ready_days = the local discharge date minus the local ready date;
 - payment liability, for discharged cases with a municipality and a ready notice:
-  samplan.discharge.liability.payment_liability with the case's messages and the terms of
+  samplan.discharge.liability.stay_liability (what the case page calls) with the case's
+  standing messages and the terms of
   its region and municipality on the admission date; the days counted from day 0 when every
   condition holds (for the average model); the failing conditions' codes.
 """
@@ -30,6 +31,7 @@ from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 from django.db.models import Count, F, Max, Min, Q
+from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -37,13 +39,16 @@ from samplan.core.localtime import local_date
 from samplan.core.message_types import MessageType
 from samplan.discharge.deadlines import admission_notice_deadline
 from samplan.discharge.liability import (
-    ReadyNotice,
     ReasonCode,
+    Stay,
+    StayMessage,
+    discharge_time,
     liable_dates,
-    payment_liability,
+    stay_liability,
+    told_time,
 )
 from samplan.discharge.models import CaseEvent, DailyAmount, DischargeCase
-from samplan.messaging.models import Delivery, Message
+from samplan.messaging.models import Delivery, DeliveryState, Message
 from samplan.organizations.models import Agreement
 from samplan.organizations.terms import DEFAULT_TERMS, AgreementTerms
 from samplan.reports.models import AdmissionState, CaseFact, FactsState
@@ -132,6 +137,7 @@ def _case_rows(case_ids: Sequence[int]) -> Iterable[dict]:
             "care_contact_needed",
             "sip_needed",
             "services_refused",
+            "state",
             "f_admission_notice_at",
             "f_ready_at",
             "f_withdrawn_at",
@@ -143,35 +149,63 @@ def _case_rows(case_ids: Sequence[int]) -> Iterable[dict]:
     )
 
 
-def _received(case_ids: Sequence[int]) -> tuple[set[int], set[tuple[int, datetime.datetime]]]:
-    """Cases whose admission notice reached the municipality, and the (case, time) of ready
-    notices that did: delivered to a unit of the case's municipality or of a provider it
-    contracts."""
+# The message types the payment-liability rules read.
+LIABILITY_TYPES = (
+    M.ADMISSION_NOTICE,
+    M.READY_FOR_DISCHARGE,
+    M.READINESS_WITHDRAWN,
+    M.CARE_CONTACT_APPOINTED,
+    M.SIP_SUMMONS,
+    M.DISCHARGE_NOTICE,
+    M.CASE_WITHDRAWN,
+)
+
+
+def _stay_messages(case_ids: Sequence[int]) -> dict[int, list[StayMessage]]:
+    """Each case's standing messages as the liability rules read them (two queries, on
+    the case links by case and delivery_message_unit_unique), the same facts the case page
+    hands to liability.stay_liability."""
     to_municipality = Q(unit__organization_id=F("message__case_link__case__municipality_id")) | Q(
         unit__organization__contracted_by_id=F("message__case_link__case__municipality_id")
     )
-    deliveries = Delivery.objects.filter(
-        to_municipality,
-        message__case_link__case_id__in=case_ids,
-        message__cancelled_at__isnull=True,
-    )
-    admission = set(
-        deliveries.filter(message__message_type=M.ADMISSION_NOTICE)
-        .values_list("message__case_link__case_id", flat=True)
+    reached = set(
+        Delivery.objects.filter(
+            to_municipality,
+            message__case_link__case_id__in=case_ids,
+            message__cancelled_at__isnull=True,
+            message__message_type__in=LIABILITY_TYPES,
+        )
+        .exclude(state=DeliveryState.RETURNED)
+        .values_list("message_id", flat=True)
         .distinct()
     )
-    ready = set(
-        deliveries.filter(message__message_type=M.READY_FOR_DISCHARGE)
-        .annotate(effective=_effective("message__"))
-        .values_list("message__case_link__case_id", "effective")
-        .distinct()
+    by_case: dict[int, list[StayMessage]] = {}
+    rows = (
+        Message.objects.filter(
+            case_link__case_id__in=case_ids,
+            cancelled_at__isnull=True,
+            message_type__in=LIABILITY_TYPES,
+        )
+        .annotate(at=Coalesce("occurred_at", "sent_at"), told=KT("content__discharged_at"))
+        .values_list("pk", "case_link__case_id", "message_type", "at", "told")
+        .order_by()
     )
-    return admission, ready
+    for pk, case_id, message_type, at, told in rows:
+        by_case.setdefault(case_id, []).append(
+            StayMessage(
+                message_type=message_type,
+                at=at,
+                order=pk,
+                reached_municipality=pk in reached,
+                told_discharged_at=told_time(told) if message_type == M.DISCHARGE_NOTICE else None,
+            )
+        )
+    return by_case
 
 
 def compute(case_ids: Sequence[int], book: TermsBook) -> list[CaseFact]:
-    """The facts of the given cases (three queries, however many cases)."""
-    admission_received, ready_received = _received(case_ids)
+    """The facts of the given cases (four queries, however many cases)."""
+    stay_messages = _stay_messages(case_ids)
     facts = []
     for row in _case_rows(case_ids):
         admitted = row["admitted_at"]
@@ -201,14 +235,7 @@ def compute(case_ids: Sequence[int], book: TermsBook) -> list[CaseFact]:
             if ready is not None and ready <= discharged:
                 fact.ready_days = (local_date(discharged) - local_date(ready)).days
         if discharged is not None and ready is not None and row["municipality_id"] is not None:
-            _add_liability(
-                fact,
-                row,
-                terms,
-                book,
-                admission_received=row["pk"] in admission_received,
-                ready_received=(row["pk"], ready) in ready_received,
-            )
+            _add_liability(fact, row, terms, book, stay_messages.get(row["pk"], []))
         facts.append(fact)
     return facts
 
@@ -218,34 +245,25 @@ def _add_liability(
     row: dict,
     terms: AgreementTerms,
     book: TermsBook,
-    *,
-    admission_received: bool,
-    ready_received: bool,
+    messages: list[StayMessage],
 ) -> None:
-    result = payment_liability(
+    stay = Stay(
         care_type=row["care_type"],
         admitted_at=row["admitted_at"],
         services_need_assessed_at=row["services_need_assessed_at"],
-        admission_notice_sent_at=row["f_admission_notice_at"],
-        admission_notice_received=admission_received,
-        ready_notices=[ReadyNotice(row["f_ready_at"], ready_received)],
-        readiness_withdrawn_at=[row["f_withdrawn_at"]] if row["f_withdrawn_at"] else [],
         care_contact_needed=row["care_contact_needed"],
-        care_contact_appointed_at=row["f_care_contact_at"],
         sip_needed=row["sip_needed"],
-        sip_summons_sent_at=row["f_sip_summons_at"],
         services_refused=row["services_refused"],
-        discharged_at=row["f_discharged_at"],
-        terms=terms,
-        amounts=book.amounts,
+        withdrawn=row["state"] == "withdrawn",
     )
+    result = stay_liability(stay, messages, now=timezone.now(), terms=terms, amounts=book.amounts)
     failures = [code for code in result.reason_codes if code not in NOT_FAILURES]
     fact.liability_counted = True
     fact.reasons = ",".join(failures)
     fact.grace_days = result.grace_days
     if failures:
         return
-    fact.counted_days = len(liable_dates(result.day_zero, row["f_discharged_at"]))
+    fact.counted_days = len(liable_dates(result.day_zero, discharge_time(messages)))
     fact.liable_days = result.liable_days
     fact.liable_amount = result.amount
     fact.amount_missing = result.amount is None

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samplan.core.choice_fields import IdChoiceField
 from samplan.organizations.models import Unit
 
 FIRST_YEAR = 2018  # the law (2017:612) applies from 2018
@@ -14,7 +15,9 @@ FIRST_YEAR = 2018  # the law (2017:612) applies from 2018
 
 class ReportForm(forms.Form):
     year = forms.TypedChoiceField(label=_("Year"), coerce=int)
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    unit = IdChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All units")
+    )
 
     def __init__(self, *args: object, units: QuerySet[Unit], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -71,6 +71,7 @@ class CaseBuilder:
         cancelled_at: datetime.datetime | None = None,
         sender: Unit | None = None,
         acknowledged_at: datetime.datetime | None = None,
+        content: dict | None = None,
     ) -> CaseBuilder:
         message = Message.objects.create(
             message_type=message_type,
@@ -80,6 +81,7 @@ class CaseBuilder:
             sent_at=sent_at,
             occurred_at=occurred_at,
             cancelled_at=cancelled_at,
+            content=content or {},
             idempotency_key=f"report-test-{next(_keys)}",
         )
         CaseMessage.objects.create(message=message, case=self.case)

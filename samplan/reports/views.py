@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 
-from samplan.accounts.decorators import unit_required
+from samplan.core.decorators import unit_required
 from samplan.core.paging import paginate
 from samplan.reports import charts, exports, tables
 from samplan.reports.access import ReportReach, report_reach

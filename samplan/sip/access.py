@@ -19,10 +19,6 @@ from samplan.accounts.access import holds_role_in_unit, role_holders, roles_in_u
 from samplan.accounts.models import Membership, Role, User
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.actor import Actor
-from samplan.core.message_types import MessageType
-from samplan.discharge import process as discharge_process
-from samplan.discharge.access import cases_for_unit
-from samplan.discharge.models import DischargeCase
 from samplan.messaging.models import Message
 from samplan.organizations.models import Unit
 from samplan.sip import process
@@ -97,17 +93,6 @@ def viewer_for(actor: Actor, plan: SipPlan) -> process.Viewer:
         and actor.unit is not None
         and version.coordinator_id == actor.user.pk
         and version.coordinator_unit_id == actor.unit.pk,
-    )
-
-
-def case_may_carry_summons(case: DischargeCase, unit: Unit) -> bool:
-    """Whether `unit` may send the case's SIP summons: it takes part in the open case and is
-    the kind of unit the discharge process lets send it (the care contact's)."""
-    kind = discharge_process.principal_kind(unit.organization)
-    return (
-        case.is_open
-        and discharge_process.may_send(unit.kind, kind, MessageType.SIP_SUMMONS)
-        and cases_for_unit(unit.pk).filter(pk=case.pk).exists()
     )
 
 

@@ -8,8 +8,16 @@ class SipConfig(AppConfig):
     verbose_name = _("Coordinated individual plans")
 
     def ready(self) -> None:
+        from samplan.core.message_types import MessageType
+        from samplan.messaging.content import (
+            HIDDEN,
+            ContentField,
+            fields_of_form,
+            register_content_fields,
+        )
         from samplan.patients.merging import register_reassign
         from samplan.patients.relations import register_relation
+        from samplan.sip.forms import InitiativeFields
         from samplan.sip.models import VISIBLE_ANSWERS, SipParticipant, SipPlan
 
         def takes_part_in_a_plan(unit, patient) -> bool:
@@ -25,3 +33,12 @@ class SipConfig(AppConfig):
         # (need-to-know, domain.md §3); a unit that declined no longer does.
         register_relation("sip.participant", takes_part_in_a_plan)
         register_reassign("sip.plans", reassign_plans)
+        # The summons a plan sends (services._summons_content) carries the initiative's fields;
+        # the plan's id only links the message to its plan.
+        register_content_fields(
+            MessageType.SIP_SUMMONS,
+            {
+                "sip_plan": ContentField(_("Coordinated individual plan"), HIDDEN),
+                **fields_of_form(InitiativeFields, exclude=("person_goals",)),
+            },
+        )

@@ -202,7 +202,13 @@ def compare(old: PlanText, new: PlanText) -> list[Comparison]:
         if key not in keys:
             keys.append(key)
     order = list(FIELD_LABELS)
-    keys.sort(key=lambda k: (order.index(k[0]), int(k[1]) if k[1].isdigit() else 0, k[1]))
+    keys.sort(
+        key=lambda k: (
+            order.index(k[0]),
+            int(k[1]) if k[1].isascii() and k[1].isdigit() else 0,
+            k[1],
+        )
+    )
     return [
         Comparison(field=f, arg=a, old=before.get((f, a), ""), new=after.get((f, a), ""))
         for f, a in keys

@@ -37,7 +37,7 @@ from stdnum import luhn
 
 from samplan.core.actor import Actor, AuthMethod
 from samplan.core.message_types import MessageType
-from samplan.discharge.cases import case_open, case_send
+from samplan.discharge.services import case_open, case_send
 from samplan.messaging.models import Delivery, Message
 from samplan.messaging.services import RecipientChoice
 from samplan.organizations.agreements import answer_due_at

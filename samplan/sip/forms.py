@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samplan.addressing.models import FallbackInbox
+from samplan.core.choice_fields import IdMultipleChoiceField
 from samplan.organizations.models import Unit
 from samplan.patients.forms import ConsentGiverFields, IdentityNumberField
 from samplan.patients.identity import ReservePattern
@@ -42,16 +44,18 @@ def datetime_input() -> forms.DateTimeInput:
 
 
 def summonable_units() -> Iterable[Unit]:
-    """The directory of units that can be summoned: active units with an inbox."""
+    """The directory of units that can be summoned: active units with an inbox, less the
+    organisations' inboxes for unaddressed (returned) messages, which take no summons."""
     return (
         Unit.objects.active_on()
         .filter(has_inbox=True)
+        .exclude(pk__in=FallbackInbox.objects.values("unit_id"))
         .select_related("organization")
         .order_by("organization__name", "name")
     )
 
 
-class UnitsField(forms.ModelMultipleChoiceField):
+class UnitsField(IdMultipleChoiceField):
     """Units to summon, shown as checkboxes grouped by organisation (template: _units.html)."""
 
     def __init__(self, **kwargs: object) -> None:

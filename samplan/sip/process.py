@@ -233,6 +233,114 @@ def finalise_readiness(
     )
 
 
+# --- What is next for the viewer ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """The plan page's first line for the acting unit: what it does now, or whom it waits for."""
+
+    code: str  # consent / summon / answer / sign / wait / finalise / wait_coordinator /
+    # name_coordinator / follow_up / closed / none
+    text: str
+    urgent: bool = False  # the viewer has something to do
+
+
+def next_step(
+    *,
+    state: str,
+    viewer: Viewer,
+    consent_active: bool,
+    signed_here: bool,
+    readiness: Readiness | None,
+    coordinator: str = "",
+    follow_up_date: datetime.date | None = None,
+    answer_due: datetime.datetime | None = None,
+) -> NextStep:
+    """What is next for the acting unit: sign, wait for others (naming them), finalise; and
+    when everyone has signed, who can finalise (only the coordinator named in the plan)."""
+    if state == PlanState.CLOSED:
+        return NextStep("closed", str(_("The plan is closed.")))
+    if state == PlanState.INITIATIVE:
+        if not (viewer.may_work and viewer.is_initiator):
+            return NextStep("none", "")
+        if not consent_active:
+            return NextStep(
+                "consent",
+                str(
+                    _("Next: record the person's consent, then choose units and send the summons.")
+                ),
+                urgent=True,
+            )
+        return NextStep(
+            "summon", str(_("Next: choose the units to summon and send the summons.")), urgent=True
+        )
+    if may_answer(state, viewer):
+        text = _("Next for your unit: answer the summons (accept or decline).")
+        if answer_due is not None:
+            text = _("Next for your unit: answer the summons (accept or decline) by %(due)s.") % {
+                "due": answer_due.strftime("%Y-%m-%d %H:%M")
+            }
+        return NextStep("answer", str(text), urgent=True)
+    if state == PlanState.FINALISED:
+        if follow_up_date is not None:
+            return NextStep(
+                "follow_up",
+                str(
+                    _(
+                        "The plan is finalised. Follow-up %(date)s: the coordinator's unit is "
+                        "reminded, and a party makes a new version."
+                    )
+                    % {"date": follow_up_date.isoformat()}
+                ),
+            )
+        return NextStep("follow_up", str(_("The plan is finalised.")))
+    if not viewer.is_party or readiness is None:
+        return NextStep("none", "")
+    if not signed_here:
+        return NextStep(
+            "sign", str(_("Next for your unit: write your unit's part and sign it.")), urgent=True
+        )
+    waiting = [*readiness.unsigned, *readiness.unanswered]
+    if waiting:
+        return NextStep(
+            "wait",
+            str(
+                _("Your unit has signed. Waiting for: %(units)s.")
+                % {"units": ", ".join(sorted(set(waiting)))}
+            ),
+        )
+    if readiness.missing_fields:
+        return NextStep(
+            "wait",
+            str(
+                _("Everyone has signed. Before finalising, fill in %(fields)s.")
+                % {"fields": ", ".join(readiness.missing_fields)}
+            ),
+        )
+    if viewer.is_coordinator:
+        return NextStep(
+            "finalise", str(_("Everyone has signed: you can finalise the plan now.")), urgent=True
+        )
+    if not coordinator:
+        return NextStep(
+            "name_coordinator",
+            str(
+                _(
+                    "Everyone has signed. Name the coordinator in the plan: only they can "
+                    "finalise it."
+                )
+            ),
+        )
+    return NextStep(
+        "wait_coordinator",
+        str(
+            _("Everyone has signed. Only the coordinator, %(who)s, can finalise the plan.")
+            % {"who": coordinator}
+        ),
+    )
+
+
 # --- Deadlines and reminders -------------------------------------------------------------------
 
 

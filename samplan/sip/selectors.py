@@ -1,17 +1,19 @@
-"""Reads of plans, for the SIP pages and the services. They write no access-log row: the
-views reach a plan through access.plan_for_unit first, which does; the list logs nothing per
-row because it shows no more than the inbox does (the person's name and number next to a
-state), as Mottagna. Selectors never import the services (the services read through them)."""
+"""Reads of plans, for the SIP pages and the services. The plan pages reach a plan through
+access.plan_for_unit first, which writes the access-log row; the list (`list_rows`) logs every
+person it shows, one row each, as the inbox lists do. Selectors never import the services
+(the services read through them)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from samplan.auditlog.access_log import AccessAction, access_log_record_many
 from samplan.core.actor import Actor
 from samplan.organizations.models import Organization, OrganizationKind, Unit
 from samplan.patients.display import PatientDisplay, patient_display
@@ -91,7 +93,15 @@ class ListRow:
     consent_active: bool
 
 
-def list_rows(participations: list[SipParticipant], unit: Unit) -> list[ListRow]:
+def list_rows(participations: list[SipParticipant], actor: Actor, *, page: int) -> list[ListRow]:
+    """The SIP list's rows, with one access-log row per person shown (names and numbers)."""
+    access_log_record_many(
+        actor=actor,
+        patients=[p.plan.patient for p in participations],
+        action=AccessAction.VIEW,
+        object_type="sipplan",
+        detail=f"SIP list, page {page}",
+    )
     now = timezone.now()
     rows = []
     for p in participations:
@@ -177,10 +187,23 @@ def readiness(plan: SipPlan, version: SipVersion) -> process.Readiness:
         plan=plan, answer__in=(Answer.PENDING, Answer.NOT_SENT)
     ).values_list("unit__name", flat=True)
     signed = {s.unit_id for s in signatures_in_force(version)}
+    return readiness_from(
+        version, parties=party_list, unanswered=list(unanswered), signed_unit_ids=signed
+    )
+
+
+def readiness_from(
+    version: SipVersion,
+    *,
+    parties: Sequence[SipParticipant],
+    unanswered: Sequence[str],
+    signed_unit_ids: set[int],
+) -> process.Readiness:
+    """readiness() from what the caller has loaded already (the plan page)."""
     return process.finalise_readiness(
-        parties=[(p.unit_id, p.unit.name) for p in party_list],
-        unanswered=list(unanswered),
-        signed_unit_ids=signed,
+        parties=[(p.unit_id, p.unit.name) for p in parties],
+        unanswered=unanswered,
+        signed_unit_ids=signed_unit_ids,
         filled={
             "goals": bool(version.goals.strip()),
             "responsible_principal": version.responsible_principal_id is not None,
@@ -266,15 +289,22 @@ class PartStatus:
     earlier: SipSignature | None  # signed an earlier text of this version
 
 
-def part_statuses(plan: SipPlan, version: SipVersion) -> list[PartStatus]:
-    current = {s.unit_id: s for s in signatures_in_force(version)}
+def part_statuses(
+    plan: SipPlan,
+    version: SipVersion,
+    *,
+    party_list: Sequence[SipParticipant] | None = None,
+    all_signatures: Sequence[SipSignature] | None = None,
+) -> list[PartStatus]:
+    """Each party's signature of the current text; the plan page passes what it has loaded."""
+    all_signatures = signatures(version) if all_signatures is None else all_signatures
+    current: dict[int, SipSignature] = {}
     earlier: dict[int, SipSignature] = {}
-    for s in signatures(version):
-        if s.revision != version.revision:
-            earlier[s.unit_id] = s
+    for s in all_signatures:
+        (current if s.revision == version.revision else earlier)[s.unit_id] = s
     return [
         PartStatus(participant=p, signature=current.get(p.unit_id), earlier=earlier.get(p.unit_id))
-        for p in parties(plan)
+        for p in (parties(plan) if party_list is None else party_list)
     ]
 
 
@@ -282,14 +312,44 @@ def plan_page(plan: SipPlan, actor: Actor) -> dict[str, object]:
     """Everything the plan page shows, and which actions the acting user has."""
     viewer = plan.viewer
     version = plan.current_version
-    statuses = part_statuses(plan, version)
+    # Participants and signatures are read once and shared by the table, the signatures and
+    # the readiness to finalise.
+    all_participants = participants(plan)
+    party_list = [p for p in all_participants if p.answer == Answer.ACCEPTED]
+    all_signatures = signatures(version)
+    statuses = part_statuses(plan, version, party_list=party_list, all_signatures=all_signatures)
     signed_here = any(s.signature and s.participant.unit_id == actor.unit.pk for s in statuses)
     consent = active_consent(plan.patient, ConsentScope.SIP)
     now = timezone.now()
-    all_participants = participants(plan)
     for p in all_participants:
         p.overdue = process.answer_overdue(p.answer, p.due_at, now)
     summoned = [p for p in all_participants if p.role == ParticipantRole.SUMMONED]
+    plan_readiness = None
+    if plan.state == PlanState.PLANNING:
+        plan_readiness = readiness_from(
+            version,
+            parties=party_list,
+            unanswered=[
+                p.unit.name for p in summoned if p.answer in (Answer.PENDING, Answer.NOT_SENT)
+            ],
+            signed_unit_ids={s.unit_id for s in all_signatures if s.revision == version.revision},
+        )
+    own = next((p for p in all_participants if p.unit_id == actor.unit.pk), None)
+    coordinator = ""
+    if version.coordinator_id is not None:
+        name = version.coordinator.get_full_name() or version.coordinator.username
+        unit = version.coordinator_unit.name if version.coordinator_unit_id else ""
+        coordinator = f"{name} ({unit})" if unit else name
+    step = process.next_step(
+        state=plan.state,
+        viewer=viewer,
+        consent_active=consent is not None,
+        signed_here=signed_here,
+        readiness=plan_readiness,
+        coordinator=coordinator,
+        follow_up_date=version.follow_up_date,
+        answer_due=timezone.localtime(own.due_at) if own and own.due_at else None,
+    )
     return {
         "plan": plan,
         "display": patient_display(plan.patient, participant=True),
@@ -300,7 +360,8 @@ def plan_page(plan: SipPlan, actor: Actor) -> dict[str, object]:
         "unanswered": [p for p in summoned if p.answer == Answer.PENDING],
         "not_sent": [p for p in summoned if p.answer == Answer.NOT_SENT],
         "statuses": statuses,
-        "readiness": readiness(plan, version) if plan.state == PlanState.PLANNING else None,
+        "readiness": plan_readiness,
+        "next_step": step,
         "versions": versions(plan),
         "consent": consent,
         "consent_withdrawn": consent is None and plan.consent_id is not None,

@@ -25,10 +25,12 @@ from django.utils.translation import gettext as _
 
 from samplan.accounts.models import User
 from samplan.auditlog.access_log import AccessAction, access_log_record
+from samplan.auditlog.details import detail_code
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
-from samplan.discharge.cases import case_send
+from samplan.discharge.access import case_may_carry_summons
 from samplan.discharge.models import DischargeCase
+from samplan.discharge.services import case_send
 from samplan.messaging.models import Message
 from samplan.messaging.services import (
     MessagingError,
@@ -46,7 +48,6 @@ from samplan.patients.services import PatientDetails, consent_record, patient_cr
 from samplan.sip import process
 from samplan.sip.access import (
     can_work_with_sip,
-    case_may_carry_summons,
     participation_of,
     viewer_for,
 )
@@ -277,7 +278,7 @@ def sip_create(
                     unit=unit,
                     units=[u.name for u in units],
                 )
-            plan_log(actor, plan, AccessAction.CREATE, "sip started")
+            plan_log(actor, plan, AccessAction.CREATE, detail_code("sip_started"))
             if consent is not None:
                 _record_consent(actor, plan, consent, form_token=None)
     except IntegrityError:
@@ -358,7 +359,7 @@ def sip_initiative_update(
         event_record(
             plan, EventKind.INITIATIVE_CHANGED, user=actor.user, unit=actor.unit, fields=changed
         )
-        plan_log(actor, plan, AccessAction.UPDATE, "initiative changed")
+        plan_log(actor, plan, AccessAction.UPDATE, detail_code("sip_initiative_changed"))
     plan.refresh_from_db()
     return plan
 
@@ -426,7 +427,7 @@ def sip_summons_send(*, actor: Actor, plan: SipPlan, idempotency_key: str) -> Me
     summoned; each unit's answer is due by the cut-off after arrival (the delivery's due_at).
 
     Nothing is sent without the person's active consent to the SIP. On a plan started from an
-    open discharge case the summons goes through discharge.cases.case_send, so it is the case's
+    open discharge case the summons goes through discharge.services.case_send, so it is the case's
     SIP summons (its deadline, the payment-liability condition, the case's timeline).
     """
     user, unit = actor.user, actor.unit
@@ -511,7 +512,7 @@ def sip_summons_send(*, actor: Actor, plan: SipPlan, idempotency_key: str) -> Me
             units=[p.unit.name for p in waiting],
             message=message.pk,
         )
-        plan_log(actor, plan, AccessAction.UPDATE, "summons sent")
+        plan_log(actor, plan, AccessAction.UPDATE, detail_code("sip_summons_sent"))
     return message
 
 
@@ -553,7 +554,12 @@ def sip_answer(
             )
         else:
             event_record(plan, EventKind.DECLINED, user=user, unit=unit, reason=reason, late=late)
-        plan_log(actor, plan, AccessAction.UPDATE, "summons accepted" if accept else "declined")
+        plan_log(
+            actor,
+            plan,
+            AccessAction.UPDATE,
+            detail_code("sip_summons_accepted" if accept else "sip_summons_declined"),
+        )
         participant.refresh_from_db()
     return participant
 
@@ -591,6 +597,6 @@ def sip_close(*, actor: Actor, plan: SipPlan, reason: str, text: str = "") -> Si
             reason=reason,
             text=text.strip(),
         )
-        plan_log(actor, plan, AccessAction.UPDATE, "closed")
+        plan_log(actor, plan, AccessAction.UPDATE, detail_code("sip_closed"))
     plan.refresh_from_db()
     return plan

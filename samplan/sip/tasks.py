@@ -1,4 +1,4 @@
-"""Background work of the SIP app (django-tasks; `manage.py db_worker` runs it in production).
+"""Background work of the SIP app (django-tasks; `manage.py task_worker` runs it in production).
 
 The reminders are idempotent (one per unit and day, one per follow-up date), so the task may
 be enqueued as often as wanted; deploy/samplan-sip-reminders.timer runs

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from samplan.core.choice_fields import IdChoiceField
 from samplan.organizations.models import Organization, OrganizationKind, Profession, Unit
 from samplan.sip.access import sip_role_holders
 from samplan.sip.content import ContactData, InterventionData, PlanText, plan_text_of
@@ -22,10 +23,8 @@ from samplan.sip.selectors import principal_of
 
 class InterventionForm(forms.Form):
     what = forms.CharField(label=_("Intervention"), widget=textarea(2), required=False)
-    unit = forms.ModelChoiceField(
-        label=_("Responsible unit"), queryset=Unit.objects.none(), required=False
-    )
-    profession = forms.ModelChoiceField(
+    unit = IdChoiceField(label=_("Responsible unit"), queryset=Unit.objects.none(), required=False)
+    profession = IdChoiceField(
         label=_("Profession"),
         queryset=Profession.objects.none(),
         required=False,
@@ -42,7 +41,7 @@ class InterventionForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.filter(pk__in=[u.pk for u in units])
-        self.fields["unit"].choices = [("", "---------")] + [
+        self.fields["unit"].choices = [("", _("Not stated"))] + [
             (u.pk, f"{u.name} ({u.organization.name})") for u in units
         ]
         if professions is not None:
@@ -111,7 +110,7 @@ class PlanForm(forms.Form):
         required=False,
         help_text=_("Others than the region and the municipality, e.g. the school or relatives."),
     )
-    responsible_principal = forms.ModelChoiceField(
+    responsible_principal = IdChoiceField(
         label=_("Principal with overall responsibility"),
         queryset=Organization.objects.none(),
         required=False,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from samplan.accounts.models import User
 from samplan.auditlog.access_log import AccessAction
+from samplan.auditlog.details import detail_code
 from samplan.core.actor import Actor
 from samplan.sip import process
 from samplan.sip.access import can_finalise_sip, can_sign_sip_part, coordinator_allowed, viewer_for
@@ -225,7 +226,12 @@ def sip_plan_save(
             revision=new_revision,
             changes=found,
         )
-        plan_log(actor, plan, AccessAction.UPDATE, f"version {version.number} saved")
+        plan_log(
+            actor,
+            plan,
+            AccessAction.UPDATE,
+            detail_code("sip_version_saved", version=version.number),
+        )
         version.refresh_from_db()
     return version
 
@@ -267,7 +273,12 @@ def sip_sign(*, actor: Actor, plan: SipPlan, password: str | None) -> SipSignatu
             revision=version.revision,
             method=signature.method,
         )
-        plan_log(actor, plan, AccessAction.UPDATE, f"version {version.number} signed")
+        plan_log(
+            actor,
+            plan,
+            AccessAction.UPDATE,
+            detail_code("sip_version_signed", version=version.number),
+        )
     return signature
 
 
@@ -309,7 +320,12 @@ def sip_finalise(*, actor: Actor, plan: SipPlan, confirmed: bool) -> SipVersion:
             revision=version.revision,
             number=version.number,
         )
-        plan_log(actor, plan, AccessAction.UPDATE, f"version {version.number} finalised")
+        plan_log(
+            actor,
+            plan,
+            AccessAction.UPDATE,
+            detail_code("sip_version_finalised", version=version.number),
+        )
         version.refresh_from_db()
     return version
 
@@ -339,5 +355,7 @@ def sip_version_new(
             number=new.number,
             reason=reason,
         )
-        plan_log(actor, plan, AccessAction.UPDATE, f"version {new.number} made")
+        plan_log(
+            actor, plan, AccessAction.UPDATE, detail_code("sip_version_made", version=new.number)
+        )
     return new

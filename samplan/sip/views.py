@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from samplan.accounts.access import require
-from samplan.accounts.decorators import unit_required
 from samplan.auditlog.access_log import AccessAction, access_log_record
+from samplan.auditlog.details import detail_code
+from samplan.core.decorators import unit_required
+from samplan.core.http import parse_id
 from samplan.core.paging import paginate
 from samplan.discharge.access import case_for_unit
 from samplan.patients.display import patient_display
@@ -75,7 +77,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     require(can_work_with_sip(request.user, request.unit))
     show = request.GET.get("visa", "oppna")
     page = paginate(request, selectors.plans_for_unit(request.unit, open_only=show != "alla"))
-    rows = selectors.list_rows(page.object_list, request.unit)
+    rows = selectors.list_rows(page.object_list, request.actor, page=page.number)
     return render(request, "sip/plan_list.html", {"page": page, "rows": rows, "show": show})
 
 
@@ -84,8 +86,8 @@ def plan_new(request: HttpRequest) -> HttpResponse:
     """Initiativ: start a plan, standalone or (?arende=<id>) from a discharge case."""
     require(can_work_with_sip(request.user, request.unit))
     case = None
-    if request.GET.get("arende", "").isdigit():
-        case = case_for_unit(request.actor, int(request.GET["arende"]))
+    if case_id := parse_id(request.GET.get("arende")):
+        case = case_for_unit(request.actor, case_id)
     form = SipNewForm(
         request.POST or None,
         unit=request.unit,
@@ -383,7 +385,7 @@ def close(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @unit_required
 def version_detail(request: HttpRequest, plan_id: int, number: int) -> HttpResponse:
-    plan = plan_for_unit(request.actor, plan_id, detail=f"version {number}")
+    plan = plan_for_unit(request.actor, plan_id, detail=detail_code("sip_version", version=number))
     version = version_of(plan, number)
     return render(
         request,
@@ -402,9 +404,9 @@ def versions_compare(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Jämför versioner: every field of two versions side by side, changes marked."""
     wanted = [request.GET.get(name, "") for name in ("old", "new")]
     detail = (
-        f"versions {wanted[0]} and {wanted[1]} compared"
-        if all(value.isdigit() for value in wanted)
-        else "versions compared"
+        detail_code("sip_versions_compared", old=wanted[0], new=wanted[1])
+        if all(parse_id(value) for value in wanted)
+        else detail_code("sip_versions_compared", old="?", new="?")
     )
     plan = plan_for_unit(request.actor, plan_id, detail=detail)
     form = CompareForm(request.GET or None, numbers=selectors.version_numbers(plan.pk))
@@ -422,7 +424,7 @@ def versions_compare(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @unit_required
 def history(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = plan_for_unit(request.actor, plan_id, detail="history")
+    plan = plan_for_unit(request.actor, plan_id, detail=detail_code("sip_history"))
     page = paginate(request, selectors.events(plan), default_size=50)
     return render(
         request,
@@ -438,7 +440,10 @@ def history(request: HttpRequest, plan_id: int) -> HttpResponse:
 def version_pdf(request: HttpRequest, plan_id: int, number: int) -> HttpResponse:
     """The person's copy of a version, as PDF (logged as a print)."""
     plan = plan_for_unit(
-        request.actor, plan_id, action=AccessAction.PRINT, detail=f"version {number} pdf"
+        request.actor,
+        plan_id,
+        action=AccessAction.PRINT,
+        detail=detail_code("sip_version_pdf", version=number),
     )
     version = version_of(plan, number)
     return documents.pdf_response(
@@ -449,7 +454,9 @@ def version_pdf(request: HttpRequest, plan_id: int, number: int) -> HttpResponse
 @unit_required
 def form_prefilled_pdf(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Blankett för stöddokumentation vid SIP-möte, filled in from the plan (downtime)."""
-    plan = plan_for_unit(request.actor, plan_id, action=AccessAction.PRINT, detail="downtime form")
+    plan = plan_for_unit(
+        request.actor, plan_id, action=AccessAction.PRINT, detail=detail_code("sip_downtime_form")
+    )
     return documents.pdf_response(
         documents.downtime_form_pdf(request, plan), f"sip-{plan.pk}-blankett.pdf"
     )
@@ -461,6 +468,9 @@ def form_blank_pdf(request: HttpRequest) -> HttpResponse:
     if not can_work_with_sip(request.user, request.unit):
         raise Http404
     access_log_record(
-        actor=request.actor, patient=None, action=AccessAction.PRINT, detail="blank SIP form"
+        actor=request.actor,
+        patient=None,
+        action=AccessAction.PRINT,
+        detail=detail_code("sip_blank_form"),
     )
     return documents.pdf_response(documents.downtime_form_pdf(request, None), "sip-blankett.pdf")

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from samplan.accounts.models import LoginEvent, LoginEventKind, User
-from samplan.core.testing import TEST_PASSWORD
+from samplan.testing import TEST_PASSWORD
 
 LOGIN = reverse("accounts:login")
 

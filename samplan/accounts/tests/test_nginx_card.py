@@ -28,7 +28,7 @@ from django.conf import settings as django_settings
 
 from samplan.accounts.models import LoginEvent, LoginEventKind, LoginMethod, User
 from samplan.accounts.tests import pki
-from samplan.core.testing import TEST_PASSWORD, build_cast
+from samplan.testing import TEST_PASSWORD, build_cast
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 SITE_CONF = Path(django_settings.BASE_DIR) / "deploy" / "nginx.conf"

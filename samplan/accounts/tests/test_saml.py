@@ -17,7 +17,7 @@ from djangosaml2.views import _get_subject_id
 
 from samplan.accounts.authmethod import SESSION_AUTH_METHOD_KEY
 from samplan.accounts.models import LoginEvent, LoginEventKind, User
-from samplan.accounts.services import SESSION_UNIT_KEY
+from samplan.accounts.sessions import SESSION_UNIT_KEY
 from samplan.accounts.tests.saml_idp import (
     GIVEN,
     HSA,
@@ -31,8 +31,8 @@ from samplan.accounts.tests.saml_idp import (
     make_keys,
 )
 from samplan.core.actor import AuthMethod
-from samplan.core.testing import TEST_PASSWORD
 from samplan.organizations.models import Organization, Unit
+from samplan.testing import TEST_PASSWORD
 
 ACS = "/saml2/acs/"
 REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from samplan.accounts.models import LoginEvent, LoginEventKind, LoginMethod, User
-from samplan.accounts.services import SESSION_UNIT_KEY
-from samplan.core.testing import TEST_PASSWORD
+from samplan.accounts.sessions import SESSION_UNIT_KEY
+from samplan.testing import TEST_PASSWORD
 
 CARD = reverse("accounts:card_login")
 SUBJECT = "CN=Anna Avd,serialNumber=SE2321000065-1001"

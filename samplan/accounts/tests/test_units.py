@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from samplan.accounts.models import LoginEvent, LoginEventKind, Membership
-from samplan.accounts.services import SESSION_UNIT_KEY
-from samplan.core.testing import TEST_PASSWORD
+from samplan.accounts.sessions import SESSION_UNIT_KEY
+from samplan.testing import TEST_PASSWORD
 
 CHOOSE = reverse("accounts:choose_unit")
 SWITCH = reverse("accounts:switch_unit")

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import pytest
 
 from samplan.addressing.models import FallbackInbox
-from samplan.core.testing import Cast, UnitFactory
 from samplan.organizations.models import Unit, UnitKind
 from samplan.patients.models import Patient
+from samplan.testing import Cast, UnitFactory
 
 PERSON = "191212121212"  # 19121212-1212
 OTHER_PERSON = "194004049898"

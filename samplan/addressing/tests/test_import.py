@@ -119,7 +119,7 @@ def test_starting_twice_imports_once(world, admin, django_capture_on_commit_call
     assert PatientFilter.objects.count() == 2
 
 
-def test_import_nothing(world, admin):
+def test_import_nothing(world, admin, django_capture_on_commit_callbacks):
     upload(admin, csv_file(GOOD_AND_BAD))
     checked = RegisterImport.objects.get()
     response = admin.post(reverse("addressing:import_discard", args=[checked.pk]))
@@ -127,9 +127,13 @@ def test_import_nothing(world, admin):
     checked.refresh_from_db()
     assert checked.status == ImportStatus.DISCARDED and checked.rows == []
     assert not PatientFilter.objects.exists()
-    # ... and it cannot be started afterwards.
-    admin.post(reverse("addressing:import_start", args=[checked.pk]))
-    assert not PatientFilter.objects.exists()
+    # ... and it cannot be started afterwards: no task is queued and it stays discarded.
+    # (The rows are gone already, so "nothing imported" alone would not show it.)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        admin.post(reverse("addressing:import_start", args=[checked.pk]))
+    assert callbacks == []
+    checked.refresh_from_db()
+    assert checked.status == ImportStatus.DISCARDED
 
 
 def test_double_import_skips_identical_rows_and_updates_end_dates(

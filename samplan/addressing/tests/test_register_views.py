@@ -11,8 +11,8 @@ from samplan.accounts.models import Role
 from samplan.addressing.models import PatientFilter, ResidenceEntry
 from samplan.addressing.tests.conftest import OTHER_PERSON, PERSON
 from samplan.auditlog.models import AccessLogEntry, AdminChange
-from samplan.core.testing import MembershipFactory, UserFactory
 from samplan.organizations.models import Profession
+from samplan.testing import MembershipFactory, UserFactory
 
 D = datetime.date
 FILTERS = reverse("addressing:filters")
@@ -319,3 +319,23 @@ def test_edit_page_of_someone_not_in_samplan_logs_the_number(world, admin):
     admin.get(reverse("addressing:filters_edit", args=[row.pk]))
     entry = AccessLogEntry.objects.get()
     assert (entry.action, entry.patient, entry.searched_identity) == ("view", None, PERSON)
+
+
+def test_the_residence_list_shows_names_and_hides_a_protected_persons(world, admin):
+    from samplan.patients.models import Protection
+    from samplan.patients.testing import PatientFactory
+
+    PatientFactory(identity_number=PERSON, first_name="Rut", last_name="Rosén")
+    PatientFactory(
+        identity_number=OTHER_PERSON,
+        first_name="Hemlig",
+        last_name="Person",
+        protection=Protection.PROTECTED_REGISTRATION,
+    )
+    for number in (PERSON, OTHER_PERSON):
+        ResidenceEntry.objects.create(
+            unit=world.nursing_home, identity_number=number, moved_in=D(2025, 6, 1)
+        )
+    html = admin.get(RESIDENCE).content.decode()
+    assert "Rut Rosén" in html
+    assert "Hemlig" not in html and "Skyddad" in html

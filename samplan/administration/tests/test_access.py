@@ -11,10 +11,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from samplan.accounts import access
+from samplan.accounts import administering as org_access
 from samplan.accounts.models import Membership, Role
-from samplan.core.testing import MembershipFactory, OrganizationFactory, UnitFactory, user_with_role
-from samplan.organizations import access as org_access
 from samplan.organizations.models import OrganizationKind
+from samplan.testing import MembershipFactory, OrganizationFactory, UnitFactory, user_with_role
 
 
 def fresh(user):

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from samplan.accounts.models import User
-from samplan.core.testing import TEST_PASSWORD
+from samplan.accounts.models import LoginEvent, LoginEventKind, User
+from samplan.testing import TEST_PASSWORD
 
 ADMIN = "/django-admin/"
 
@@ -28,11 +28,22 @@ def test_anonymous_is_sent_to_samplans_login(client, db):
     assert "next=%2Fdjango-admin%2F" in response.redirect_chain[-1][0]
 
 
-def test_admin_login_page_is_samplans_login_with_lockout(cast, client):
-    """Django's own login form would skip lock-out and login events; it is not used."""
-    response = client.post(f"{ADMIN}login/", {"username": "root", "password": TEST_PASSWORD})
-    assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
+def test_admin_login_page_is_samplans_login_with_lockout(cast, client, settings):
+    """Django's own login form would skip lock-out and login events; it is not used: a locked
+    superuser gets in through neither login page, even with the right password."""
+    settings.LOGIN_MAX_FAILED_ATTEMPTS = 2
+    login = reverse("accounts:login")
+    for _ in range(2):
+        client.post(login, {"username": "root", "password": "Fel-lösen1"})
+    assert LoginEvent.objects.filter(kind=LoginEventKind.LOCKED, user=cast.superuser).exists()
+    right = {"username": "root", "password": TEST_PASSWORD}
+    response = client.post(f"{ADMIN}login/", right)
+    assert response.status_code == 302 and response.url.startswith(login)
     assert "_auth_user_id" not in client.session
+    response = client.post(response.url, right)
+    assert "Kontot är låst" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert client.get(ADMIN).status_code == 302  # still sent to log in
 
 
 def test_superuser_gets_in_and_reads(cast, login_as, client):

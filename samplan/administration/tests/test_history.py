@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from samplan.accounts import services as account_services
 from samplan.accounts.models import Membership, Role
+from samplan.auditlog.history import admin_change_record
 from samplan.auditlog.models import AdminAction, AdminChange
-from samplan.auditlog.services import admin_change_record
 from samplan.core.actor import Actor
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from samplan.accounts.models import Membership, Role, User
 from samplan.auditlog.models import AdminAction, AdminChange
-from samplan.core.testing import UnitFactory
+from samplan.testing import UnitFactory
 
 
 def add_url(user):
@@ -186,7 +186,7 @@ def test_end_membership(cast, local_admin, client):
 def test_ended_membership_stops_the_users_unit_at_once(cast, local_admin, client, login_as):
     from django.test import Client
 
-    from samplan.accounts.services import SESSION_UNIT_KEY
+    from samplan.accounts.sessions import SESSION_UNIT_KEY
 
     nurse_client = Client()
     nurse_client.force_login(cast.home_care_nurse)
@@ -229,7 +229,7 @@ def test_user_page_offers_end_only_where_allowed(cast, login_as, client):
 def test_role_is_checked_against_the_units_organisation(cast, login_as, client):
     """System admin of the municipality and local admin of the region: an admin role is
     offered (for the municipality) but refused for a unit of the region."""
-    from samplan.core.testing import MembershipFactory
+    from samplan.testing import MembershipFactory
 
     both = cast.municipal_system_admin
     MembershipFactory(user=both, unit=cast.care_centre, role=Role.LOCAL_ADMIN)

@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from samplan.accounts import access
 from samplan.auditlog.models import AdminAction, AdminChange
-from samplan.core.testing import next_org_number
 from samplan.organizations.models import Organization, OrganizationKind
+from samplan.testing import next_org_number
 
 CREATE = reverse("administration:organization_create")
 

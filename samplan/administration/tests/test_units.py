@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from samplan.accounts.models import Membership
 from samplan.auditlog.models import AdminAction, AdminChange
-from samplan.core.testing import UnitFactory
 from samplan.organizations.models import Unit, UnitKind
+from samplan.testing import UnitFactory
 
 
 def tree_url(org):

@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from samplan.accounts.models import LoginEvent, LoginEventKind, LoginMethod, Membership, Role, User
-from samplan.accounts.services import SESSION_UNIT_KEY
+from samplan.accounts.sessions import SESSION_UNIT_KEY
 from samplan.auditlog.models import AdminAction, AdminChange
-from samplan.core.testing import TEST_PASSWORD, MembershipFactory, UserFactory
 from samplan.organizations.models import Profession
+from samplan.testing import TEST_PASSWORD, MembershipFactory, UserFactory
 
 NEW_PASSWORD = "Vinter2027!"
 
@@ -282,7 +282,13 @@ def test_edit_user_records_old_and_new_values(cast, login_as, client):
 def test_saving_without_changes_writes_no_history(cast, login_as, client):
     as_local_admin(cast, login_as)
     nurse = cast.home_care_nurse
-    client.post(reverse("administration:user_edit", args=[nurse.pk]), edit_data(nurse))
+    before = User.objects.filter(pk=nurse.pk).values().get()
+    response = client.post(reverse("administration:user_edit", args=[nurse.pk]), edit_data(nurse))
+    # The save went through (a refused form would write no history either)...
+    assert response.status_code == 302
+    assert response.url == reverse("administration:user_detail", args=[nurse.pk])
+    assert User.objects.filter(pk=nurse.pk).values().get() == before
+    # ...and, changing nothing, wrote no history.
     assert not AdminChange.objects.exists()
 
 

@@ -1,4 +1,4 @@
-from samplan.api.testing import (  # noqa: F401 (fixtures)
+from samplan.api.tests.helpers import (  # noqa: F401 (fixtures)
     home_care_api,
     outsider_api,
     region_admin,

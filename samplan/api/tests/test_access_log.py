@@ -42,7 +42,7 @@ def test_the_append_only_trigger_survives_the_migration_on_sqlite(db):
 
 def test_every_api_read_of_patient_data_writes_a_row_naming_the_client(sip, build):
     """The API's part of the logging walker (auditlog's test_logging_coverage names it)."""
-    from samplan.api.testing import Caller, make_client
+    from samplan.api.tests.helpers import Caller, make_client
     from samplan.sip.tests.conftest import finalised_plan
 
     cast = sip.cast

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from samplan.accounts.models import Membership
 from samplan.api.models import IntegrationClient
-from samplan.api.testing import Caller
+from samplan.api.tests.helpers import Caller
 from samplan.api.tokens import token_hash
 from samplan.auditlog.models import AdminChange
 

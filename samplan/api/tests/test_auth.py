@@ -6,7 +6,7 @@ import time_machine
 from django.utils import timezone
 
 from samplan.api.models import IntegrationClient, RateWindow
-from samplan.api.testing import Caller, make_client
+from samplan.api.tests.helpers import Caller, make_client
 from samplan.api.tokens import token_hash
 
 
@@ -77,3 +77,12 @@ def test_errors_are_swedish_unless_english_is_asked_for(home_care_api):
     assert swedish["type"] == english["type"]
     assert english["title"] == "Not authenticated"
     assert swedish["title"] != english["title"]
+
+
+def test_nul_in_the_query_or_body_is_400_problem(home_care_api):
+    answer = home_care_api.get("/feed", {"cursor": "a\x00b"})
+    assert answer.status_code == 400
+    assert answer["Content-Type"] == "application/problem+json"
+    body = home_care_api.post("/deliveries/acknowledge", {"delivery_ids": [1], "x": "a\x00"})
+    assert body.status_code == 400
+    assert body.json()["type"] == "urn:samplan:problem:bad-request"

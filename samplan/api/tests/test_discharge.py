@@ -7,7 +7,7 @@ from django.utils import timezone
 from samplan.addressing.models import PatientFilter
 from samplan.api.models import IntegrationClient
 from samplan.api.services import client_revoke
-from samplan.api.testing import Caller, make_client
+from samplan.api.tests.helpers import Caller, make_client
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
 from samplan.discharge.models import DischargeCase

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from samplan.api import feed
-from samplan.api.testing import Caller, make_client
+from samplan.api.tests.helpers import Caller, make_client
 from samplan.core.actor import Actor
 from samplan.messaging.models import Delivery
 from samplan.messaging.services import deliveries_acknowledge, delivery_mark_read

@@ -6,7 +6,7 @@ from fhir.resources.R4B.communication import Communication
 from samplan.api.fhir import PERSONNUMMER_OID, SAMORDNINGSNUMMER_OID
 from samplan.api.models import IntegrationClient
 from samplan.api.services import client_revoke
-from samplan.api.testing import Caller, make_client
+from samplan.api.tests.helpers import Caller, make_client
 from samplan.core.actor import Actor
 from samplan.patients.models import Protection
 from samplan.patients.testing import PatientFactory, ReservePatientFactory

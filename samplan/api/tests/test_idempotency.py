@@ -67,12 +67,12 @@ def test_two_identical_requests_at_once_have_one_effect(monkeypatch):
 
     from samplan.accounts.models import Role
     from samplan.addressing.models import PatientFilter
-    from samplan.api.testing import make_client
-    from samplan.core.testing import build_cast, user_with_role
-    from samplan.discharge import cases
+    from samplan.api.tests.helpers import make_client
+    from samplan.discharge import services as cases
     from samplan.discharge.models import DischargeCase
     from samplan.messaging.models import Message
     from samplan.patients.testing import PatientFactory
+    from samplan.testing import build_cast, user_with_role
 
     cast = build_cast()
     admin = user_with_role("regionsys", cast.hospital, Role.SYSTEM_ADMIN)

@@ -2,7 +2,7 @@
 
 from samplan.api.models import IntegrationClient
 from samplan.api.services import client_revoke
-from samplan.api.testing import Caller, make_client
+from samplan.api.tests.helpers import Caller, make_client
 from samplan.auditlog.models import AccessLogEntry
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType

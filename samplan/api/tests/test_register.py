@@ -8,11 +8,11 @@ from django.utils import timezone
 from samplan.addressing.models import PatientFilter, ResidenceEntry
 from samplan.api.models import IntegrationClient
 from samplan.api.services import client_revoke
-from samplan.api.testing import Caller, make_client
+from samplan.api.tests.helpers import Caller, make_client
 from samplan.core.actor import Actor
-from samplan.core.testing import UnitFactory
 from samplan.organizations.models import UnitKind
 from samplan.patients.testing import make_personnummer
+from samplan.testing import UnitFactory
 
 TODAY = datetime.date.today
 

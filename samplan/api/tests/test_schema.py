@@ -12,7 +12,7 @@ from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from samplan.api.testing import make_client
+from samplan.api.tests.helpers import make_client
 from samplan.api.v1 import api
 
 # Loaded from the API object itself (no database needed at collection); the calls go to
@@ -23,7 +23,7 @@ schema.app = get_wsgi_application()
 
 @pytest.fixture
 def credentials(cast, build):
-    from samplan.core.testing import user_with_role
+    from samplan.testing import user_with_role
 
     admin = user_with_role("regionsys", cast.hospital, "system_admin")
     build.admitted()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from samplan.api.models import IntegrationClient, WebhookEvent
 from samplan.api.services import ClientDetails, client_revoke, client_update
-from samplan.api.testing import make_client
+from samplan.api.tests.helpers import make_client
 from samplan.api.webhooks import signature, webhooks_retry_due
 from samplan.core.actor import Actor
 from samplan.messaging.models import Delivery

@@ -12,9 +12,9 @@ from samplan.accounts.models import Role
 from samplan.auditlog.models import AccessLogEntry
 from samplan.auditlog.testing import log_access
 from samplan.core.localtime import STOCKHOLM
-from samplan.core.testing import user_with_role
 from samplan.patients.models import Patient, Protection
 from samplan.patients.testing import PatientFactory
+from samplan.testing import user_with_role
 
 # A Tuesday, inside every unit's usual hours.
 DAY = datetime.datetime(2026, 3, 3, 10, 0, tzinfo=STOCKHOLM)

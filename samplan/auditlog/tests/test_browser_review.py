@@ -12,11 +12,11 @@ from playwright.sync_api import Page, expect
 from samplan.accounts.models import Role
 from samplan.auditlog.models import AccessLogEntry, LogReview
 from samplan.core.actor import Actor
-from samplan.core.testing import TEST_PASSWORD, build_cast, user_with_role
-from samplan.discharge.cases import case_open
+from samplan.discharge.services import case_open
 from samplan.patients.identity import format_identity
 from samplan.patients.models import Protection
 from samplan.patients.testing import PatientFactory
+from samplan.testing import TEST_PASSWORD, build_cast, user_with_role
 
 pytestmark = pytest.mark.browser
 
@@ -125,4 +125,4 @@ def test_reviewer_finds_a_protected_persons_access_records_a_review_and_prints_a
     # Two rows name the person: the ward's Översikt after login (it lists the ward's cases,
     # logged per patient) and the ward opening the person's page. The care centre's search
     # found nobody it may see, so its row names no patient.
-    assert printed.patient == person and printed.detail == "2 rows with users"
+    assert printed.patient == person and printed.detail == "extract_rows_with_users|rows=2"

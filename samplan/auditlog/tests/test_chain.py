@@ -172,7 +172,7 @@ def test_concurrent_writers_on_postgresql_keep_one_chain(django_db_blocker):
 
     from django.db import connections
 
-    from samplan.core.testing import build_cast
+    from samplan.testing import build_cast
 
     cast = build_cast()
     patient = PatientFactory()

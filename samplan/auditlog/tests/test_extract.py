@@ -6,12 +6,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from samplan.auditlog.extract import extract_html
 from samplan.auditlog.models import AccessLogEntry
-from samplan.auditlog.selectors import extract_rows
 from samplan.auditlog.testing import log_access
 from samplan.core.actor import Actor
 from samplan.core.localtime import STOCKHOLM
+from samplan.logreview.extract import extract_html
+from samplan.logreview.selectors import extract_rows
 from samplan.patients.testing import PatientFactory
 
 NOW = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=STOCKHOLM)
@@ -44,7 +44,7 @@ def test_the_extract_is_a_pdf_and_its_printing_is_logged(cast, as_reviewer, log)
     assert "loggutdrag-2026-03-10.pdf" in response["Content-Disposition"]
     printed = AccessLogEntry.objects.get(user=log.reviewer, action="print")
     assert (printed.patient, printed.object_type) == (log.patient, "logextract")
-    assert printed.detail == "2 rows"
+    assert printed.detail == "extract_rows|rows=2"
 
 
 def test_the_extract_lists_the_organisations_units_and_when(cast, log):
@@ -134,7 +134,7 @@ def test_another_organisations_reviewer_gets_their_own_units_only(cast, log, log
     response = client.post(EXTRACT, {"identity": log.patient.identity_number})
     assert response["Content-Type"] == "application/pdf"
     printed = AccessLogEntry.objects.get(user=log.municipal_reviewer, action="print")
-    assert printed.detail == "1 rows"
+    assert printed.detail == "extract_rows|rows=1"
 
 
 def test_the_form_page(as_reviewer, log):

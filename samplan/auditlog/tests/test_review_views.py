@@ -10,8 +10,8 @@ from samplan.accounts.models import Role
 from samplan.auditlog.models import AccessLogEntry
 from samplan.auditlog.testing import log_access
 from samplan.core.localtime import STOCKHOLM
-from samplan.core.testing import user_with_role
 from samplan.patients.testing import PatientFactory
+from samplan.testing import user_with_role
 
 NOW = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=STOCKHOLM)
 SEARCH = reverse("logreview:search")
@@ -51,7 +51,7 @@ def test_other_roles_are_refused(cast, log, login_as, who):
 
 
 def test_a_reviewer_acting_for_another_organisations_unit_is_refused(cast, log, login_as):
-    from samplan.core.testing import MembershipFactory
+    from samplan.testing import MembershipFactory
 
     MembershipFactory(user=log.reviewer, unit=cast.home_care, role=Role.USER)
     assert login_as(log.reviewer, cast.home_care).get(SEARCH).status_code == 403
@@ -151,7 +151,7 @@ def test_patient_lookup_of_an_unknown_number_is_a_reviewer_row(as_reviewer, log)
     as_reviewer.post(reverse("logreview:patient_lookup"), {"identity": number})
     row = AccessLogEntry.objects.get(user=log.reviewer, searched_identity=number)
     assert (row.action, row.object_type, row.patient) == ("search", "accesslog", None)
-    assert row.detail.endswith("not found") and not row.not_participant
+    assert row.detail.startswith("not_found_in_organisation|") and not row.not_participant
 
 
 def test_the_reviewers_own_searches_are_logged(cast, as_reviewer, log):

@@ -222,7 +222,7 @@ def test_a_recorded_review_stays_as_it_is(as_reviewer, log, review):
 
 def test_another_reviewer_sees_but_cannot_record(cast, log, review, login_as):
     from samplan.accounts.models import Role
-    from samplan.core.testing import user_with_role
+    from samplan.testing import user_with_role
 
     other = user_with_role("granskare2", cast.ward, Role.LOG_REVIEWER)
     client = login_as(other, cast.ward)

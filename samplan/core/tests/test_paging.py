@@ -3,8 +3,8 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from samplan.core.paging import paginate
-from samplan.core.testing import OrganizationFactory
 from samplan.organizations.models import Organization
+from samplan.testing import OrganizationFactory
 
 
 def _page(query: str, count: int):

@@ -11,7 +11,14 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
-from samplan.discharge.board_cells import CELL_ICON, CELL_TEXT, Cell, CellState
+from samplan.discharge.board_cells import (
+    CELL_ICON,
+    CELL_SHORT,
+    CELL_TEXT,
+    Cell,
+    CellState,
+    Step,
+)
 
 register = template.Library()
 
@@ -35,10 +42,23 @@ def _message_url_pattern(script_prefix: str) -> str:
 
 @functools.cache
 def _cell_words(state: CellState, language: str | None) -> str:
-    # Icon and words of a state, translated once per language (not once per cell).
-    return (
-        f'<span class="cell__icon" aria-hidden="true">{CELL_ICON[state]}</span> '
-        f"{escape(CELL_TEXT[state])}"
+    # Icon and words of a state, translated once per language (not once per cell): a short
+    # word to see, the full words for screen readers (and as the tooltip).
+    short, full = str(CELL_SHORT[state]), str(CELL_TEXT[state])
+    icon = f'<span class="cell__icon" aria-hidden="true">{CELL_ICON[state]}</span>'
+    if short == full:
+        return f"{icon}{escape(full)}"
+    shown = f'<span aria-hidden="true">{escape(short)}</span>' if short else ""
+    return f'{icon}{shown}<span class="visually-hidden">{escape(full)}</span>'
+
+
+@register.simple_tag
+def overview_heading(step: Step) -> SafeString:
+    """A step's column heading: short to see, the full name for screen readers and hovering."""
+    short, full = escape(step.short or step.label), escape(step.label)
+    return mark_safe(  # noqa: S308 (both escaped)
+        f'<span aria-hidden="true" title="{full}">{short}</span>'
+        f'<span class="visually-hidden">{full}</span>'
     )
 
 
@@ -58,6 +78,13 @@ def overview_cell(cell: Cell) -> SafeString:
         words = f'<a href="{escape(url)}">{words}</a>'
     due = ""
     if cell.shows_due:
-        at = timezone.localtime(cell.due_at).strftime("%Y-%m-%d %H:%M")
-        due = f'<span class="cell__due">{escape(gettext("by %(due)s") % {"due": at})}</span>'
-    return mark_safe(f'<span class="cell cell--{cell.code}">{words}{due}</span>')  # noqa: S308
+        local = timezone.localtime(cell.due_at)
+        full = gettext("by %(due)s") % {"due": local.strftime("%Y-%m-%d %H:%M")}
+        due = (
+            f'<span class="cell__due"><span aria-hidden="true">{local:%m-%d %H:%M}</span>'
+            f'<span class="visually-hidden">{escape(full)}</span></span>'
+        )
+    title = escape(CELL_TEXT[cell.state])
+    return mark_safe(  # noqa: S308 (see above)
+        f'<span class="cell cell--{cell.code}" title="{title}">{words}{due}</span>'
+    )

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
-from samplan.discharge.cases import case_default_recipients, case_open, case_send
 from samplan.discharge.message_forms import SLUGS
 from samplan.discharge.recipients import propose_recipients
+from samplan.discharge.services import case_default_recipients, case_open, case_send
 from samplan.messaging.services import RecipientChoice
 
 M = MessageType

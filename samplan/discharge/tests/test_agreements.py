@@ -9,12 +9,12 @@ from django.urls import reverse
 
 from samplan.accounts.models import Role
 from samplan.auditlog.models import AdminAction, AdminChange
-from samplan.core.testing import user_with_role
 from samplan.discharge.models import DailyAmount
 from samplan.discharge.selectors import daily_amounts
 from samplan.organizations.agreements import terms_for
 from samplan.organizations.models import Agreement
 from samplan.organizations.terms import DEFAULT_TERMS, LiabilityModel
+from samplan.testing import user_with_role
 
 LIST = reverse("discharge:agreement_list")
 CREATE = reverse("discharge:agreement_create")
@@ -225,7 +225,14 @@ def test_system_admin_changes_an_agreement(client, cast, login_as, region_system
 def test_saving_without_changes_writes_no_history(client, cast, login_as):
     existing = agreement(cast.region, cast.municipality, grace_days_psychiatric=5)
     login_as(cast.municipal_system_admin)
-    client.post(edit_url(existing), form_data(reference=""))
+    before = type(existing).objects.filter(pk=existing.pk).values().get()
+    response = client.post(edit_url(existing), form_data(reference=""))
+    # The save went through (a refused form would write no history either)...
+    assert response.status_code == 302
+    after = type(existing).objects.filter(pk=existing.pk).values().get()
+    assert after.pop("updated_at") > before.pop("updated_at")  # saved
+    assert after == before  # with nothing changed
+    # ...and, changing nothing, wrote no history.
     assert not AdminChange.objects.exists()
 
 
@@ -342,7 +349,12 @@ def test_superuser_changes_a_year(client, cast, login_as):
 def test_saving_the_same_amount_again_writes_no_history(client, cast, login_as):
     login_as(cast.municipal_system_admin)
     url = reverse("discharge:daily_amount_edit", args=[2022])
-    client.post(url, {"amount": "9300", "source": "Socialstyrelsen (domain.md §6)"})
+    response = client.post(url, {"amount": "9300", "source": "Socialstyrelsen (domain.md §6)"})
+    # The save went through (a refused form would write no history either)...
+    assert response.status_code == 302
+    saved = DailyAmount.objects.get(year=2022)
+    assert (saved.amount, saved.source) == (Decimal("9300"), "Socialstyrelsen (domain.md §6)")
+    # ...and, changing nothing, wrote no history.
     assert not AdminChange.objects.exists()
 
 

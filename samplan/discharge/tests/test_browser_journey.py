@@ -33,10 +33,10 @@ from samplan.core.tests.browser import DEFAULT_TIMEOUT_MS
 from samplan.demo.builder import build_demo
 from samplan.demo.data import DEMO_PASSWORD
 from samplan.demo.patients import identity_numbers
-from samplan.discharge.cases import case_open, case_send
 from samplan.discharge.models import DailyAmount, DischargeCase
 from samplan.discharge.process import CaseState
 from samplan.discharge.recipients import propose_recipients
+from samplan.discharge.services import case_open, case_send
 from samplan.patients.identity import format_identity
 
 pytestmark = pytest.mark.browser

@@ -6,12 +6,12 @@ from django.utils import timezone
 
 from samplan.auditlog.models import AccessLogEntry
 from samplan.core.actor import Actor
-from samplan.core.testing import UnitFactory
 from samplan.discharge.access import case_for_unit
-from samplan.discharge.cases import case_open, case_transfer
+from samplan.discharge.services import case_open, case_transfer
 from samplan.organizations.models import UnitKind
 from samplan.patients.access import unit_may_see_patient
 from samplan.patients.models import Patient
+from samplan.testing import UnitFactory
 
 
 @pytest.fixture

@@ -4,13 +4,13 @@ import pytest
 from django.urls import reverse
 
 from samplan.auditlog.models import AccessLogEntry
-from samplan.core.testing import UnitFactory, user_with_role
 from samplan.discharge.models import CaseEvent, CaseParticipant
 from samplan.discharge.process import CaseState
 from samplan.discharge.tests.casekit import M, notify, open_case, send
 from samplan.messaging.models import Message
 from samplan.organizations.models import UnitKind
 from samplan.patients.testing import PatientFactory
+from samplan.testing import UnitFactory, user_with_role
 
 
 @pytest.fixture

@@ -7,12 +7,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from samplan.auditlog.models import AccessLogEntry
-from samplan.core.testing import UnitFactory, user_with_role
 from samplan.discharge.models import DischargeCase
 from samplan.discharge.tests.casekit import local, open_case
 from samplan.organizations.models import UnitKind
 from samplan.patients.models import Patient, Protection
 from samplan.patients.testing import PatientFactory, make_personnummer
+from samplan.testing import UnitFactory, user_with_role
 
 URL = reverse("discharge:case_new")
 

@@ -12,14 +12,14 @@ from django.urls import reverse
 
 from samplan.auditlog.models import AccessLogEntry
 from samplan.core.actor import Actor
-from samplan.core.testing import UnitFactory
-from samplan.discharge.cases import case_cancel_message, case_transfer
 from samplan.discharge.models import DailyAmount
+from samplan.discharge.services import case_cancel_message, case_transfer
 from samplan.discharge.tests.casekit import M, notify, open_case, send
 from samplan.messaging.services import deliveries_acknowledge, delivery_forward, delivery_return
 from samplan.organizations.models import UnitKind
 from samplan.patients.models import Protection
 from samplan.patients.testing import PatientFactory
+from samplan.testing import UnitFactory
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 

@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
-from samplan.core.testing import UnitFactory
-from samplan.discharge.cases import (
+from samplan.discharge.models import CaseEvent, CaseParticipant, DischargeCase
+from samplan.discharge.process import CaseState
+from samplan.discharge.services import (
     CaseError,
     case_cancel_message,
     case_close,
@@ -17,11 +18,10 @@ from samplan.discharge.cases import (
     case_send,
     case_transfer,
 )
-from samplan.discharge.models import CaseEvent, CaseParticipant, DischargeCase
-from samplan.discharge.process import CaseState
 from samplan.messaging.services import RecipientChoice
 from samplan.organizations.models import UnitKind
 from samplan.patients.models import Patient
+from samplan.testing import UnitFactory
 
 M = MessageType
 

@@ -12,12 +12,12 @@ from django.utils import timezone
 
 from samplan.auditlog.models import AdminChange
 from samplan.core.actor import Actor
-from samplan.core.testing import UnitFactory
 from samplan.messaging import alerts
 from samplan.messaging.models import AlertSettings, AlertState, Delivery
 from samplan.messaging.services import delivery_forward, delivery_return
 from samplan.messaging.sms import BaseSmsBackend, LocmemBackend
 from samplan.organizations.models import UnitKind
+from samplan.testing import UnitFactory
 
 EMAIL = "hemtjanst.ost@example.se"
 MOBILE = "+46701234567"
@@ -132,11 +132,11 @@ def test_two_workers_send_one_alert(cast, wants_alerts):
 class FlakySms(BaseSmsBackend):
     failures_left = 0
 
-    def send(self, numbers, text):
+    def send(self, numbers, text, key=""):
         if FlakySms.failures_left > 0:
             FlakySms.failures_left -= 1
             raise ConnectionError("gateway down")
-        LocmemBackend().send(numbers, text)
+        LocmemBackend().send(numbers, text, key=key)
 
 
 @pytest.fixture
@@ -176,12 +176,61 @@ def test_retries_wait_longer_each_time(cast, wants_alerts, settings, flaky_sms):
 
     flaky_sms.failures_left = 1
     now = timezone.now()
-    assert alerts.alert_deliver(
-        unit_id=cast.home_care.pk, channels=["sms"], attempt=3, now=now
-    ) == ("retrying")
+    key = "6f1c7c4e-0d5e-4c53-9d40-0b0d8a1f2b3c"
+    AlertState.objects.create(unit=cast.home_care, sending_id=key, sending_done=["email"])
+    assert alerts.alert_deliver(unit_id=cast.home_care.pk, sending_id=key, attempt=3, now=now) == (
+        "retrying"
+    )
+    assert mail.outbox == []  # e-mail had gone out already
     (retry,) = default_task_backend.results
-    assert retry.args == [cast.home_care.pk, ["sms"], 4]
+    assert retry.args == [cast.home_care.pk, key, 4]
     assert retry.task.run_after == now + datetime.timedelta(minutes=4)
+    state = AlertState.objects.get(unit=cast.home_care)
+    # Held for the retry, not recorded as sent.
+    assert state.last_sent_at is None and str(state.sending_id) == key
+    assert state.sending_until == retry.task.run_after + alerts.send_lease()
+
+
+def test_recorded_as_sent_only_after_the_send_succeeded(cast, wants_alerts, flaky_sms, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    flaky_sms.failures_left = 1
+    AlertState.objects.create(unit=cast.home_care, pending=True, pending_since=timezone.now())
+    assert alerts.alert_send_pending(unit_id=cast.home_care.pk) == "retrying"
+    state = AlertState.objects.get(unit=cast.home_care)
+    assert state.last_sent_at is None and state.sending_id is not None
+    assert state.sending_done == ["email"]
+    assert alerts.alert_deliver(
+        unit_id=cast.home_care.pk, sending_id=str(state.sending_id), attempt=2
+    ) == ("sent")
+    done = AlertState.objects.get(unit=cast.home_care)
+    assert done.last_sent_at is not None and done.last_sent_id == state.sending_id
+    assert done.sending_id is None
+    assert len(mail.outbox) == 1
+    assert [sms.key for sms in LocmemBackend.outbox] == [str(state.sending_id)]
+    assert mail.outbox[0].extra_headers["Message-ID"].startswith(f"<alert-{state.sending_id}")
+
+
+def test_a_send_left_by_a_dead_worker_is_taken_over_with_its_id(cast, wants_alerts):
+    now = timezone.now()
+    key = "0b7e8a52-7d4e-4d0c-8d9b-6f3b2f1d5e11"
+    # A worker claimed the send and died before sending SMS (e-mail had gone out).
+    AlertState.objects.create(
+        unit=cast.home_care,
+        sending_id=key,
+        sending_until=now + datetime.timedelta(seconds=30),
+        sending_done=["email"],
+    )
+    assert alerts.alert_send_pending(unit_id=cast.home_care.pk, now=now) == "in progress"
+    assert LocmemBackend.outbox == []
+    later = now + datetime.timedelta(seconds=31)
+    assert alerts.alert_send_pending(unit_id=cast.home_care.pk, now=later) == "sent"
+    assert [sms.key for sms in LocmemBackend.outbox] == [key]
+    assert mail.outbox == []
+    state = AlertState.objects.get(unit=cast.home_care)
+    assert str(state.last_sent_id) == key and state.last_sent_at == later
+    # Run once more (the requeued task and a late original): nothing more is sent.
+    assert alerts.alert_send_pending(unit_id=cast.home_care.pk, now=later) == "nothing"
+    assert len(LocmemBackend.outbox) == 1
 
 
 def test_forwarding_and_returning_alert_the_new_receiver(cast, build, commit):

@@ -1,8 +1,8 @@
 """A message returned as misaddressed is copied to the organisation's central inbox."""
 
 from samplan.addressing.models import FallbackInbox
-from samplan.core.testing import UnitFactory
 from samplan.messaging.fallback import fallback_inbox_for
+from samplan.testing import UnitFactory
 
 
 def test_no_fallback_configured(cast):

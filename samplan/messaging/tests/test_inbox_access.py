@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from samplan.auditlog.models import AccessLogEntry
 
-LISTS = ["discharge:overview", "messaging:received", "messaging:sent", "messaging:create"]
+LISTS = ["discharge:overview", "messaging:received", "messaging:sent", "discharge:create"]
 
 
 @pytest.mark.parametrize("name", LISTS)
@@ -67,11 +67,12 @@ def test_main_menu_has_inkorg_and_the_new_count(client, cast, login_as, build):
     assert f'<a href="{reverse("discharge:overview")}">Inkorg</a>' in html
     assert 'id="inbox-count"' in html and "2 nya" in html
     assert "vendor/htmx/htmx.min.js" in html
-    assert 'data-testid="tab-new-count">(2' in html
+    assert 'data-testid="tab-new-count"><span aria-hidden="true">(2)' in html
+    assert '<span class="visually-hidden">2 nya</span>' in html
 
 
 def test_skapa_offers_the_ways_to_create(client, cast, login_as):
     login_as(cast.ward_nurse, cast.ward)
-    html = client.get(reverse("messaging:create")).content.decode()
+    html = client.get(reverse("discharge:create")).content.decode()
     assert reverse("patients:search") in html
     assert "ärendesidan" in html

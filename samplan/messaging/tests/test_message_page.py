@@ -5,10 +5,10 @@ import pytest
 from django.urls import reverse
 
 from samplan.auditlog.models import AccessLogEntry
-from samplan.core.testing import UnitFactory
 from samplan.messaging import views
 from samplan.messaging.models import Delivery, DeliveryState
 from samplan.organizations.models import UnitKind
+from samplan.testing import UnitFactory
 
 
 def page(message):

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from samplan.accounts.services import SESSION_ACTIVITY_KEY
+from samplan.accounts.sessions import SESSION_ACTIVITY_KEY
 from samplan.auditlog.models import AccessLogEntry
 from samplan.messaging.models import Delivery, DeliveryState
 
@@ -15,16 +15,22 @@ COUNT = reverse("messaging:new_count")
 BACKGROUND = {"HTTP_X_SAMPLAN_BACKGROUND": "1"}
 
 
-def test_counts_the_units_new_deliveries_only(client, cast, login_as, build):
+def test_counts_the_units_unacknowledged_deliveries_only(client, cast, login_as, build):
+    """New lasts until acknowledged: a read delivery still counts, an acknowledged one not."""
     build.admitted()
-    _, message = build.admitted()
+    _, read = build.admitted()
+    _, acknowledged = build.admitted()
     build.send(build.case(), "admission_notice", cast.care_centre)
-    Delivery.objects.filter(message=message, unit=cast.home_care).update(state=DeliveryState.READ)
+    Delivery.objects.filter(message=read, unit=cast.home_care).update(state=DeliveryState.READ)
+    Delivery.objects.filter(message=acknowledged, unit=cast.home_care).update(
+        state=DeliveryState.ACKNOWLEDGED
+    )
     login_as(cast.home_care_nurse, cast.home_care)
     response = client.get(COUNT, **BACKGROUND)
     html = response.content.decode()
     assert response.status_code == 200
-    assert "1 ny<" in html and 'id="inbox-count"' in html
+    assert "2 nya<" in html and 'id="inbox-count"' in html
+    assert "?state=open" in html
     assert "no-cache" in response["Cache-Control"]
     assert not AccessLogEntry.objects.exists()
 

@@ -2,6 +2,9 @@
 valda, the access log and a fixed number of queries."""
 
 import datetime
+import re
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +15,7 @@ from django.urls import reverse
 
 from samplan.auditlog.models import AccessLogEntry
 from samplan.core.message_types import MessageType
+from samplan.core.paging import PAGE_SIZES
 from samplan.messaging.models import Delivery, DeliveryState
 from samplan.messaging.search import SESSION_KEY
 from samplan.patients.models import Protection
@@ -93,7 +97,7 @@ def test_filters_by_state_and_type(client, cast, login_as, build):
 
 
 def test_search_by_personnummer_keeps_the_number_out_of_the_address(client, cast, login_as, build):
-    build.admitted(identity_number="191212121212", first_name="Tolvan", last_name="T")
+    tolvan, _ = build.admitted(identity_number="191212121212", first_name="Tolvan", last_name="T")
     build.admitted(first_name="Alma", last_name="Andersson")
     login_as(cast.home_care_nurse, cast.home_care)
     # Ten digits with "+" (100 years or older): normalised to the stored twelve digits.
@@ -105,10 +109,19 @@ def test_search_by_personnummer_keeps_the_number_out_of_the_address(client, cast
     assert "19121212-1212" in html  # what is shown as searched
     search = AccessLogEntry.objects.get(action="search")
     assert search.searched_identity == "191212121212" and search.patient.first_name == "Tolvan"
-    assert search.detail == "Mottagna, page 1"
-    # Paging and filters keep the search; "show all" drops it.
-    assert "sok=" in html
-    assert rows(client.get(url()).content.decode()) == 2
+    assert search.detail == "list_page|list=received&page=1"
+    # "Show all" drops the search and keeps the filter; paging and the filter form keep both.
+    token = parse_qs(urlsplit(response.url).query)["sok"][0]
+    assert '<a href="?state=new">Visa alla</a>' in html
+    for _ in range(PAGE_SIZES[0]):  # more than one page of Tolvan's messages
+        build.send(tolvan, MessageType.PLANNING_INFO)
+    html = client.get(response.url).content.decode()
+    assert f'<input type="hidden" name="sok" value="{token}">' in html
+    next_page = re.search(r'<a href="\?([^"]*)" rel="next">', html).group(1)
+    assert parse_qs(unescape(next_page)) == {"state": ["new"], "sok": [token], "page": ["2"]}
+    second = client.get(f"{url()}?{unescape(next_page)}").content.decode()
+    assert rows(second) == 1 and "Alma" not in second
+    assert rows(client.get(url()).content.decode()) == PAGE_SIZES[0]
 
 
 def test_search_that_finds_nothing_is_logged(client, cast, login_as, build):
@@ -139,7 +152,7 @@ def test_an_invalid_number_gets_a_plain_error_and_no_list(client, cast, login_as
         "search",
         None,
         "12345",
-        "Mottagna, invalid number",
+        "list_invalid_number|list=received",
     )
 
 
@@ -183,7 +196,7 @@ def test_one_log_row_per_patient_shown(client, cast, login_as, build):
     assert {e.patient.first_name for e in entries} == {"Alma", "Bertil"}
     assert all(
         (e.action, e.unit, e.user, e.detail)
-        == ("view", cast.home_care, cast.home_care_nurse, "Mottagna, page 1")
+        == ("view", cast.home_care, cast.home_care_nurse, "list_page|list=received&page=1")
         for e in entries
     )
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from samplan.auditlog.models import AccessLogEntry
 from samplan.core.actor import Actor
-from samplan.discharge.cases import case_cancel_message
+from samplan.discharge.services import case_cancel_message
 from samplan.messaging.models import Delivery
 from samplan.messaging.services import deliveries_acknowledge, delivery_return
 
@@ -81,7 +81,7 @@ def test_filter_by_type_and_log_each_patient(client, cast, login_as, build):
     login_as(cast.ward_nurse, cast.ward)
     assert rows(client.get(SENT).content.decode()) == 2
     assert rows(client.get(SENT + "?message_type=planning_info").content.decode()) == 1
-    entries = AccessLogEntry.objects.filter(detail="Skickade, page 1")
+    entries = AccessLogEntry.objects.filter(detail="list_page|list=sent&page=1")
     assert entries.count() == 2  # one per page view, the same patient once each
     assert {e.patient_id for e in entries} == {case.patient_id}
 

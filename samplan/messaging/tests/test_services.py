@@ -8,7 +8,6 @@ import time_machine
 
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
-from samplan.core.testing import UnitFactory
 from samplan.messaging.models import Delivery, DeliveryState, Message
 from samplan.messaging.services import (
     MessagingError,
@@ -21,6 +20,7 @@ from samplan.messaging.services import (
     message_send,
 )
 from samplan.patients.models import Patient
+from samplan.testing import UnitFactory
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 

@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from samplan.core.testing import UnitFactory
 from samplan.organizations.models import UnitKind
+from samplan.testing import UnitFactory
 
 URL = reverse("organizations:directory")
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from samplan.core.testing import OrganizationFactory, UnitFactory, next_org_number
 from samplan.organizations.models import Organization, OrganizationKind, Unit
+from samplan.testing import OrganizationFactory, UnitFactory, next_org_number
 
 
 def errors_of(instance) -> dict[str, list[str]]:

@@ -68,7 +68,7 @@ def test_withdrawing_twice_changes_nothing(cast, acting, patient):
     first = consent_withdraw(actor=request, consent=consent, reason="a")
     second = consent_withdraw(actor=request, consent=consent, reason="b")
     assert second.withdrawn_at == first.withdrawn_at and second.withdrawn_reason == "a"
-    assert AccessLogEntry.objects.filter(detail="consent withdrawn").count() == 1
+    assert AccessLogEntry.objects.filter(detail="consent_withdrawn").count() == 1
 
 
 def test_a_consent_given_later_than_now_is_not_active_yet(cast, acting, patient):

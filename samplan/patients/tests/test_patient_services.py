@@ -47,7 +47,7 @@ def test_create_writes_an_access_log_row_each_time(cast, acting):
         ("create", cast.ward_nurse.pk, cast.ward.pk)
     ] * 2
     assert rows[0].patient_id == rows[1].patient_id
-    assert rows[1].detail == "already registered"
+    assert rows[1].detail == "already_registered"
 
 
 def test_create_by_number_of_a_linked_reserve_gives_the_real_patient(cast, acting):

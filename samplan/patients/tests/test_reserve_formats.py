@@ -7,11 +7,11 @@ from django.utils import translation
 
 from samplan.accounts.models import Membership, Role
 from samplan.auditlog.models import AdminChange
-from samplan.core.testing import OrganizationFactory, UnitFactory, next_org_number, user_with_role
 from samplan.organizations.models import OrganizationKind
 from samplan.patients.identity import DEFAULT_RESERVE_PATTERNS
 from samplan.patients.models import ReserveNumberFormat
 from samplan.patients.reserve_formats import region_for, reserve_patterns_for
+from samplan.testing import OrganizationFactory, UnitFactory, next_org_number, user_with_role
 
 LIST = reverse("reserve_formats:list")
 NEW = reverse("reserve_formats:new")

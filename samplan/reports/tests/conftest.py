@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from samplan.core.testing import UnitFactory
 from samplan.discharge.models import DailyAmount
 from samplan.organizations.models import Agreement, UnitKind
 from samplan.reports.testing import CaseBuilder, M, local
+from samplan.testing import UnitFactory
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from samplan.accounts.models import Role
-from samplan.core.testing import TEST_PASSWORD, build_cast, user_with_role
 from samplan.discharge.models import DailyAmount
 from samplan.reports.testing import CaseBuilder, M, local
+from samplan.testing import TEST_PASSWORD, build_cast, user_with_role
 
 pytestmark = pytest.mark.browser
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from samplan.accounts.models import Role
-from samplan.core.testing import user_with_role
 from samplan.reports.testing import local
+from samplan.testing import user_with_role
 
 PAGES = ["admissions", "ready_days", "liability", "acknowledgements", "sip"]
 

@@ -13,13 +13,13 @@ from django.utils import timezone
 
 from samplan.accounts.models import User
 from samplan.core.actor import Actor, AuthMethod
-from samplan.core.testing import TEST_PASSWORD, Cast, UnitFactory, user_with_role
 from samplan.organizations.models import Unit, UnitKind
 from samplan.patients.models import ConsentGiver, Patient
 from samplan.patients.testing import PatientFactory, make_personnummer
 from samplan.sip import services, versions
 from samplan.sip.content import ContactData, InterventionData, PlanText
 from samplan.sip.models import SipPlan
+from samplan.testing import TEST_PASSWORD, Cast, UnitFactory, user_with_role
 
 _keys = itertools.count(1)
 

@@ -4,7 +4,6 @@ import pytest
 from django.http import Http404
 
 from samplan.auditlog.models import AccessLogEntry
-from samplan.core.testing import UnitFactory, user_with_role
 from samplan.patients.access import unit_may_see_patient
 from samplan.patients.merging import registered_reassigns
 from samplan.patients.relations import registered_relations
@@ -14,6 +13,7 @@ from samplan.sip import services
 from samplan.sip.access import can_finalise_sip, can_sign_sip_part, plan_for_unit
 from samplan.sip.models import SipPlan
 from samplan.sip.tests.conftest import req, start, summon
+from samplan.testing import UnitFactory, user_with_role
 
 
 def test_initiator_sees_the_plan_and_the_view_is_logged(sip):

@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from samplan.core.testing import TEST_PASSWORD
 from samplan.core.tests.test_browser_session import screenshot
 from samplan.sip.models import PlanState, SipPlan
+from samplan.testing import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -21,10 +21,10 @@ from samplan.accounts.tests.saml_idp import (
     make_keys,
     serving,
 )
-from samplan.core.testing import MembershipFactory
 from samplan.core.tests.test_browser_session import screenshot
 from samplan.sip.models import SipSignature
 from samplan.sip.tests.conftest import accept_all, start, summon, write
+from samplan.testing import MembershipFactory
 
 pytestmark = pytest.mark.browser
 

@@ -34,7 +34,7 @@ def test_version_pdf_is_a_pdf_and_logged_as_a_print(sip, login_as):
         sip.psychologist,
         "sipplan",
     )
-    assert "version 1" in entry.detail
+    assert entry.detail == "sip_version_pdf|version=1"
 
 
 def test_prefilled_form_is_a_pdf_and_logged(sip, login_as):
@@ -48,7 +48,7 @@ def test_blank_form_is_a_pdf_and_logged_without_a_patient(sip, login_as):
     client = login_as(sip.social_worker, sip.social)
     assert_pdf(client.get(reverse("sip:form_blank")))
     entry = last_print()
-    assert entry.patient is None and entry.detail == "blank SIP form"
+    assert entry.patient is None and entry.detail == "sip_blank_form"
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
-from samplan.discharge.cases import case_open, case_send
+from samplan.discharge.services import case_open, case_send
 from samplan.messaging.services import RecipientChoice
 from samplan.patients.testing import PatientFactory
 from samplan.sip.models import SipMessage
@@ -43,7 +43,13 @@ def test_case_page_offers_a_plan_to_the_care_contact_unit(cast, login_as):
 def test_case_page_offers_no_plan_to_the_ward(cast, login_as):
     case = _case_with_care_centre(cast)
     url = reverse("discharge:case_detail", args=[case.pk])
-    assert START_SIP not in login_as(cast.ward_nurse, cast.ward).get(url).content.decode()
+    response = login_as(cast.ward_nurse, cast.ward).get(url)
+    # The ward sees the case page itself (a refused page would lack the offer too)...
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert case.patient.last_name in html and reverse("sip:new") not in html
+    # ...without the offer to start a plan.
+    assert START_SIP not in html
 
 
 def test_summons_message_links_to_its_plan(sip, login_as):

@@ -6,8 +6,10 @@ from zoneinfo import ZoneInfo
 import time_machine
 from django.urls import reverse
 
+from samplan.auditlog.models import AccessLogEntry
 from samplan.patients.testing import PatientFactory
 from samplan.sip import services, versions
+from samplan.sip.models import SipPlan
 from samplan.sip.tests.conftest import (
     accept,
     accept_all,
@@ -97,3 +99,16 @@ def test_the_list_runs_a_fixed_number_of_queries(sip, login_as, django_assert_ma
     _plans(sip, 6)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(rows(client.get(LIST))) == 8
+
+
+def test_the_list_logs_every_person_it_shows(sip, login_as):
+    client = login_as(sip.counsellor, sip.school)
+    _plans(sip, 2)
+    before = set(AccessLogEntry.objects.values_list("pk", flat=True))
+    html = client.get(LIST).content.decode()
+    written = AccessLogEntry.objects.exclude(pk__in=before)
+    shown = SipPlan.objects.filter(participants__unit=sip.school).values_list("patient", flat=True)
+    assert {row.patient_id for row in written} == set(shown) and len(shown) == 2
+    for row in written:
+        assert (row.user, row.unit, row.object_type) == (sip.counsellor, sip.school, "sipplan")
+        assert row.detail == "SIP list, page 1" and row.patient.last_name in html

@@ -12,8 +12,7 @@ from django.utils import timezone
 from samplan.auditlog.models import AccessLogEntry
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
-from samplan.core.testing import UnitFactory, user_with_role
-from samplan.discharge.cases import case_open, case_send
+from samplan.discharge.services import case_open, case_send
 from samplan.messaging.models import Delivery, DeliveryState, Message
 from samplan.messaging.services import RecipientChoice
 from samplan.patients.identity import parse_identity
@@ -44,6 +43,7 @@ from samplan.sip.tests.conftest import (
     summon,
     write,
 )
+from samplan.testing import UnitFactory, user_with_role
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 

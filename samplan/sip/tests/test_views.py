@@ -13,8 +13,7 @@ from samplan.accounts.authmethod import SESSION_AUTH_METHOD_KEY
 from samplan.accounts.smartcard import SESSION_CARD_KEY
 from samplan.auditlog.models import AccessLogEntry
 from samplan.core.actor import Actor, AuthMethod
-from samplan.core.testing import user_with_role
-from samplan.discharge.cases import case_open
+from samplan.discharge.services import case_open
 from samplan.messaging.models import Message
 from samplan.patients.models import Consent, Patient
 from samplan.patients.testing import make_personnummer
@@ -30,6 +29,7 @@ from samplan.sip.tests.conftest import (
     summon,
     write,
 )
+from samplan.testing import user_with_role
 
 PLAN_PAGES = [
     ("sip:detail", {}),

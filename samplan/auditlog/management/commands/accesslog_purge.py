@@ -13,12 +13,12 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from samplan.accounts.models import User
 from samplan.auditlog import chain
 from samplan.auditlog.access_log import AccessAction
 from samplan.auditlog.models import AccessLogEntry, AdminAction, AdminChange
@@ -54,7 +54,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
-        operator = User.objects.filter(username=options["user"], is_active=True).first()
+        operator = get_user_model().objects.filter(username=options["user"], is_active=True).first()
         if operator is None or not operator.is_superuser:
             raise CommandError("--user must name an active superuser (the operator).")
         limit = retention_cutoff(timezone.localdate())

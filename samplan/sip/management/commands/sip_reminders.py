@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--enqueue",
             action="store_true",
-            help="Queue the task for the worker (db_worker) instead of sending here.",
+            help="Queue the task for the worker (task_worker) instead of sending here.",
         )
 
     def handle(self, *args: object, **options: object) -> None:
