@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "samplan.accounts.middleware.SmartCardSessionMiddleware",
     "samplan.accounts.middleware.CurrentUnitMiddleware",
     "samplan.accounts.middleware.ActorMiddleware",
+    "samplan.accounts.middleware.SamlFormActionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

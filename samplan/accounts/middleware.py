@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from samplan.accounts.authmethod import session_auth_method
 from samplan.accounts.commissions import session_units
 from samplan.accounts.models import LoginEventKind
+from samplan.accounts.saml import idp_form_origins, saml_enabled, session_is_saml
 from samplan.accounts.sessions import SESSION_ACTIVITY_KEY, SESSION_UNIT_KEY, logout_user
 from samplan.accounts.smartcard import SESSION_CARD_KEY, logged_in_with_card, presented_card
 from samplan.core.actor import Actor
@@ -118,3 +119,23 @@ class ActorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.actor = actor_for(request)
         return self.get_response(request)
+
+
+class SamlFormActionMiddleware:
+    """In a SAML session, lets the pages' forms lead to the identity provider: Logga ut's
+    answer redirects there (single logout), and Chromium applies the page's CSP form-action to
+    that redirect too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.user.is_authenticated
+            and saml_enabled()
+            and session_is_saml(request)
+            and (origins := idp_form_origins())
+        ):
+            response._csp_update = {"form-action": origins}
+        return response

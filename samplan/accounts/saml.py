@@ -18,10 +18,12 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import logging
 import shutil
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import saml2
 from defusedxml import ElementTree
@@ -33,6 +35,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import SPConfig
 from saml2.response import (
     IncorrectlySigned,
@@ -49,6 +52,8 @@ from samplan.accounts.models import LoginEventKind, SamlMessageSeen, User
 from samplan.accounts.sessions import SESSION_ACTIVITY_KEY, login_event_record
 from samplan.core.actor import AuthMethod
 from samplan.organizations.validators import normalize_hsa_id
+
+logger = logging.getLogger(__name__)
 
 _PROTOCOL = "{urn:oasis:names:tc:SAML:2.0:protocol}"
 _ASSERTION = "{urn:oasis:names:tc:SAML:2.0:assertion}"
@@ -457,3 +462,30 @@ def saml_login(request: HttpRequest, *, attributes: dict) -> SamlLoginOutcome:
 
 def session_is_saml(request: HttpRequest) -> bool:
     return session_auth_method(request) == AuthMethod.SAML
+
+
+def idp_form_origins() -> list[str]:
+    """The origins of the identity provider's logout endpoints. Logga ut is a form whose
+    answer redirects there (single logout), and a page's CSP form-action also governs where
+    its forms' redirects may lead, so pages of a SAML session allow these origins."""
+    global _origins_cache
+    now = time.monotonic()
+    if _origins_cache is not None and now - _origins_cache[0] < _ORIGINS_SECONDS:
+        return _origins_cache[1]
+    origins: set[str] = set()
+    try:
+        metadata = sp_config().metadata
+        for idp in metadata.identity_providers():
+            for binding in (BINDING_HTTP_REDIRECT, BINDING_HTTP_POST):
+                for endpoint in metadata.single_logout_service(idp, binding, "idpsso"):
+                    parts = urlsplit(endpoint.get("location", ""))
+                    if parts.scheme in ("http", "https") and parts.netloc:
+                        origins.add(f"{parts.scheme}://{parts.netloc}")
+    except Exception:  # metadata unreadable now: no extra origin, logout stays local
+        logger.warning("The IdP's logout endpoints could not be read from its metadata.")
+    _origins_cache = (now, sorted(origins))
+    return _origins_cache[1]
+
+
+_ORIGINS_SECONDS = 3600
+_origins_cache: tuple[float, list[str]] | None = None

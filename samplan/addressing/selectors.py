@@ -54,20 +54,30 @@ def register_entries(
     return rows.order_by("identity_number", register.start, "pk")
 
 
-def register_page_log(actor: Actor, entries: Sequence[PatientFilter | ResidenceEntry]) -> None:
+def register_page_log(
+    actor: Actor, entries: Sequence[PatientFilter | ResidenceEntry]
+) -> dict[str, Patient]:
     """One access-log row for each person of the register page who is a patient in samplan
     (the page shows their personnummer), so their log extract names the unit that looked. One
-    query for the persons, one batch for the rows."""
+    query for the persons (returned by identity number, for the page to show their names), one
+    batch for the rows."""
     numbers = {entry.identity_number for entry in entries}
     if not numbers:
-        return
+        return {}
+    persons = {
+        p.identity_number: p
+        for p in Patient.objects.filter(identity_number__in=numbers).only(
+            "pk", "identity_number", "first_name", "last_name", "protection"
+        )
+    }
     access_log_record_many(
         actor=actor,
-        patients=Patient.objects.filter(identity_number__in=numbers).only("pk", "protection"),
+        patients=list(persons.values()),
         action=AccessAction.VIEW,
         object_type=entries[0]._meta.model_name,
         detail=f"addressing:{entries[0]._meta.model_name} list",
     )
+    return persons
 
 
 def register_entry_for(register: Register, user: User, pk: int) -> PatientFilter | ResidenceEntry:

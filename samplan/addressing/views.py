@@ -95,14 +95,14 @@ def register_list(request: HttpRequest, kind: str) -> HttpResponse:
         current_only=current_only,
     )
     page = paginate(request, entries, default_size=50)
-    selectors.register_page_log(request.actor, list(page.object_list))
+    persons = selectors.register_page_log(request.actor, list(page.object_list))
     return render(
         request,
         "addressing/register_list.html",
         {
             "kind": kind,
             "url_prefix": URL_NAMES[kind],
-            "page": _with_names(page),
+            "page": _with_names(page, persons),
             "units": units.order_by("name"),
             "query": query,
             "query_error": query_error,
@@ -113,16 +113,10 @@ def register_list(request: HttpRequest, kind: str) -> HttpResponse:
     )
 
 
-def _with_names(page: Page) -> Page:
-    """Each entry with the person's name (one query for the page), so the list is not only
-    numbers; a protected person's name stays hidden, as everywhere outside their cases."""
+def _with_names(page: Page, patients: dict[str, Patient]) -> Page:
+    """Each entry with the person's name (read with the page's log rows), so the list is not
+    only numbers; a protected person's name stays hidden, as everywhere outside their cases."""
     entries = list(page.object_list)
-    patients = {
-        p.identity_number: p
-        for p in Patient.objects.filter(
-            identity_number__in={entry.identity_number for entry in entries}
-        ).only("pk", "identity_number", "first_name", "last_name", "protection")
-    }
     for entry in entries:
         patient = patients.get(entry.identity_number)
         entry.person_protected = patient is not None and patient.is_protected

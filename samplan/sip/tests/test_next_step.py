@@ -91,8 +91,15 @@ def test_the_plan_page_makes_a_fixed_number_of_queries(
     write(sip, plan)
     client = login_as(sip.psychologist, sip.bup)
     _page(client, plan)
-    with django_assert_num_queries(PLAN_PAGE_QUERIES):
+    with django_assert_num_queries(plan_page_queries()):
         _page(client, plan)
 
 
 PLAN_PAGE_QUERIES = 20
+
+
+def plan_page_queries() -> int:
+    """PostgreSQL moves the access log's chain head inside the insert (one statement less)."""
+    from django.db import connection
+
+    return PLAN_PAGE_QUERIES - 1 if connection.vendor == "postgresql" else PLAN_PAGE_QUERIES
