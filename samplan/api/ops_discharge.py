@@ -25,6 +25,7 @@ from samplan.api.schemas import (
     CancelOut,
     CaseOut,
     IdempotencyHeader,
+    IdPath,
     PersonHeader,
     SendIn,
     SentOut,
@@ -250,7 +251,7 @@ def stay_register(
 )
 def case_message_send(
     request: HttpRequest,
-    case_id: int,
+    case_id: IdPath,
     unit: UnitHeader,
     body: SendIn,
     person: PersonHeader = None,
@@ -298,7 +299,7 @@ def case_message_send(
 )
 def message_cancel(
     request: HttpRequest,
-    message_id: int,
+    message_id: IdPath,
     unit: UnitHeader,
     body: CancelIn,
     person: PersonHeader = None,
@@ -330,7 +331,7 @@ def message_cancel(
     operation_id="case_read",
 )
 def case_read(
-    request: HttpRequest, case_id: int, unit: UnitHeader, person: PersonHeader = None
+    request: HttpRequest, case_id: IdPath, unit: UnitHeader, person: PersonHeader = None
 ) -> dict[str, object]:
     """The case as its page shows it, for a unit that takes part in it (else 404). Writes
     one access-log row."""

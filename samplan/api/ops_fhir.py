@@ -11,7 +11,7 @@ from samplan.api import fhir
 from samplan.api.auth import act
 from samplan.api.models import Scope
 from samplan.api.problems import ERROR_RESPONSES
-from samplan.api.schemas import PersonHeader, UnitHeader
+from samplan.api.schemas import IdPath, NumberPath, PersonHeader, UnitHeader
 from samplan.auditlog.access_log import AccessAction
 from samplan.messaging import access as messaging_access
 from samplan.messaging.models import Delivery
@@ -31,7 +31,7 @@ def _region(organization):
     operation_id="fhir_communication",
 )
 def communication(
-    request: HttpRequest, message_id: int, unit: UnitHeader, person: PersonHeader = None
+    request: HttpRequest, message_id: IdPath, unit: UnitHeader, person: PersonHeader = None
 ) -> dict[str, Any]:
     """The message the unit sent or received, with the person as a contained Patient. Writes
     one access-log row."""
@@ -55,7 +55,11 @@ def communication(
     operation_id="fhir_care_plan",
 )
 def care_plan(
-    request: HttpRequest, plan_id: int, number: int, unit: UnitHeader, person: PersonHeader = None
+    request: HttpRequest,
+    plan_id: IdPath,
+    number: NumberPath,
+    unit: UnitHeader,
+    person: PersonHeader = None,
 ) -> dict[str, Any]:
     """The version of a plan the unit takes part in (else 404). Writes one access-log row
     (an export)."""

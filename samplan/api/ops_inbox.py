@@ -17,6 +17,7 @@ from samplan.api.schemas import (
     AcknowledgeOut,
     FeedPageOut,
     IdempotencyHeader,
+    IdPath,
     JournalNoteOut,
     MessageOut,
     PersonHeader,
@@ -84,7 +85,7 @@ def feed_read(
     operation_id="message_read",
 )
 def message_read(
-    request: HttpRequest, message_id: int, unit: UnitHeader, person: PersonHeader = None
+    request: HttpRequest, message_id: IdPath, unit: UnitHeader, person: PersonHeader = None
 ) -> dict[str, object]:
     """The message, with this unit's delivery; a new delivery becomes read. Writes one
     access-log row naming the system, the unit and the person. 404 unless the unit sent or
@@ -143,7 +144,7 @@ def acknowledge(
     operation_id="message_journal_note",
 )
 def message_journal_note(
-    request: HttpRequest, message_id: int, unit: UnitHeader, person: PersonHeader = None
+    request: HttpRequest, message_id: IdPath, unit: UnitHeader, person: PersonHeader = None
 ) -> dict[str, object]:
     """For the unit's own record system, so the message is written once. Writes one
     access-log row, as reading the message does."""

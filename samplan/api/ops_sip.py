@@ -17,7 +17,9 @@ from samplan.api.schemas import (
     AnswerIn,
     AnswerOut,
     IdempotencyHeader,
+    IdPath,
     JournalNoteOut,
+    NumberPath,
     PersonHeader,
     SipVersionOut,
     SummonsListOut,
@@ -86,7 +88,7 @@ def summons_list(
 )
 def answer(
     request: HttpRequest,
-    plan_id: int,
+    plan_id: IdPath,
     unit: UnitHeader,
     body: AnswerIn,
     person: PersonHeader = None,
@@ -127,7 +129,7 @@ def answer(
     operation_id="sip_current_version",
 )
 def current_version(
-    request: HttpRequest, plan_id: int, unit: UnitHeader, person: PersonHeader = None
+    request: HttpRequest, plan_id: IdPath, unit: UnitHeader, person: PersonHeader = None
 ) -> dict[str, object]:
     """The plan's current version (locked once finalised), for a unit that takes part in the
     plan (else 404). Writes one access-log row."""
@@ -186,7 +188,11 @@ def current_version(
     operation_id="sip_version_journal_note",
 )
 def sip_version_journal_note(
-    request: HttpRequest, plan_id: int, number: int, unit: UnitHeader, person: PersonHeader = None
+    request: HttpRequest,
+    plan_id: IdPath,
+    number: NumberPath,
+    unit: UnitHeader,
+    person: PersonHeader = None,
 ) -> dict[str, object]:
     """For the unit's own record system. 422 while the version is not finalised; 404 unless
     the unit takes part in the plan. Writes one access-log row."""

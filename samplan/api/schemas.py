@@ -5,9 +5,15 @@ from __future__ import annotations
 import datetime
 from typing import Annotated
 
-from ninja import Field, Header, Schema
+from ninja import Field, Header, Path, Schema
 
 from samplan.api.auth import PERSON_HEADER, UNIT_HEADER
+from samplan.core.http import MAX_ID
+
+# Row ids (bigint): anything outside 1..2**63-1 is 422, never a database error.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+NumberPath = Annotated[int, Path(ge=1, le=1_000_000)]
 
 UnitHeader = Annotated[
     str,
@@ -65,7 +71,7 @@ class FeedPageOut(Schema):
 
 
 class AcknowledgeIn(Schema):
-    delivery_ids: list[int] = Field(min_length=1, max_length=500)
+    delivery_ids: list[Id] = Field(min_length=1, max_length=500)
 
 
 class AcknowledgeOut(Schema):

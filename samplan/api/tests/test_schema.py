@@ -24,6 +24,20 @@ schema.app = get_wsgi_application()
 schema.config.generation.update(allow_x00=False)
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """schemathesis calls the WSGI application directly; as Django's test client does, keep
+    the request signals from closing the test's database connection (PostgreSQL)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def credentials(cast, build):
     from samplan.testing import user_with_role
