@@ -43,6 +43,7 @@ from saml2.response import (
     UnsolicitedResponse,
     VerificationError,
 )
+from saml2.s_utils import UnsupportedBinding
 from saml2.sigver import MissingKey, SignatureError, SigverError
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 
@@ -467,25 +468,30 @@ def session_is_saml(request: HttpRequest) -> bool:
 def idp_form_origins() -> list[str]:
     """The origins of the identity provider's logout endpoints. Logga ut is a form whose
     answer redirects there (single logout), and a page's CSP form-action also governs where
-    its forms' redirects may lead, so pages of a SAML session allow these origins."""
+    its forms' redirects may lead, so pages of a SAML session allow these origins. Read once
+    per loaded configuration (sp_config() keeps one per settings, metadata URLs hourly)."""
     global _origins_cache
-    now = time.monotonic()
-    if _origins_cache is not None and now - _origins_cache[0] < _ORIGINS_SECONDS:
+    try:
+        config = sp_config()
+    except Exception:  # metadata unreadable now: no extra origin, logout stays local
+        logger.warning("The IdP's metadata could not be read for its logout endpoints.")
+        return []
+    if _origins_cache is not None and _origins_cache[0] is config:
         return _origins_cache[1]
     origins: set[str] = set()
-    try:
-        metadata = sp_config().metadata
-        for idp in metadata.identity_providers():
-            for binding in (BINDING_HTTP_REDIRECT, BINDING_HTTP_POST):
-                for endpoint in metadata.single_logout_service(idp, binding, "idpsso"):
-                    parts = urlsplit(endpoint.get("location", ""))
-                    if parts.scheme in ("http", "https") and parts.netloc:
-                        origins.add(f"{parts.scheme}://{parts.netloc}")
-    except Exception:  # metadata unreadable now: no extra origin, logout stays local
-        logger.warning("The IdP's logout endpoints could not be read from its metadata.")
-    _origins_cache = (now, sorted(origins))
+    metadata = config.metadata
+    for idp in metadata.identity_providers():
+        for binding in (BINDING_HTTP_REDIRECT, BINDING_HTTP_POST):
+            try:
+                endpoints = metadata.single_logout_service(idp, binding, "idpsso")
+            except UnsupportedBinding:  # the IdP offers logout on the other binding only
+                continue
+            for endpoint in endpoints:
+                parts = urlsplit(endpoint.get("location", ""))
+                if parts.scheme in ("http", "https") and parts.netloc:
+                    origins.add(f"{parts.scheme}://{parts.netloc}")
+    _origins_cache = (config, sorted(origins))
     return _origins_cache[1]
 
 
-_ORIGINS_SECONDS = 3600
-_origins_cache: tuple[float, list[str]] | None = None
+_origins_cache: tuple[SPConfig, list[str]] | None = None
