@@ -70,6 +70,7 @@ from samplan.core.message_types import MessageType
 from samplan.discharge.models import (
     CaseEvent,
     CaseEventKind,
+    CaseMessage,
     CaseParticipant,
     DailyAmount,
     DischargeCase,
@@ -983,7 +984,6 @@ MESSAGE_FIELDS = [
     "sent_at",
     "text",
     "content",
-    "case",
     "refers_to",
     "cancelled_at",
     "idempotency_key",
@@ -1058,6 +1058,8 @@ class CaseBuilder:
             CaseEvent, ["id", "case", "at", "kind", "user", "unit", "detail"]
         )
         self.messages = writer.table(Message, MESSAGE_FIELDS)
+        # A case's messages are linked by the case (messaging knows nothing of cases).
+        self.case_messages = writer.table(CaseMessage, ["message", "case"])
         self.deliveries = writer.table(Delivery, DELIVERY_FIELDS)
         self.ids = world.ids
         self.busy_until: list[datetime.datetime] = []
@@ -1068,7 +1070,14 @@ class CaseBuilder:
         return self.ids[name]
 
     def flush(self, writer: Writer) -> None:
-        writer.flush(self.cases, self.participants, self.events, self.messages, self.deliveries)
+        writer.flush(
+            self.cases,
+            self.participants,
+            self.events,
+            self.messages,
+            self.case_messages,
+            self.deliveries,
+        )
 
     # Times ----------------------------------------------------------------------------------
 
@@ -1445,11 +1454,11 @@ class CaseBuilder:
                 message.at,
                 message.text,
                 message.content,
-                case_id,
                 message.refers_to.pk if message.refers_to else None,
                 message.cancelled_at,
                 f"bench-{message.pk}",
             )
+            self.case_messages.add(message.pk, case_id)
             message.delivered = {unit_id for unit_id, _code, _text in message.recipients}
             for unit_id, code, text in message.recipients:
                 self.delivery(message, unit_id, code, text)
@@ -2346,7 +2355,6 @@ class SipBuilder:
             at,
             text,
             content,
-            None,
             refers_to,
             None,
             idempotency_key,
