@@ -110,6 +110,12 @@ if _REPLICA_URL:
     if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// URL.")
 DATABASE_REPLICA_READS = bool(_REPLICA_URL)
+# Behind a pooler in transaction mode (PgBouncer pool_mode=transaction, deploy/README.md) a
+# server connection serves another client after each transaction, so no cursor may outlive
+# one: the log exports' and chain checks' iterator() then reads in chunks client-side.
+if env.bool("DATABASE_TRANSACTION_POOLING", default=False):
+    for _database in DATABASES.values():
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
 DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
 DATABASE_ROUTERS = ["samplan.core.replica.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
