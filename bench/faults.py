@@ -72,10 +72,11 @@ def _pg_bin(name: str) -> str:
 class Cluster:
     """A throw-away PostgreSQL cluster in a temporary folder, on its own port."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, options: str = "") -> None:
         self.folder = folder
         self.data = folder / "data"
         self.port = free_port()
+        self.options = options  # more postgres -c settings (bench/scaleout.py)
         self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
     def _run(self, *command: str) -> None:
@@ -94,6 +95,7 @@ class Cluster:
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.folder} -c listen_addresses={HOST} -c fsync=on"
+        options = f"{options} {self.options}".strip()
         self._run(
             _pg_bin("pg_ctl"), "-D", str(self.data), "-o", options,
             "-l", str(self.folder / "postgres.log"), "-w", "start",

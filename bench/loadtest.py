@@ -130,6 +130,7 @@ class Result:
     seconds: float
     ok: bool
     at: float
+    status: int = 0  # 0: no answer (connection failed)
 
 
 class Browser:
@@ -179,7 +180,7 @@ class Browser:
         if response.getheader("Connection", "").lower() == "close":
             self.connection.close()
         if self.measuring.is_set():
-            self.record.append(Result(kind, elapsed, status == expect, time.time()))
+            self.record.append(Result(kind, elapsed, status == expect, time.time(), status))
         match = CSRF_RE.search(text)
         if match:
             self.csrf = match.group(1)
@@ -545,6 +546,14 @@ def start_server(port: int, workers: int, worker_class: str, threads: int) -> su
     sys.exit("gunicorn did not answer within 30 s.")
 
 
+def external_port(base_url: str) -> int:
+    """The port of --base-url, which must be on this machine's loopback (as HOST)."""
+    parts = urllib.parse.urlsplit(base_url)
+    if parts.scheme != "http" or parts.hostname not in (HOST, "localhost") or not parts.port:
+        sys.exit(f"--base-url must be http://{HOST}:PORT, not {base_url!r}")
+    return parts.port
+
+
 # --- CPU: what the server costs per request, whatever else the machine runs ------------------
 
 
@@ -555,8 +564,8 @@ class CpuMeter:
     cores. A process that starts during the window counts from zero; one that ends loses at
     most the last sampling interval."""
 
-    def __init__(self, server_pid: int, database: str) -> None:
-        self.server_pid = server_pid
+    def __init__(self, server_pids: list[int], database: str) -> None:
+        self.server_pids = set(server_pids)
         self.database = f" {database} "
         self.tick = os.sysconf("SC_CLK_TCK")
         self.first: dict[int, tuple[str, int]] = {}
@@ -573,7 +582,7 @@ class CpuMeter:
                 fields = stat[stat.rindex(")") + 2 :].split()
                 ppid, ticks = int(fields[1]), int(fields[11]) + int(fields[12])
                 pid = int(entry.name)
-                if pid == self.server_pid or ppid == self.server_pid:
+                if pid in self.server_pids or ppid in self.server_pids:
                     found[pid] = ("app", ticks)
                 elif "postgres" in stat[: stat.rindex(")")]:
                     command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -625,6 +634,7 @@ def summarise(results: list[Result], seconds: float) -> dict[str, dict]:
             "p99": percentile(times, 0.99),
             "max": times[-1],
             "errors": sum(1 for r in rows if not r.ok),
+            "server_errors": sum(1 for r in rows if r.status >= 500),
         }
     times = sorted(r.seconds * 1000 for r in results)
     summary["all"] = {
@@ -635,6 +645,7 @@ def summarise(results: list[Result], seconds: float) -> dict[str, dict]:
         "p99": percentile(times, 0.99),
         "max": times[-1] if times else float("nan"),
         "errors": sum(1 for r in results if not r.ok),
+        "server_errors": sum(1 for r in results if r.status >= 500),
     }
     return summary
 
@@ -908,6 +919,19 @@ def main() -> None:
     parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
     parser.add_argument("--threads", type=int, default=1, help="per worker (gthread)")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--base-url",
+        default="",
+        help="drive a server already running here (http://127.0.0.1:PORT) instead of starting "
+        "gunicorn; its processes' CPU is counted with --server-pid",
+    )
+    parser.add_argument(
+        "--server-pid",
+        type=int,
+        action="append",
+        default=[],
+        help="with --base-url: a process whose CPU (and its children's) counts as the app's",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--think",
@@ -932,15 +956,24 @@ def main() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     personas = choose_personas(options.users, options.seed, log_search_path is not None)
     load_before = os.getloadavg()
+    served_by = options.base_url or f"gunicorn, {options.workers} {options.worker_class} workers"
     print(
         f"database: {connection.vendor} {connection.settings_dict['NAME']} {data_size()}\n"
-        f"server: gunicorn, {options.workers} {options.worker_class} workers; think time "
+        f"server: {served_by}; think time "
         f"{options.think} s"
         f"{f' x {options.threads} threads' if options.worker_class == 'gthread' else ''}; "
         f"{len(personas)} users; load average before {load_before[0]:.2f}"
     )
     connection.close()  # the server gets the database to itself while it runs
-    server = start_server(options.port, options.workers, options.worker_class, options.threads)
+    port = options.port
+    if options.base_url:
+        # Someone else's server (bench/scaleout.py: nginx before two app servers).
+        server = None
+        port = external_port(options.base_url)
+        server_pids = options.server_pid
+    else:
+        server = start_server(port, options.workers, options.worker_class, options.threads)
+        server_pids = [server.pid]
     measuring, stop = threading.Event(), threading.Event()
     users = []
     try:
@@ -948,7 +981,7 @@ def main() -> None:
         users = [
             VirtualUser(
                 persona,
-                options.port,
+                port,
                 deadline=deadline,
                 max_requests=options.max_requests,
                 seed=options.seed * 1000 + i,
@@ -969,7 +1002,7 @@ def main() -> None:
         if not logged_in:
             sys.exit("No user could log in.")
         time.sleep(options.warmup)
-        meter = CpuMeter(server.pid, connection.settings_dict["NAME"])
+        meter = CpuMeter(server_pids, connection.settings_dict["NAME"])
         meter.sample()
         cpu_before = time.process_time()
         started = time.time()
@@ -991,11 +1024,12 @@ def main() -> None:
             user.join(timeout=70)
     finally:
         stop.set()
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
     load_after = os.getloadavg()
     results = [r for u in users for r in u.results]
     summary = summarise(results, elapsed)
@@ -1005,6 +1039,7 @@ def main() -> None:
         f"load average after {load_after[0]:.2f}\n"
     )
     print_table(summary)
+    print(f"\nanswers with a 5xx status: {summary['all']['server_errors']}")
     requests = summary["all"]["count"] or 1
     per_request = {k: v * 1000 / requests for k, v in server_cpu.items()}
     capacity = 2000 / (per_request["app"] + per_request["database"] or 1)

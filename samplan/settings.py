@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from samplan.core.env import Env
+from samplan.core.env import Env, parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = Env.from_os()
@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "samplan.core.replica.PrimaryAfterWriteMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -99,6 +100,24 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.database("DATABASE_URL", base_dir=BASE_DIR)}
+# A PostgreSQL streaming replica (hot standby) of the default database, optional. With it,
+# the report pages and the log search read their figures and rows there
+# (samplan.core.replica); everything else, and every read that follows the user's own write
+# (for DATABASE_REPLICA_PIN_SECONDS), stays on the primary.
+_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if _REPLICA_URL:
+    DATABASES["replica"] = parse_database_url(_REPLICA_URL, variable="DATABASE_REPLICA_URL")
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// URL.")
+DATABASE_REPLICA_READS = bool(_REPLICA_URL)
+# Behind a pooler in transaction mode (PgBouncer pool_mode=transaction, deploy/README.md) a
+# server connection serves another client after each transaction, so no cursor may outlive
+# one: the log exports' and chain checks' iterator() then reads in chunks client-side.
+if env.bool("DATABASE_TRANSACTION_POOLING", default=False):
+    for _database in DATABASES.values():
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
+DATABASE_ROUTERS = ["samplan.core.replica.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -3,6 +3,7 @@
 DEBUG stays off, as in production, so tests see what users see.
 """
 
+import copy
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-key-" + "0123456789" * 4)
@@ -16,6 +17,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The replica alias exists in the tests as a second connection to the test database (Django's
+# test MIRROR). Replica reads stay off: most tests run inside one transaction that another
+# connection cannot see; samplan/core/tests/test_replica.py turns them on in committed tests.
+DATABASES["replica"] = {  # noqa: F405
+    **copy.deepcopy(DATABASES["default"]),  # noqa: F405
+    "TEST": {"MIRROR": "default"},
+}
+DATABASE_REPLICA_READS = False
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SMS_BACKEND = "samplan.messaging.sms.LocmemBackend"

@@ -27,6 +27,7 @@ from samplan.core.actor import Actor
 from samplan.core.decorators import unit_required
 from samplan.core.http import parse_ids
 from samplan.core.paging import paginate
+from samplan.core.replica import replica_reads
 from samplan.logreview import selectors, services
 from samplan.logreview.access import can_complete_log_review, log_review_organization
 from samplan.logreview.extract import extract_pdf
@@ -87,7 +88,11 @@ def search(request: HttpRequest) -> HttpResponse:
         patient=filters.patient,
         detail=filters.describe(),
     )
-    page = paginate(request, selectors.review_rows(organization, filters), default_size=50)
+    # The rows from the replica when there is one (samplan.core.replica): the access checks
+    # above ran on the primary; the log is the largest table and this its busiest reader.
+    with replica_reads():
+        page = paginate(request, selectors.review_rows(organization, filters), default_size=50)
+        rows = entry_rows(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -97,7 +102,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "form": form,
             "filters": filters,
             "page": page,
-            "rows": entry_rows(page.object_list),
+            "rows": rows,
             "patient_form": _without_autofocus(_patient_search_form(request)),
             "patient_shown": patient_display(filters.patient, participant=True)
             if filters.patient

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from samplan.core.decorators import unit_required
 from samplan.core.paging import paginate
+from samplan.core.replica import replica_reads
 from samplan.reports import charts, exports, tables
 from samplan.reports.access import ReportReach, report_reach
 from samplan.reports.facts import refresh
@@ -103,15 +104,19 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
     reach = _reach(request)
     form = ReportForm(request.GET or None, units=report_units(reach))
     year, unit = form.choice()
-    refresh()  # the cases changed since the last report (usually none: a few cheap queries)
-    rows = tables.compute(
-        slug,
-        report_facts(reach, unit),
-        report_deliveries(reach, unit),
-        Year(year),
-        reach,
-        unit,
-    )
+    # The cases changed since the last report (usually none: a few cheap queries).
+    recomputed = refresh()
+    # The figures from the replica when there is one (samplan.core.replica), unless
+    # refresh() has just written facts the replica may not have replayed yet.
+    with replica_reads(unless=recomputed > 0):
+        rows = tables.compute(
+            slug,
+            report_facts(reach, unit),
+            report_deliveries(reach, unit),
+            Year(year),
+            reach,
+            unit,
+        )
     wanted = request.GET.get("format", "")
     if wanted in CONTENT_TYPES and rows is not None:
         lines = tables.export_rows(spec, rows, year)

@@ -1,5 +1,6 @@
 """Production mode must refuse to start without a real SECRET_KEY."""
 
+import json
 import os
 import subprocess
 import sys
@@ -80,3 +81,58 @@ def test_card_login_without_a_trusted_proxy_is_warned_about():
         check=False,
     )
     assert "samplan.W001" in result.stderr + result.stdout
+
+
+def _databases(env_overrides: dict[str, str]) -> dict:
+    """DATABASES and the replica settings as settings.py makes them from the environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
+    env.update(env_overrides, DJANGO_SETTINGS_MODULE="samplan.settings", DEBUG="true")
+    code = (
+        "import json; from django.conf import settings as s; print(json.dumps("
+        "{'aliases': {k: {'engine': v['ENGINE'], 'port': v.get('PORT'), "
+        "'no_server_cursors': v.get('DISABLE_SERVER_SIDE_CURSORS', False)} "
+        "for k, v in s.DATABASES.items()}, 'reads': s.DATABASE_REPLICA_READS}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_without_a_replica_url_there_is_no_replica():
+    config = _databases({"DATABASE_URL": "postgres://u@db:5432/samplan"})
+    assert set(config["aliases"]) == {"default"} and config["reads"] is False
+
+
+def test_a_replica_url_adds_the_replica_alias_and_turns_replica_reads_on():
+    config = _databases(
+        {
+            "DATABASE_URL": "postgres://u@db:5432/samplan",
+            "DATABASE_REPLICA_URL": "postgres://u@db-replica:5433/samplan",
+        }
+    )
+    assert config["aliases"]["replica"]["port"] == "5433"
+    assert config["reads"] is True
+
+
+def test_a_replica_that_is_not_postgresql_is_refused():
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "true", "DATABASE_REPLICA_URL": "sqlite:///x.db",
+             "DJANGO_SETTINGS_MODULE": "samplan.settings"},
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert result.returncode != 0 and "DATABASE_REPLICA_URL" in result.stderr
+
+
+def test_transaction_pooling_turns_server_side_cursors_off_on_every_alias():
+    base = {
+        "DATABASE_URL": "postgres://u@db:5432/samplan",
+        "DATABASE_REPLICA_URL": "postgres://u@db-replica:5432/samplan",
+    }
+    assert not _databases(base)["aliases"]["default"]["no_server_cursors"]
+    pooled = _databases({**base, "DATABASE_TRANSACTION_POOLING": "true"})["aliases"]
+    assert pooled["default"]["no_server_cursors"] and pooled["replica"]["no_server_cursors"]
