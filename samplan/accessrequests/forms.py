@@ -273,7 +273,7 @@ class OrderFilterForm(forms.Form):
             ("approved", _("Approved, waiting for its date")),
             ("done", _("Carried out")),
             ("rejected", _("Rejected")),
-            ("cancelled", _("Withdrawn")),
+            ("cancelled", _("Withdrawn by the orderer")),
         ],
     )
 

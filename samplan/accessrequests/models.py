@@ -88,7 +88,7 @@ class RequestState(models.TextChoices):
     APPROVED = "approved", _("Approved, waiting for its date")
     DONE = "done", _("Carried out")
     REJECTED = "rejected", _("Rejected")
-    CANCELLED = "cancelled", _("Withdrawn")
+    CANCELLED = "cancelled", _("Withdrawn by the orderer")
 
 
 OPEN_STATES = (RequestState.PENDING, RequestState.APPROVED)
