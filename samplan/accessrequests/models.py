@@ -8,8 +8,6 @@ written to the administrative change history (auditlog.AdminChange) by the servi
 
 from __future__ import annotations
 
-import datetime
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -211,15 +209,6 @@ class AccessRequest(ChoiceLabels, models.Model):
         if self.subject_id is not None:
             return str(self.subject)
         return f"{self.first_name} {self.last_name}".strip()
-
-    @property
-    def effective_date(self) -> datetime.date | None:
-        """The day the order takes effect: its start, or for an end its day after the last."""
-        if self.kind == RequestKind.END_ALL and self.end_date is not None:
-            return self.end_date + datetime.timedelta(days=1)
-        if self.kind == RequestKind.CHANGE:
-            return None
-        return self.valid_from
 
 
 class AccessNotice(models.Model):

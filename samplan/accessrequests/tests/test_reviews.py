@@ -199,3 +199,25 @@ def test_review_pages_query_counts(
     client.get(report)
     with django_assert_num_queries(5):
         client.get(report)
+
+
+def test_round_list_query_count_and_the_log_reviewers_link(
+    cast, card_settings, login_as, client, django_assert_num_queries
+):
+    for days in range(25):
+        AccessReview.objects.create(
+            organization=cast.municipality,
+            started_on=timezone.localdate() - days * DAY,
+            due_on=timezone.localdate(),
+            closed_at=timezone.now(),
+        )
+    reviewer = user_with_role("granskare", cast.municipal_admin_unit, Role.LOG_REVIEWER)
+    login_as(reviewer, cast.municipal_admin_unit)
+    url = reverse("accessrequests:reviews")
+    assert 'href="/behorigheter/granskning/"' in client.get(reverse("core:home")).content.decode()
+    client.get(url)
+    with django_assert_num_queries(5):
+        response = client.get(url)
+    assert response.context["page"].paginator.count == 25
+    login_as(cast.home_care_nurse, cast.home_care)
+    assert client.get(url).status_code == 403
