@@ -1005,6 +1005,9 @@ DELIVERY_FIELDS = [
     "handled_at",
     "handled_by",
     "return_reason",
+    # The API's change feed pages on (unit, changed_at, id): the time of the delivery's
+    # last change, as the app keeps it (and as messaging's migration 0006 backfilled it).
+    "changed_at",
 ]
 
 
@@ -1566,6 +1569,11 @@ class CaseBuilder:
             handled_at,
             handled_by,
             return_reason if fate != "return" else "Fel hemtjänstgrupp",
+            handled_at
+            or ack_at
+            or (message.cancelled_at if state == DeliveryState.CANCELLED else None)
+            or read_at
+            or arrived,
         )
         message.delivered.add(unit_id)
         if message.message_type == M.SIP_SUMMONS:
@@ -2402,6 +2410,7 @@ class SipBuilder:
             None,
             None,
             "",
+            ack_at or read_at or at,
         )
         return pk, due
 

@@ -48,27 +48,60 @@ def cursor_decode(cursor: str) -> tuple[datetime.datetime, int]:
         raise BadCursor(cursor) from None
 
 
+# The columns a feed item shows, read as plain values: a page is up to 500 rows, and
+# building Delivery, Message and Unit instances (with the message's text and content) for
+# each cost more CPU than the rest of the request (bench/apibench.py, bench/RESULTS.md).
+_COLUMNS = {
+    "delivery_id": "id",
+    "message_id": "message_id",
+    "message_uuid": "message__uuid",
+    "message_type": "message__message_type",
+    "state": "state",
+    "changed_at": "changed_at",
+    "arrived_at": "arrived_at",
+    "due_at": "due_at",
+    "sender_id": "message__sender_unit_id",
+    "sender_name": "message__sender_unit__name",
+    "sender_hsa_id": "message__sender_unit__hsa_id",
+}
+
+
 @dataclass(frozen=True)
 class FeedPage:
-    items: list[Delivery]
+    items: list[dict[str, object]]
     next_cursor: str
     has_more: bool
 
 
+def _item(row: dict[str, object]) -> dict[str, object]:
+    item = {key: row[key] for key in _COLUMNS if not key.startswith("sender_")}
+    item["message_uuid"] = str(row["message_uuid"])
+    item["sender"] = {
+        "id": row["sender_id"],
+        "name": row["sender_name"],
+        "hsa_id": row["sender_hsa_id"] or None,
+    }
+    return item
+
+
 def unit_feed(unit: Unit, *, cursor: str = "", limit: int = 100) -> FeedPage:
-    """One page of the unit's changes after `cursor` ("" for the beginning)."""
+    """One page of the unit's changes after `cursor` ("" for the beginning): each item the
+    delivery's id, state and times, its message's id, uuid and type, and the sending unit."""
     deliveries = Delivery.objects.filter(unit_id=unit.pk, changed_at__lte=timezone.now() - SETTLE)
     if cursor:
         after, after_id = cursor_decode(cursor)
         deliveries = deliveries.filter(changed_at__gte=after).filter(
             Q(changed_at__gt=after) | Q(id__gt=after_id)
         )
-    rows = list(
-        deliveries.select_related("message", "message__sender_unit").order_by("changed_at", "id")[
+    keys = list(_COLUMNS)
+    rows = [
+        dict(zip(keys, values, strict=True))
+        for values in deliveries.order_by("changed_at", "id").values_list(*_COLUMNS.values())[
             : limit + 1
         ]
-    )
+    ]
     has_more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = cursor_encode(rows[-1].changed_at, rows[-1].pk) if rows else cursor
-    return FeedPage(items=rows, next_cursor=next_cursor, has_more=has_more)
+    last = rows[-1] if rows else None
+    next_cursor = cursor_encode(last["changed_at"], last["delivery_id"]) if last else cursor
+    return FeedPage(items=[_item(row) for row in rows], next_cursor=next_cursor, has_more=has_more)

@@ -10,7 +10,7 @@ from pydantic import Field
 from samplan.api import feed, journal
 from samplan.api.auth import act
 from samplan.api.models import Scope
-from samplan.api.presenting import message_out, unit_ref
+from samplan.api.presenting import message_out
 from samplan.api.problems import ERROR_RESPONSES, WRITE_ERROR_RESPONSES, ApiProblem
 from samplan.api.schemas import (
     AcknowledgeIn,
@@ -59,20 +59,7 @@ def feed_read(
             "invalid", detail, errors=[{"field": "query.cursor", "detail": detail}]
         ) from None
     return {
-        "items": [
-            {
-                "delivery_id": d.pk,
-                "message_id": d.message_id,
-                "message_uuid": str(d.message.uuid),
-                "message_type": d.message.message_type,
-                "state": d.state,
-                "changed_at": d.changed_at,
-                "arrived_at": d.arrived_at,
-                "due_at": d.due_at,
-                "sender": unit_ref(d.message.sender_unit),
-            }
-            for d in page.items
-        ],
+        "items": page.items,
         "next_cursor": page.next_cursor,
         "has_more": page.has_more,
     }
