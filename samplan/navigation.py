@@ -13,6 +13,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 
+from samplan.accessrequests.access import (
+    can_order,
+    can_use_access_orders,
+    report_organization_ids,
+)
 from samplan.addressing.access import can_use_addressing_register
 from samplan.core.decorators import unit_required
 from samplan.discharge.access import can_open_discharge_case
@@ -36,6 +41,11 @@ def links(request: HttpRequest) -> dict:
         "show_addressing_link": lambda: can_use_addressing_register(user),
         "show_log_review_link": can_review_logs(user, unit),
         "show_reports_link": can_view_reports(user, unit),
+        # Managers order access, administrators decide: "Behörigheter" (access orders).
+        "show_access_orders_link": can_use_access_orders(user),
+        "show_order_access": can_order(user),
+        # Log reviewers follow the access review's progress (no orders of their own).
+        "show_access_review_link": bool(report_organization_ids(user)),
     }
 
 

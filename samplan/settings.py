@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "samplan.auditlog",
     "samplan.logreview",
     "samplan.administration",
+    "samplan.accessrequests",
     "samplan.patients",
     "samplan.addressing",
     "samplan.demo",

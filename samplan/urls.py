@@ -17,6 +17,7 @@ urlpatterns = [
     path("administrera/reservnummer/", include("samplan.patients.admin_urls")),
     path("administrera/integrationer/", include("samplan.api.admin_urls")),
     path("administrera/", include("samplan.administration.urls")),
+    path("behorigheter/", include("samplan.accessrequests.urls")),
     # /utskrivning/ (cases, agreements, amounts per day) and Översikt at /inkorg/oversikt/.
     path("", include("samplan.discharge.urls")),
     path("adressering/", include("samplan.addressing.urls")),

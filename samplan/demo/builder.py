@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from samplan.accounts.models import Membership, User
+from samplan.demo.access_orders import build_access_orders
 from samplan.demo.addressing import build_addressing
 from samplan.demo.cases import build_cases
 from samplan.demo.data import (
@@ -207,6 +208,7 @@ BUILD_STEPS: list[Callable[[Demo], None]] = [
     build_addressing,  # samplan/demo/addressing.py
     build_cases,  # samplan/demo/cases.py
     build_sip_plans,  # samplan/sip/demo.py
+    build_access_orders,  # samplan/demo/access_orders.py
 ]
 
 

@@ -53,6 +53,12 @@ MANUALS = (
         ("user", "super_user", "manager"),
     ),
     Manual(
+        "chef",
+        _("Manager"),
+        _("Ordering access for your staff, and the access review."),
+        ("manager",),
+    ),
+    Manual(
         "lokal-administrator",
         _("Local administrator"),
         _("Users, memberships, units, the addressing register and residence lists."),

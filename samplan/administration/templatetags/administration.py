@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import template
+from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.text import capfirst
@@ -40,6 +41,16 @@ class ChangeItem:
     new: str
 
 
+def _target_model(target_type: str) -> type[models.Model] | None:
+    """The model of a history row's target: those above, or any installed model of that name
+    (the apps above administration, e.g. access orders, write history rows too; found through
+    the app registry, since administration may not import them)."""
+    model = TARGET_MODELS.get(target_type)
+    if model is None:
+        model = next((m for m in apps.get_models() if m._meta.model_name == target_type), None)
+    return model
+
+
 def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
     if model is None:
         return None
@@ -62,7 +73,7 @@ def _shown(field: models.Field | None, value: Any) -> str:
 @register.filter
 def change_items(change: AdminChange) -> list[ChangeItem]:
     """Each changed field of a history row as label, old value and new value."""
-    model = TARGET_MODELS.get(change.target_type)
+    model = _target_model(change.target_type)
     items = []
     for name, pair in (change.changes or {}).items():
         field = _field(model, name)
@@ -74,5 +85,5 @@ def change_items(change: AdminChange) -> list[ChangeItem]:
 
 @register.filter
 def target_type_label(target_type: str) -> str:
-    model = TARGET_MODELS.get(target_type)
+    model = _target_model(target_type)
     return capfirst(str(model._meta.verbose_name)) if model else target_type

@@ -22,6 +22,7 @@ def test_every_role_has_its_manual_in_both_languages():
         "avdelning",
         "kommun",
         "sip",
+        "chef",
         "lokal-administrator",
         "logggranskare",
         "systemadministrator",
