@@ -250,7 +250,7 @@ def run_phase(
     for client in clients:
         client.start()
     time.sleep(options.warmup)
-    meter = CpuMeter(options.server_pid, database)
+    meter = CpuMeter([options.server_pid], database)
     meter.sample()
     started = time.time()
     measuring.set()
