@@ -3,8 +3,9 @@
 Starts gunicorn with production settings on the bench database (as bench/loadtest.py does),
 makes integrating systems through the API app's own service (`client_create`, tokens hashed
 as in production, a high rate so the bench measures the server and not the limiter), and
-drives the API from this process with one thread and one HTTP connection per client, no
-think time:
+drives the API from this process with one thread and one HTTP connection per client, each
+waiting a random pause around --think seconds between calls (0, the default, is back to back:
+the saturation case, where latency is mostly time spent queueing for the two cores):
 
 - **feed**: --clients systems poll the change feed of the busiest unit (the unit with the
   most deliveries). Each starts at a random point of the unit's history and pages forward
