@@ -33,7 +33,7 @@ from samplan.api.schemas import (
     StayOut,
     UnitHeader,
 )
-from samplan.auditlog.access_log import AccessAction
+from samplan.auditlog.access_log import AccessAction, access_log_at_end
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
 from samplan.discharge import process
@@ -192,7 +192,7 @@ def stay_register(
     details = None
     if body.patient is not None:
         details = PatientDetails(**body.patient.dict())
-    with transaction.atomic():
+    with transaction.atomic(), access_log_at_end():
         try:
             opening = cases.case_admit(
                 actor=actor,
@@ -267,7 +267,7 @@ def case_message_send(
         raise ApiProblem(
             "invalid", detail, errors=[{"field": "body.message_type", "detail": detail}]
         )
-    with transaction.atomic():
+    with transaction.atomic(), access_log_at_end():
         case = case_for_unit(actor, case_id, action=AccessAction.UPDATE)
         message, choices = _send(
             request=request,

@@ -13,6 +13,7 @@ flag runs only when the caller has not just checked it (pass `participant=`).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from django.db import models
@@ -39,6 +40,14 @@ def _client_label(actor: Actor) -> str:
     if actor.system is None:
         return ""
     return str(getattr(actor.system, "log_label", actor.system))[:120]
+
+
+def access_log_at_end() -> AbstractContextManager[None]:
+    """Inside a write's transaction: chain the rows written in the block as it ends, so the
+    log's lock is held only for the commit (samplan.auditlog.chain.appends_at_end)."""
+    from samplan.auditlog import chain
+
+    return chain.appends_at_end()
 
 
 def access_log_record(

@@ -11,7 +11,8 @@ Writers take their place one at a time: `append()` locks the single chain-head r
 (SELECT ... FOR UPDATE on PostgreSQL, so several app servers queue on it; SQLite serialises
 writers anyway, the project opens its transactions IMMEDIATE), reads the head's hash, inserts
 the row and moves the head, all in one transaction. The lock is held to the end of the
-caller's transaction, so code that logs inside a longer transaction should log last.
+caller's transaction, so code that logs inside a longer transaction should log last, or
+chain its rows at the end with `appends_at_end()`.
 
 The retention purge (`purge()`) removes the oldest rows and records, in the head, the seq and
 hash of the last row it removed (the anchor): the oldest row kept must point at it, so the
@@ -26,6 +27,8 @@ a rewritten chain no longer matches a hash recorded earlier.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 import hashlib
 import json
@@ -68,6 +71,11 @@ OPTIONAL_HASHED_FIELDS = ("integration_client",)
 
 PURGE_ACTION = "purge"
 HEAD_PK = 1
+
+# Rows waiting inside an `appends_at_end()` block (None outside one).
+_pending: contextvars.ContextVar[list[AccessLogEntry] | None] = contextvars.ContextVar(
+    "samplan_access_log_pending", default=None
+)
 
 
 def _canonical_value(value: object) -> object:
@@ -136,6 +144,10 @@ def append_many(entries: list[AccessLogEntry]) -> list[AccessLogEntry]:
     """
     if not entries:
         return entries
+    pending = _pending.get()
+    if pending is not None:
+        pending.extend(entries)  # chained when the appends_at_end() block ends
+        return entries
     # No savepoint inside a caller's transaction: if the insert fails, that transaction is
     # lost anyway, and two statements fewer on every read of patient data count.
     with transaction.atomic(savepoint=False):
@@ -147,6 +159,33 @@ def append_many(entries: list[AccessLogEntry]) -> list[AccessLogEntry]:
             entry.hash = previous = entry_hash(entry)
         _insert(entries, seq, previous)
     return entries
+
+
+@contextlib.contextmanager
+def appends_at_end() -> Iterator[None]:
+    """Chain the rows written inside the block when it ends, in one batch.
+
+    The head's lock is held from a row's insert to the end of the transaction, and every
+    writer of the log queues on it. A write through the API reads the case first (and logs
+    that), then works for tens of milliseconds: with the row chained at once, concurrent
+    writers from every unit took turns on the lock for their whole transactions (sending
+    under 20 clients was serialised, its p50 over a second). Inside this block the rows wait
+    in memory and are chained as it ends, so the lock is held only from there to the commit.
+
+    Put it directly inside the write's `transaction.atomic()`: when the block raises, its rows
+    are dropped, as the transaction's rollback would have dropped them. Nested blocks chain
+    with the outermost.
+    """
+    if _pending.get() is not None:
+        yield
+        return
+    token = _pending.set([])
+    try:
+        yield
+        rows = _pending.get() or []
+    finally:
+        _pending.reset(token)
+    append_many(rows)
 
 
 def _head_for_update() -> tuple[int, str]:

@@ -228,3 +228,29 @@ def test_a_batch_is_chained_with_and_without_returning(cast, monkeypatch, return
             .order_by("seq")
             .values_list("pk", flat=True)
         )
+
+
+def test_rows_written_in_an_appends_at_end_block_are_chained_as_it_ends(rows, cast):
+    patient = PatientFactory()
+    with transaction.atomic(), chain.appends_at_end():
+        log_access(cast.ward_nurse, cast.ward, patient)
+        with chain.appends_at_end():  # nested: the outermost block chains
+            log_access(cast.home_care_nurse, cast.home_care, patient)
+        # Nothing written yet: the head is not locked while the write goes on.
+        assert AccessLogEntry.objects.count() == len(rows)
+    assert AccessLogEntry.objects.count() == len(rows) + 2
+    assert list(AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True)[:2]) == [
+        6,
+        5,
+    ]
+    assert chain.verify().ok
+
+
+def test_an_appends_at_end_block_that_fails_writes_nothing(rows, cast):
+    with pytest.raises(RuntimeError), transaction.atomic(), chain.appends_at_end():
+        log_access(cast.ward_nurse, cast.ward, PatientFactory())
+        raise RuntimeError("the write failed")
+    assert AccessLogEntry.objects.count() == len(rows)
+    log_access(cast.ward_nurse, cast.ward, PatientFactory())  # outside a block: at once
+    assert AccessLogEntry.objects.count() == len(rows) + 1
+    assert chain.verify().ok
