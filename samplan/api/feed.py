@@ -87,7 +87,13 @@ def _item(row: dict[str, object]) -> dict[str, object]:
 def unit_feed(unit: Unit, *, cursor: str = "", limit: int = 100) -> FeedPage:
     """One page of the unit's changes after `cursor` ("" for the beginning): each item the
     delivery's id, state and times, its message's id, uuid and type, and the sending unit."""
-    deliveries = Delivery.objects.filter(unit_id=unit.pk, changed_at__lte=timezone.now() - SETTLE)
+    # The settle horizon is applied to the rows read, not in the WHERE clause: with both
+    # ends of changed_at given as parameters, PostgreSQL's generic plan for the prepared
+    # statement guessed a narrow range and read the unit's whole history through a bitmap
+    # scan and a sort (240 ms for the busiest unit at scale 0.1, not 0.5 ms); with the lower
+    # end only, every plan walks the index in order and stops after the page.
+    horizon = timezone.now() - SETTLE
+    deliveries = Delivery.objects.filter(unit_id=unit.pk)
     if cursor:
         after, after_id = cursor_decode(cursor)
         deliveries = deliveries.filter(changed_at__gte=after).filter(
@@ -100,6 +106,8 @@ def unit_feed(unit: Unit, *, cursor: str = "", limit: int = 100) -> FeedPage:
             : limit + 1
         ]
     ]
+    # Ordered by changed_at, so the unsettled rows are the last ones read.
+    rows = [row for row in rows if row["changed_at"] <= horizon]
     has_more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1] if rows else None
