@@ -37,7 +37,7 @@ from samplan.messaging.services import (
     message_cancel,
     message_send,
 )
-from samplan.organizations.agreements import answer_due_at
+from samplan.organizations.agreements import answer_due_times
 from samplan.organizations.models import Organization, OrganizationKind, Unit, UnitKind
 from samplan.patients.identity import Identity
 from samplan.patients.models import Patient
@@ -83,6 +83,27 @@ def participant_add(*, case: DischargeCase, unit: Unit, role: str | None = None)
     if role and existing.role != role:
         CaseParticipant.objects.filter(pk=existing.pk).update(role=role)
     return False
+
+
+def participants_add(*, case: DischargeCase, units: Sequence[Unit]) -> list[Unit]:
+    """Makes each of `units` a participant (again), with one read for all of them; returns
+    those that were not participants before (as participant_add, for a send's recipients)."""
+    existing = {
+        p.unit_id: p for p in CaseParticipant.objects.filter(case=case, unit__in=list(units))
+    }
+    added = []
+    for unit in units:
+        participant = existing.get(unit.pk)
+        if participant is None:
+            existing[unit.pk] = CaseParticipant.objects.create(
+                case=case, unit=unit, role=_participant_role(case, unit)
+            )
+            added.append(unit)
+        elif participant.left_at is not None:
+            CaseParticipant.objects.filter(pk=participant.pk).update(left_at=None)
+            participant.left_at = None
+            added.append(unit)
+    return added
 
 
 def municipality_for(patient: Patient) -> Organization | None:
@@ -218,17 +239,14 @@ def case_send(
             return already
         new_state = _state_after(case, message_type)
         now = timezone.now()
+        due_at = answer_due_times(
+            arrived_at=now, sender_unit=unit, units=[c.unit for c in recipients]
+        )
         message = message_send(
             actor=actor,
             patient=case.patient,
             message_type=message_type,
-            recipients=[
-                replace(
-                    choice,
-                    due_at=answer_due_at(arrived_at=now, sender_unit=unit, unit=choice.unit),
-                )
-                for choice in recipients
-            ],
+            recipients=[replace(choice, due_at=due_at[choice.unit.pk]) for choice in recipients],
             idempotency_key=idempotency_key,
             content=content,
             text=text,
@@ -236,9 +254,8 @@ def case_send(
             sent_at=now,
         )
         CaseMessage.objects.get_or_create(message=message, defaults={"case": case})
-        for choice in recipients:
-            if participant_add(case=case, unit=choice.unit):
-                _event(case, CaseEventKind.PARTICIPANT_ADDED, actor, unit_name=choice.unit.name)
+        for added in participants_add(case=case, units=[c.unit for c in recipients]):
+            _event(case, CaseEventKind.PARTICIPANT_ADDED, actor, unit_name=added.name)
         if message_type == MessageType.CARE_CONTACT_APPOINTED:
             participant_add(case=case, unit=unit, role=ParticipantRole.CARE_CONTACT)
         updates: dict[str, object] = {}

@@ -69,3 +69,19 @@ def answer_due_at(
     under the agreement between the sender's and the receiver's organisations."""
     terms = terms_between(sender_unit.organization, unit.organization, on=arrived_at)
     return first_cutoff_after(arrived_at, terms)
+
+
+def answer_due_times(
+    *, arrived_at: datetime.datetime, sender_unit: Unit, units: list[Unit]
+) -> dict[int, datetime.datetime]:
+    """answer_due_at for each of `units` (by id), the terms looked up once per receiving
+    organisation: a message's recipients are often several units of one municipality."""
+    by_organization: dict[int, datetime.datetime] = {}
+    due: dict[int, datetime.datetime] = {}
+    for unit in units:
+        if unit.organization_id not in by_organization:
+            by_organization[unit.organization_id] = answer_due_at(
+                arrived_at=arrived_at, sender_unit=sender_unit, unit=unit
+            )
+        due[unit.pk] = by_organization[unit.organization_id]
+    return due

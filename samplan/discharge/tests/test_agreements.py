@@ -11,7 +11,7 @@ from samplan.accounts.models import Role
 from samplan.auditlog.models import AdminAction, AdminChange
 from samplan.discharge.models import DailyAmount
 from samplan.discharge.selectors import daily_amounts
-from samplan.organizations.agreements import terms_for
+from samplan.organizations.agreements import answer_due_at, answer_due_times, terms_for
 from samplan.organizations.models import Agreement
 from samplan.organizations.terms import DEFAULT_TERMS, LiabilityModel
 from samplan.testing import user_with_role
@@ -296,6 +296,29 @@ def test_terms_for_follow_the_period_in_force(cast):
     assert in_2026.daily_amount == Decimal("5000")
     # Another pair is not affected.
     assert terms_for(cast.region, cast.other_municipality, datetime.date(2026, 1, 1)).is_default
+
+
+def test_answer_due_times_look_up_the_terms_once_per_organisation(cast, django_assert_num_queries):
+    agreement(
+        cast.region,
+        cast.municipality,
+        valid_from=datetime.date(2026, 1, 1),
+        cutoff_time=datetime.time(10, 0),
+    )
+    arrived = datetime.datetime(2026, 3, 2, 8, 0, tzinfo=datetime.UTC)  # 09:00 in Sweden
+    units = [cast.home_care, cast.municipal_admin_unit, cast.outsider_unit]
+    for unit in units:
+        unit.organization  # noqa: B018 (loaded, as a send's recipients are)
+    cast.ward.organization  # noqa: B018
+    with django_assert_num_queries(2):  # one agreement per receiving organisation
+        due = answer_due_times(arrived_at=arrived, sender_unit=cast.ward, units=units)
+    assert due == {
+        unit.pk: answer_due_at(arrived_at=arrived, sender_unit=cast.ward, unit=unit)
+        for unit in units
+    }
+    # The municipality's agreed cut-off (10:00) against the default one (12:00).
+    assert due[cast.home_care.pk] == datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+    assert due[cast.outsider_unit.pk] == datetime.datetime(2026, 3, 2, 11, 0, tzinfo=datetime.UTC)
 
 
 # --- amounts per year -----------------------------------------------------------------------
