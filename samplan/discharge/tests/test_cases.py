@@ -17,6 +17,7 @@ from samplan.discharge.services import (
     case_open,
     case_send,
     case_transfer,
+    participants_add,
 )
 from samplan.messaging.services import RecipientChoice
 from samplan.organizations.models import UnitKind
@@ -177,6 +178,22 @@ def test_transfer_moves_the_case_and_ends_old_ward_participation(cast, case):
     assert case.ward == new_ward
     assert CaseParticipant.objects.get(case=case, unit=cast.ward).left_at is not None
     assert CaseParticipant.objects.get(case=case, unit=new_ward).left_at is None
+
+
+def test_participants_add_takes_back_a_unit_that_left_and_adds_the_new_ones(
+    cast, case, django_assert_num_queries
+):
+    CaseParticipant.objects.filter(case=case, unit=cast.ward).update(left_at=timezone.now())
+    other = UnitFactory(
+        organization=cast.municipality, kind=UnitKind.HOME_CARE, name="Hemtjänst Väst"
+    )
+    units = [cast.ward, cast.home_care, other]
+    already = set(CaseParticipant.objects.filter(case=case).values_list("unit_id", flat=True))
+    added = participants_add(case=case, units=units)
+    assert [u.pk for u in added] == [u.pk for u in units if u == cast.ward or u.pk not in already]
+    assert not CaseParticipant.objects.filter(case=case, unit__in=units, left_at__isnull=False)
+    with django_assert_num_queries(1):  # all present now: one read, nothing written
+        assert participants_add(case=case, units=units) == []
 
 
 def test_withdraw_case(cast, case):
