@@ -10,6 +10,7 @@ GROUP BY over this narrow table.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -48,6 +49,19 @@ class CaseFact(models.Model):
     grace_days = models.PositiveIntegerField(default=0)
     # The failing conditions, comma-separated stable codes ("" when every condition held).
     reasons = models.CharField(max_length=200, blank=True)
+    # Follow-up indicators (figures.indicators, issue 15): the person, for readmissions.
+    patient = models.ForeignKey(
+        "patients.Patient", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The first standing admission notice at most 24 h after the admission (or the later
+    # assessment), whatever the agreement says: the national indicator's fixed 24 h.
+    notice_within_24h = models.BooleanField(default=False)
+    # Calendar days (Swedish local dates) from admission to the latest standing ready notice,
+    # and from the first standing SIP summons to the meeting it (the latest one) proposes.
+    admission_to_ready_days = models.PositiveIntegerField(null=True)
+    summons_to_meeting_days = models.PositiveIntegerField(null=True)
+    # Discharged, and the same person admitted again (a new case) within 30 days.
+    readmitted = models.BooleanField(default=False)
     refreshed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -76,3 +90,66 @@ class FactsState(models.Model):
 
     def __str__(self) -> str:
         return f"facts up to message {self.last_message_id}"
+
+
+class StatisticsSnapshot(models.Model):
+    """The national statistics of utskrivningsklara days of one region's closed month, frozen
+    the first time they are counted (samplan.reports.national): later corrections of a case
+    do not change a published month. A recount makes a new snapshot and keeps the old one
+    (superseded_at set), so the history of every figure sent stays."""
+
+    region = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.DateField()  # the first day of the Swedish local month
+    made_at = models.DateTimeField()
+    # Who asked for a recount (None: made the first time the month was asked for, or by
+    # manage.py reports_national_statistics).
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    superseded_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["region", "-month", "-made_at"]
+        constraints = [
+            # One snapshot in force per region and month: two first requests at once make one.
+            models.UniqueConstraint(
+                fields=["region", "month"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="statisticssnapshot_one_current",
+            ),
+        ]
+        indexes = [
+            # The statistics page: a region's snapshots of a month, newest first (history).
+            models.Index(fields=["region", "month", "-made_at"], name="statsnapshot_region_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.month:%Y-%m} ({self.made_at:%Y-%m-%d %H:%M})"
+
+
+class StatisticsRow(models.Model):
+    """One line of a snapshot: a municipality and care type, its days and patients."""
+
+    snapshot = models.ForeignKey(StatisticsSnapshot, on_delete=models.CASCADE, related_name="rows")
+    municipality = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    care_type = models.CharField(max_length=20)
+    days = models.PositiveIntegerField()
+    patients = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "municipality", "care_type"], name="statisticsrow_unique"
+            ),
+        ]
+        indexes = [
+            # A municipality's own figures: the rows naming it, by snapshot.
+            models.Index(fields=["municipality", "snapshot"], name="statisticsrow_muni_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.care_type}: {self.days} days"

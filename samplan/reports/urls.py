@@ -11,4 +11,5 @@ urlpatterns = [
     path("betalningsansvar/", views.report, {"slug": "liability"}, name="liability"),
     path("kvittenser/", views.report, {"slug": "acknowledgements"}, name="acknowledgements"),
     path("sip/", views.report, {"slug": "sip"}, name="sip"),
+    path("indikatorer/", views.report, {"slug": "indicators"}, name="indicators"),
 ]

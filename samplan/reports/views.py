@@ -31,6 +31,7 @@ FILE_NAMES = {
     "liability": "betalningsansvar",
     "acknowledgements": "kvittenser",
     "sip": "sip",
+    "indicators": "uppfoljningsindikatorer",
 }
 
 
@@ -69,6 +70,13 @@ CHARTS = {
     "sip": (
         gettext_lazy("Plans started and signed"),
         [(gettext_lazy("Started"), 0, 1), (gettext_lazy("Signed"), 1, 1)],
+    ),
+    "indicators": (
+        gettext_lazy("Lead times, median days"),
+        [
+            (gettext_lazy("Admission to ready"), 3, 1),
+            (gettext_lazy("Ready to discharge"), 5, 1),
+        ],
     ),
 }
 PERCENT_CHARTS = {"admissions", "acknowledgements"}
