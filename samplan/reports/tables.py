@@ -374,10 +374,7 @@ def _names(spec: ReportSpec, ids: set[Any]) -> dict[Any, str]:
                 "pk", "name"
             )
         )
-        return {
-            pair: " – ".join(names.get(pk, str(pk)) for pk in pair)  # noqa: RUF001
-            for pair in ids
-        }
+        return {pair: " – ".join(names.get(pk, str(pk)) for pk in pair) for pair in ids}
     model = Organization if spec.unit_kind == "organization" else Unit
     return dict(model.objects.filter(pk__in=ids).values_list("pk", "name"))
 
