@@ -330,9 +330,9 @@ SPECS: dict[str, ReportSpec] = {
         ),
         unit_heading=_("Region and municipality"),
         columns=[
-            Column(_("Admitted")),
+            Column(_("Cases admitted")),
             Column(_("Admission notice within 24 h"), SHARE),
-            Column(_("Discharged")),
+            Column(_("Cases discharged")),
             Column(_("Admission to ready, median days"), NUMBER),
             Column(_("Admission to ready, 90th percentile"), NUMBER),
             Column(_("Ready to discharge, median days"), NUMBER),
