@@ -22,6 +22,8 @@ The facts of a case, with the definitions of figures.py:
   standing messages and the terms of
   its region and municipality on the admission date; the days counted from day 0 when every
   condition holds (for the average model); the failing conditions' codes;
+- national statistics (reports.national): the care type, and the ready periods as local dates
+  from the standing ready, withdrawn, discharge and case-withdrawn messages;
 - follow-up indicators (figures.indicators): the first standing admission notice at most 24 h
   after the admission or the later assessment (the fixed 24 h of the law, whatever the
   agreement says); calendar days from the admission to the latest standing ready notice; from
@@ -59,6 +61,7 @@ from samplan.messaging.models import Delivery, DeliveryState, Message
 from samplan.organizations.models import Agreement
 from samplan.organizations.terms import DEFAULT_TERMS, AgreementTerms
 from samplan.reports.models import AdmissionState, CaseFact, FactsState
+from samplan.reports.national import periods_text, ready_periods
 
 M = MessageType
 OVERLAP = 200
@@ -87,6 +90,10 @@ UPDATED_FIELDS = [
     "admission_to_ready_days",
     "summons_to_meeting_days",
     "readmitted",
+    "care_type",
+    "ready_periods",
+    "ready_from",
+    "ready_until",
     "refreshed_at",
 ]
 READMISSION_DAYS = 30
@@ -290,7 +297,13 @@ def compute(case_ids: Sequence[int], book: TermsBook) -> list[CaseFact]:
             patient_id=row["patient_id"],
             notice_within_24h=notice is not None
             and notice <= start + datetime.timedelta(hours=NOTICE_HOURS),
+            care_type=row["care_type"],
         )
+        periods = ready_periods((m.message_type, m.at) for m in stay_messages.get(row["pk"], []))
+        if periods:
+            fact.ready_periods = periods_text(periods)
+            fact.ready_from = periods[0][0]
+            fact.ready_until = periods[-1][1]
         discharged, ready = row["f_discharged_at"], row["f_ready_at"]
         if ready is not None and ready >= admitted:
             fact.admission_to_ready_days = (local_date(ready) - local_date(admitted)).days

@@ -62,6 +62,13 @@ class CaseFact(models.Model):
     summons_to_meeting_days = models.PositiveIntegerField(null=True)
     # Discharged, and the same person admitted again (a new case) within 30 days.
     readmitted = models.BooleanField(default=False)
+    # National statistics (reports.national): somatic or psychiatric care; the ready periods
+    # as local dates, "2026-01-05/2026-01-07;2026-01-09/" (an open end: still running); the
+    # first ready date and the last end (None: running or never ready), for the index.
+    care_type = models.CharField(max_length=20, blank=True)
+    ready_periods = models.CharField(max_length=400, blank=True)
+    ready_from = models.DateField(null=True)
+    ready_until = models.DateField(null=True)
     refreshed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -72,6 +79,11 @@ class CaseFact(models.Model):
             # Days-as-ready and liability reports: cases by month discharged.
             models.Index(fields=["region", "discharged_month"], name="casefact_region_dis_idx"),
             models.Index(fields=["municipality", "discharged_month"], name="casefact_muni_dis_idx"),
+            # National statistics: a region's cases ready at some time in a month
+            # (ready_until >= the 1st or still running, ready_from <= the last day).
+            models.Index(
+                fields=["region", "ready_until", "ready_from"], name="casefact_region_ready_idx"
+            ),
         ]
 
     def __str__(self) -> str:

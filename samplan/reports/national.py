@@ -30,6 +30,11 @@ Counting rules (tested in tests/test_national.py, across month ends and daylight
   and somatic or psychiatric care after its ward. Cases without a municipality (the person
   needs no municipal services) are not counted.
 
+How: the facts refresh (reports.facts) works out each case's ready periods from its standing
+messages when the case changes and stores them on its CaseFact (ready_periods, with the first
+ready date and the last end for the index), so a month is counted from one query over the
+facts of the cases ready at some time in it.
+
 Reproducible months. The figures come from the cases' messages, and cases are corrected
 afterwards: a ready notice cancelled, a discharge entered late, the municipality changed. A
 month sent to the national statistics must give the same figure whenever it is asked for, so
@@ -50,14 +55,13 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q
-from django.db.models.functions import Coalesce
 
 from samplan.core.localtime import local_date
 from samplan.core.message_types import MessageType
-from samplan.messaging.models import Message
 from samplan.organizations.terms import CareType
 from samplan.reports.models import CaseFact
 
@@ -89,82 +93,98 @@ def is_closed(first: datetime.date, today: datetime.date) -> bool:
     return month_last(first) < today
 
 
-def ready_days_in(
-    events: list[tuple[str, datetime.datetime]],
-    first: datetime.date,
-    last: datetime.date,
-    until: datetime.date,
-) -> int:
-    """The days of one case that count in the month first..last (the rules above), from its
-    standing ready, withdrawn, discharge and case-withdrawn messages in time order. A period
-    still running at the end counts to `until` (the month's last day, or today)."""
-    days = 0
+Period = tuple[datetime.date, datetime.date | None]  # (ready on, ended on; None: running)
+
+
+def ready_periods(events: Iterable[tuple[str, datetime.datetime]]) -> list[Period]:
+    """A case's ready periods (the rules above) from its standing ready, withdrawn, discharge
+    and case-withdrawn messages in time order: (the local date of the ready notice, the local
+    date the period ended, or None while it runs)."""
+    periods: list[Period] = []
     ready_on: datetime.date | None = None
-
-    def count(start: datetime.date, end: datetime.date) -> int:
-        low = max(start + datetime.timedelta(days=1), first)
-        high = min(end, last)
-        return max(0, (high - low).days + 1)
-
     for message_type, at in events:
         if message_type == M.READY_FOR_DISCHARGE:
             if ready_on is None:
                 ready_on = local_date(at)
         elif message_type in READY_ENDS:
             if ready_on is not None:
-                days += count(ready_on, local_date(at))
+                periods.append((ready_on, local_date(at)))
                 ready_on = None
             if message_type in STAY_ENDS:
-                return days
+                return periods
     if ready_on is not None:
-        days += count(ready_on, until)
+        periods.append((ready_on, None))
+    return periods
+
+
+def periods_text(periods: list[Period]) -> str:
+    """As CaseFact.ready_periods stores them: "2026-01-05/2026-01-07;2026-01-09/"."""
+    return ";".join(
+        f"{start:%Y-%m-%d}/{end:%Y-%m-%d}" if end else f"{start:%Y-%m-%d}/"
+        for start, end in periods
+    )
+
+
+def parse_periods(text: str) -> list[Period]:
+    periods: list[Period] = []
+    for part in filter(None, text.split(";")):
+        start, _, end = part.partition("/")
+        periods.append(
+            (
+                datetime.date.fromisoformat(start),
+                datetime.date.fromisoformat(end) if end else None,
+            )
+        )
+    return periods
+
+
+def days_in_month(
+    periods: list[Period], first: datetime.date, last: datetime.date, until: datetime.date
+) -> int:
+    """The days of a case's periods that count in the month first..last: from the day after
+    the ready notice to the day the period ended, a period still running to `until` (the
+    month's last day, or today)."""
+    days = 0
+    for start, end in periods:
+        low = max(start + datetime.timedelta(days=1), first)
+        high = min(end or until, last, until)
+        days += max(0, (high - low).days + 1)
     return days
+
+
+def ready_days_in(
+    events: list[tuple[str, datetime.datetime]],
+    first: datetime.date,
+    last: datetime.date,
+    until: datetime.date,
+) -> int:
+    """The days of one case that count in the month, from its messages."""
+    return days_in_month(ready_periods(events), first, last, until)
 
 
 def count_month(
     region_id: int | None, first: datetime.date, today: datetime.date, municipality_id=None
 ) -> list[Line]:
     """The month's lines for a region (or, with region_id None, every region) and optionally
-    one municipality: two queries. The facts must be fresh (reports.facts.refresh)."""
+    one municipality: one query over the report facts, whose ready periods the facts refresh
+    works out from the messages (reports.facts), so they must be fresh."""
     last = month_last(first)
     until = min(last, today)
     cases = CaseFact.objects.filter(
-        Q(discharged_month__isnull=True) | Q(discharged_month__gte=first),
+        Q(ready_until__gte=first) | Q(ready_until__isnull=True),
+        ready_from__lte=last,
         municipality_id__isnull=False,
-        ready_at__isnull=False,
-        admitted_month__lte=first,
     )
     if region_id is not None:
         cases = cases.filter(region_id=region_id)
     if municipality_id is not None:
         cases = cases.filter(municipality_id=municipality_id)
-    about = {
-        case_id: (patient_id, municipality, care_type)
-        for case_id, patient_id, municipality, care_type in cases.values_list(
-            "case_id", "patient_id", "municipality_id", "case__care_type"
-        ).order_by()
-    }
-    events: dict[int, list[tuple[str, datetime.datetime]]] = defaultdict(list)
-    rows = (
-        Message.objects.filter(
-            case_link__case_id__in=cases.values("case_id"),
-            cancelled_at__isnull=True,
-            message_type__in=[M.READY_FOR_DISCHARGE, *READY_ENDS],
-        )
-        .annotate(at=Coalesce("occurred_at", "sent_at"))
-        .values_list("case_link__case_id", "message_type", "at")
-        .order_by("at", "pk")
-    )
-    for case_id, message_type, at in rows:
-        events[case_id].append((message_type, at))
     days: dict[tuple[int, str], int] = defaultdict(int)
     patients: dict[tuple[int, str], set[int]] = defaultdict(set)
-    for case_id, case_events in events.items():
-        if case_id not in about:
-            continue
-        counted = ready_days_in(case_events, first, last, until)
+    rows = cases.values_list("patient_id", "municipality_id", "care_type", "ready_periods")
+    for patient_id, municipality, care_type, text in rows.order_by():
+        counted = days_in_month(parse_periods(text), first, last, until)
         if counted:
-            patient_id, municipality, care_type = about[case_id]
             days[(municipality, care_type)] += counted
             patients[(municipality, care_type)].add(patient_id)
     return [

@@ -18,7 +18,13 @@ from samplan.messaging.models import Message
 from samplan.organizations.models import UnitKind
 from samplan.reports.facts import refresh
 from samplan.reports.models import StatisticsSnapshot
-from samplan.reports.national import count_month, ready_days_in
+from samplan.reports.national import (
+    count_month,
+    parse_periods,
+    periods_text,
+    ready_days_in,
+    ready_periods,
+)
 from samplan.reports.services import national_statistics
 from samplan.reports.testing import CaseBuilder, M, local
 from samplan.testing import UnitFactory, user_with_role
@@ -39,6 +45,19 @@ def days(events, first, today=datetime.date(2026, 12, 31)):
 
 
 # --- The rules, without the database --------------------------------------------------------
+
+
+def test_ready_periods_are_stored_as_text_and_read_back():
+    periods = ready_periods(
+        [(R, local(2026, 1, 5, 9)), (W, local(2026, 1, 7, 9)), (R, local(2026, 1, 9, 9))]
+    )
+    assert periods == [
+        (datetime.date(2026, 1, 5), datetime.date(2026, 1, 7)),
+        (datetime.date(2026, 1, 9), None),
+    ]
+    assert periods_text(periods) == "2026-01-05/2026-01-07;2026-01-09/"
+    assert parse_periods(periods_text(periods)) == periods
+    assert parse_periods("") == []
 
 
 def test_the_ready_day_does_not_count_the_discharge_day_does():
@@ -169,8 +188,8 @@ def test_count_month_per_municipality_and_care_type(cast, stays):
     assert december == {(cast.other_municipality.pk, "somatic"): (1, 1)}
 
 
-def test_count_month_runs_two_queries(cast, stays, django_assert_num_queries):
-    with django_assert_num_queries(2):
+def test_count_month_runs_one_query(cast, stays, django_assert_num_queries):
+    with django_assert_num_queries(1):
         count_month(cast.region.pk, JAN, datetime.date(2026, 6, 1))
 
 
@@ -369,7 +388,7 @@ def test_the_page_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(len(live.captured_queries)):
         client.get(url(month="2026-02", format="csv"))
     # The current month, counted live (nothing new to refresh): a fixed number too.
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         client.get(url(month="2026-03"))
 
 
