@@ -1629,7 +1629,7 @@ class CaseBuilder:
                 )
 
 
-READMISSION_SHARE = 0.09  # admissions that bring back someone discharged in the last 30 days
+READMISSION_SHARE = 0.11  # admissions that bring back someone discharged in the last 30 days
 READMISSION_WINDOW = 30 * DAY
 RECENT_DISCHARGES = 16_000  # enough for more than 30 days of discharges at scale 1
 
