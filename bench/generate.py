@@ -1096,7 +1096,7 @@ class CaseBuilder:
     def pick_patient(self, admitted: datetime.datetime) -> PatientInfo:
         """A patient not in hospital at `admitted` (one open case per patient). Some
         admissions bring back a person discharged in the last 30 days: with the people a
-        uniform pick brings back by chance (about 8 % of discharges), about 16 % of the
+        uniform pick brings back by chance (about 8 % of discharges), about 15 % of the
         discharges are followed by a new case within 30 days, as for the older patients
         discharge planning is mostly about (Socialstyrelsen's indicator for people 65+)."""
         patients = self.world.patients
