@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from samplan.accounts.models import Role
 from samplan.auditlog.models import AdminChange
@@ -416,3 +417,30 @@ def test_the_command_freezes_last_month_for_every_region(cast, stays):
         call_command("reports_national_statistics", stdout=io.StringIO())
         call_command("reports_national_statistics", stdout=io.StringIO())  # nothing more
     assert list(StatisticsSnapshot.objects.values_list("month", flat=True)) == [JAN]
+
+
+@pytest.mark.usefixtures("_march")
+def test_a_revoked_report_viewer_sees_nothing(cast, stays, region_viewer, login_as):
+    from samplan.accounts.models import Membership
+
+    client = login_as(region_viewer, cast.care_centre)
+    assert client.get(url(month="2026-01")).status_code == 200
+    Membership.objects.filter(user=region_viewer).update(ended_at=timezone.now())
+    for address in (url(month="2026-01"), url(month="2026-01", format="csv")):
+        response = client.get(address)
+        assert response.status_code in (302, 403)
+        assert b"Testkommun" not in response.content
+
+
+@pytest.mark.usefixtures("_march")
+def test_another_regions_snapshot_cannot_be_downloaded(cast, stays, region_viewer, login_as):
+    from samplan.reports.models import StatisticsSnapshot
+    from samplan.testing import OrganizationFactory
+
+    other = OrganizationFactory(name="Region Annanland", kind="region")
+    foreign = StatisticsSnapshot.objects.create(
+        region=other, month=JAN, made_at=timezone.now(), superseded_at=timezone.now()
+    )
+    client = login_as(region_viewer, cast.care_centre)
+    response = client.get(url(month="2026-01", snapshot=foreign.pk, format="csv"))
+    assert response.status_code == 404
