@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AdmissionState(models.TextChoices):
@@ -111,10 +112,16 @@ class StatisticsSnapshot(models.Model):
     (superseded_at set), so the history of every figure sent stays."""
 
     region = models.ForeignKey(
-        "organizations.Organization", on_delete=models.PROTECT, related_name="+"
+        "organizations.Organization",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    month = models.DateField()  # the first day of the Swedish local month
-    made_at = models.DateTimeField()
+    month = models.DateField(_("month"))  # the first day of the Swedish local month
+    made_at = models.DateTimeField(_("counted"))
+    # The totals of the rows, for the history (the administrative change history too).
+    days = models.PositiveIntegerField(_("days ready for discharge"), default=0)
+    patients = models.PositiveIntegerField(_("patients ready for discharge"), default=0)
     # Who asked for a recount (None: made the first time the month was asked for, or by
     # manage.py reports_national_statistics).
     made_by = models.ForeignKey(
@@ -124,6 +131,8 @@ class StatisticsSnapshot(models.Model):
 
     class Meta:
         ordering = ["region", "-month", "-made_at"]
+        verbose_name = _("national statistics of a month")
+        verbose_name_plural = _("national statistics of months")
         constraints = [
             # One snapshot in force per region and month: two first requests at once make one.
             models.UniqueConstraint(
@@ -138,7 +147,7 @@ class StatisticsSnapshot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.region_id} {self.month:%Y-%m} ({self.made_at:%Y-%m-%d %H:%M})"
+        return f"{self.region} {self.month:%Y-%m}"
 
 
 class StatisticsRow(models.Model):

@@ -28,7 +28,12 @@ from samplan.reports.national import CARE_TYPES, count_month, is_closed
 def _make(region: Organization, month: datetime.date, user=None) -> StatisticsSnapshot:
     lines = count_month(region.pk, month, timezone.localdate())
     snapshot = StatisticsSnapshot.objects.create(
-        region=region, month=month, made_at=timezone.now(), made_by=user
+        region=region,
+        month=month,
+        made_at=timezone.now(),
+        made_by=user,
+        days=sum(line.days for line in lines),
+        patients=sum(line.patients for line in lines),
     )
     StatisticsRow.objects.bulk_create(
         StatisticsRow(
@@ -68,11 +73,6 @@ def statistics_snapshot_for(*, region: Organization, month: datetime.date) -> St
         return found
 
 
-def _totals(snapshot: StatisticsSnapshot) -> tuple[int, int]:
-    rows = list(snapshot.rows.values_list("days", "patients"))
-    return sum(d for d, _ in rows), sum(p for _, p in rows)
-
-
 def can_recount(user, region: Organization) -> bool:
     return is_system_administrator(user, region)
 
@@ -103,17 +103,12 @@ def statistics_snapshot_recount(
         old.superseded_at = timezone.now()
         old.save(update_fields=["superseded_at"])
         new = _make(region, month, actor.user)
-        (old_days, old_patients), (new_days, new_patients) = _totals(old), _totals(new)
         admin_change_record(
             actor=actor,
             organization=region,
             action=AdminAction.UPDATE,
             target=new,
-            changes={
-                "month": [f"{month:%Y-%m}", f"{month:%Y-%m}"],
-                "days": [old_days, new_days],
-                "patients": [old_patients, new_patients],
-            },
+            changes={"days": [old.days, new.days], "patients": [old.patients, new.patients]},
         )
     return new
 

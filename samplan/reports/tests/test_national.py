@@ -285,6 +285,7 @@ def test_recount_keeps_the_old_figures_in_the_history(cast, stays, region_admin,
     assert "Tidigare beräkningar av månaden" in page.content.decode()
     change = AdminChange.objects.get(target_type="statisticssnapshot")
     assert change.organization == cast.region and change.changes["days"] == [14, 9]
+    assert change.changes["patients"] == [3, 3]
     # The old figures can still be downloaded.
     body = client.get(url(month="2026-01", snapshot=old.pk, format="csv")).content
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
