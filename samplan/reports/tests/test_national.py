@@ -445,3 +445,16 @@ def test_another_regions_snapshot_cannot_be_downloaded(cast, stays, region_viewe
     client = login_as(region_viewer, cast.care_centre)
     response = client.get(url(month="2026-01", snapshot=foreign.pk, format="csv"))
     assert response.status_code == 404
+
+
+def test_stored_periods_keep_local_dates_across_a_month_end_and_dst(cast):
+    # Ready 00:30 on 1 March (23:30 on 28 February in UTC), discharged the day daylight saving
+    # starts (Sunday 29 March, 23 hours): counted from 2 to 29 March, none in February.
+    CaseBuilder(cast.ward, cast.municipality, local(2026, 2, 20, 9), cast.ward_nurse).send(
+        R, local(2026, 3, 1, 0, 30), cast.home_care
+    ).send(D, local(2026, 3, 29, 12), cast.home_care)
+    refresh()
+    today = datetime.date(2026, 6, 1)
+    assert count_month(cast.region.pk, FEB, today) == []
+    march = _figures(count_month(cast.region.pk, MAR, today))
+    assert march == {(cast.municipality.pk, "somatic"): (28, 1)}
