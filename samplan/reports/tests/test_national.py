@@ -283,6 +283,7 @@ def test_recount_keeps_the_old_figures_in_the_history(cast, stays, region_admin,
     assert _totals(page.context["statistics"])[("Testkommun", "somatic")] == (4, 1)
     assert [s.pk for s in page.context["statistics"].history] == [old.pk]
     assert "Tidigare beräkningar av månaden" in page.content.decode()
+    assert "14 dagar, 3 patienter" in page.content.decode()
     change = AdminChange.objects.get(target_type="statisticssnapshot")
     assert change.organization == cast.region and change.changes["days"] == [14, 9]
     assert change.changes["patients"] == [3, 3]
