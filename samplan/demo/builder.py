@@ -37,6 +37,7 @@ from samplan.demo.data import (
 )
 from samplan.demo.discharge import build_discharge_configuration, seed_known_daily_amounts
 from samplan.demo.patients import build_patients
+from samplan.demo.report_history import build_report_history
 from samplan.discharge.models import DischargeCase
 from samplan.organizations.models import Organization, Profession, Unit
 from samplan.organizations.validators import normalize_org_number
@@ -206,6 +207,7 @@ BUILD_STEPS: list[Callable[[Demo], None]] = [
     build_discharge_configuration,  # samplan/demo/discharge.py
     build_patients,  # samplan/demo/patients.py
     build_addressing,  # samplan/demo/addressing.py
+    build_report_history,  # samplan/demo/report_history.py: closed before the current cases
     build_cases,  # samplan/demo/cases.py
     build_sip_plans,  # samplan/sip/demo.py
     build_access_orders,  # samplan/demo/access_orders.py

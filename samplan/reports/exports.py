@@ -66,3 +66,40 @@ def to_xlsx(spec: ReportSpec, lines: Sequence[list[Any]], sheet_title: str) -> b
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# The layout the regions report the month in (one line per municipality and care type), with
+# fixed Swedish headings and care-type names whatever the user's language.
+NATIONAL_HEADER = [
+    "Period",
+    "Regionkod",
+    "Region",
+    "Kommunkod",
+    "Kommun",
+    "Vårdform",
+    "Antal utskrivningsklara patienter",
+    "Antal utskrivningsklara dagar",
+]
+NATIONAL_CARE_TYPES = {"somatic": "Somatisk vård", "psychiatric": "Psykiatrisk vård"}
+
+
+def national_csv(month: Any, lines: Sequence[Any]) -> bytes:
+    """The national statistics' lines (services.StatisticsLine) as CSV: semicolons, UTF-8
+    with a BOM, the period as YYYY-MM."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(NATIONAL_HEADER)
+    for line in lines:
+        writer.writerow(
+            [
+                f"{month:%Y-%m}",
+                line.region.area_code,
+                spreadsheet_safe(line.region.name),
+                line.municipality.area_code,
+                spreadsheet_safe(line.municipality.name),
+                NATIONAL_CARE_TYPES[line.care_type],
+                line.patients,
+                line.days,
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

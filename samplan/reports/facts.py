@@ -21,7 +21,16 @@ The facts of a case, with the definitions of figures.py:
   samplan.discharge.liability.stay_liability (what the case page calls) with the case's
   standing messages and the terms of
   its region and municipality on the admission date; the days counted from day 0 when every
-  condition holds (for the average model); the failing conditions' codes.
+  condition holds (for the average model); the failing conditions' codes;
+- national statistics (reports.national): the care type, and the ready periods as local dates
+  from the standing ready, withdrawn, discharge and case-withdrawn messages;
+- follow-up indicators (figures.indicators): the first standing admission notice at most 24 h
+  after the admission or the later assessment (the fixed 24 h of the law, whatever the
+  agreement says); calendar days from the admission to the latest standing ready notice; from
+  the first standing SIP summons to the meeting time the latest standing summons proposes;
+  readmitted: discharged, and the same person has another case admitted after the discharge
+  and at most 30 calendar days (Swedish local dates) later. A new case therefore also
+  recomputes the person's earlier cases (_changed_cases).
 """
 
 from __future__ import annotations
@@ -52,6 +61,7 @@ from samplan.messaging.models import Delivery, DeliveryState, Message
 from samplan.organizations.models import Agreement
 from samplan.organizations.terms import DEFAULT_TERMS, AgreementTerms
 from samplan.reports.models import AdmissionState, CaseFact, FactsState
+from samplan.reports.national import periods_text, ready_periods
 
 M = MessageType
 OVERLAP = 200
@@ -75,8 +85,19 @@ UPDATED_FIELDS = [
     "counted_days",
     "grace_days",
     "reasons",
+    "patient",
+    "notice_within_24h",
+    "admission_to_ready_days",
+    "summons_to_meeting_days",
+    "readmitted",
+    "care_type",
+    "ready_periods",
+    "ready_from",
+    "ready_until",
     "refreshed_at",
 ]
+READMISSION_DAYS = 30
+NOTICE_HOURS = 24
 
 
 class TermsBook:
@@ -128,6 +149,7 @@ def _case_rows(case_ids: Sequence[int]) -> Iterable[dict]:
         )
         .values(
             "pk",
+            "patient_id",
             "ward_id",
             "region_id",
             "municipality_id",
@@ -161,10 +183,13 @@ LIABILITY_TYPES = (
 )
 
 
-def _stay_messages(case_ids: Sequence[int]) -> dict[int, list[StayMessage]]:
+def _stay_messages(
+    case_ids: Sequence[int],
+) -> tuple[dict[int, list[StayMessage]], dict[int, datetime.datetime]]:
     """Each case's standing messages as the liability rules read them (two queries, on
     the case links by case and delivery_message_unit_unique), the same facts the case page
-    hands to liability.stay_liability."""
+    hands to liability.stay_liability; and the meeting time of each case's latest standing
+    SIP summons."""
     to_municipality = Q(unit__organization_id=F("message__case_link__case__municipality_id")) | Q(
         unit__organization__contracted_by_id=F("message__case_link__case__municipality_id")
     )
@@ -186,11 +211,20 @@ def _stay_messages(case_ids: Sequence[int]) -> dict[int, list[StayMessage]]:
             cancelled_at__isnull=True,
             message_type__in=LIABILITY_TYPES,
         )
-        .annotate(at=Coalesce("occurred_at", "sent_at"), told=KT("content__discharged_at"))
-        .values_list("pk", "case_link__case_id", "message_type", "at", "told")
-        .order_by()
+        .annotate(
+            at=Coalesce("occurred_at", "sent_at"),
+            told=KT("content__discharged_at"),
+            meeting=KT("content__meeting_at"),
+        )
+        .values_list("pk", "case_link__case_id", "message_type", "at", "told", "meeting")
+        .order_by("at", "pk")
     )
-    for pk, case_id, message_type, at, told in rows:
+    meetings: dict[int, datetime.datetime] = {}
+    for pk, case_id, message_type, at, told, meeting in rows:
+        if message_type == M.SIP_SUMMONS:
+            meeting_at = told_time(meeting)
+            if meeting_at is not None:
+                meetings[case_id] = meeting_at  # the latest summons wins (ordered by time)
         by_case.setdefault(case_id, []).append(
             StayMessage(
                 message_type=message_type,
@@ -200,14 +234,46 @@ def _stay_messages(case_ids: Sequence[int]) -> dict[int, list[StayMessage]]:
                 told_discharged_at=told_time(told) if message_type == M.DISCHARGE_NOTICE else None,
             )
         )
-    return by_case
+    return by_case, meetings
+
+
+def _admissions_by_patient(
+    patient_ids: set[int],
+) -> dict[int, list[tuple[int, datetime.datetime]]]:
+    """Every case of the given people: (case, admission time), for readmissions."""
+    found: dict[int, list[tuple[int, datetime.datetime]]] = {}
+    rows = DischargeCase.objects.filter(patient_id__in=patient_ids).values_list(
+        "patient_id", "pk", "admitted_at"
+    )
+    for patient_id, pk, admitted_at in rows.order_by():
+        found.setdefault(patient_id, []).append((pk, admitted_at))
+    return found
+
+
+def readmitted(
+    case_id: int, discharged: datetime.datetime, others: Iterable[tuple[int, datetime.datetime]]
+) -> bool:
+    """Whether another case of the person was admitted after the discharge and at most
+    READMISSION_DAYS Swedish calendar days later (discharged the 1st, admitted again the 31st:
+    a readmission; the 32nd: not)."""
+    day = local_date(discharged)
+    return any(
+        pk != case_id
+        and admitted_at > discharged
+        and (local_date(admitted_at) - day).days <= READMISSION_DAYS
+        for pk, admitted_at in others
+    )
 
 
 def compute(case_ids: Sequence[int], book: TermsBook) -> list[CaseFact]:
-    """The facts of the given cases (four queries, however many cases)."""
-    stay_messages = _stay_messages(case_ids)
+    """The facts of the given cases (five queries, however many cases)."""
+    stay_messages, meetings = _stay_messages(case_ids)
+    rows = list(_case_rows(case_ids))
+    admissions = _admissions_by_patient(
+        {row["patient_id"] for row in rows if row["f_discharged_at"] is not None}
+    )
     facts = []
-    for row in _case_rows(case_ids):
+    for row in rows:
         admitted = row["admitted_at"]
         start = row["services_need_assessed_at"] or admitted
         terms = book.terms(row["region_id"], row["municipality_id"], local_date(admitted))
@@ -228,10 +294,27 @@ def compute(case_ids: Sequence[int], book: TermsBook) -> list[CaseFact]:
             ready_at=row["f_ready_at"],
             discharged_at=row["f_discharged_at"],
             refreshed_at=timezone.now(),
+            patient_id=row["patient_id"],
+            notice_within_24h=notice is not None
+            and notice <= start + datetime.timedelta(hours=NOTICE_HOURS),
+            care_type=row["care_type"],
         )
+        periods = ready_periods((m.message_type, m.at) for m in stay_messages.get(row["pk"], []))
+        if periods:
+            fact.ready_periods = periods_text(periods)
+            fact.ready_from = periods[0][0]
+            fact.ready_until = periods[-1][1]
         discharged, ready = row["f_discharged_at"], row["f_ready_at"]
+        if ready is not None and ready >= admitted:
+            fact.admission_to_ready_days = (local_date(ready) - local_date(admitted)).days
+        summons, meeting = row["f_sip_summons_at"], meetings.get(row["pk"])
+        if summons is not None and meeting is not None and meeting >= summons:
+            fact.summons_to_meeting_days = (local_date(meeting) - local_date(summons)).days
         if discharged is not None:
             fact.discharged_month = month_of(discharged)
+            fact.readmitted = readmitted(
+                row["pk"], discharged, admissions.get(row["patient_id"], ())
+            )
             if ready is not None and ready <= discharged:
                 fact.ready_days = (local_date(discharged) - local_date(ready)).days
         if discharged is not None and ready is not None and row["municipality_id"] is not None:
@@ -308,6 +391,15 @@ def _changed_cases(state: FactsState) -> set[int]:
             "case_id", flat=True
         )
     )
+    if changed:
+        # A new (or moved) admission can make the person's earlier case a readmission.
+        changed |= set(
+            DischargeCase.objects.filter(
+                patient_id__in=DischargeCase.objects.filter(pk__in=list(changed)).values(
+                    "patient_id"
+                )
+            ).values_list("pk", flat=True)
+        )
     return changed
 
 

@@ -30,6 +30,19 @@ Payment liability (per month of discharge, per municipality)
     Amount = days × the amount per day of the month's year (or the agreement's own amount).
     Cases with a failing condition pay nothing under either model and are counted by reason.
 
+Follow-up indicators (per month, per region and municipality pair; cases with a municipality)
+    Admitted in the month: cases, and the share whose first standing admission notice was
+    sent at most 24 h after the admission (or the doctor's later assessment): the law's fixed
+    24 h, whatever an agreement says (the admission report above uses the agreement's hours).
+    Discharged in the month (a standing discharge notice): cases; lead times in Swedish
+    calendar days, as median and 90th percentile (nearest rank: the smallest value at least
+    90 % of the cases reach): admission to the latest standing ready notice; the latest ready
+    notice to the discharge (the same days as the ready-days report); the first standing SIP
+    summons to the meeting time of the latest standing summons (cases with both). Readmitted:
+    of the cases discharged in the month, those whose person has another case admitted after
+    the discharge and at most 30 calendar days later; for the last month the 30 days may not
+    have passed yet, so its share can still grow.
+
 Acknowledgements (per month of arrival, per receiving unit)
     Deliveries that arrived in the month, except those cancelled before anyone acted (a
     voided message needs no acknowledgement). Acknowledged, of those in time (by the cut-off
@@ -40,6 +53,7 @@ Acknowledgements (per month of arrival, per receiving unit)
 from __future__ import annotations
 
 import datetime
+import math
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
@@ -246,6 +260,115 @@ def liability(facts: QuerySet[CaseFact], year: Year) -> list[LiabilityRow]:
 
 # Kept for the tables: reasons that are not failures never reach the facts.
 NOT_FAILURES = (ReasonCode.DISCHARGED_BEFORE_START, ReasonCode.GRACE_PERIOD_RUNNING)
+
+
+# --- Follow-up indicators --------------------------------------------------------------------
+
+
+def percentile(counts: Counter, share: float) -> float | None:
+    """The value at `share` (0.5: the median, averaging the two middle values of an even
+    count as statistics.median does; otherwise the nearest rank) of a distribution given as
+    value -> number of cases."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    ordered = sorted(counts.items())
+
+    def nth(n: int) -> int:  # the n-th smallest value, from 1
+        seen = 0
+        for value, number in ordered:
+            seen += number
+            if seen >= n:
+                return value
+        return ordered[-1][0]
+
+    if share == 0.5:
+        if total % 2:
+            return float(nth(total // 2 + 1))
+        return (nth(total // 2) + nth(total // 2 + 1)) / 2
+    return float(nth(max(1, math.ceil(share * total))))
+
+
+@dataclass
+class IndicatorRow:
+    month: int
+    unit_id: tuple[int, int]  # (region, municipality): the organisation pair
+    admitted: int = 0
+    notice_within_24h: int = 0
+    discharged: int = 0
+    readmitted: int = 0
+    to_ready: Counter = field(default_factory=Counter)
+    ready_to_discharge: Counter = field(default_factory=Counter)
+    summons_to_meeting: Counter = field(default_factory=Counter)
+
+    @property
+    def share_within_24h(self) -> float | None:
+        return self.notice_within_24h / self.admitted if self.admitted else None
+
+    @property
+    def share_readmitted(self) -> float | None:
+        return self.readmitted / self.discharged if self.discharged else None
+
+
+INDICATOR_DISTRIBUTIONS = {
+    "to_ready": "admission_to_ready_days",
+    "ready_to_discharge": "ready_days",
+    "summons_to_meeting": "summons_to_meeting_days",
+}
+
+
+def indicators(facts: QuerySet[CaseFact], year: Year) -> list[IndicatorRow]:
+    """Five GROUP BYs over the facts: admissions, discharges, and each lead time's
+    distribution in whole days (a few thousand rows for a year of a large region)."""
+    facts = facts.filter(municipality_id__isnull=False)
+    rows: dict[tuple[int, int, int], IndicatorRow] = {}
+
+    def row(month: datetime.date, region_id: int, municipality_id: int) -> IndicatorRow:
+        key = (month.month, region_id, municipality_id)
+        found = rows.get(key)
+        if found is None:
+            found = rows[key] = IndicatorRow(month.month, (region_id, municipality_id))
+        return found
+
+    admitted = (
+        facts.filter(_months(year, "admitted_month"))
+        .values("admitted_month", "region_id", "municipality_id")
+        .annotate(n=Count("pk"), within=Count("pk", filter=Q(notice_within_24h=True)))
+        .order_by()
+    )
+    for group in admitted:
+        target = row(group["admitted_month"], group["region_id"], group["municipality_id"])
+        target.admitted, target.notice_within_24h = group["n"], group["within"]
+    discharged = facts.filter(_months(year, "discharged_month"))
+    for group in (
+        discharged.values("discharged_month", "region_id", "municipality_id")
+        .annotate(n=Count("pk"), readmitted=Count("pk", filter=Q(readmitted=True)))
+        .order_by()
+    ):
+        target = row(group["discharged_month"], group["region_id"], group["municipality_id"])
+        target.discharged, target.readmitted = group["n"], group["readmitted"]
+    for name, column in INDICATOR_DISTRIBUTIONS.items():
+        for group in (
+            discharged.filter(**{f"{column}__isnull": False})
+            .values("discharged_month", "region_id", "municipality_id", column)
+            .annotate(n=Count("pk"))
+            .order_by()
+        ):
+            target = row(group["discharged_month"], group["region_id"], group["municipality_id"])
+            getattr(target, name)[group[column]] += group["n"]
+    return sorted(rows.values(), key=lambda r: (r.month, r.unit_id))
+
+
+def merge_indicators(rows, month: int = 0, unit_id: tuple[int, int] = (0, 0)) -> IndicatorRow:
+    merged = IndicatorRow(month, unit_id)
+    for row in rows:
+        merged.admitted += row.admitted
+        merged.notice_within_24h += row.notice_within_24h
+        merged.discharged += row.discharged
+        merged.readmitted += row.readmitted
+        for name in INDICATOR_DISTRIBUTIONS:
+            getattr(merged, name).update(getattr(row, name))
+    return merged
 
 
 # --- Acknowledgements -------------------------------------------------------------------------

@@ -161,6 +161,22 @@ def sip_cells(row: SipRow) -> list[Any]:
     ]
 
 
+def indicator_cells(row: figures.IndicatorRow) -> list[Any]:
+    return [
+        row.admitted,
+        row.share_within_24h,
+        row.discharged,
+        figures.percentile(row.to_ready, 0.5),
+        figures.percentile(row.to_ready, 0.9),
+        figures.percentile(row.ready_to_discharge, 0.5),
+        figures.percentile(row.ready_to_discharge, 0.9),
+        figures.percentile(row.summons_to_meeting, 0.5),
+        figures.percentile(row.summons_to_meeting, 0.9),
+        row.readmitted,
+        row.share_readmitted,
+    ]
+
+
 def _class_label(low: int, high: int | None) -> Any:
     """A class of days as a lazy label: "0 days", "4–5 days", "21+ days"."""
     if high is None:
@@ -191,7 +207,8 @@ class ReportSpec:
     columns: list[Column]
     merge: Callable[[Sequence[Any]], Any]
     cells: Callable[[Any], list[Any]]
-    unit_kind: str = "unit"  # or "organization": the rows' unit_id is an organisation
+    # Or "organization": the rows' unit_id is an organisation; "pair": (region, municipality).
+    unit_kind: str = "unit"
 
 
 SPECS: dict[str, ReportSpec] = {
@@ -302,6 +319,33 @@ SPECS: dict[str, ReportSpec] = {
         merge=merge_sip,
         cells=sip_cells,
     ),
+    "indicators": ReportSpec(
+        slug="indicators",
+        title=_("Follow-up indicators"),
+        lead=_(
+            "Per month and per region and municipality: the share of admission notices sent "
+            "within 24 hours of the admission (cases admitted in the month); for the cases "
+            "discharged in the month, the lead times in calendar days (median and 90th "
+            "percentile) and the patients admitted again within 30 days."
+        ),
+        unit_heading=_("Region and municipality"),
+        columns=[
+            Column(_("Cases admitted")),
+            Column(_("Admission notice within 24 h"), SHARE),
+            Column(_("Cases discharged")),
+            Column(_("Admission to ready, median days"), NUMBER),
+            Column(_("Admission to ready, 90th percentile"), NUMBER),
+            Column(_("Ready to discharge, median days"), NUMBER),
+            Column(_("Ready to discharge, 90th percentile"), NUMBER),
+            Column(_("SIP summons to meeting, median days"), NUMBER),
+            Column(_("SIP summons to meeting, 90th percentile"), NUMBER),
+            Column(_("Readmitted within 30 days")),
+            Column(_("Share readmitted within 30 days"), SHARE),
+        ],
+        merge=figures.merge_indicators,
+        cells=indicator_cells,
+        unit_kind="pair",
+    ),
 }
 
 
@@ -315,13 +359,22 @@ def compute(slug: str, facts: Any, deliveries: Any, year: figures.Year, reach: A
         return figures.liability(facts, year)
     if slug == "acknowledgements":
         return figures.acknowledgements(deliveries, year)
+    if slug == "indicators":
+        return figures.indicators(facts, year)
     source = sip_source()
     if source is None:
         return None
     return sip_figures(source(reach, unit, year), year, timezone.localdate())
 
 
-def _names(spec: ReportSpec, ids: set[int]) -> dict[int, str]:
+def _names(spec: ReportSpec, ids: set[Any]) -> dict[Any, str]:
+    if spec.unit_kind == "pair":
+        names = dict(
+            Organization.objects.filter(pk__in={pk for pair in ids for pk in pair}).values_list(
+                "pk", "name"
+            )
+        )
+        return {pair: " – ".join(names.get(pk, str(pk)) for pk in pair) for pair in ids}
     model = Organization if spec.unit_kind == "organization" else Unit
     return dict(model.objects.filter(pk__in=ids).values_list("pk", "name"))
 

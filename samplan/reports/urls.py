@@ -11,4 +11,11 @@ urlpatterns = [
     path("betalningsansvar/", views.report, {"slug": "liability"}, name="liability"),
     path("kvittenser/", views.report, {"slug": "acknowledgements"}, name="acknowledgements"),
     path("sip/", views.report, {"slug": "sip"}, name="sip"),
+    path("indikatorer/", views.report, {"slug": "indicators"}, name="indicators"),
+    path("nationell-statistik/", views.national_statistics, name="national"),
+    path(
+        "nationell-statistik/rakna-om/",
+        views.national_statistics_recount,
+        name="national_recount",
+    ),
 ]

@@ -6,18 +6,23 @@ The figures are counts over many patients; no page shows a person, so none is lo
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from samplan.core.decorators import unit_required
 from samplan.core.paging import paginate
 from samplan.core.replica import replica_reads
-from samplan.reports import charts, exports, tables
+from samplan.organizations.models import Organization, OrganizationKind
+from samplan.reports import charts, exports, services, tables
 from samplan.reports.access import ReportReach, report_reach
 from samplan.reports.facts import refresh
-from samplan.reports.forms import ReportForm
+from samplan.reports.forms import MonthForm, RecountForm, ReportForm
 from samplan.reports.periods import Year
 from samplan.reports.scope import report_deliveries, report_facts, report_units
 
@@ -31,6 +36,7 @@ FILE_NAMES = {
     "liability": "betalningsansvar",
     "acknowledgements": "kvittenser",
     "sip": "sip",
+    "indicators": "uppfoljningsindikatorer",
 }
 
 
@@ -69,6 +75,13 @@ CHARTS = {
     "sip": (
         gettext_lazy("Plans started and signed"),
         [(gettext_lazy("Started"), 0, 1), (gettext_lazy("Signed"), 1, 1)],
+    ),
+    "indicators": (
+        gettext_lazy("Lead times, median days"),
+        [
+            (gettext_lazy("Admission to ready"), 3, 1),
+            (gettext_lazy("Ready to discharge"), 5, 1),
+        ],
     ),
 }
 PERCENT_CHARTS = {"admissions", "acknowledgements"}
@@ -140,3 +153,104 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
             query=request.GET.urlencode(),
         )
     return render(request, "reports/report.html", context)
+
+
+# --- The monthly national statistics (reports.national) ------------------------------------
+
+
+def _statistics_organization(request: HttpRequest) -> Organization:
+    """National statistics are an organisation's: for report viewers of a region or a
+    municipality (a manager's reach is a part of an organisation, so not for them)."""
+    reach = _reach(request)
+    organization = reach.organization
+    if not reach.whole_organization or organization.kind not in (
+        OrganizationKind.REGION,
+        OrganizationKind.MUNICIPALITY,
+    ):
+        raise PermissionDenied
+    return organization
+
+
+@unit_required
+def national_statistics(request: HttpRequest) -> HttpResponse:
+    organization = _statistics_organization(request)
+    form = MonthForm(request.GET or None)
+    month = form.choice()
+    refresh()
+    statistics = services.national_statistics(organization=organization, month=month)
+    if request.GET.get("format") == "csv":
+        lines = statistics.lines
+        name = f"utskrivningsklara-{month:%Y-%m}-{organization.area_code or organization.pk}"
+        earlier = request.GET.get("snapshot", "")
+        if earlier:
+            # An earlier count of the month, from its history (only the reader's own).
+            snapshot = next((s for s in statistics.history if str(s.pk) == earlier), None)
+            if snapshot is None:
+                raise Http404
+            lines = services.snapshot_lines(snapshot, organization)
+            name += f"-{snapshot.made_at:%Y%m%d%H%M}"
+        response = HttpResponse(
+            exports.national_csv(month, lines), content_type=CONTENT_TYPES["csv"]
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    may_recount = organization.kind == OrganizationKind.REGION and services.can_recount(
+        request.user, organization
+    )
+    return render(
+        request,
+        "reports/national.html",
+        {
+            "form": form,
+            "month": month,
+            "organization": organization,
+            "statistics": statistics,
+            "totals": _national_totals(statistics.lines),
+            "may_recount": may_recount and not statistics.preliminary,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _national_totals(lines) -> list[tuple[str, int, int]]:
+    """Per care type and in all: (label, patients, days). Patients are summed over the
+    municipalities (a person counts once per municipality and care type)."""
+    totals = []
+    for care_type, label in (
+        ("somatic", _("Somatic care")),
+        ("psychiatric", _("Psychiatric care")),
+    ):
+        chosen = [line for line in lines if line.care_type == care_type]
+        totals.append(
+            (label, sum(line.patients for line in chosen), sum(line.days for line in chosen))
+        )
+    return totals
+
+
+@unit_required
+@require_POST
+def national_statistics_recount(request: HttpRequest) -> HttpResponse:
+    organization = _statistics_organization(request)
+    if not services.can_recount(request.user, organization):
+        raise PermissionDenied
+    form = RecountForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The month to recount was not understood."))
+        return redirect("reports:national")
+    month = form.cleaned_data["month"]
+    refresh()
+    try:
+        services.statistics_snapshot_recount(
+            actor=request.actor,
+            region=organization,
+            month=month,
+            replacing=form.cleaned_data["snapshot"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("The month was recounted. The earlier figures are kept in the history below."),
+        )
+    return redirect(f"{reverse('reports:national')}?month={month:%Y-%m}")

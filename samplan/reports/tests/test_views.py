@@ -12,7 +12,15 @@ from samplan.accounts.models import Role
 from samplan.reports.testing import local
 from samplan.testing import user_with_role
 
-PAGES = ["admissions", "ready_days", "liability", "acknowledgements", "sip"]
+PAGES = [
+    "admissions",
+    "ready_days",
+    "liability",
+    "acknowledgements",
+    "sip",
+    "indicators",
+    "national",
+]
 
 
 @pytest.fixture(autouse=True)
