@@ -355,7 +355,7 @@ def test_a_delivery_that_is_not_stuck_is_not_forwarded(client, login_as, stuck, 
 
 
 def test_a_unit_that_already_has_the_message_is_refused(client, login_as, stuck, cast):
-    other_case, message = stuck.build.case(), None
+    other_case = stuck.build.case()
     message = stuck.build.send(other_case, MessageType.ADMISSION_NOTICE, cast.home_care, stuck.west)
     late = stuck.delivery(message, cast.home_care)
     stuck.make_late(late)
