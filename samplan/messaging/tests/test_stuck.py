@@ -281,7 +281,13 @@ def test_forward_with_a_reason_reaches_the_new_unit_and_it_can_open_the_case(
     login_as(stuck.west_nurse, stuck.west)
     received = client.get(reverse("messaging:received"))
     assert new.pk in {row.delivery.pk for row in received.context["page"]}
-    assert client.get(case_url).status_code == 200
+    case_page = client.get(case_url)
+    assert case_page.status_code == 200
+    # The forward and its reason are in the case's timeline and the message's history.
+    assert "Patienten bor i Västs område" in case_page.content.decode()
+    login_as(cast.ward_nurse, cast.ward)
+    message_page = client.get(reverse("messaging:message_detail", args=[stuck.message.pk]))
+    assert "Patienten bor i Västs område" in message_page.content.decode()
     # The list no longer shows it.
     login_as(stuck.super_user, cast.home_care)
     assert stuck.late.pk not in {row.delivery.pk for row in client.get(STUCK).context["page"]}

@@ -53,4 +53,6 @@ def test_super_user_forwards_a_late_delivery_and_the_unit_sees_it(page, cast, bu
     expect(row).to_contain_text(patient.last_name)
     row.get_by_role("link", name="Inskrivningsmeddelande").click()
     page.get_by_role("link", name="Öppna ärendet").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(patient.last_name)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Utskrivningsärende")
+    expect(page.locator("main")).to_contain_text(patient.last_name)
+    expect(page.locator("main")).to_contain_text("Patienten bor i Västs område")
