@@ -215,7 +215,11 @@ def test_the_list_runs_a_fixed_number_of_queries(
             assert client.get(STUCK).status_code == 200
         return len(captured)
 
+    # Session, user, memberships, organisation, fallback inbox, the page's rows (with their
+    # unit, message, sender and patient), the access log (chain, one INSERT, chain), the
+    # escalation setting, the header's count, the unit filter's choices.
     one = count_queries()
+    assert one == 12
     for _ in range(4):
         stuck.to_central()
         _case, message = stuck.build.admitted()
