@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -208,7 +209,6 @@ def test_the_list_runs_a_fixed_number_of_queries(
     client.get(STUCK)  # session and caches warm
 
     def count_queries() -> int:
-        from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
         with CaptureQueriesContext(connection) as captured:
@@ -217,9 +217,10 @@ def test_the_list_runs_a_fixed_number_of_queries(
 
     # Session, user, memberships, organisation, fallback inbox, the page's rows (with their
     # unit, message, sender and patient), the access log (chain, one INSERT, chain), the
-    # escalation setting, the header's count, the unit filter's choices.
+    # escalation setting, the header's count, the unit filter's choices. PostgreSQL advances
+    # the log's chain in one statement fewer.
     one = count_queries()
-    assert one == 12
+    assert one == (11 if connection.vendor == "postgresql" else 12)
     for _ in range(4):
         stuck.to_central()
         _case, message = stuck.build.admitted()
