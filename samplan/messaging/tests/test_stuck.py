@@ -306,6 +306,11 @@ def test_forward_from_the_fallback_inbox(client, login_as, stuck, cast):
     )
     assert response.status_code == 302
     assert Delivery.objects.get(forwarded_from=in_central).unit == stuck.west
+    # In the organisation's administrative history, in words.
+    history = client.get(reverse("administration:history", args=[cast.municipality.pk]))
+    html = history.content.decode()
+    assert "Vidarebefordrat till" in html and "Hör till Väst" in html
+    assert "Orsak till vidarebefordran" in html
 
 
 def test_an_empty_reason_is_refused(client, login_as, stuck, cast):
