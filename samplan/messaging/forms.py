@@ -176,7 +176,7 @@ class StuckFilterForm(forms.Form):
         label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All units")
     )
     kind = forms.ChoiceField(
-        label=_("Kind"),
+        label=_("Which messages"),
         required=False,
         choices=[
             ("", _("Late and in the fallback inbox")),
