@@ -391,3 +391,17 @@ def test_a_forged_delivery_id_is_missing(client, login_as, stuck, cast):
         ).status_code
         == 404
     )
+
+
+def test_a_system_administrator_chooses_among_the_organisations(client, login_as, stuck, cast):
+    """The municipality's system administrator also handles its contracted provider's."""
+    message = stuck.build.send(stuck.build.case(), MessageType.ADMISSION_NOTICE, cast.provider_unit)
+    late = stuck.delivery(message, cast.provider_unit)
+    stuck.make_late(late)
+    login_as(cast.municipal_system_admin, cast.municipal_admin_unit)
+    own = client.get(STUCK)
+    assert own.context["organization"] == cast.municipality
+    assert own.context["many_organizations"]
+    provider = client.get(STUCK, {"organisation": cast.provider.pk})
+    assert provider.context["organization"] == cast.provider
+    assert [row.delivery.pk for row in provider.context["page"]] == [late.pk]
