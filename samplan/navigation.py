@@ -22,7 +22,7 @@ from samplan.addressing.access import can_use_addressing_register
 from samplan.core.decorators import unit_required
 from samplan.discharge.access import can_open_discharge_case
 from samplan.logreview.access import can_review_logs
-from samplan.messaging.access import can_use_inbox
+from samplan.messaging.access import can_handle_stuck, can_use_inbox
 from samplan.patients.access import can_work_with_patients
 from samplan.reports.access import can_view_reports
 from samplan.sip.access import can_work_with_sip
@@ -46,6 +46,8 @@ def links(request: HttpRequest) -> dict:
         "show_order_access": can_order(user),
         # Log reviewers follow the access review's progress (no orders of their own).
         "show_access_review_link": bool(report_organization_ids(user)),
+        # Super users and administrators forward the organisation's stuck messages.
+        "show_stuck_link": can_handle_stuck(user),
     }
 
 

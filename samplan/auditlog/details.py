@@ -22,6 +22,7 @@ LIST_NAMES: Mapping[str, str | Promise] = {
     "overview": _("Overview"),
     "received": _("Received messages"),
     "sent": _("Sent messages"),
+    "stuck": _("Stuck messages"),
 }
 
 DETAIL_TEXTS: Mapping[str, str | Promise] = {
@@ -54,6 +55,7 @@ DETAIL_TEXTS: Mapping[str, str | Promise] = {
     "sip_version_pdf": _("Version %(version)s as PDF"),
     "sip_downtime_form": _("Form for the SIP meeting"),
     "sip_blank_form": _("Blank SIP form"),
+    "stuck_delivery": _("Stuck message, to forward"),
 }
 
 

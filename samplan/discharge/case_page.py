@@ -244,6 +244,15 @@ def _timeline(messages: Sequence[Message], events: Sequence[CaseEvent]) -> list[
     return entries
 
 
+def _forward_detail(delivery: Delivery, onward: Delivery | None) -> str:
+    """Where a forwarded delivery went and, for a stuck message forwarded by a super user or
+    administrator, why."""
+    detail = _("to %(unit)s") % {"unit": onward.unit.name} if onward else ""
+    if delivery.forward_reason:
+        detail = f"{detail}: {delivery.forward_reason}" if detail else delivery.forward_reason
+    return detail
+
+
 def _delivery_entries(
     message: Message, delivery: Delivery, onward: Delivery | None
 ) -> list[TimelineEntry]:
@@ -272,7 +281,7 @@ def _delivery_entries(
                 unit=delivery.unit,
                 message=message,
                 delivery=delivery,
-                detail=_("to %(unit)s") % {"unit": onward.unit.name} if onward else "",
+                detail=_forward_detail(delivery, onward),
                 order=2,
             )
         )

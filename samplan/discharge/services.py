@@ -106,6 +106,16 @@ def participants_add(*, case: DischargeCase, units: Sequence[Unit]) -> list[Unit
     return added
 
 
+def case_participant_join(*, actor: Actor, case: DischargeCase, unit: Unit) -> bool:
+    """The unit takes part in the case (again), with the event in the case's timeline; for a
+    message forwarded to it from outside the case's own flow (messaging's stuck messages).
+    Returns True if it was not a participant before. Runs in the caller's transaction."""
+    added = participant_add(case=case, unit=unit)
+    if added:
+        _event(case, CaseEventKind.PARTICIPANT_ADDED, actor, unit_name=unit.name)
+    return added
+
+
 def municipality_for(patient: Patient) -> Organization | None:
     """The municipality of the person's registered address (folkbokföringskommun)."""
     if not patient.registered_municipality:

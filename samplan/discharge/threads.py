@@ -44,10 +44,22 @@ def _link(message: Any, unit: Any) -> tuple[str, str] | None:
     return _("Open the case"), reverse("discharge:case_detail", args=[case_id])
 
 
+def _join(message_id: int, unit: Any, actor: Any) -> None:
+    # A stuck message forwarded from the list of stuck messages: the new unit joins the case
+    # (as a unit added later, or by its kind) so that it can open it, as a receiver of a
+    # message sent on the case does (services.case_send).
+    from samplan.discharge.services import case_participant_join
+
+    link = CaseMessage.objects.select_related("case").filter(message_id=message_id).first()
+    if link is not None:
+        case_participant_join(actor=actor, case=link.case, unit=unit)
+
+
 CASE_THREADS = ThreadKind(
     name="discharge.case",
     linked=_linked,
     taking_part=_taking_part,
     annotations=_annotations,
     link=_link,
+    join=_join,
 )

@@ -29,8 +29,10 @@ from django.db.models import (
 )
 from django.http import Http404
 
+from samplan.accounts.access import administered_organization_ids, organization_ids_with_roles
 from samplan.accounts.administering import can_edit_unit
-from samplan.accounts.models import User
+from samplan.accounts.models import Role, User
+from samplan.addressing.models import FallbackInbox
 from samplan.auditlog.access_log import (
     AccessAction,
     access_log_record,
@@ -42,7 +44,7 @@ from samplan.core.paging import PageRequest, paginate
 from samplan.messaging import threads
 from samplan.messaging.forms import UNACKNOWLEDGED
 from samplan.messaging.models import OPEN_STATES, Delivery, DeliveryState, Message
-from samplan.organizations.models import Unit
+from samplan.organizations.models import Organization, Unit
 from samplan.patients.access import can_work_with_patients
 from samplan.patients.display import PatientDisplay, patient_display
 from samplan.patients.models import MAX_IDENTITY_LENGTH
@@ -359,3 +361,177 @@ def forward_targets(unit: Unit) -> QuerySet[Unit]:
         .exclude(pk=unit.pk)
         .order_by("name")
     )
+
+
+# --- Stuck messages (Fastnade meddelanden) --------------------------------------------------
+#
+# Super users and administrators follow up the organisation's messages that got stuck
+# (seeds 000, 003: "Meddelanden får inte bli liggande!"): deliveries nobody acknowledged by
+# their cut-off, and messages in the organisation's fallback inbox. They forward them, with
+# a reason, to the right unit (services.stuck_delivery_forward).
+
+LATE = "late"
+FALLBACK = "fallback"
+
+
+def stuck_organization_ids(user: User) -> set[int]:
+    """Organisations whose stuck messages the user sees and forwards: those where they are a
+    super user (first-line support reaches the whole organisation, domain.md §2) and those
+    they administer (local and system administrators). A deactivated user has none."""
+    return organization_ids_with_roles(user, {Role.SUPER_USER}) | administered_organization_ids(
+        user
+    )
+
+
+def can_handle_stuck(user: User, organization_id: int | None = None) -> bool:
+    ids = stuck_organization_ids(user)
+    return bool(ids) if organization_id is None else organization_id in ids
+
+
+def stuck_organizations(user: User) -> QuerySet[Organization]:
+    return Organization.objects.filter(pk__in=stuck_organization_ids(user)).order_by("name")
+
+
+def can_edit_escalation(user: User, organization_id: int) -> bool:
+    """The manager escalation's delay is the organisation's administrators' to set."""
+    return organization_id in administered_organization_ids(user)
+
+
+def fallback_unit_ids(organization_id: int) -> list[int]:
+    """The organisation's fallback inbox (one at most, addressing.FallbackInbox)."""
+    return list(
+        FallbackInbox.objects.filter(organization_id=organization_id).values_list(
+            "unit_id", flat=True
+        )
+    )
+
+
+@dataclass
+class StuckRow:
+    delivery: Delivery
+    display: PatientDisplay
+    late: bool
+    in_fallback: bool
+    age: datetime.timedelta
+
+    @property
+    def age_hours(self) -> int:
+        return int(self.age.total_seconds() // 3600)
+
+
+def stuck_deliveries(
+    organization_id: int,
+    *,
+    now: datetime.datetime,
+    fallback_ids: list[int],
+    kind: str = "",
+    unit_id: int | None = None,
+) -> QuerySet[Delivery]:
+    """The organisation's open deliveries that are late (past their cut-off) or in its
+    fallback inbox, oldest cut-off first.
+
+    Indexes: delivery_open_due_idx (due_at) WHERE state IN ('new', 'read') for the late ones,
+    delivery_unit_open_due_idx (unit, due_at) WHERE open for the fallback inbox's (and for a
+    chosen unit); the organisation is checked on the joined unit (unit_org_parent_idx)."""
+    late = Q(due_at__lt=now)
+    in_fallback = Q(unit_id__in=fallback_ids)
+    deliveries = Delivery.objects.filter(
+        state__in=OPEN_STATES, unit__organization_id=organization_id
+    )
+    if kind == LATE:
+        deliveries = deliveries.filter(late)
+    elif kind == FALLBACK:
+        deliveries = deliveries.filter(in_fallback)
+    else:
+        deliveries = deliveries.filter(late | in_fallback)
+    if unit_id:
+        deliveries = deliveries.filter(unit_id=unit_id)
+    # The list shows no message text or content: leave them out.
+    return (
+        deliveries.select_related("unit", "message__sender_unit", f"{_PATIENT}__listed_care_centre")
+        .defer("message__text", "message__content")
+        .order_by("due_at", "pk")
+    )
+
+
+def stuck_page(
+    actor: Actor,
+    *,
+    organization_id: int,
+    paging: PageRequest,
+    now: datetime.datetime,
+    kind: str = "",
+    unit_id: int | None = None,
+) -> Page:
+    """Fastnade meddelanden: one page of the organisation's stuck deliveries as StuckRows;
+    every patient shown is logged, like any inbox list. 404 unless the user handles the
+    organisation's stuck messages.
+
+    The list is a support duty, not a case the actor's unit takes part in: a protected
+    person's name and number are replaced by the placeholder here."""
+    if not can_handle_stuck(actor.user, organization_id):
+        raise Http404
+    fallback_ids = fallback_unit_ids(organization_id)
+    page = paginate(
+        paging,
+        stuck_deliveries(
+            organization_id, now=now, fallback_ids=fallback_ids, kind=kind, unit_id=unit_id
+        ),
+    )
+    rows = [
+        StuckRow(
+            delivery=delivery,
+            display=patient_display(delivery.message.patient, participant=False),
+            late=delivery.due_at < now,
+            in_fallback=delivery.unit_id in fallback_ids,
+            age=now - delivery.arrived_at,
+        )
+        for delivery in page.object_list
+    ]
+    page.object_list = rows
+    log_list_page(
+        actor,
+        [row.delivery.message.patient for row in rows],
+        list_name="stuck",
+        page=page,
+        searched="",
+    )
+    return page
+
+
+def stuck_delivery_for_forward(actor: Actor, delivery_id: int) -> Delivery:
+    """One delivery of an organisation whose stuck messages the actor handles, for the
+    forward page (else 404, like a forged id); writes one access-log row for its patient."""
+    delivery = (
+        Delivery.objects.select_related(
+            "unit__organization", "message__sender_unit", f"{_PATIENT}__listed_care_centre"
+        )
+        .defer("message__text", "message__content")
+        .filter(pk=delivery_id, unit__organization_id__in=stuck_organization_ids(actor.user))
+        .first()
+    )
+    if delivery is None:
+        raise Http404
+    access_log_record(
+        actor=actor,
+        patient=delivery.message.patient,
+        action=AccessAction.VIEW,
+        obj=delivery.message,
+        detail=detail_code("stuck_delivery"),
+    )
+    return delivery
+
+
+def stuck_forward_targets(
+    organization_id: int, *, exclude_unit_id: int | None = None
+) -> QuerySet[Unit]:
+    """Units of the organisation that can receive messages now (unit_org_parent_idx)."""
+    units = Unit.objects.active_on().filter(organization_id=organization_id, has_inbox=True)
+    if exclude_unit_id:
+        units = units.exclude(pk=exclude_unit_id)
+    return units.order_by("name")
+
+
+def stuck_units(organization_id: int) -> QuerySet[Unit]:
+    """The unit filter's choices: the organisation's units with an inbox."""
+    return Unit.objects.filter(organization_id=organization_id, has_inbox=True).order_by("name")

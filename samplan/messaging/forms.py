@@ -160,3 +160,86 @@ class AlertSettingsForm(forms.Form):
                 _("Give at least one mobile number or e-mail address to send alerts to.")
             )
         return data
+
+
+# --- Stuck messages ---------------------------------------------------------------------------
+
+
+class StuckFilterForm(forms.Form):
+    """Fastnade meddelanden's filters (GET): the organisation (for those who handle more than
+    one), the unit, and late or in the fallback inbox. A bad value is ignored."""
+
+    organisation = IdChoiceField(
+        label=_("Organisation"), queryset=Unit.objects.none(), required=False, empty_label=None
+    )
+    unit = IdChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All units")
+    )
+    kind = forms.ChoiceField(
+        label=_("Which messages"),
+        required=False,
+        choices=[
+            ("", _("Late and in the fallback inbox")),
+            ("late", _("Not acknowledged by the cut-off")),
+            ("fallback", _("In the fallback inbox")),
+        ],
+    )
+
+    def __init__(self, *args: object, organizations: object, units: object, **kwargs: object):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organizations
+        self.fields["unit"].queryset = units
+
+
+class StuckForwardForm(forms.Form):
+    to_unit = IdChoiceField(
+        label=_("Forward to"),
+        queryset=Unit.objects.none(),
+        empty_label=_("Choose a unit"),
+        help_text=_("Units with an inbox in the organisation the message was sent to."),
+        error_messages={
+            "required": _("Choose the unit to forward the message to."),
+            "invalid_choice": _(
+                "Choose a unit with an inbox in the organisation the message was sent to."
+            ),
+        },
+    )
+    reason = forms.CharField(
+        label=_("Why is it forwarded?"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            'The units that follow the message see the reason, e.g. "Nobody acknowledged it; '
+            'the patient lives in the area of Hemtjänst Väst".'
+        ),
+        error_messages={"required": _("Say why the message is forwarded.")},
+    )
+
+    def __init__(self, *args: object, units: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_unit"].queryset = units
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError(_("Say why the message is forwarded."))
+        return reason
+
+
+class EscalationSettingsForm(forms.Form):
+    enabled = forms.BooleanField(
+        label=_("Tell the unit's manager about messages not acknowledged in time"),
+        required=False,
+    )
+    delay_hours = forms.IntegerField(
+        label=_("Hours after the cut-off"),
+        min_value=1,
+        max_value=168,
+        help_text=_("Between 1 and 168 hours (a week). By SMS and e-mail, once per message."),
+        error_messages={
+            "required": _("Give the number of hours."),
+            "invalid": _("Give a whole number of hours."),
+            "min_value": _("At least 1 hour."),
+            "max_value": _("At most 168 hours (a week)."),
+        },
+    )

@@ -135,6 +135,11 @@ class Delivery(ChoiceLabels, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     return_reason = models.CharField(_("reason for return"), max_length=300, blank=True)
+    # Why a super user or administrator forwarded a stuck delivery from the list of stuck
+    # messages (the new delivery points back here through forwarded_from).
+    forward_reason = models.CharField(_("reason for forwarding"), max_length=300, blank=True)
+    # When the unit's manager was told that this delivery is stuck (escalation.py): once.
+    escalated_at = models.DateTimeField(_("manager told"), null=True, blank=True)
     # When the delivery last changed (arrived, read, acknowledged, forwarded, returned,
     # cancelled): the API's change feed reads a unit's deliveries in (changed_at, id) order.
     # Every update of `state`/`read_at` in services.py sets it.
@@ -163,6 +168,14 @@ class Delivery(ChoiceLabels, models.Model):
                 fields=["unit", "due_at"],
                 condition=Q(state__in=["new", "read"]),
                 name="delivery_unit_open_due_idx",
+            ),
+            # Stuck messages (access.stuck_deliveries): an organisation's open deliveries past
+            # their cut-off, oldest cut-off first (state IN ('new', 'read') AND due_at < now
+            # ORDER BY due_at), and the escalation run's open deliveries past cut-off + delay.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(state__in=["new", "read"]),
+                name="delivery_open_due_idx",
             ),
         ]
 
@@ -248,3 +261,32 @@ class AlertState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} pending={self.pending}"
+
+
+class EscalationSettings(models.Model):
+    """An organisation's wish that the manager of a unit be told (SMS and e-mail) when one of
+    its deliveries is still not acknowledged `delay_hours` after its cut-off (escalation.py).
+
+    Kept by the organisation's administrators on the list of stuck messages; off by default.
+    """
+
+    organization = models.OneToOneField(
+        "organizations.Organization",
+        verbose_name=_("organisation"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="escalation_settings",
+    )
+    enabled = models.BooleanField(_("tell the unit's manager"), default=False)
+    delay_hours = models.PositiveSmallIntegerField(_("hours after the cut-off"), default=4)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("escalation settings")
+        verbose_name_plural = _("escalation settings")
+
+    def __str__(self) -> str:
+        return str(self.organization)

@@ -19,18 +19,24 @@ from samplan.auditlog.history import admin_change_record, diff, snapshot
 from samplan.auditlog.models import AdminAction
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
-from samplan.messaging import hooks
-from samplan.messaging.access import can_edit_alert_settings
+from samplan.messaging import hooks, threads
+from samplan.messaging.access import (
+    can_edit_alert_settings,
+    can_edit_escalation,
+    fallback_unit_ids,
+    stuck_organization_ids,
+)
 from samplan.messaging.alerts import alerts_queue
 from samplan.messaging.models import (
     OPEN_STATES,
     AlertSettings,
     Delivery,
     DeliveryState,
+    EscalationSettings,
     Message,
 )
 from samplan.organizations.agreements import answer_due_at
-from samplan.organizations.models import Unit
+from samplan.organizations.models import Organization, Unit
 from samplan.patients.models import Patient
 
 
@@ -209,6 +215,99 @@ def delivery_forward(*, actor: Actor, delivery: Delivery, to_unit: Unit) -> Deli
         return forwarded
 
 
+def stuck_delivery_forward(
+    *, actor: Actor, delivery_id: int, to_unit: Unit, reason: str
+) -> Delivery:
+    """Forward a stuck delivery (late, or in the fallback inbox) of an organisation whose stuck
+    messages the actor handles (access.stuck_organization_ids), with a reason, in one step.
+
+    The new unit gets a normal delivery (forwarded_from points at the stuck one, which keeps
+    the reason and who forwarded it) and joins the case or plan the message belongs to, so it
+    can open it (threads.thread_join). The forward is in the administrative history too.
+    A delivery acknowledged or forwarded meanwhile, or a second post, is refused and changes
+    nothing.
+    """
+    user = actor.user
+    reason = reason.strip()
+    if not reason:
+        raise MessagingError(_("Say why the message is forwarded."))
+    now = timezone.now()
+    with transaction.atomic():
+        original = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("unit__organization")
+            .filter(pk=delivery_id, unit__organization_id__in=stuck_organization_ids(user))
+            .first()
+        )
+        if original is None:
+            raise MessagingError(_("The message was not found among the stuck messages."))
+        if original.state not in OPEN_STATES:
+            raise MessagingError(
+                _("The message has already been handled (acknowledged, forwarded or returned).")
+            )
+        organization = original.unit.organization
+        if original.due_at >= now and original.unit_id not in fallback_unit_ids(organization.pk):
+            raise MessagingError(
+                _("The message is not stuck: its unit may acknowledge it until %(due)s.")
+                % {"due": timezone.localtime(original.due_at).strftime("%Y-%m-%d %H:%M")}
+            )
+        if to_unit.organization_id != organization.pk:
+            raise MessagingError(
+                _(
+                    "Choose a unit in %(organisation)s: a stuck message is forwarded within the "
+                    "organisation it was sent to."
+                )
+                % {"organisation": organization.name}
+            )
+        if to_unit.pk == original.unit_id:
+            raise MessagingError(_("Choose another unit than the one the message is stuck in."))
+        _check_recipients(
+            [RecipientChoice(unit=to_unit, reason_code="forwarded", reason_text="")], original.unit
+        )
+        if Delivery.objects.filter(message_id=original.message_id, unit=to_unit).exists():
+            raise MessagingError(
+                _("%(unit)s has already received this message.") % {"unit": to_unit.name}
+            )
+        Delivery.objects.filter(pk=original.pk).update(
+            state=DeliveryState.FORWARDED,
+            handled_at=now,
+            handled_by=user,
+            forward_reason=reason[:300],
+            changed_at=now,
+        )
+        alerts_queue(unit_ids=[to_unit.pk])
+        forwarded = Delivery.objects.create(
+            message_id=original.message_id,
+            unit=to_unit,
+            reason_code="forwarded_stuck",
+            reason_text=(
+                _("Forwarded from %(unit)s by %(user)s: %(reason)s")
+                % {
+                    "unit": original.unit.name,
+                    "user": user.get_full_name() or user.username,
+                    "reason": reason,
+                }
+            )[:300],
+            arrived_at=now,
+            due_at=answer_due_at(arrived_at=now, sender_unit=original.unit, unit=to_unit),
+            forwarded_from=original,
+        )
+        threads.thread_join(original.message_id, to_unit, actor)
+        admin_change_record(
+            actor=actor,
+            organization=organization,
+            action=AdminAction.UPDATE,
+            target=original,
+            changes={
+                "state": [original.state, DeliveryState.FORWARDED.value],
+                "forwarded_to": ["", to_unit.name],
+                "forward_reason": ["", reason[:300]],
+            },
+        )
+        hooks.deliveries_created([forwarded.pk])
+        return forwarded
+
+
 def delivery_return(
     *, actor: Actor, delivery: Delivery, reason: str, fallback_unit: Unit | None
 ) -> Delivery | None:
@@ -317,6 +416,36 @@ def alert_settings_update(
             admin_change_record(
                 actor=actor,
                 organization=unit.organization,
+                action=AdminAction.UPDATE,
+                target=current,
+                changes=changes,
+            )
+    return current
+
+
+ESCALATION_FIELDS = ["enabled", "delay_hours"]
+
+
+def escalation_settings_update(
+    *, actor: Actor, organization: Organization, enabled: bool, delay_hours: int
+) -> EscalationSettings:
+    """Whether (and how long after the cut-off) the manager of a unit is told of its stuck
+    deliveries; the change goes into the administrative history."""
+    require(can_edit_escalation(actor.user, organization.pk))
+    with transaction.atomic():
+        current, _created = EscalationSettings.objects.select_for_update().get_or_create(
+            organization=organization
+        )
+        before = snapshot(current, ESCALATION_FIELDS)
+        current.enabled = enabled
+        current.delay_hours = delay_hours
+        current.updated_by = actor.user
+        current.save()
+        changes = diff(before, snapshot(current, ESCALATION_FIELDS))
+        if changes:
+            admin_change_record(
+                actor=actor,
+                organization=organization,
                 action=AdminAction.UPDATE,
                 target=current,
                 changes=changes,

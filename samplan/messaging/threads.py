@@ -25,6 +25,10 @@ class ThreadKind:
     `taking_part(unit_id, ref)`: true where that unit takes part in the message's thread now.
     `annotations(ref)`: extra values the page needs to build its link (e.g. the case id).
     `link(message, unit)`: (label, url) for the message page, or None.
+    `join(message_id, unit, actor)`: makes the unit take part in the thread of that message
+    (a stuck message forwarded by a super user: the new unit must be able to open the case);
+    does nothing for a message that is not this process's. Runs inside the caller's
+    transaction.
     """
 
     name: str
@@ -32,6 +36,7 @@ class ThreadKind:
     taking_part: Callable[[int, str], Exists]
     annotations: Callable[[str], dict[str, Expression]] = field(default=lambda ref: {})
     link: Callable[[Any, Any], tuple[str, str] | None] = field(default=lambda message, unit: None)
+    join: Callable[[int, Any, Any], None] = field(default=lambda message_id, unit, actor: None)
 
 
 _kinds: dict[str, ThreadKind] = {}
@@ -76,3 +81,9 @@ def thread_link(message: Any, unit: Any) -> tuple[str, str] | None:
         if found is not None:
             return found
     return None
+
+
+def thread_join(message_id: int, unit: Any, actor: Any) -> None:
+    """Make `unit` take part in the process (case, plan) the message belongs to, if any."""
+    for kind in _kinds.values():
+        kind.join(message_id, unit, actor)

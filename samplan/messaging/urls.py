@@ -15,6 +15,13 @@ urlpatterns = [
     path("meddelanden/<int:pk>/vidarebefordra/", views.message_forward, name="message_forward"),
     path("meddelanden/<int:pk>/returnera/", views.message_return, name="message_return"),
     path("administrera/avisering/", views.alert_units, name="alert_units"),
+    path("fastnade/", views.stuck, name="stuck"),
+    path("fastnade/<int:pk>/vidarebefordra/", views.stuck_forward, name="stuck_forward"),
+    path(
+        "fastnade/paminnelse/<int:organization_id>/",
+        views.stuck_escalation,
+        name="stuck_escalation",
+    ),
     path(
         "administrera/avisering/<int:unit_id>/",
         views.alert_settings_unit,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from samplan.accounts.access import administered_organization_ids, is_administrator, require
 from samplan.core.decorators import unit_required
 from samplan.core.http import parse_ids, parse_int
-from samplan.core.paging import PageRequest, paginate
+from samplan.core.paging import PAGE_SIZES, PageRequest, paginate
 from samplan.messaging import access
 from samplan.messaging.access import can_edit_alert_settings, message_for_unit
 from samplan.messaging.content import content_items
@@ -26,13 +26,21 @@ from samplan.messaging.context_processors import cached_new_count
 from samplan.messaging.fallback import fallback_inbox_for
 from samplan.messaging.forms import (
     AlertSettingsForm,
+    EscalationSettingsForm,
     ForwardForm,
     ReceivedFilterForm,
     ReturnForm,
     SentFilterForm,
+    StuckFilterForm,
+    StuckForwardForm,
 )
 from samplan.messaging.inbox import inbox_list_context, inbox_search, valid_filters
-from samplan.messaging.models import OPEN_STATES, AlertSettings, DeliveryState
+from samplan.messaging.models import (
+    OPEN_STATES,
+    AlertSettings,
+    DeliveryState,
+    EscalationSettings,
+)
 from samplan.messaging.services import (
     MessagingError,
     alert_settings_update,
@@ -40,9 +48,11 @@ from samplan.messaging.services import (
     delivery_forward,
     delivery_mark_read,
     delivery_return,
+    escalation_settings_update,
+    stuck_delivery_forward,
 )
 from samplan.messaging.threads import thread_link
-from samplan.organizations.models import Unit
+from samplan.organizations.models import Organization, Unit
 from samplan.patients.display import patient_display
 
 # Header polling (seconds): every POLL_MIN while the count changes, doubling up to POLL_MAX
@@ -317,3 +327,138 @@ def alert_units(request: HttpRequest) -> HttpResponse:
     page = paginate(request, units)
     page.object_list = [(unit, getattr(unit, "alert_settings", None)) for unit in page.object_list]
     return render(request, "messaging/alert_units.html", {"page": page})
+
+
+# --- Fastnade meddelanden (stuck messages) ----------------------------------------------------
+
+
+def _stuck_organization(request: HttpRequest) -> Organization:
+    """The organisation whose stuck messages are shown: ?organisation= if the user handles
+    it, else the current unit's, else the first they handle. 403 for users who handle none."""
+    require(access.can_handle_stuck(request.user))
+    allowed = access.stuck_organization_ids(request.user)
+    wanted = parse_int(request.GET.get("organisation"), default=0, minimum=0, maximum=2**31)
+    if wanted not in allowed:
+        wanted = request.unit.organization_id
+    if wanted not in allowed:
+        wanted = min(allowed)
+    return Organization.objects.get(pk=wanted)
+
+
+@unit_required
+def stuck(request: HttpRequest) -> HttpResponse:
+    """The organisation's deliveries not acknowledged by their cut-off and its fallback
+    inbox's messages, with age and unit; each forwarded from its own page."""
+    organization = _stuck_organization(request)
+    filters = StuckFilterForm(
+        request.GET,
+        organizations=access.stuck_organizations(request.user),
+        units=access.stuck_units(organization.pk),
+    )
+    values = valid_filters(filters)
+    unit = values.get("unit")
+    page = access.stuck_page(
+        request.actor,
+        organization_id=organization.pk,
+        paging=PageRequest.of(request),
+        now=timezone.now(),
+        kind=values.get("kind", ""),
+        unit_id=unit.pk if unit else None,
+    )
+    can_edit = access.can_edit_escalation(request.user, organization.pk)
+    escalation = EscalationSettings.objects.filter(organization=organization).first()
+    return render(
+        request,
+        "messaging/stuck.html",
+        {
+            "organization": organization,
+            "filters": filters,
+            "page": page,
+            "page_sizes": PAGE_SIZES,
+            "escalation": escalation,
+            "escalation_form": _escalation_form(escalation) if can_edit else None,
+            "many_organizations": len(access.stuck_organization_ids(request.user)) > 1,
+        },
+    )
+
+
+def _escalation_form(escalation: EscalationSettings | None, data: object = None):
+    initial = {"enabled": False, "delay_hours": 4}
+    if escalation is not None:
+        initial = {"enabled": escalation.enabled, "delay_hours": escalation.delay_hours}
+    return EscalationSettingsForm(data, initial=initial, auto_id="escalation_%s")
+
+
+def _stuck_forward_page(
+    request: HttpRequest, delivery, form: StuckForwardForm, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "messaging/stuck_forward.html",
+        {
+            "delivery": delivery,
+            "message": delivery.message,
+            "display": patient_display(delivery.message.patient, participant=False),
+            "form": form,
+            "now": timezone.now(),
+            "back": f"{reverse('messaging:stuck')}?organisation={delivery.unit.organization_id}",
+        },
+        status=status,
+    )
+
+
+@unit_required
+def stuck_forward(request: HttpRequest, pk: int) -> HttpResponse:
+    """Vidarebefordra a stuck delivery: the unit and a reason, in one form."""
+    require(access.can_handle_stuck(request.user))
+    # 404 for a delivery of an organisation the user does not handle (or a forged id); logged.
+    delivery = access.stuck_delivery_for_forward(request.actor, pk)
+    units = access.stuck_forward_targets(
+        delivery.unit.organization_id, exclude_unit_id=delivery.unit_id
+    )
+    if request.method != "POST":
+        return _stuck_forward_page(request, delivery, StuckForwardForm(units=units))
+    form = StuckForwardForm(request.POST, units=units)
+    if form.is_valid():
+        to_unit = form.cleaned_data["to_unit"]
+        try:
+            stuck_delivery_forward(
+                actor=request.actor,
+                delivery_id=delivery.pk,
+                to_unit=to_unit,
+                reason=form.cleaned_data["reason"],
+            )
+        except MessagingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, _("The message was forwarded to %(unit)s.") % {"unit": to_unit.name}
+            )
+            return redirect(
+                f"{reverse('messaging:stuck')}?organisation={delivery.unit.organization_id}"
+            )
+    return _stuck_forward_page(request, delivery, form, status=400)
+
+
+@unit_required
+@require_POST
+def stuck_escalation(request: HttpRequest, organization_id: int) -> HttpResponse:
+    """The organisation's escalation to managers: on or off, and after how many hours."""
+    if not access.can_edit_escalation(request.user, organization_id):
+        raise Http404
+    organization = get_object_or_404(Organization, pk=organization_id)
+    form = _escalation_form(None, request.POST)
+    back = f"{reverse('messaging:stuck')}?organisation={organization.pk}"
+    if form.is_valid():
+        escalation_settings_update(
+            actor=request.actor,
+            organization=organization,
+            enabled=form.cleaned_data["enabled"],
+            delay_hours=form.cleaned_data["delay_hours"],
+        )
+        messages.success(request, _("The escalation setting was saved."))
+        return redirect(back)
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect(back)

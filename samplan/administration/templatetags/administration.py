@@ -31,6 +31,8 @@ EXTRA_LABELS = {
     "failed_login_count": gettext_lazy("failed logins in a row"),
     # accesslog_purge: how many of the organisation's access-log rows were removed.
     "purged_rows": gettext_lazy("access-log rows"),
+    # A stuck message forwarded by a super user or administrator (messaging).
+    "forwarded_to": gettext_lazy("forwarded to"),
 }
 
 

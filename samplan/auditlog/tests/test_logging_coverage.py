@@ -258,6 +258,19 @@ def _message_visit(cast: Cast) -> Visit:
     return Visit({"pk": notice.pk}, cast.home_care_nurse, cast.home_care, case.patient)
 
 
+def _stuck_forward_visit(cast: Cast) -> Visit:
+    """A super user opens the forward page of a delivery home care did not acknowledge."""
+    from samplan.messaging.models import Delivery
+
+    case, notice = _case(cast)
+    Delivery.objects.filter(message=notice, unit=cast.home_care).update(
+        due_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    delivery = Delivery.objects.get(message=notice, unit=cast.home_care)
+    super_user = user_with_role(f"superanv{delivery.pk}", cast.home_care, Role.SUPER_USER)
+    return Visit({"pk": delivery.pk}, super_user, cast.home_care, case.patient)
+
+
 def _sip_plan(cast: Cast, *, summoned: bool):
     """A SIP started by school health for a child, summoning outpatient psychiatry."""
     from samplan.organizations.models import UnitKind
@@ -331,6 +344,7 @@ BUILDERS: dict[str, Callable[[Cast], Visit]] = {
     "discharge:case_send": _case_send_visit,
     "discharge:message_cancel": _message_cancel_visit,
     "messaging:message_detail": _message_visit,
+    "messaging:stuck_forward": _stuck_forward_visit,
     "sip:detail": _sip_visit(),
     "sip:history": _sip_visit(),
     "sip:consent": _sip_visit(),
@@ -394,6 +408,7 @@ NOT_WALKED: dict[str, str] = {
     "messaging:message_forward": "POST only",
     "messaging:message_return": "POST only",
     "messaging:alert_settings_unit": "a unit's alert numbers and addresses: no person",
+    "messaging:stuck_escalation": "POST only; an organisation's escalation setting: no person",
     "sip:send": "POST only",
     # These fetch the plan through plan_for_unit (which logs) and then redirect, so a GET
     # answers 302: to the plan page (walked above) from a message, and from the finalise

@@ -218,3 +218,19 @@ def test_no_access_log_rows(demo):
     # services, which log as the acting demo users: see the SIP demo's docstring.)
     patients = [case.patient_id for case in demo.cases.values()]
     assert not AccessLogEntry.objects.filter(patient__in=patients).exists()
+
+
+def test_the_stuck_messages_list_is_not_empty(demo, login_as, client):
+    """Göran Pettersson, super user of Katrineholm's central inbox, finds late deliveries and
+    Birgit's misaddressed notice in the fallback inbox (issue 14 point 8)."""
+    from samplan.messaging.access import fallback_unit_ids, stuck_deliveries
+
+    katrineholm = demo.organizations["katrineholm"]
+    fallback = fallback_unit_ids(katrineholm.pk)
+    rows = list(stuck_deliveries(katrineholm.pk, now=timezone.now(), fallback_ids=fallback))
+    assert sum(1 for d in rows if d.due_at < timezone.now()) >= 3
+    assert any(d.unit_id in fallback for d in rows)
+    login_as(demo.users["goran.pettersson"], demo.units["KKBREVLADA"])
+    response = client.get(reverse("messaging:stuck"))
+    assert response.status_code == 200
+    assert len(response.context["page"]) == min(len(rows), 20)
