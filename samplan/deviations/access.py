@@ -19,6 +19,7 @@ the same.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -259,4 +260,23 @@ def deviation_for_unit(
         )
     return DeviationView(
         deviation=deviation, side=side, recipients=shown, patient_shown=patient_shown
+    )
+
+
+# --- Follow-up indicators ---------------------------------------------------------------------
+
+
+def indicator_recipients(
+    organization_id: int, unit_ids: Iterable[int] | None = None
+) -> QuerySet[DeviationRecipient]:
+    """The deviations a report reader counts (no person is shown): those reported by or to the
+    organisation; for a reach of some units (a manager's, or one unit chosen), those reported
+    by the units or received in them."""
+    if unit_ids is None:
+        return DeviationRecipient.objects.filter(
+            Q(organization_id=organization_id) | Q(reporting_organization_id=organization_id)
+        )
+    ids = list(unit_ids)
+    return DeviationRecipient.objects.filter(
+        Q(deviation__reporting_unit_id__in=ids) | Q(unit_id__in=ids)
     )

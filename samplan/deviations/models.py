@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from samplan.core.choices import ChoiceLabels
 
@@ -34,7 +35,7 @@ class Category(models.TextChoices):
     AIDS = "aids", _("Aids and equipment")
     PLANNING = "planning", _("Planning not followed")
     SIP_LATE = "sip_late", _("SIP not held or late")
-    OTHER = "other", _("Other")
+    OTHER = "other", pgettext_lazy("deviation category", "Other")
 
 
 class DeviationState(models.TextChoices):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from samplan.reports import views
+from samplan.reports import deviation_views, views
 
 app_name = "reports"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("betalningsansvar/", views.report, {"slug": "liability"}, name="liability"),
     path("kvittenser/", views.report, {"slug": "acknowledgements"}, name="acknowledgements"),
     path("sip/", views.report, {"slug": "sip"}, name="sip"),
+    path("avvikelser/", deviation_views.deviations, name="deviations"),
 ]
