@@ -39,10 +39,10 @@ class Category(models.TextChoices):
 
 
 class DeviationState(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    INVESTIGATING = "investigating", _("Under investigation")
-    ANSWERED = "answered", _("Answered")
-    CLOSED = "closed", _("Closed")
+    RECEIVED = "received", pgettext_lazy("deviation state", "Received")
+    INVESTIGATING = "investigating", pgettext_lazy("deviation state", "Under investigation")
+    ANSWERED = "answered", pgettext_lazy("deviation state", "Answered")
+    CLOSED = "closed", pgettext_lazy("deviation state", "Closed")
 
 
 # States in which the receiving organisation still owes an answer.
