@@ -112,6 +112,15 @@ class InboxFilterForm(forms.Form):
     )
 
 
+class AnswerDaysForm(forms.Form):
+    answer_days = forms.IntegerField(
+        label=_("Days to answer a deviation"),
+        min_value=1,
+        max_value=90,
+        help_text=_("Calendar days after the day the deviation was reported. Default 14."),
+    )
+
+
 class SettingsForm(forms.Form):
     receiving_unit = IdChoiceField(
         label=_("Receiving unit"),

@@ -17,6 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from samplan.accounts.administering import can_edit_agreement
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.auditlog.history import admin_change_record, instance_diff
 from samplan.auditlog.models import AdminAction
@@ -26,6 +27,7 @@ from samplan.deviations import access, process
 from samplan.deviations.models import (
     MAX_COMMENT,
     MAX_DESCRIPTION,
+    AgreementDeviationTerms,
     Category,
     Deviation,
     DeviationNote,
@@ -37,7 +39,7 @@ from samplan.deviations.models import (
 from samplan.deviations.terms import answer_days_between
 from samplan.discharge.models import DischargeCase
 from samplan.messaging.models import Message
-from samplan.organizations.models import Organization, Unit
+from samplan.organizations.models import Agreement, Organization, Unit
 from samplan.sip.models import SipPlan
 
 
@@ -307,3 +309,31 @@ def deviation_settings_update(
                 unit=receiving_unit
             )
     return stored
+
+
+@transaction.atomic
+def agreement_answer_days_update(
+    *, actor: Actor, agreement: Agreement, answer_days: int
+) -> AgreementDeviationTerms:
+    """The days to answer a deviation under an agreement: its parties' system administrators
+    (as for the rest of the agreement), recorded in the history of both parties."""
+    if not can_edit_agreement(actor.user, agreement):
+        raise PermissionDenied
+    if not 1 <= answer_days <= 90:
+        raise ValidationError({"answer_days": _("Give between 1 and 90 days.")})
+    terms, created = AgreementDeviationTerms.objects.select_for_update().get_or_create(
+        agreement=agreement
+    )
+    if terms.answer_days != answer_days or created:
+        changes = {"answer_days": [None if created else terms.answer_days, answer_days]}
+        terms.answer_days = answer_days
+        terms.save(update_fields=["answer_days"])
+        for organization in (agreement.region, agreement.municipality):
+            admin_change_record(
+                actor=actor,
+                organization=organization,
+                action=AdminAction.UPDATE,
+                target=terms,
+                changes=changes,
+            )
+    return terms

@@ -7,7 +7,16 @@ import datetime
 
 from samplan.deviations.models import DEFAULT_ANSWER_DAYS, AgreementDeviationTerms
 from samplan.organizations.agreements import agreement_in_force, principal_of
-from samplan.organizations.models import Organization, OrganizationKind
+from samplan.organizations.models import Agreement, Organization, OrganizationKind
+
+
+def answer_days_of(agreement: Agreement) -> int:
+    days = (
+        AgreementDeviationTerms.objects.filter(agreement=agreement)
+        .values_list("answer_days", flat=True)
+        .first()
+    )
+    return DEFAULT_ANSWER_DAYS if days is None else days
 
 
 def answer_days_between(first: Organization, second: Organization, on_date: datetime.date) -> int:
@@ -22,11 +31,4 @@ def answer_days_between(first: Organization, second: Organization, on_date: date
     if region is None or municipality is None:
         return DEFAULT_ANSWER_DAYS
     agreement = agreement_in_force(region, municipality, on_date)
-    if agreement is None:
-        return DEFAULT_ANSWER_DAYS
-    days = (
-        AgreementDeviationTerms.objects.filter(agreement=agreement)
-        .values_list("answer_days", flat=True)
-        .first()
-    )
-    return DEFAULT_ANSWER_DAYS if days is None else days
+    return DEFAULT_ANSWER_DAYS if agreement is None else answer_days_of(agreement)

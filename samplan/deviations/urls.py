@@ -14,4 +14,5 @@ urlpatterns = [
     path("mottagare/<int:recipient_id>/status/", views.move, name="move"),
     path("mottagare/<int:recipient_id>/kommentar/", views.comment, name="comment"),
     path("installningar/<int:pk>/", views.settings_edit, name="settings"),
+    path("overenskommelse/<int:pk>/", views.agreement_answer_days, name="agreement"),
 ]

@@ -19,12 +19,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from samplan.accounts.access import administered_organization_or_404
+from samplan.accounts.administering import can_edit_agreement
 from samplan.auditlog.access_log import AccessAction, access_log_record_many
 from samplan.core.decorators import unit_required
 from samplan.core.http import parse_id
 from samplan.core.paging import paginate
 from samplan.deviations import access, exports, process, services
 from samplan.deviations.forms import (
+    AnswerDaysForm,
     CommentForm,
     InboxFilterForm,
     MoveForm,
@@ -37,9 +39,10 @@ from samplan.deviations.models import (
     DeviationSettings,
     DeviationState,
 )
+from samplan.deviations.terms import answer_days_of
 from samplan.discharge.models import CaseParticipant
 from samplan.messaging.models import Delivery, Message
-from samplan.organizations.models import Organization, Unit
+from samplan.organizations.models import Agreement, Organization, Unit
 from samplan.patients.display import patient_display
 from samplan.sip.documents import pdf_response, render_pdf
 from samplan.sip.models import VISIBLE_ANSWERS, SipParticipant
@@ -354,6 +357,31 @@ def comment(request: HttpRequest, recipient_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The comment was added."))
     return redirect("deviations:detail", recipient.deviation_id)
+
+
+@login_required
+def agreement_answer_days(request: HttpRequest, pk: int) -> HttpResponse:
+    """The days to answer a deviation under one agreement (its parties' system admins)."""
+    agreement = Agreement.objects.select_related("region", "municipality").filter(pk=pk).first()
+    if agreement is None or not can_edit_agreement(request.user, agreement):
+        raise Http404
+    current = answer_days_of(agreement)
+    form = AnswerDaysForm(request.POST or None, initial={"answer_days": current})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agreement_answer_days_update(
+                actor=request.actor,
+                agreement=agreement,
+                answer_days=form.cleaned_data["answer_days"],
+            )
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("discharge:agreement_edit", agreement.pk)
+    return render(
+        request, "deviations/agreement_answer_days.html", {"form": form, "agreement": agreement}
+    )
 
 
 @login_required

@@ -472,3 +472,27 @@ def test_reporter_list_after_leaving_the_case_hides_the_patient(cast, handlers, 
     )
     assert not view.patient_shown
     assert DeviationRecipient.objects.count() == 1
+
+
+def test_answer_days_per_agreement_page(cast, handlers, login_as):
+    agreement = Agreement.objects.create(
+        region=cast.region,
+        municipality=cast.municipality,
+        valid_from=timezone.localdate() - datetime.timedelta(days=30),
+    )
+    url = reverse("deviations:agreement", args=[agreement.pk])
+    client = login_as(cast.municipal_system_admin, cast.municipal_admin_unit)
+    page = client.get(url)
+    assert page.status_code == 200 and page.context["form"].initial["answer_days"] == 14
+    assert (
+        url in client.get(reverse("discharge:agreement_edit", args=[agreement.pk])).content.decode()
+    )
+    assert client.post(url, {"answer_days": 0}).status_code == 200
+    client.post(url, {"answer_days": 10})
+    assert AgreementDeviationTerms.objects.get(agreement=agreement).answer_days == 10
+    assert AdminChange.objects.filter(target_type="agreementdeviationterms").count() == 2
+    recipient = _report(cast).recipients.get()
+    assert recipient.due_on == timezone.localdate() + datetime.timedelta(days=10)
+    # A local administrator (not a system administrator of a party) may not.
+    other = login_as(cast.municipal_local_admin, cast.municipal_admin_unit)
+    assert other.get(url).status_code == 404
