@@ -24,8 +24,8 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, DurationField, ExpressionWrapper, F, QuerySet
+from django.db.models.functions import ExtractMonth
 from django.utils.translation import gettext_lazy as _
 
 from samplan.core.localtime import STOCKHOLM, start_of_local_day
@@ -99,7 +99,10 @@ def compute(recipients: QuerySet[DeviationRecipient], year: int) -> Indicators:
     """The indicators of the deviations in `recipients` reported in `year` (three queries)."""
     start, end = year_bounds(year)
     in_year = recipients.filter(reported_at__gte=start, reported_at__lt=end)
-    month = TruncMonth("reported_at", tzinfo=STOCKHOLM)
+    # Integers and one interval per row: the database does the calendar and the subtraction,
+    # so Python converts no timestamps.
+    month = ExtractMonth("reported_at", tzinfo=STOCKHOLM)
+    waited = ExpressionWrapper(F("answered_at") - F("reported_at"), output_field=DurationField())
     counts = (
         in_year.annotate(month=month)
         .values("month", "reporting_organization_id", "organization_id", "category", "state")
@@ -108,15 +111,8 @@ def compute(recipients: QuerySet[DeviationRecipient], year: int) -> Indicators:
     )
     answered = (
         in_year.filter(answered_at__isnull=False)
-        .annotate(month=month)
-        .values_list(
-            "month",
-            "reporting_organization_id",
-            "organization_id",
-            "category",
-            "reported_at",
-            "answered_at",
-        )
+        .annotate(month=month, waited=waited)
+        .values_list("month", "reporting_organization_id", "organization_id", "category", "waited")
         .order_by()
     )
     count_rows = list(counts)
@@ -130,12 +126,6 @@ def compute(recipients: QuerySet[DeviationRecipient], year: int) -> Indicators:
         else []
     )
     return _assemble(year, count_rows, answer_rows, names)
-
-
-def _month_of(value: datetime.date | datetime.datetime) -> int:
-    if isinstance(value, datetime.datetime):
-        return value.astimezone(STOCKHOLM).month
-    return value.month
 
 
 def _assemble(
@@ -162,7 +152,7 @@ def _assemble(
         return cube[key]
 
     for row in count_rows:
-        number = _month_of(row["month"])
+        number = row["month"]
         reporting = names.get(row["reporting_organization_id"], "")
         concerned = names.get(row["organization_id"], "")
         key = (number, reporting, concerned, row["category"])
@@ -174,9 +164,8 @@ def _assemble(
             total,
         ):
             target.by_state[row["state"]] += row["n"]
-    for month_value, reporting_id, concerned_id, category, reported_at, answered_at in answer_rows:
-        days = (answered_at - reported_at).total_seconds() / SECONDS_PER_DAY
-        number = _month_of(month_value)
+    for number, reporting_id, concerned_id, category, waited in answer_rows:
+        days = waited.total_seconds() / SECONDS_PER_DAY
         reporting = names.get(reporting_id, "")
         concerned = names.get(concerned_id, "")
         for target in (
