@@ -70,8 +70,11 @@ def can_handle(user: User, unit: Unit | None) -> bool:
 
 
 def can_use_deviations(user: User, unit: Unit | None) -> bool:
-    """The header's Avvikelser link."""
-    return can_report(user, unit) or can_handle(user, unit)
+    """The header's Avvikelser link: reporters, handlers, and administrators (who set the
+    receiving unit)."""
+    from samplan.accounts.access import is_administrator
+
+    return can_report(user, unit) or can_handle(user, unit) or is_administrator(user)
 
 
 def can_edit_settings(user: User, organization_id: int) -> bool:

@@ -265,6 +265,9 @@ def index(request: HttpRequest) -> HttpResponse:
         return redirect("deviations:received")
     if access.can_report(request.user, request.unit):
         return redirect("deviations:reported")
+    organization_id = request.unit.organization_id
+    if access.can_edit_settings(request.user, organization_id):
+        return redirect("deviations:settings", organization_id)
     raise Http404
 
 

@@ -496,3 +496,15 @@ def test_answer_days_per_agreement_page(cast, handlers, login_as):
     # A local administrator (not a system administrator of a party) may not.
     other = login_as(cast.municipal_local_admin, cast.municipal_admin_unit)
     assert other.get(url).status_code == 404
+
+
+def test_index_leads_each_to_their_page(cast, handlers, login_as):
+    index = reverse("deviations:index")
+    assert login_as(handlers.region, handlers.region_unit).get(index)["Location"] == reverse(
+        "deviations:received"
+    )
+    assert login_as(cast.home_care_nurse, cast.home_care).get(index)["Location"] == reverse(
+        "deviations:reported"
+    )
+    admin = login_as(cast.municipal_local_admin, cast.municipal_admin_unit).get(index)
+    assert admin["Location"] == reverse("deviations:settings", args=[cast.municipality.pk])
