@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -86,16 +86,7 @@ def _proposed_organizations(unit: Unit, link: dict[str, int]) -> QuerySet[Organi
     elif "message_id" in link:
         sender = Message.objects.filter(pk=link["message_id"]).values("sender_unit_id")
         receivers = Delivery.objects.filter(message_id=link["message_id"]).values("unit_id")
-        organization_ids = (
-            Unit.objects.filter(pk__in=sender)
-            .values("organization_id")
-            .union(Unit.objects.filter(pk__in=receivers).values("organization_id"))
-        )
-        return (
-            Organization.objects.filter(pk__in=list(organization_ids), is_active=True)
-            .exclude(pk=unit.organization_id)
-            .order_by("name")
-        )
+        unit_ids = Unit.objects.filter(Q(pk__in=sender) | Q(pk__in=receivers)).values("pk")
     else:
         return Organization.objects.none()
     return (
