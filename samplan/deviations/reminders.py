@@ -50,7 +50,7 @@ def reminders_send(*, now: datetime.datetime | None = None) -> int:
     for pk in due_for_reminder(today):
         with transaction.atomic():
             recipient = (
-                DeviationRecipient.objects.select_for_update(skip_locked=True)
+                DeviationRecipient.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("deviation", "unit")
                 .filter(pk=pk, reminded_at__isnull=True, state__in=AWAITING_ANSWER)
                 .first()

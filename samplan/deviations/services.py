@@ -181,7 +181,7 @@ def deviation_report(
 def _recipient_for(actor: Actor, recipient_id: int) -> tuple[DeviationRecipient, process.Side]:
     """The recipient row, locked, and the actor's side on it (else 404)."""
     recipient = (
-        DeviationRecipient.objects.select_for_update()
+        DeviationRecipient.objects.select_for_update(of=("self",))
         .select_related("deviation")
         .filter(pk=recipient_id)
         .first()

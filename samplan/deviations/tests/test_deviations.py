@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -399,12 +400,14 @@ def test_inbox_query_count_is_fixed(cast, handlers, build, login_as, django_asse
         _report(cast, case)
     client = login_as(cast.home_care_nurse, cast.home_care)
     client.get(reverse("deviations:reported"))  # warm the session
-    with django_assert_num_queries(9):
+    # The access log's chained insert takes one query less on PostgreSQL (as in api's tests).
+    queries = 8 if connection.vendor == "postgresql" else 9
+    with django_assert_num_queries(queries):
         client.get(reverse("deviations:reported"))
     for _ in range(3):
         case, _message = build.admitted()
         _report(cast, case)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(queries):
         page = client.get(reverse("deviations:reported"))
     assert len(page.context["page"].object_list) == 6
     handler = login_as(handlers.region, handlers.region_unit)
