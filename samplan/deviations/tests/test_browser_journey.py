@@ -65,3 +65,15 @@ def test_nurse_reports_region_answers_nurse_reads(page, cast, handlers, build):
     page.get_by_role("button", name="Avsluta avvikelsen").click()
     expect(page.get_by_test_id("recipient-state")).to_contain_text("Avslutad")
     assert deviation.recipients.get().state == DeviationState.CLOSED
+
+
+def test_report_viewer_reads_the_deviation_figures(page, cast, handlers):
+    from samplan.accounts.models import Role
+    from samplan.testing import user_with_role
+
+    viewer = user_with_role("rapportlasare", cast.care_centre, Role.REPORT_VIEWER)
+    log_in(page, viewer)
+    page.get_by_role("link", name="Rapporter").first.click()
+    page.get_by_role("link", name="Avvikelser").last.click()
+    expect(page.get_by_role("heading", name="Per organisationspar")).to_be_visible()
+    assert violations(page) == []
