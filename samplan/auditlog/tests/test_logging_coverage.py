@@ -419,6 +419,7 @@ NOT_WALKED: dict[str, str] = {
     "deviations:move": "POST only",
     "deviations:comment": "POST only",
     "deviations:settings": "an organisation's receiving unit for deviations: no person",
+    "deviations:agreement": "the days to answer a deviation under an agreement: no person",
     # These fetch the plan through plan_for_unit (which logs) and then redirect, so a GET
     # answers 302: to the plan page (walked above) from a message, and from the finalise
     # and new-version pages until the plan is ready for them (sip/tests/test_views.py).
