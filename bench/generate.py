@@ -3509,6 +3509,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000, help="cases per written batch")
     parser.add_argument("--skip-access-log", action="store_true")
     parser.add_argument(
+        "--only-deviations",
+        action="store_true",
+        help="add only the deviations to a database generated before (bench/deviation_data.py)",
+    )
+    parser.add_argument(
         "--keep-fk-checks",
         action="store_true",
         help="COPY with PostgreSQL's per-row foreign-key checks on (slower; for comparison)",
@@ -3527,6 +3532,13 @@ def main() -> None:
     )
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
+    if options.only_deviations:
+        from deviation_data import build_deviations
+
+        build_deviations(seed=options.seed)
+        analyze()
+        print(f"done in {time.perf_counter() - started:.0f} s")
+        return
     if Organization.objects.exists() or User.objects.exists():
         sys.exit("The database is not empty: give an empty (or new) database.")
     world = World(
@@ -3545,6 +3557,9 @@ def main() -> None:
         foreign_key_checks(True)
         verify_foreign_keys()
     reset_sequences()
+    from deviation_data import build_deviations  # their own sequences give their ids
+
+    build_deviations(seed=options.seed, end=end)
     step = time.perf_counter()
     analyze()
     print(f"analyze: {time.perf_counter() - step:.0f} s")

@@ -20,6 +20,7 @@ from samplan.accessrequests.access import (
 )
 from samplan.addressing.access import can_use_addressing_register
 from samplan.core.decorators import unit_required
+from samplan.deviations.access import can_report, can_use_deviations
 from samplan.discharge.access import can_open_discharge_case
 from samplan.logreview.access import can_review_logs
 from samplan.messaging.access import can_handle_stuck, can_use_inbox
@@ -37,6 +38,10 @@ def links(request: HttpRequest) -> dict:
         "show_patient_search": can_work_with_patients(user, unit),
         "show_new_case": can_open_discharge_case(user, unit),
         "show_sip": can_work_with_sip(user, unit),
+        # "Rapportera avvikelse" on the case, message and plan pages.
+        "show_report_deviation": can_report(user, unit),
+        # Lazy: a handler check costs one query (is the unit its organisation's receiver).
+        "show_deviations_link": lambda: can_use_deviations(user, unit),
         # Lazy: only the nav evaluates it (a housing coordinator check costs one query).
         "show_addressing_link": lambda: can_use_addressing_register(user),
         "show_log_review_link": can_review_logs(user, unit),

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "samplan.discharge",
     "samplan.messaging",
     "samplan.sip",
+    "samplan.deviations",
     "samplan.reports",
     "samplan.help",
     "samplan.api",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("samplan.discharge.urls")),
     path("adressering/", include("samplan.addressing.urls")),
     path("sip/", include("samplan.sip.urls")),
+    path("avvikelser/", include("samplan.deviations.urls")),
     path("logggranskning/", include("samplan.logreview.urls")),
     path("rapporter/", include("samplan.reports.urls")),
     path("hjalp/", include("samplan.help.urls")),

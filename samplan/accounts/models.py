@@ -94,6 +94,9 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Manager")
     LOG_REVIEWER = "log_reviewer", _("Log reviewer")
     REPORT_VIEWER = "report_viewer", _("Report viewer")
+    # Handles the deviations reported to the organisation, in its receiving unit
+    # (samplan.deviations); reads no patient content because of this role alone.
+    DEVIATION_HANDLER = "deviation_handler", _("Deviation handler")
 
 
 class MembershipQuerySet(models.QuerySet):

@@ -35,6 +35,7 @@ from samplan.demo.data import (
     OrganisationSpec,
     UnitSpec,
 )
+from samplan.demo.deviations import build_deviations
 from samplan.demo.discharge import build_discharge_configuration, seed_known_daily_amounts
 from samplan.demo.patients import build_patients
 from samplan.demo.report_history import build_report_history
@@ -211,6 +212,7 @@ BUILD_STEPS: list[Callable[[Demo], None]] = [
     build_cases,  # samplan/demo/cases.py
     build_sip_plans,  # samplan/sip/demo.py
     build_access_orders,  # samplan/demo/access_orders.py
+    build_deviations,  # samplan/demo/deviations.py
 ]
 
 

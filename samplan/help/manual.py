@@ -71,6 +71,12 @@ MANUALS = (
         ("log_reviewer",),
     ),
     Manual(
+        "avvikelser",
+        _("Deviations"),
+        _("Reporting deviations between organisations, and handling those that come in."),
+        ("deviation_handler",),
+    ),
+    Manual(
         "systemadministrator",
         _("System administrator"),
         _("Organisations, unit trees, agreements, amounts per day and local administrators."),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from samplan.reports import views
+from samplan.reports import deviation_views, views
 
 app_name = "reports"
 
@@ -18,4 +18,5 @@ urlpatterns = [
         views.national_statistics_recount,
         name="national_recount",
     ),
+    path("avvikelser/", deviation_views.deviations, name="deviations"),
 ]

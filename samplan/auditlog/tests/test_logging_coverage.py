@@ -57,6 +57,7 @@ PATIENT_DATA_APPS = (
     "samplan.addressing",
     "samplan.auditlog",
     "samplan.logreview",
+    "samplan.deviations",
 )
 
 
@@ -327,7 +328,27 @@ def _sip_visit(*, summoned: bool = False, **extra: Any) -> Callable[[Cast], Visi
 
 
 # URL name -> how to build an object the page shows, and who may open it.
+def _deviation_visit(cast: Cast) -> Visit:
+    """A deviation the home-care unit reported from a case it takes part in."""
+    from samplan.deviations.models import Category
+    from samplan.deviations.services import deviation_report
+
+    case, _ = _case(cast)
+    deviation = deviation_report(
+        actor=Actor(user=cast.home_care_nurse, unit=cast.home_care),
+        category=Category.OTHER,
+        occurred_at=timezone.now(),
+        description="Avvikelse",
+        organization_ids=[cast.region.pk],
+        submission_key="walker",
+        case_id=case.pk,
+    )
+    return Visit({"pk": deviation.pk}, cast.home_care_nurse, cast.home_care, case.patient)
+
+
 BUILDERS: dict[str, Callable[[Cast], Visit]] = {
+    "deviations:detail": _deviation_visit,
+    "deviations:pdf": _deviation_visit,
     "patients:detail": _patient_visit,
     "patients:edit": _patient_visit,
     "patients:link": _reserve_patient_visit,
@@ -410,6 +431,10 @@ NOT_WALKED: dict[str, str] = {
     "messaging:alert_settings_unit": "a unit's alert numbers and addresses: no person",
     "messaging:stuck_escalation": "POST only; an organisation's escalation setting: no person",
     "sip:send": "POST only",
+    "deviations:move": "POST only",
+    "deviations:comment": "POST only",
+    "deviations:settings": "an organisation's receiving unit for deviations: no person",
+    "deviations:agreement": "the days to answer a deviation under an agreement: no person",
     # These fetch the plan through plan_for_unit (which logs) and then redirect, so a GET
     # answers 302: to the plan page (walked above) from a message, and from the finalise
     # and new-version pages until the plan is ready for them (sip/tests/test_views.py).
