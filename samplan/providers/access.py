@@ -78,3 +78,12 @@ def can_plan_takeover(
     """Both sides must be the user's to administer: units, registers and staff of both move."""
     ids = access.system_administered_organization_ids(user)
     return user.is_superuser or (from_organization.pk in ids and to_organization.pk in ids)
+
+
+def takeover_parties(user: User) -> QuerySet[Organization]:
+    """Organisations the user may hand over from or to: those they system-administer."""
+    if user.is_superuser:
+        return Organization.objects.order_by("name")
+    return Organization.objects.filter(
+        pk__in=access.system_administered_organization_ids(user)
+    ).order_by("name")

@@ -172,3 +172,41 @@ class HandOverForm(forms.Form):
 
 
 BLOCKER_KINDS = ("deliveries", "cases", "plans")
+
+
+class TakeoverFromForm(forms.Form):
+    """Step one: which organisation hands over (the units to choose depend on it)."""
+
+    fran = forms.ModelChoiceField(label=_("Handing over"), queryset=Organization.objects.none())
+
+    def __init__(self, *args: object, actor: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["fran"].queryset = provider_access.takeover_parties(actor)
+
+
+class TakeoverForm(forms.Form):
+    to_organization = forms.ModelChoiceField(
+        label=_("Taking over"), queryset=Organization.objects.none()
+    )
+    takes_effect_on = forms.DateField(label=_("Date of the takeover"), widget=DateInput())
+    units = forms.ModelMultipleChoiceField(
+        label=_("Units that move"),
+        queryset=Unit.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(
+        self, *args: object, actor: User, from_organization: Organization, **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_organization"].queryset = (
+            provider_access.takeover_parties(actor)
+            .filter(is_active=True)
+            .exclude(pk=from_organization.pk)
+        )
+        self.fields["units"].queryset = Unit.objects.filter(
+            organization=from_organization, is_active=True
+        ).order_by("name")
+
+    def clean_takes_effect_on(self) -> datetime.date | None:
+        return _not_in_past(self.cleaned_data.get("takes_effect_on"))

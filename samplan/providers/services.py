@@ -129,7 +129,7 @@ def _check_successor(unit: Unit, to_unit: Unit) -> None:
         )
 
 
-def _move_participations(*, actor: Actor, unit: Unit, to_unit: Unit, reason: str) -> dict[str, int]:
+def move_participations(*, actor: Actor, unit: Unit, to_unit: Unit, reason: str) -> dict[str, int]:
     """Moves the unit's standing participations in open cases and open SIP plans to `to_unit`.
 
     A case participation is ended for the old unit and begun for the new (both kept, so the
@@ -189,7 +189,7 @@ def unit_hand_over(*, actor: Actor, unit: Unit, to_unit: Unit) -> dict[str, int]
         Unit.objects.select_for_update().filter(pk__in=[unit.pk, to_unit.pk]).exists()
         moved = {"deliveries": _forward_deliveries(actor=actor, unit=unit, to_unit=to_unit)}
         moved.update(
-            _move_participations(
+            move_participations(
                 actor=actor, unit=unit, to_unit=to_unit, reason=_("Handed over before closing")
             )
         )

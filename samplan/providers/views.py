@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +19,8 @@ from samplan.accounts.access import require
 from samplan.core.paging import paginate
 from samplan.organizations.models import Unit
 from samplan.providers import access as provider_access
-from samplan.providers import checklist, closing, forms, services
+from samplan.providers import checklist, closing, forms, services, takeover
+from samplan.providers.models import TakeoverState
 
 
 def _show_errors(form: BaseForm, error: ValidationError) -> None:
@@ -186,3 +187,84 @@ def provider_close(request: HttpRequest, pk: int) -> HttpResponse:
         **_blocker_page(request, unit_ids),
     }
     return render(request, "providers/provider_close.html", context)
+
+
+# --- Takeover (övertagande) ----------------------------------------------------------------
+
+
+@login_required
+def takeover_list(request: HttpRequest) -> HttpResponse:
+    _require_system_admin(request)
+    takeovers = provider_access.takeovers_of(request.user).select_related(
+        "from_organization", "to_organization"
+    )
+    return render(request, "providers/takeover_list.html", {"page": paginate(request, takeovers)})
+
+
+@login_required
+def takeover_new(request: HttpRequest) -> HttpResponse:
+    """Plan a takeover: first the handing-over organisation, then date, receiver and units."""
+    _require_system_admin(request)
+    chooser = forms.TakeoverFromForm(request.GET or None, actor=request.user)
+    if not chooser.is_valid():
+        return render(request, "providers/takeover_choose.html", {"chooser": chooser})
+    from_organization = chooser.cleaned_data["fran"]
+    form = forms.TakeoverForm(
+        request.POST or None, actor=request.user, from_organization=from_organization
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            planned = takeover.takeover_plan(
+                actor=request.actor,
+                from_organization=from_organization,
+                to_organization=form.cleaned_data["to_organization"],
+                takes_effect_on=form.cleaned_data["takes_effect_on"],
+                units=list(form.cleaned_data["units"]),
+            )
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("The takeover is planned for %(date)s. Check what will move below.")
+                % {"date": planned.takes_effect_on.isoformat()},
+            )
+            return redirect("providers:takeover_detail", planned.pk)
+    return render(
+        request,
+        "providers/takeover_form.html",
+        {"form": form, "from_organization": from_organization},
+    )
+
+
+@login_required
+def takeover_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Before the date: the preview of what will move; after: what moved."""
+    planned = provider_access.takeover_or_404(request.user, pk)
+    preview = takeover.takeover_preview(planned) if planned.state == TakeoverState.PLANNED else None
+    return render(
+        request,
+        "providers/takeover_detail.html",
+        {
+            "takeover": planned,
+            "preview": preview,
+            "units": planned.units.select_related("unit", "successor"),
+            "can_cancel": planned.state == TakeoverState.PLANNED
+            and provider_access.can_plan_takeover(
+                request.user, planned.from_organization, planned.to_organization
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def takeover_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    planned = provider_access.takeover_or_404(request.user, pk)
+    if not provider_access.can_plan_takeover(
+        request.user, planned.from_organization, planned.to_organization
+    ):
+        raise Http404
+    takeover.takeover_cancel(actor=request.actor, takeover=planned)
+    messages.success(request, _("The takeover was cancelled."))
+    return redirect("providers:takeover_detail", planned.pk)
