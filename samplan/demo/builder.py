@@ -37,6 +37,7 @@ from samplan.demo.data import (
 )
 from samplan.demo.discharge import build_discharge_configuration, seed_known_daily_amounts
 from samplan.demo.patients import build_patients
+from samplan.demo.providers import DEMO_PROVIDER_ORG_NUMBERS, build_providers
 from samplan.discharge.models import DischargeCase
 from samplan.organizations.models import Organization, Profession, Unit
 from samplan.organizations.validators import normalize_org_number
@@ -90,7 +91,10 @@ def reset_database() -> None:
 
 
 def _demo_org_numbers() -> list[str]:
-    return [normalize_org_number(spec.org_number) for spec in ORGANISATIONS]
+    return [
+        *(normalize_org_number(spec.org_number) for spec in ORGANISATIONS),
+        *DEMO_PROVIDER_ORG_NUMBERS,  # registered through the services: samplan/demo/providers.py
+    ]
 
 
 # --- build steps -----------------------------------------------------------------------------
@@ -209,6 +213,7 @@ BUILD_STEPS: list[Callable[[Demo], None]] = [
     build_cases,  # samplan/demo/cases.py
     build_sip_plans,  # samplan/sip/demo.py
     build_access_orders,  # samplan/demo/access_orders.py
+    build_providers,  # samplan/demo/providers.py
 ]
 
 
