@@ -102,7 +102,9 @@ class UnitRowForm(forms.Form):
     """One unit of the new provider; empty rows after the first are left out."""
 
     name = forms.CharField(label=_("Unit name"), max_length=200)
-    kind = forms.ChoiceField(label=_("Kind"), choices=UnitKind.choices)
+    # An empty first choice: a browser sends a select's first option, and a kind picked by
+    # default would make an untouched extra row look filled in.
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "---------"), *UnitKind.choices])
     hsa_id = forms.CharField(label=_("HSA-id"), max_length=31, required=False)
     has_inbox = forms.BooleanField(label=_("Has an inbox"), required=False)
 

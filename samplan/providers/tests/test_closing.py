@@ -240,3 +240,19 @@ def test_a_subcontractor_is_closed_the_same_way(cast, sysadmin_actor):
     sub.refresh_from_db()
     assert not sub.is_active
     assert services.provider_close(actor=sysadmin_actor, organization=sub) == 0  # a double post
+
+
+def test_the_provider_page_runs_a_fixed_number_of_queries(
+    cast, login_as, work, second_unit, django_assert_num_queries
+):
+    client = login_as(cast.municipal_system_admin, cast.municipal_admin_unit)
+    url = reverse("providers:provider_close", args=[cast.provider.pk])
+    client.get(url)
+    with django_assert_num_queries(11):
+        page = client.get(url).content.decode()
+    assert second_unit.name in page and work.patient.last_name not in page
+    for number in range(3):
+        UnitFactory(organization=cast.provider, name=f"Fler {number}")
+        Builder(cast).send(work, MessageType.EXTRA_MESSAGE, second_unit, text="Hej")
+    with django_assert_num_queries(11):
+        assert client.get(url).status_code == 200

@@ -151,6 +151,12 @@ def test_others_cannot_register_or_see(cast, login_as, sysadmin_actor):
         client = login_as(user, unit)
         assert client.get(reverse("providers:register")).status_code == 403
         assert client.get(reverse("providers:list")).status_code == 403
+    # A system administrator whose role has ended (revoked): refused like anyone else.
+    revoked = user_with_role("f.d.sys", cast.municipal_admin_unit, Role.SYSTEM_ADMIN)
+    Membership.objects.filter(user=revoked).update(ended_at=timezone.now())
+    client = login_as(revoked)
+    assert client.get(reverse("providers:register")).status_code == 403
+    assert client.get(reverse("providers:checklist", args=[provider.pk])).status_code == 404
     # Another municipality's system administrator: the provider is missing to them.
     other_sys = user_with_role("annansys", cast.outsider_unit, Role.SYSTEM_ADMIN)
     client = login_as(other_sys, cast.outsider_unit)
