@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from samplan.accounts import access, administering
 from samplan.accounts.access import require
 from samplan.accounts.services import memberships_close
+from samplan.administration import open_work
 from samplan.auditlog.history import admin_change_record, diff, instance_diff, snapshot
 from samplan.auditlog.models import AdminAction
 from samplan.core.actor import Actor
@@ -97,6 +98,8 @@ def unit_deactivate(*, actor: Actor, unit: Unit) -> int:
         )
     if Unit.objects.filter(parent=stored, is_active=True).exists():
         raise ValidationError(_("The unit has active sub-units. Deactivate or move them first."))
+    # Nothing may be left unhandled (seed 002): Utförare's closing page hands it over.
+    open_work.refuse_while_open([stored.pk])
     ended = memberships_close(actor=actor, memberships=access.unit_memberships(stored))
     Unit.objects.filter(pk=stored.pk).update(is_active=False)
     admin_change_record(

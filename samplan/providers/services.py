@@ -20,6 +20,7 @@ from samplan.accounts import administering as org_access
 from samplan.accounts import services as account_services
 from samplan.accounts.access import require
 from samplan.accounts.models import Membership, Role, User
+from samplan.administration import open_work as closing
 from samplan.administration import services as organization_services
 from samplan.auditlog.history import admin_change_record
 from samplan.auditlog.models import AdminAction
@@ -30,7 +31,6 @@ from samplan.messaging import services as messaging_services
 from samplan.messaging.services import MessagingError
 from samplan.organizations.models import Organization, OrganizationKind, Unit
 from samplan.providers import access as provider_access
-from samplan.providers import closing
 from samplan.providers.models import ProviderStart, Takeover, TakeoverState
 from samplan.sip.models import SipParticipant
 
@@ -207,29 +207,17 @@ def unit_hand_over(*, actor: Actor, unit: Unit, to_unit: Unit) -> dict[str, int]
     return moved
 
 
-def _refuse_while_blocked(unit_ids: list[int]) -> None:
-    found = closing.blockers(unit_ids)
-    if found.any:
-        raise ValidationError(
-            _(
-                "It cannot be closed yet: %(deliveries)d unacknowledged messages, %(cases)d open "
-                "cases and %(plans)d open SIP plans. Forward or hand them over first."
-            )
-            % {"deliveries": found.deliveries, "cases": found.cases, "plans": found.plans}
-        )
-
-
 def unit_close(*, actor: Actor, unit: Unit) -> int:
     """Closes down a unit (avveckling): refused while it has unacknowledged deliveries, open
-    cases or open SIP plans; then every membership ends and the unit leaves routing, so the
-    router's fallback inbox takes what is sent to its patients later. Its messages, cases and
-    logs stay as they were. Returns how many memberships ended."""
+    cases or open SIP plans (administration.services.unit_deactivate checks them); then every
+    membership ends and the unit leaves routing, so the router's fallback inbox takes what is
+    sent to its patients later. Its messages, cases and logs stay as they were. Returns how
+    many memberships ended."""
     require(provider_access.can_close_unit(actor.user, unit))
     with transaction.atomic():
         stored = Unit.objects.select_for_update().select_related("organization").get(pk=unit.pk)
         if not stored.is_active:
             return 0
-        _refuse_while_blocked([stored.pk])
         return organization_services.unit_deactivate(actor=actor, unit=stored)
 
 
@@ -249,7 +237,7 @@ def provider_close(*, actor: Actor, organization: Organization) -> int:
         if not stored.is_active:
             return 0
         unit_ids = list(Unit.objects.filter(organization=stored).values_list("pk", flat=True))
-        _refuse_while_blocked(unit_ids)
+        closing.refuse_while_open(unit_ids)
         if Organization.objects.filter(main_provider=stored, is_active=True).exists():
             raise ValidationError(_("The provider has active subcontractors. Close them first."))
         if Takeover.objects.filter(from_organization=stored, state=TakeoverState.PLANNED).exists():

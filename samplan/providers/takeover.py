@@ -32,6 +32,7 @@ from samplan.accounts import services as account_services
 from samplan.accounts.access import require
 from samplan.accounts.models import Membership
 from samplan.addressing.models import PatientFilter, ResidenceEntry
+from samplan.administration import open_work as closing
 from samplan.administration import services as organization_services
 from samplan.auditlog.history import admin_change_record
 from samplan.auditlog.models import AdminAction
@@ -41,7 +42,6 @@ from samplan.messaging.alerts import alerts_queue
 from samplan.messaging.models import AlertSettings, Delivery, DeliveryState
 from samplan.organizations.models import Organization, Unit
 from samplan.providers import access as provider_access
-from samplan.providers import closing
 from samplan.providers.models import Takeover, TakeoverState, TakeoverUnit
 from samplan.providers.services import move_participations
 

@@ -16,10 +16,11 @@ from django.views.decorators.http import require_POST
 
 from samplan.accounts import access
 from samplan.accounts.access import require
+from samplan.administration import open_work as closing
 from samplan.core.paging import paginate
 from samplan.organizations.models import Unit
 from samplan.providers import access as provider_access
-from samplan.providers import checklist, closing, forms, services, takeover
+from samplan.providers import checklist, forms, services, takeover
 from samplan.providers.models import TakeoverState
 
 

@@ -256,3 +256,14 @@ def test_the_provider_page_runs_a_fixed_number_of_queries(
         Builder(cast).send(work, MessageType.EXTRA_MESSAGE, second_unit, text="Hej")
     with django_assert_num_queries(11):
         assert client.get(url).status_code == 200
+
+
+def test_the_administration_page_refuses_too(cast, login_as, work):
+    """Administrera's own Inaktivera enhet goes through the same check."""
+    client = login_as(cast.municipal_system_admin, cast.municipal_admin_unit)
+    response = client.post(
+        reverse("administration:unit_deactivate", args=[cast.provider_unit.pk]), follow=True
+    )
+    assert "Den kan inte avvecklas än" in response.content.decode()
+    cast.provider_unit.refresh_from_db()
+    assert cast.provider_unit.is_active

@@ -1,15 +1,18 @@
 """What stands in the way of closing down units (seed 002: "make sure no message is left
 unhandled"): unacknowledged deliveries, open discharge cases and open SIP plans the units take
-part in. The lists name no patient: the administrator who closes a unit does not read patient
-content because of that role (domain.md §2), and each row links to where the unit's own users,
-or the hand-over below, deal with it."""
+part in. unit_deactivate refuses while any is open; the providers app lists them and hands
+them over (samplan.providers). The lists name no patient: the administrator who closes a unit
+does not read patient content because of that role (domain.md §2), and each row links to
+where the unit's own users deal with it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from samplan.discharge.models import CaseParticipant
 from samplan.discharge.process import OPEN_STATES as OPEN_CASE_STATES
@@ -81,3 +84,16 @@ def blockers(unit_ids: Iterable[int]) -> Blockers:
         cases=open_cases(ids).count(),
         plans=open_plans(ids).count(),
     )
+
+
+def refuse_while_open(unit_ids: Iterable[int]) -> None:
+    """Raises a plain Swedish ValidationError naming what is still open, if anything is."""
+    found = blockers(unit_ids)
+    if found.any:
+        raise ValidationError(
+            _(
+                "It cannot be closed yet: %(deliveries)d unacknowledged messages, %(cases)d open "
+                "cases and %(plans)d open SIP plans. Forward or hand them over first."
+            )
+            % {"deliveries": found.deliveries, "cases": found.cases, "plans": found.plans}
+        )
