@@ -225,7 +225,8 @@ def provider_close(*, actor: Actor, organization: Organization) -> int:
     """Closes down a provider or a subcontractor: refused while any of its units has open work,
     while it has active subcontractors, or while a takeover of it is planned. Then every
     membership in its units ends, every unit closes and the organisation is deactivated (its
-    users can no longer log in). Returns how many memberships ended."""
+    users can no longer log in): administration.services.organization_update does that for
+    any deactivated organisation. Returns how many memberships ended."""
     require(
         organization.kind == OrganizationKind.PRIVATE_PROVIDER
         and org_access.can_create_organization(
@@ -236,27 +237,14 @@ def provider_close(*, actor: Actor, organization: Organization) -> int:
         stored = Organization.objects.select_for_update().get(pk=organization.pk)
         if not stored.is_active:
             return 0
-        unit_ids = list(Unit.objects.filter(organization=stored).values_list("pk", flat=True))
-        closing.refuse_while_open(unit_ids)
-        if Organization.objects.filter(main_provider=stored, is_active=True).exists():
-            raise ValidationError(_("The provider has active subcontractors. Close them first."))
         if Takeover.objects.filter(from_organization=stored, state=TakeoverState.PLANNED).exists():
             raise ValidationError(
                 _("A takeover of the provider is planned. Carry it out or cancel it first.")
             )
-        ended = account_services.memberships_close(
-            actor=actor, memberships=Membership.objects.filter(unit_id__in=unit_ids)
-        )
-        for unit in Unit.objects.filter(pk__in=unit_ids, is_active=True):
-            Unit.objects.filter(pk=unit.pk).update(is_active=False)
-            admin_change_record(
-                actor=actor,
-                organization=stored,
-                action=AdminAction.DEACTIVATE,
-                target=unit,
-                changes={"is_active": [True, False]},
-            )
+        standing = Membership.objects.filter(
+            unit__organization=stored, ended_at__isnull=True
+        ).count()
         stored.is_active = False
         organization_services.organization_update(actor=actor, organization=stored)
         organization.is_active = False
-    return ended
+    return standing

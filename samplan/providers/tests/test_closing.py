@@ -267,3 +267,22 @@ def test_the_administration_page_refuses_too(cast, login_as, work):
     assert "Den kan inte avvecklas än" in response.content.decode()
     cast.provider_unit.refresh_from_db()
     assert cast.provider_unit.is_active
+
+
+def test_deactivating_the_organisation_in_administrera_closes_it_down_the_same_way(
+    cast, sysadmin_actor, work, second_unit
+):
+    from samplan.administration.services import organization_update
+
+    staff = user_with_role("omsorgssk", second_unit)
+    provider = Organization.objects.get(pk=cast.provider.pk)
+    provider.is_active = False
+    with pytest.raises(ValidationError):
+        organization_update(actor=sysadmin_actor, organization=provider)
+    assert Organization.objects.get(pk=provider.pk).is_active
+    Delivery.objects.filter(unit=cast.provider_unit).update(state=DeliveryState.ACKNOWLEDGED)
+    CaseParticipant.objects.filter(unit=cast.provider_unit).update(left_at=timezone.now())
+    organization_update(actor=sysadmin_actor, organization=provider)
+    assert not Organization.objects.get(pk=provider.pk).is_active
+    assert not Unit.objects.filter(organization=provider, is_active=True).exists()
+    assert not Membership.objects.filter(user=staff, ended_at__isnull=True).exists()
