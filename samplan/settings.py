@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "samplan.logreview",
     "samplan.administration",
     "samplan.accessrequests",
+    "samplan.providers",
     "samplan.patients",
     "samplan.addressing",
     "samplan.demo",

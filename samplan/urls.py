@@ -16,6 +16,7 @@ urlpatterns = [
     path("patienter/", include("samplan.patients.urls")),
     path("administrera/reservnummer/", include("samplan.patients.admin_urls")),
     path("administrera/integrationer/", include("samplan.api.admin_urls")),
+    path("administrera/utforare/", include("samplan.providers.urls")),
     path("administrera/", include("samplan.administration.urls")),
     path("behorigheter/", include("samplan.accessrequests.urls")),
     # /utskrivning/ (cases, agreements, amounts per day) and Översikt at /inkorg/oversikt/.

@@ -17,7 +17,7 @@ from django.utils import timezone
 from samplan.accessrequests.models import AccessRequest, AccessReview, ReviewItem
 from samplan.accounts import access
 from samplan.accounts.models import Membership, Role, User
-from samplan.organizations.models import Organization, Unit
+from samplan.organizations.models import Organization, OrganizationKind, Unit
 
 # Roles a manager may order for their staff: what a local administrator may grant. The
 # administrator roles are given by system administrators and are not ordered here.
@@ -51,6 +51,22 @@ def managed_unit_ids(user: User) -> set[int]:
     result: set[int] = set()
     for organization_id, roots in by_org.items():
         result |= _with_descendants(organization_id, roots)
+    # A main provider's managers at the top of its tree order access for its subcontractors'
+    # staff too (seed 002: "Beställs av huvudleverantör"): every unit of its active
+    # subcontractors (Organization.main_provider).
+    top_of = {
+        m.unit.organization_id
+        for m in access.active_memberships(user)
+        if m.role == Role.MANAGER
+        and m.unit.parent_id is None
+        and m.unit.organization.kind == OrganizationKind.PRIVATE_PROVIDER
+    }
+    if top_of:
+        result |= set(
+            Unit.objects.filter(
+                organization__main_provider_id__in=top_of, organization__is_active=True
+            ).values_list("pk", flat=True)
+        )
     user._managed_unit_ids = result
     return result
 

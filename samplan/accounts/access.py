@@ -69,6 +69,10 @@ def active_memberships(user: User) -> list[Membership]:
 
 def forget_memberships(user: User) -> None:
     """Drop the per-request caches after memberships were changed."""
+    # request.user is a lazy object: the caches sit on the user it wraps.
+    user = user.__dict__.get("_wrapped", user)
+    if not hasattr(user, "__dict__"):
+        return  # never evaluated, so nothing is cached
     for name in (
         "_active_memberships",
         "_administered_orgs",
@@ -82,7 +86,8 @@ def working_units(user: User) -> list[Unit]:
     """Units the user may log in to and act for, each once, in a stable order."""
     seen: dict[int, Unit] = {}
     for membership in active_memberships(user):
-        if membership.unit.is_active_on():
+        # A provider registered before its start date: no one acts for its units yet.
+        if membership.unit.is_active_on() and membership.unit.organization.is_active_on():
             seen.setdefault(membership.unit_id, membership.unit)
     return list(seen.values())
 

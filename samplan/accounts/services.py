@@ -63,8 +63,9 @@ def _record(
     )
 
 
-def user_create(*, actor: Actor, user: User, password: str) -> User:
-    """Creates the account `user` (unsaved, filled in by a form) with an initial password."""
+def user_create(*, actor: Actor, user: User, password: str | None) -> User:
+    """Creates the account `user` (unsaved, filled in by a form) with an initial password;
+    None leaves it without one (an administrator sets it, or the person uses SITHS)."""
     require(
         user.organization_id is not None
         and user.organization_id in access.administered_organization_ids(actor.user)

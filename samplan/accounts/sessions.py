@@ -33,6 +33,9 @@ class LoginOutcome:
     locked_until: datetime.datetime | None = None
     card_only: bool = False
     siths_required: bool = False
+    # The user's organisation starts later (a provider registered ahead), or has closed.
+    starts_on: datetime.date | None = None
+    organization_closed: bool = False
 
     @property
     def ok(self) -> bool:
@@ -59,6 +62,19 @@ def login_event_record(
 def password_refused_by_organization(user: User) -> bool:
     """True when the user's organisation requires SITHS: no password login at all."""
     return user.organization_id is not None and user.organization.require_siths
+
+
+def organization_refusal(user: User) -> LoginOutcome | None:
+    """Refuses anyone of an organisation that has not started yet or has closed down; a
+    provider registered ahead of its start date cannot be logged in to before that date."""
+    organization = user.organization if user.organization_id is not None else None
+    if organization is None:
+        return None
+    if not organization.is_active:
+        return LoginOutcome(organization_closed=True)
+    if not organization.has_started():
+        return LoginOutcome(starts_on=organization.starts_on)
+    return None
 
 
 def password_login(request: HttpRequest, *, username: str, password: str) -> LoginOutcome:
@@ -90,6 +106,11 @@ def password_login(request: HttpRequest, *, username: str, password: str) -> Log
     if account is not None and password_refused_by_organization(account):
         login_event_record(request, kind=LoginEventKind.FAILED, user=account, username=username)
         return LoginOutcome(siths_required=True)
+    refusal = organization_refusal(account) if account is not None else None
+    if refusal is not None and account.check_password(password):
+        # Only told after the right password, so the answer reveals nothing to a guesser.
+        login_event_record(request, kind=LoginEventKind.FAILED, user=account, username=username)
+        return refusal
 
     user = authenticate(
         request, username=account.username if account else username, password=password

@@ -64,6 +64,16 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 )
                 % {"time": date_format(local, "H:i")},
             )
+        elif outcome.starts_on:
+            form.add_error(
+                None,
+                _("Your organisation starts in samplan on %(date)s. You can log in from that day.")
+                % {"date": outcome.starts_on.isoformat()},
+            )
+        elif outcome.organization_closed:
+            form.add_error(
+                None, _("Your organisation is no longer active in samplan, so you cannot log in.")
+            )
         elif outcome.siths_required:
             form.add_error(
                 None,

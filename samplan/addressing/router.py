@@ -16,7 +16,7 @@ Invariants (tested with hypothesis over random registers):
 - each unit at most once: a unit found by several steps is proposed once, with every reason,
   the first (highest step) first;
 - only units that can receive on that day: active, inside active_from/active_to, with an inbox,
-  of an active organisation;
+  of an active organisation that has started (Organization.starts_on);
 - never the sending unit: a message to oneself informs nobody, and it would hide that the
   register has no other receiver (the fallback is used instead);
 - protected identity (any protection other than "none"): the postal code is never used, so
@@ -289,6 +289,8 @@ class _Collector:
             return _("The unit is not active on this date.")
         if not unit.organization.is_active:
             return _("The unit's organisation is not active.")
+        if not unit.organization.has_started(self.day):
+            return _("The unit's organisation has not started yet.")
         if check_accepts and self.accepts is not None and principal_kind(unit) not in self.accepts:
             return _("The unit does not receive this message type.")
         return None

@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 
 from samplan.accounts import access, administering
 from samplan.accounts.access import require
+from samplan.accounts.models import Membership
 from samplan.accounts.services import memberships_close
+from samplan.administration import open_work
 from samplan.auditlog.history import admin_change_record, diff, instance_diff, snapshot
 from samplan.auditlog.models import AdminAction
 from samplan.core.actor import Actor
@@ -97,6 +99,8 @@ def unit_deactivate(*, actor: Actor, unit: Unit) -> int:
         )
     if Unit.objects.filter(parent=stored, is_active=True).exists():
         raise ValidationError(_("The unit has active sub-units. Deactivate or move them first."))
+    # Nothing may be left unhandled (seed 002): Utförare's closing page hands it over.
+    open_work.refuse_while_open([stored.pk])
     ended = memberships_close(actor=actor, memberships=access.unit_memberships(stored))
     Unit.objects.filter(pk=stored.pk).update(is_active=False)
     admin_change_record(
@@ -191,6 +195,8 @@ def organization_update(*, actor: Actor, organization: Organization) -> dict:
                 actor.user, organization.kind, organization.contracted_by
             )
         )
+    if changes.get("is_active") == [True, False]:
+        _organization_close_down(actor=actor, organization=stored)
     organization.save(update_fields=ORGANIZATION_HISTORY_FIELDS)
     _record_organization_change(
         actor=actor,
@@ -199,3 +205,26 @@ def organization_update(*, actor: Actor, organization: Organization) -> dict:
         changes=changes,
     )
     return changes
+
+
+def _organization_close_down(*, actor: Actor, organization: Organization) -> int:
+    """Deactivating an organisation closes it down: refused while any of its units has open
+    work or it has active subcontractors; then every membership in its units ends and every
+    unit closes, each with its history row. Returns how many memberships ended."""
+    unit_ids = list(Unit.objects.filter(organization=organization).values_list("pk", flat=True))
+    open_work.refuse_while_open(unit_ids)
+    if Organization.objects.filter(main_provider=organization, is_active=True).exists():
+        raise ValidationError(_("The provider has active subcontractors. Close them first."))
+    ended = memberships_close(
+        actor=actor, memberships=Membership.objects.filter(unit_id__in=unit_ids)
+    )
+    for unit in Unit.objects.filter(pk__in=unit_ids, is_active=True):
+        Unit.objects.filter(pk=unit.pk).update(is_active=False)
+        admin_change_record(
+            actor=actor,
+            organization=organization,
+            action=AdminAction.DEACTIVATE,
+            target=unit,
+            changes={"is_active": [True, False]},
+        )
+    return ended

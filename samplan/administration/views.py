@@ -76,6 +76,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "manages_reserve_formats": patient_access.can_manage_reserve_formats(request.user),
             "manages_agreements": org_access.can_manage_agreements(request.user),
             "reviews_login_attempts": throttling.can_review_login_attempts(request.user),
+            "manages_providers": access.is_system_administrator(request.user),
         },
     )
 

@@ -38,6 +38,7 @@ from samplan.demo.data import (
 from samplan.demo.deviations import build_deviations
 from samplan.demo.discharge import build_discharge_configuration, seed_known_daily_amounts
 from samplan.demo.patients import build_patients
+from samplan.demo.providers import DEMO_PROVIDER_ORG_NUMBERS, build_providers
 from samplan.demo.report_history import build_report_history
 from samplan.discharge.models import DischargeCase
 from samplan.organizations.models import Organization, Profession, Unit
@@ -92,7 +93,10 @@ def reset_database() -> None:
 
 
 def _demo_org_numbers() -> list[str]:
-    return [normalize_org_number(spec.org_number) for spec in ORGANISATIONS]
+    return [
+        *(normalize_org_number(spec.org_number) for spec in ORGANISATIONS),
+        *DEMO_PROVIDER_ORG_NUMBERS,  # registered through the services: samplan/demo/providers.py
+    ]
 
 
 # --- build steps -----------------------------------------------------------------------------
@@ -213,6 +217,7 @@ BUILD_STEPS: list[Callable[[Demo], None]] = [
     build_sip_plans,  # samplan/sip/demo.py
     build_access_orders,  # samplan/demo/access_orders.py
     build_deviations,  # samplan/demo/deviations.py
+    build_providers,  # samplan/demo/providers.py
 ]
 
 

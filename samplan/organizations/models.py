@@ -43,6 +43,24 @@ class Organization(ChoiceLabels, models.Model):
         related_name="contractors",
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # A provider registered before it starts: until this date none of its units is routable
+    # and none of its users can log in (samplan.addressing.router, samplan.accounts.sessions).
+    starts_on = models.DateField(
+        _("start date"),
+        null=True,
+        blank=True,
+        help_text=_("Nothing of the organisation is routable and no one can log in before it."),
+    )
+    # A subcontractor (underleverantör) works under a main provider's contract; the main
+    # provider's managers order its staff's access (samplan.accessrequests.access).
+    main_provider = models.ForeignKey(
+        "self",
+        verbose_name=_("main provider"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subcontractors",
+    )
     # Its users log in with SITHS only (the identity provider or the card), never a password.
     require_siths = models.BooleanField(
         _("require SITHS login"),
@@ -66,6 +84,13 @@ class Organization(ChoiceLabels, models.Model):
     def org_number_display(self) -> str:
         return format_org_number(self.org_number)
 
+    def has_started(self, day: datetime.date | None = None) -> bool:
+        return self.starts_on is None or self.starts_on <= (day or timezone.localdate())
+
+    def is_active_on(self, day: datetime.date | None = None) -> bool:
+        """Switched on and started on `day` (today): its units route, its users log in."""
+        return self.is_active and self.has_started(day)
+
     def clean(self) -> None:
         errors: dict[str, ValidationError] = {}
         if self.org_number:
@@ -88,6 +113,19 @@ class Organization(ChoiceLabels, models.Model):
             )
         if self.pk and self.contracted_by_id == self.pk:
             errors["contracted_by"] = ValidationError(_("An organisation cannot contract itself."))
+        if self.main_provider_id:
+            if self.kind != OrganizationKind.PRIVATE_PROVIDER:
+                errors["main_provider"] = ValidationError(
+                    _("Only a private provider can be a subcontractor.")
+                )
+            elif self.main_provider.kind != OrganizationKind.PRIVATE_PROVIDER:
+                errors["main_provider"] = ValidationError(
+                    _("The main provider must be a private provider.")
+                )
+            elif self.pk and self.main_provider_id == self.pk:
+                errors["main_provider"] = ValidationError(
+                    _("An organisation cannot be its own main provider.")
+                )
         if errors:
             raise ValidationError(errors)
 

@@ -29,6 +29,7 @@ from samplan.organizations.models import (
 )
 from samplan.organizations.validators import normalize_hsa_id
 from samplan.patients.models import Patient
+from samplan.providers.models import ProviderStart
 
 
 def run_demo(*args: str) -> str:
@@ -148,9 +149,11 @@ def test_every_demo_password_works(demo_output):
     for validator in (LengthValidator(), AllowedCharactersValidator(), CharacterClassValidator()):
         validator.validate(DEMO_PASSWORD)
     usernames = [spec.username for spec in USERS] + [SUPERUSER_USERNAME]
-    # Besides the listed logins, the accounts the demo's access orders created.
+    # Besides the listed logins, the accounts the demo's access orders created, and the
+    # registered providers' responsible managers (no password yet: their checklist says so).
     ordered = AccessRequest.objects.exclude(created_user=None).values("created_user")
-    assert User.objects.exclude(pk__in=ordered).count() == len(usernames)
+    managers = ProviderStart.objects.values("responsible_manager")
+    assert User.objects.exclude(pk__in=ordered).exclude(pk__in=managers).count() == len(usernames)
     for username in usernames:
         assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
     assert User.objects.get(username=SUPERUSER_USERNAME).is_superuser
@@ -232,3 +235,19 @@ def test_output_lists_personnummer_to_try_the_addressing(demo_output):
     assert "(Reservadress)" in section and "(Områdesregel)" in section
     assert "(Personnummerfilter)" in section and "(Listning)" in section
     assert "reservnummer 99" in section and "samordningsnummer 1958" in section
+
+
+def test_a_provider_starts_later_and_a_takeover_is_planned(demo_output):
+    from django.utils import timezone
+
+    from samplan.providers.checklist import provider_checklist
+    from samplan.providers.models import Takeover, TakeoverState
+
+    lugna = Organization.objects.get(name="Lugna Gatan Omsorg AB")
+    assert lugna.starts_on > timezone.localdate()
+    missing = {item.key for item in provider_checklist(lugna) if not item.done}
+    assert {"manager", "local_admin", "alerts", "residence_lists"} <= missing
+    takeover = Takeover.objects.get(state=TakeoverState.PLANNED)
+    assert takeover.from_organization.name == "Omsorgshuset i Sörmland AB"
+    assert takeover.to_organization.name == "Forssjö Omsorg AB"
+    assert takeover.takes_effect_on == takeover.to_organization.starts_on
