@@ -14,8 +14,15 @@ from django.utils import timezone
 
 from samplan.accounts.models import Role
 from samplan.core.actor import Actor
+from samplan.core.message_types import MessageType
+from samplan.discharge.services import case_open, case_send
 from samplan.messaging.models import Delivery, DeliveryState
-from samplan.messaging.services import MessagingError, delivery_forward, stuck_delivery_forward
+from samplan.messaging.services import (
+    MessagingError,
+    RecipientChoice,
+    delivery_forward,
+    stuck_delivery_forward,
+)
 from samplan.organizations.models import UnitKind
 from samplan.patients.models import Patient, Protection
 from samplan.sip import services
@@ -262,3 +269,58 @@ def test_mottagna_with_sip_messages_runs_a_fixed_number_of_queries(client, login
     assert len(client.get(RECEIVED).context["page"]) == 4
     assert count() == one
     assert SipMessage.objects.count() == 4
+
+
+# --- A summons sent on a discharge case belongs to both ------------------------------------------
+
+
+def test_a_summons_on_a_case_links_to_both_and_a_forward_joins_both(client, login_as, sip):
+    cast = sip.cast
+    case, _ = case_open(
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
+        patient=sip.child,
+        admitted_at=timezone.now() - datetime.timedelta(days=1),
+        opening_key="adm",
+    )
+    case_send(
+        case=case,
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
+        message_type=MessageType.ADMISSION_NOTICE,
+        recipients=[RecipientChoice(unit=cast.care_centre, reason_code="x", reason_text="x")],
+        idempotency_key="adm-notice",
+    )
+    initiator = req(cast.care_centre_nurse, cast.care_centre)
+    plan = services.sip_create(
+        actor=initiator,
+        initiative=services.Initiative(purpose="Inför hemgång"),
+        units=[cast.home_care],
+        creation_key="case-plan",
+        case=case,
+        consent=services.ConsentGiven(given_by="person", given_at=timezone.now()),
+    )
+    message = services.sip_summons_send(actor=initiator, plan=plan, idempotency_key="sum")
+    message_url = reverse("messaging:message_detail", args=[message.pk])
+    plan_url = reverse("sip:detail", args=[plan.pk])
+    case_url = reverse("discharge:case_detail", args=[case.pk])
+
+    login_as(cast.home_care_nurse, cast.home_care)
+    html = client.get(message_url).content.decode()
+    assert f'href="{case_url}"' in html and f'href="{plan_url}"' in html
+
+    late = Delivery.objects.get(message=message, unit=cast.home_care)
+    Delivery.objects.filter(pk=late.pk).update(due_at=timezone.now() - datetime.timedelta(hours=1))
+    west = UnitFactory(
+        organization=cast.municipality, name="Hemtjänst Väst", kind=UnitKind.HOME_CARE
+    )
+    super_user = user_with_role("superanv", cast.home_care, Role.SUPER_USER)
+    stuck_delivery_forward(
+        actor=Actor(user=super_user, unit=cast.home_care),
+        delivery_id=late.pk,
+        to_unit=west,
+        reason=REASON,
+    )
+    assert case.participants.filter(unit=west, left_at__isnull=True).exists()
+    assert SipParticipant.objects.get(plan=plan, unit=west).answer == Answer.PENDING
+    login_as(user_with_role("vastssk", west), west)
+    assert client.get(plan_url).status_code == 200
+    assert client.get(case_url).status_code == 200
