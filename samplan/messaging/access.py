@@ -12,7 +12,7 @@ are written in one INSERT. The header's new-message count shows no patient data 
 no row.
 
 Protected identity (domain.md §3): a list shows the name and number of a protected patient
-only where the unit takes part in the message's case now (or, for a message without a case,
+only where the unit takes part in the message's case or plan now (or, for a message of neither,
 still holds its delivery or sent it); elsewhere the placeholder.
 """
 

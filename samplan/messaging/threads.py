@@ -73,14 +73,10 @@ def thread_annotations(ref: str = "pk") -> dict[str, Expression]:
     return values
 
 
-def thread_link(message: Any, unit: Any) -> tuple[str, str] | None:
-    """Where the message page links to: the case or plan the message belongs to, if the unit
-    may open it."""
-    for kind in _kinds.values():
-        found = kind.link(message, unit)
-        if found is not None:
-            return found
-    return None
+def thread_links(message: Any, unit: Any) -> list[tuple[str, str]]:
+    """Where the message page links to: the case and plan the message belongs to, if the unit
+    may open them (a SIP summons sent on a discharge case belongs to both)."""
+    return [found for kind in _kinds.values() if (found := kind.link(message, unit)) is not None]
 
 
 def thread_join(message_id: int, unit: Any, actor: Any) -> None:

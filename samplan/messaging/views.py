@@ -51,7 +51,7 @@ from samplan.messaging.services import (
     escalation_settings_update,
     stuck_delivery_forward,
 )
-from samplan.messaging.threads import thread_link
+from samplan.messaging.threads import thread_links
 from samplan.organizations.models import Organization, Unit
 from samplan.patients.display import patient_display
 
@@ -191,8 +191,8 @@ def _message_page(
         # The form's own text field is already among the items; other text is shown apart.
         "show_text": bool(message.text) and message.text not in (message.content or {}).values(),
         "history": access.message_history(message, request.unit, delivery),
-        # The case (or plan) the message belongs to, as its process links it (threads.py).
-        "thread_link": thread_link(message, request.unit),
+        # The case and plan the message belongs to, as their processes link them (threads.py).
+        "thread_links": thread_links(message, request.unit),
         "can_act": can_act,
         "forward_form": forward_form
         or ForwardForm(units=access.forward_targets(request.unit), auto_id="forward_%s"),

@@ -15,10 +15,12 @@ class SipConfig(AppConfig):
             fields_of_form,
             register_content_fields,
         )
+        from samplan.messaging.threads import register_thread_kind
         from samplan.patients.merging import register_reassign
         from samplan.patients.relations import register_relation
         from samplan.sip.forms import InitiativeFields
         from samplan.sip.models import VISIBLE_ANSWERS, SipParticipant, SipPlan
+        from samplan.sip.threads import PLAN_THREADS
 
         def takes_part_in_a_plan(unit, patient) -> bool:
             return SipParticipant.objects.filter(
@@ -33,6 +35,10 @@ class SipConfig(AppConfig):
         # (need-to-know, domain.md §3); a unit that declined no longer does.
         register_relation("sip.participant", takes_part_in_a_plan)
         register_reassign("sip.plans", reassign_plans)
+        # The plan's messages belong to it: messaging's pages ask through this who takes part
+        # (a protected person's name), where the message page links, and a stuck message
+        # forwarded to another unit summons that unit (threads.py).
+        register_thread_kind(PLAN_THREADS)
         # The summons a plan sends (services._summons_content) carries the initiative's fields;
         # the plan's id only links the message to its plan.
         register_content_fields(

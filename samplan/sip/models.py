@@ -437,6 +437,7 @@ class EventKind(models.TextChoices):
     CONSENT_RECORDED = "consent_recorded", _("Consent recorded")
     REMINDER_SENT = "reminder_sent", _("Reminder to answer sent")
     FOLLOW_UP_REMINDER_SENT = "follow_up_reminder_sent", _("Follow-up reminder sent")
+    UNIT_JOINED = "unit_joined", _("Unit summoned by a forwarded message")
     CLOSED = "closed", _("Plan closed")
 
 

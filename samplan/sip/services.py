@@ -31,7 +31,7 @@ from samplan.core.message_types import MessageType
 from samplan.discharge.access import case_may_carry_summons
 from samplan.discharge.models import DischargeCase
 from samplan.discharge.services import case_send
-from samplan.messaging.models import Message
+from samplan.messaging.models import Delivery, Message
 from samplan.messaging.services import (
     MessagingError,
     RecipientChoice,
@@ -52,6 +52,7 @@ from samplan.sip.access import (
     viewer_for,
 )
 from samplan.sip.models import (
+    VISIBLE_ANSWERS,
     Answer,
     CloseReason,
     EventKind,
@@ -562,6 +563,51 @@ def sip_answer(
         )
         participant.refresh_from_db()
     return participant
+
+
+def sip_unit_join(*, actor: Actor, plan_id: int, message_id: int, unit: Unit) -> bool:
+    """A unit gets a message of the plan by a forward from the stuck messages (a super user or
+    administrator of its organisation chose it, with a reason): it becomes a summoned unit
+    that has not answered, as a unit the summons reached (sip_summons_send), answering by its
+    delivery's cut-off. It then sees the plan and the person, and accepts or declines.
+
+    A unit that already sees the plan (the initiator, pending, accepted) is left as it is; a
+    unit chosen but not yet summoned, or one that declined an earlier summons, is summoned by
+    this message. The event names the unit and the forward's reason. Runs in the caller's
+    transaction (messaging.services.stuck_delivery_forward, through the plan's ThreadKind).
+    Returns True if the unit did not see the plan before.
+    """
+    plan = SipPlan.objects.select_for_update().get(pk=plan_id)
+    delivery = (
+        Delivery.objects.filter(message_id=message_id, unit_id=unit.pk).order_by("-pk").first()
+    )
+    participant = SipParticipant.objects.filter(plan=plan, unit=unit).first()
+    if participant is not None and participant.answer in VISIBLE_ANSWERS:
+        return False
+    summoned = {
+        "role": ParticipantRole.SUMMONED,
+        "answer": Answer.PENDING,
+        "delivery": delivery,
+        "due_at": delivery.due_at if delivery else None,
+        "answered_at": None,
+        "answered_by": None,
+        "attendees": "",
+        "decline_reason": "",
+    }
+    if participant is None:
+        SipParticipant.objects.create(plan=plan, unit=unit, **summoned)
+    else:
+        SipParticipant.objects.filter(pk=participant.pk).update(**summoned)
+    event_record(
+        plan,
+        EventKind.UNIT_JOINED,
+        user=actor.user,
+        unit=actor.unit,
+        units=[unit.name],
+        message=message_id,
+        text=delivery.reason_text if delivery else "",
+    )
+    return True
 
 
 # --- closing -------------------------------------------------------------------------------------

@@ -61,4 +61,4 @@ def test_summons_message_links_to_its_plan(sip, login_as):
         .get(reverse("messaging:message_detail", args=[message.pk]))
         .content.decode()
     )
-    assert reverse("sip:message_plan", args=[message.pk]) in html
+    assert f'href="{reverse("sip:detail", args=[plan.pk])}"' in html
