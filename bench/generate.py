@@ -563,7 +563,9 @@ def build_structure(world: World) -> None:
                 unit(care, f"Funktionsstöd {name}", UnitKind.DISABILITY_SERVICES),
                 unit(social, f"Individ- och familjeomsorgen {name}", UnitKind.SOCIAL_SERVICES),
             ],
-            postal_prefix=600 + m * 10,
+            # Five-digit postal codes: 600-990 for the first 40 municipalities (scale 1 has
+            # 30), then 100-590, so scale 3's 90 municipalities fit too.
+            postal_prefix=600 + m * 10 if m < 40 else 100 + (m - 40) * 10,
             weight=weights[m],
         )
         FallbackInbox.objects.create(organization=org, unit=info.central)
