@@ -77,6 +77,7 @@ from samplan.discharge.models import (
     ParticipantRole,
 )
 from samplan.discharge.process import OPEN_STATES, TRANSITIONS, CaseState
+from samplan.messaging.counts import received_counts_rebuild
 from samplan.messaging.models import AlertSettings, Delivery, DeliveryState, Message
 from samplan.organizations.models import (
     Agreement,
@@ -3525,6 +3526,10 @@ def main() -> None:
         foreign_key_checks(True)
         verify_foreign_keys()
     reset_sequences()
+    step = time.perf_counter()
+    # Mottagna's maintained counts (the services keep them; COPY bypasses the services).
+    units = received_counts_rebuild()
+    print(f"delivery counts: {units:,} units, {time.perf_counter() - step:.0f} s")
     step = time.perf_counter()
     analyze()
     print(f"analyze: {time.perf_counter() - step:.0f} s")

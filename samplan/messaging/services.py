@@ -22,6 +22,7 @@ from samplan.core.message_types import MessageType
 from samplan.messaging import hooks
 from samplan.messaging.access import can_edit_alert_settings
 from samplan.messaging.alerts import alerts_queue
+from samplan.messaging.counts import received_count_add
 from samplan.messaging.models import (
     OPEN_STATES,
     AlertSettings,
@@ -118,6 +119,7 @@ def message_send(
                 )
                 for choice in recipients
             )
+            received_count_add(choice.unit.pk for choice in recipients)
             alerts_queue(unit_ids=[choice.unit.pk for choice in recipients])
             hooks.deliveries_created([delivery.pk for delivery in created])
     except IntegrityError:
@@ -205,6 +207,7 @@ def delivery_forward(*, actor: Actor, delivery: Delivery, to_unit: Unit) -> Deli
             due_at=answer_due_at(arrived_at=now, sender_unit=unit, unit=to_unit),
             forwarded_from=original,
         )
+        received_count_add([to_unit.pk])
         hooks.deliveries_created([forwarded.pk])
         return forwarded
 
@@ -246,6 +249,7 @@ def delivery_return(
             due_at=answer_due_at(arrived_at=now, sender_unit=unit, unit=fallback_unit),
             forwarded_from=original,
         )
+        received_count_add([fallback_unit.pk])
         hooks.deliveries_created([copy.pk])
         return copy
 
