@@ -512,10 +512,21 @@ def server_environment() -> dict[str, str]:
     return environment
 
 
-def start_server(port: int, workers: int, worker_class: str, threads: int) -> subprocess.Popen:
+def start_server(
+    port: int,
+    workers: int,
+    worker_class: str,
+    threads: int,
+    *,
+    preload: bool = True,
+    environment: dict[str, str] | None = None,
+) -> subprocess.Popen:
+    """gunicorn as deploy/samplan-web.service runs it: --preload, so the application is
+    loaded and warmed (samplan.core.warmup) once, before the workers are forked."""
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
         "samplan.wsgi:application",
+        *(["--preload"] if preload else []),
         "--bind",
         f"{HOST}:{port}",
         "--workers",
@@ -529,7 +540,7 @@ def start_server(port: int, workers: int, worker_class: str, threads: int) -> su
         "--timeout",
         "60",
     ]
-    server = subprocess.Popen(command, cwd=ROOT, env=server_environment())
+    server = subprocess.Popen(command, cwd=ROOT, env=environment or server_environment())
     for _ in range(300):  # bounded: 30 s
         if server.poll() is not None:
             sys.exit("gunicorn stopped at start-up.")
