@@ -520,6 +520,7 @@ def start_server(
     *,
     preload: bool = True,
     environment: dict[str, str] | None = None,
+    wait_seconds: int = 30,
 ) -> subprocess.Popen:
     """gunicorn as deploy/samplan-web.service runs it: --preload, so the application is
     loaded and warmed (samplan.core.warmup) once, before the workers are forked."""
@@ -541,7 +542,7 @@ def start_server(
         "60",
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=environment or server_environment())
-    for _ in range(300):  # bounded: 30 s
+    for _ in range(wait_seconds * 10):  # bounded
         if server.poll() is not None:
             sys.exit("gunicorn stopped at start-up.")
         try:
@@ -554,7 +555,7 @@ def start_server(
             pass
         time.sleep(0.1)
     server.terminate()
-    sys.exit("gunicorn did not answer within 30 s.")
+    sys.exit(f"gunicorn did not answer within {wait_seconds} s.")
 
 
 def external_port(base_url: str) -> int:

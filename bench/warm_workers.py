@@ -95,7 +95,9 @@ def get(port: int, path: str, cookie: str) -> tuple[int, float]:
 def one_start(setup: str, port: int, path: str, cookie: str, warm: int) -> dict[str, float]:
     environment = server_environment()
     environment["SAMPLAN_WARM_UP"] = "1" if setup == "warm" else "0"
-    server = start_server(port, 1, "sync", 1, preload=setup == "warm", environment=environment)
+    server = start_server(
+        port, 1, "sync", 1, preload=setup == "warm", environment=environment, wait_seconds=120
+    )
     try:
         # start_server asked for the login page to see the server up: that was this
         # worker's first request. Replace the worker, so the next one is really fresh.
