@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
+import html
 
 from django import template
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
@@ -21,6 +21,12 @@ from samplan.discharge.board_cells import (
 )
 
 register = template.Library()
+
+
+def escape(value: object) -> str:
+    """As django.utils.html.escape, without its lazy-string wrapper and SafeString (the
+    markup is marked safe once, whole): called a few thousand times per page."""
+    return html.escape(str(value))
 
 
 @register.simple_tag
