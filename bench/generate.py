@@ -77,6 +77,7 @@ from samplan.discharge.models import (
     ParticipantRole,
 )
 from samplan.discharge.process import OPEN_STATES, TRANSITIONS, CaseState
+from samplan.messaging.counts import received_counts_rebuild
 from samplan.messaging.models import AlertSettings, Delivery, DeliveryState, Message
 from samplan.organizations.models import (
     Agreement,
@@ -563,7 +564,9 @@ def build_structure(world: World) -> None:
                 unit(care, f"Funktionsstöd {name}", UnitKind.DISABILITY_SERVICES),
                 unit(social, f"Individ- och familjeomsorgen {name}", UnitKind.SOCIAL_SERVICES),
             ],
-            postal_prefix=600 + m * 10,
+            # Five-digit postal codes: 600-990 for the first 40 municipalities (scale 1 has
+            # 30), then 100-590, so scale 3's 90 municipalities fit too.
+            postal_prefix=600 + m * 10 if m < 40 else 100 + (m - 40) * 10,
             weight=weights[m],
         )
         FallbackInbox.objects.create(organization=org, unit=info.central)
@@ -3560,6 +3563,10 @@ def main() -> None:
     from deviation_data import build_deviations  # their own sequences give their ids
 
     build_deviations(seed=options.seed, end=end)
+    step = time.perf_counter()
+    # Mottagna's maintained counts (the services keep them; COPY bypasses the services).
+    units = received_counts_rebuild()
+    print(f"delivery counts: {units:,} units, {time.perf_counter() - step:.0f} s")
     step = time.perf_counter()
     analyze()
     print(f"analyze: {time.perf_counter() - step:.0f} s")

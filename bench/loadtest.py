@@ -512,10 +512,22 @@ def server_environment() -> dict[str, str]:
     return environment
 
 
-def start_server(port: int, workers: int, worker_class: str, threads: int) -> subprocess.Popen:
+def start_server(
+    port: int,
+    workers: int,
+    worker_class: str,
+    threads: int,
+    *,
+    preload: bool = True,
+    environment: dict[str, str] | None = None,
+    wait_seconds: int = 30,
+) -> subprocess.Popen:
+    """gunicorn as deploy/samplan-web.service runs it: --preload, so the application is
+    loaded and warmed (samplan.core.warmup) once, before the workers are forked."""
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
         "samplan.wsgi:application",
+        *(["--preload"] if preload else []),
         "--bind",
         f"{HOST}:{port}",
         "--workers",
@@ -529,8 +541,8 @@ def start_server(port: int, workers: int, worker_class: str, threads: int) -> su
         "--timeout",
         "60",
     ]
-    server = subprocess.Popen(command, cwd=ROOT, env=server_environment())
-    for _ in range(300):  # bounded: 30 s
+    server = subprocess.Popen(command, cwd=ROOT, env=environment or server_environment())
+    for _ in range(wait_seconds * 10):  # bounded
         if server.poll() is not None:
             sys.exit("gunicorn stopped at start-up.")
         try:
@@ -543,7 +555,7 @@ def start_server(port: int, workers: int, worker_class: str, threads: int) -> su
             pass
         time.sleep(0.1)
     server.terminate()
-    sys.exit("gunicorn did not answer within 30 s.")
+    sys.exit(f"gunicorn did not answer within {wait_seconds} s.")
 
 
 def external_port(base_url: str) -> int:

@@ -118,7 +118,7 @@ def sip_plan_page() -> dict[str, tuple[object, str]]:
     from django.urls import reverse
 
     from samplan.accounts.models import Membership
-    from samplan.accounts.services import SESSION_UNIT_KEY
+    from samplan.accounts.sessions import SESSION_UNIT_KEY
     from samplan.sip.models import SipPlan
 
     plan = (

@@ -6,6 +6,15 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "samplan.settings")
 application = get_wsgi_application()
 
+# What Django loads lazily (templates, translations, URL resolvers, the static manifest) is
+# loaded now, so a worker's first request costs what a warm one does; gunicorn's --preload
+# does it once in the master, before the workers are forked (samplan.core.warmup).
+# SAMPLAN_WARM_UP=0 leaves it out (bench/warm_workers.py compares the two).
+if os.environ.get("SAMPLAN_WARM_UP", "1") != "0":
+    from samplan.core.warmup import warm_up
+
+    warm_up()
+
 # Everything loaded by now (Django, the project, translations) lives as long as the worker:
 # freeze it, so the cyclic garbage collector's full passes walk only what requests leave
 # behind. A page allocates tens of thousands of objects, so with the default threshold

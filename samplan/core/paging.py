@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
@@ -28,13 +28,19 @@ class PageRequest:
 
 
 def paginate(
-    paging: PageRequest | HttpRequest, queryset: QuerySet | Sequence, *, default_size: int = 20
+    paging: PageRequest | HttpRequest,
+    queryset: QuerySet | Sequence,
+    *,
+    default_size: int = 20,
+    count: Callable[[], int | None] | None = None,
 ) -> Page:
     """The page asked for (?page=, ?size=, or a PageRequest), clamped to what exists.
 
     The first page reads one row more than it shows: when that row is not there, the rows
     read are the whole list and their number is the count, so the COUNT query is spared.
     Most units' lists fit on one page, and the first page is the one opened twice a day.
+    `count`, when given, is asked for the list's length instead of a COUNT (a maintained
+    counter); when it answers None the COUNT runs as usual.
     """
     if isinstance(paging, HttpRequest):
         paging = PageRequest.of(paging)
@@ -47,10 +53,19 @@ def paginate(
     paginator = Paginator(queryset, size)
     number = paging.number
     if number not in (None, "", "1"):
+        _known_count(paginator, count)
         return paginator.get_page(number)
     rows = list(queryset[: size + 1])
     if len(rows) <= size:
         paginator.__dict__["count"] = len(rows)  # Paginator.count is a cached property
+    else:
+        _known_count(paginator, count)
     page = paginator.page(1)
     page.object_list = rows[:size]
     return page
+
+
+def _known_count(paginator: Paginator, count: Callable[[], int | None] | None) -> None:
+    known = count() if count is not None else None
+    if known is not None:
+        paginator.__dict__["count"] = known  # Paginator.count is a cached property

@@ -42,6 +42,7 @@ from samplan.auditlog.details import detail_code
 from samplan.core.actor import Actor
 from samplan.core.paging import PageRequest, paginate
 from samplan.messaging import threads
+from samplan.messaging.counts import received_total
 from samplan.messaging.forms import UNACKNOWLEDGED
 from samplan.messaging.models import OPEN_STATES, Delivery, DeliveryState, Message
 from samplan.organizations.models import Organization, Unit
@@ -187,9 +188,19 @@ def received_page(
     identity: str = "",
     **filters: object,
 ) -> Page:
-    """Mottagna: one page of the current unit's deliveries as ReceivedRows; logs each patient."""
+    """Mottagna: one page of the current unit's deliveries as ReceivedRows; logs each patient.
+
+    The plain list (no filter, no search) takes its length from the unit's maintained count
+    (samplan.messaging.counts), one primary-key read instead of a COUNT over all its
+    deliveries; a filtered list counts on its index."""
     require_inbox(actor)
-    page = paginate(paging, received_deliveries(actor.unit, now=now, identity=identity, **filters))
+    unit_id = actor.unit.pk
+    plain = not identity and not any(filters.values())
+    page = paginate(
+        paging,
+        received_deliveries(actor.unit, now=now, identity=identity, **filters),
+        count=(lambda: received_total(unit_id)) if plain else None,
+    )
     rows = []
     for delivery in page.object_list:
         participant = delivery.takes_part or (

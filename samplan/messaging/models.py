@@ -195,6 +195,25 @@ class Delivery(ChoiceLabels, models.Model):
         return bool(self.acknowledged_at and self.acknowledged_at > self.due_at)
 
 
+class UnitDeliveryCount(models.Model):
+    """How many deliveries a unit has received, in every state: Mottagna's page count
+    without counting the unit's deliveries on every page (a municipality's intake unit has
+    tens of thousands, and its COUNT grows with the years kept).
+
+    Kept by the services that create deliveries (samplan.messaging.counts, called by send,
+    forward and return to the fallback inbox, in their transaction). Deliveries are never
+    deleted and never change unit, and acknowledging, reading, cancelling or a takeover only
+    change a delivery's state, so nothing else changes the total. A unit without a row (none
+    received yet, or rows written outside the services) is counted the plain way.
+    """
+
+    unit = models.OneToOneField(Unit, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    received = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.received}"
+
+
 class AlertSettings(models.Model):
     """Avisering: a unit's wish to be told by SMS and/or e-mail when messages arrive.
 

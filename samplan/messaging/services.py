@@ -27,6 +27,7 @@ from samplan.messaging.access import (
     stuck_organization_ids,
 )
 from samplan.messaging.alerts import alerts_queue
+from samplan.messaging.counts import received_count_add
 from samplan.messaging.models import (
     OPEN_STATES,
     AlertSettings,
@@ -124,6 +125,7 @@ def message_send(
                 )
                 for choice in recipients
             )
+            received_count_add(choice.unit.pk for choice in recipients)
             alerts_queue(unit_ids=[choice.unit.pk for choice in recipients])
             hooks.deliveries_created([delivery.pk for delivery in created])
     except IntegrityError:
@@ -211,6 +213,7 @@ def delivery_forward(*, actor: Actor, delivery: Delivery, to_unit: Unit) -> Deli
             due_at=answer_due_at(arrived_at=now, sender_unit=unit, unit=to_unit),
             forwarded_from=original,
         )
+        received_count_add([to_unit.pk])
         hooks.deliveries_created([forwarded.pk])
         return forwarded
 
@@ -345,6 +348,7 @@ def delivery_return(
             due_at=answer_due_at(arrived_at=now, sender_unit=unit, unit=fallback_unit),
             forwarded_from=original,
         )
+        received_count_add([fallback_unit.pk])
         hooks.deliveries_created([copy.pk])
         return copy
 

@@ -1,0 +1,163 @@
+"""Load at start-up what Django otherwise loads on a process's first request.
+
+Django compiles templates, reads translation catalogues, builds the URL resolvers and reads
+the static files' manifest lazily, the first time a request needs them: a fresh web worker's
+first page cost ten times a warm one (bench/RESULTS.md). samplan.wsgi calls `warm_up()` once
+when the application is loaded; gunicorn runs with --preload (deploy/samplan-web.service), so
+that happens once in the master process and every worker forked from it, also one that
+replaces a worker after --max-requests, starts warm.
+
+Nothing here reads or writes rows. Compiling a query may ask PostgreSQL its version, so the
+connection that opens is closed at the end: a connection opened before the fork would be
+shared by the workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.db import connections
+from django.http import Http404
+from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines
+from django.template.backends.django import DjangoTemplates
+from django.template.loaders.cached import Loader as CachedLoader
+from django.urls import get_resolver
+from django.utils import translation
+
+
+def warm_up() -> dict[str, int]:
+    """Compiles every project template, loads every language's catalogues, builds the URL
+    resolvers and reads the static manifest. Returns what it loaded (for the bench)."""
+    loaded = {
+        "templates": _templates(),
+        "languages": _translations(),
+        "url_patterns": _urls(),
+        "form_widgets": _form_widgets(),
+        "models": _models(),
+    }
+    _static_manifest()
+    _settings_imports()
+    connections.close_all()  # a forked worker must open its own connection
+    return loaded
+
+
+def _template_names(engine: DjangoTemplates) -> list[str]:
+    """The names of the templates in the engine's directories (the project's apps and
+    Django's own apps in INSTALLED_APPS)."""
+    names = []
+    for directory in engine.template_dirs:
+        root = Path(directory)
+        names += [
+            path.relative_to(root).as_posix()
+            for path in root.rglob("*")
+            if path.is_file() and path.suffix in (".html", ".txt", ".xml", ".svg")
+        ]
+    return sorted(set(names))
+
+
+def _templates() -> int:
+    count = 0
+    for engine in engines.all():
+        if not isinstance(engine, DjangoTemplates):
+            continue
+        if not any(isinstance(loader, CachedLoader) for loader in engine.engine.template_loaders):
+            continue  # DEBUG's plain loaders read the file on every request anyway
+        for name in _template_names(engine):
+            try:
+                engine.get_template(name)
+            except (TemplateDoesNotExist, TemplateSyntaxError, UnicodeDecodeError):
+                continue  # e.g. a template of an app not installed, or not a template at all
+            count += 1
+    return count
+
+
+def _translations() -> int:
+    current = translation.get_language()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            translation.gettext("Log in")  # loads the catalogues of every app for the language
+    translation.activate(current or settings.LANGUAGE_CODE)
+    return len(settings.LANGUAGES)
+
+
+def _urls() -> int:
+    resolver = get_resolver()
+    resolver._populate()  # the reverse lookups; resolve() compiles the patterns as it goes
+    for language in (code for code, _name in settings.LANGUAGES):
+        with translation.override(language):
+            resolver.reverse_dict  # noqa: B018  (built per language)
+    with contextlib.suppress(Http404):  # only warming: compiles the patterns on the way
+        resolver.resolve("/")
+    return len(resolver.url_patterns)
+
+
+class _Widgets(forms.Form):
+    text = forms.CharField()
+    area = forms.CharField(widget=forms.Textarea)
+    number = forms.IntegerField()
+    day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    tick = forms.BooleanField()
+    choice = forms.ChoiceField(choices=[("a", "a")], widget=forms.RadioSelect)
+    many = forms.MultipleChoiceField(choices=[("a", "a")], widget=forms.CheckboxSelectMultiple)
+    pick = forms.ChoiceField(choices=[("a", "a")])
+    hidden = forms.CharField(widget=forms.HiddenInput)
+    email = forms.EmailField()
+
+
+def _form_widgets() -> int:
+    """The form renderer has its own template engine: render a form with the usual widgets,
+    bound and with errors, so their templates are compiled too."""
+    for language in (code for code, _name in settings.LANGUAGES):
+        with translation.override(language):
+            form = _Widgets(data={})
+            form.is_valid()
+            str(form)
+            for field in form:
+                str(field)
+                str(field.errors)
+    return len(_Widgets.base_fields)
+
+
+def _models() -> int:
+    """Each model's field maps (the ORM builds them on a model's first query) and one query
+    of each compiled to SQL (the compiler's lazy state), without running it."""
+    from django.apps import apps
+    from django.db import router
+
+    models = apps.get_models()
+    for model in models:
+        meta = model._meta
+        meta.get_fields()
+        meta._forward_fields_map  # noqa: B018  (cached properties, built on first use)
+        meta.fields_map  # noqa: B018
+        meta.concrete_fields  # noqa: B018
+        meta.local_concrete_fields  # noqa: B018
+        meta.related_objects  # noqa: B018
+        meta.db_returning_fields  # noqa: B018
+        meta._property_names  # noqa: B018
+        if meta.managed and not meta.proxy:
+            queryset = model._default_manager.all()
+            with contextlib.suppress(Exception):
+                queryset.query.get_compiler(router.db_for_read(model)).as_sql()
+    return len(models)
+
+
+def _settings_imports() -> None:
+    """What the middleware imports by its dotted name on first use."""
+    from django.utils.module_loading import import_string
+
+    import_string(settings.SESSION_SERIALIZER)
+    import_string(settings.SESSION_ENGINE + ".SessionStore")
+
+
+def _static_manifest() -> None:
+    """The manifest of the hashed static files (DEBUG off) is read on the first {% static %}."""
+    manifest = getattr(staticfiles_storage, "hashed_files", None)
+    if manifest is not None:
+        # ValueError: collectstatic has not run (a development set-up).
+        with contextlib.suppress(ValueError):
+            staticfiles_storage.url("core/favicon.svg")

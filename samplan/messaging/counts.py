@@ -1,0 +1,59 @@
+"""The maintained count of a unit's deliveries (UnitDeliveryCount): Mottagna's page count.
+
+`received_count_add` is called by every service that creates deliveries, inside its
+transaction, after the INSERT; `received_total` is what the list reads instead of a COUNT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F
+
+from samplan.messaging.models import Delivery, UnitDeliveryCount
+
+
+def received_count_add(unit_ids: Iterable[int]) -> None:
+    """One delivery more for each unit in `unit_ids` (one UPDATE; the rows are locked in
+    primary-key order by every writer, so two sends to overlapping units cannot deadlock).
+
+    A unit without a row yet gets one with its real count, which already includes the
+    deliveries just inserted. Two transactions creating the same row at once: the second
+    waits on the primary key, fails, and adds its one to the first's row instead.
+    """
+    ids = sorted(set(unit_ids))
+    if not ids:
+        return
+    updated = UnitDeliveryCount.objects.filter(unit_id__in=ids).update(received=F("received") + 1)
+    if updated == len(ids):
+        return
+    have = set(UnitDeliveryCount.objects.filter(unit_id__in=ids).values_list("unit_id", flat=True))
+    for unit_id in ids:
+        if unit_id in have:
+            continue
+        try:
+            with transaction.atomic():
+                UnitDeliveryCount.objects.create(
+                    unit_id=unit_id, received=Delivery.objects.filter(unit_id=unit_id).count()
+                )
+        except IntegrityError:
+            UnitDeliveryCount.objects.filter(unit_id=unit_id).update(received=F("received") + 1)
+
+
+def received_total(unit_id: int) -> int | None:
+    """The unit's deliveries in every state (one primary-key read), or None without a row."""
+    return (
+        UnitDeliveryCount.objects.filter(unit_id=unit_id).values_list("received", flat=True).first()
+    )
+
+
+def received_counts_rebuild() -> int:
+    """Sets every unit's row to its real count (after a bulk load such as bench/generate.py,
+    and in the migration that brings the table). Returns the number of units counted."""
+    totals = Delivery.objects.values("unit_id").annotate(n=Count("pk")).values_list("unit_id", "n")
+    rows = [UnitDeliveryCount(unit_id=unit_id, received=n) for unit_id, n in totals]
+    with transaction.atomic():
+        UnitDeliveryCount.objects.all().delete()
+        UnitDeliveryCount.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
