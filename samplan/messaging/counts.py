@@ -14,9 +14,10 @@ from django.db.models import Count, F
 from samplan.messaging.models import Delivery, UnitDeliveryCount
 
 
-def received_count_add(unit_ids: Iterable[int]) -> None:
-    """One delivery more for each unit in `unit_ids` (one UPDATE; the rows are locked in
-    primary-key order by every writer, so two sends to overlapping units cannot deadlock).
+def received_count_add(unit_ids: Iterable[int], *, each: int = 1) -> None:
+    """`each` deliveries more (one by default) for each unit in `unit_ids` (one UPDATE; the
+    rows are locked in primary-key order by every writer, so two sends to overlapping units
+    cannot deadlock).
 
     A unit without a row yet gets one with its real count, which already includes the
     deliveries just inserted. Two transactions creating the same row at once: the second
@@ -25,7 +26,9 @@ def received_count_add(unit_ids: Iterable[int]) -> None:
     ids = sorted(set(unit_ids))
     if not ids:
         return
-    updated = UnitDeliveryCount.objects.filter(unit_id__in=ids).update(received=F("received") + 1)
+    updated = UnitDeliveryCount.objects.filter(unit_id__in=ids).update(
+        received=F("received") + each
+    )
     if updated == len(ids):
         return
     have = set(UnitDeliveryCount.objects.filter(unit_id__in=ids).values_list("unit_id", flat=True))
@@ -38,7 +41,7 @@ def received_count_add(unit_ids: Iterable[int]) -> None:
                     unit_id=unit_id, received=Delivery.objects.filter(unit_id=unit_id).count()
                 )
         except IntegrityError:
-            UnitDeliveryCount.objects.filter(unit_id=unit_id).update(received=F("received") + 1)
+            UnitDeliveryCount.objects.filter(unit_id=unit_id).update(received=F("received") + each)
 
 
 def received_total(unit_id: int) -> int | None:

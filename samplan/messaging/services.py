@@ -295,6 +295,7 @@ def stuck_delivery_forward(
             due_at=answer_due_at(arrived_at=now, sender_unit=original.unit, unit=to_unit),
             forwarded_from=original,
         )
+        received_count_add([to_unit.pk])
         threads.thread_join(original.message_id, to_unit, actor)
         admin_change_record(
             actor=actor,

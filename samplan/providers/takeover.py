@@ -39,6 +39,7 @@ from samplan.auditlog.models import AdminAction
 from samplan.core.actor import Actor
 from samplan.messaging import hooks
 from samplan.messaging.alerts import alerts_queue
+from samplan.messaging.counts import received_count_add
 from samplan.messaging.models import AlertSettings, Delivery, DeliveryState
 from samplan.organizations.models import Organization, Unit
 from samplan.providers import access as provider_access
@@ -285,6 +286,7 @@ def _pass_on_deliveries(actor: Actor, old: Unit, new: Unit, reason: str) -> int:
             )
         )
     if created:
+        received_count_add([new.pk], each=len(created))  # Mottagna's maintained count
         alerts_queue(unit_ids=[new.pk])
         hooks.deliveries_created([delivery.pk for delivery in created])
     return len(created)

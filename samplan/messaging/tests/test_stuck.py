@@ -17,6 +17,7 @@ from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
 from samplan.discharge.models import CaseEvent, CaseEventKind, CaseParticipant
 from samplan.messaging.access import FALLBACK, LATE, stuck_organization_ids
+from samplan.messaging.counts import received_total
 from samplan.messaging.models import Delivery, DeliveryState
 from samplan.messaging.services import (
     MessagingError,
@@ -271,6 +272,8 @@ def test_forward_with_a_reason_reaches_the_new_unit_and_it_can_open_the_case(
     assert new.unit == stuck.west and new.state == DeliveryState.NEW
     assert new.reason_code == "forwarded_stuck"
     assert "Patienten bor i Västs område" in new.reason_text
+    # Mottagna's maintained count follows (samplan.messaging.counts).
+    assert received_total(stuck.west.pk) == Delivery.objects.filter(unit=stuck.west).count()
     assert new.due_at > timezone.now()
     assert CaseParticipant.objects.filter(
         case=stuck.case, unit=stuck.west, left_at__isnull=True

@@ -26,6 +26,7 @@ from samplan.core.message_types import MessageType
 from samplan.discharge.models import CaseParticipant
 from samplan.discharge.testing import Builder
 from samplan.logreview.selectors import organization_rows
+from samplan.messaging.counts import received_total
 from samplan.messaging.models import AlertSettings, Delivery, DeliveryState
 from samplan.organizations.models import Organization, OrganizationKind, Unit, UnitKind
 from samplan.providers import takeover as takeovers
@@ -203,6 +204,7 @@ def test_the_task_worker_carries_it_out_on_the_date(cast, receiver, nursing_home
         # A second run changes nothing.
         assert scheduled_run() == {"takeovers": 0}
         assert Delivery.objects.filter(unit=successor).count() == 1
+        assert received_total(successor.pk) == 1  # Mottagna's maintained count follows
 
 
 def test_history_stays_with_the_organisation_that_did_the_work(cast, receiver, nursing_home, scene):
