@@ -135,7 +135,11 @@ def review_item_decide(*, actor: Actor, item: ReviewItem, confirm: bool) -> Revi
 
 
 def _end(actor: Actor, membership: Membership) -> None:
-    memberships_close(actor=actor, memberships=Membership.objects.filter(pk=membership.pk))
+    memberships_close(
+        actor=actor,
+        memberships=Membership.objects.filter(pk=membership.pk),
+        tell_last_access=False,  # told below, by the review's own rule
+    )
     account = membership.user
     access.forget_memberships(account)
     if not order_access.standing_memberships().filter(user=account).exists():

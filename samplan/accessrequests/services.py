@@ -476,7 +476,11 @@ def _end_all_on(actor: Actor, order: AccessRequest) -> None:
     ):
         if membership.valid_from > order.end_date:
             # Would start after the last day: it never comes into force.
-            memberships_close(actor=actor, memberships=Membership.objects.filter(pk=membership.pk))
+            memberships_close(
+                actor=actor,
+                memberships=Membership.objects.filter(pk=membership.pk),
+                tell_last_access=False,  # the end's own date tells the card administrator
+            )
         elif membership.valid_to is None or membership.valid_to > order.end_date:
             _set_valid_to(actor, membership, order.end_date)
 
@@ -510,7 +514,11 @@ def access_request_complete(
 
 
 def _deactivate(actor: Actor, organization: Organization, account: User) -> None:
-    memberships_close(actor=actor, memberships=Membership.objects.filter(user=account))
+    memberships_close(
+        actor=actor,
+        memberships=Membership.objects.filter(user=account),
+        tell_last_access=False,  # access_request_complete tells the card administrator
+    )
     User.objects.filter(pk=account.pk).update(is_active=False)
     admin_change_record(
         actor=actor,
@@ -548,6 +556,11 @@ def card_order_notice(
             else "",
         },
     )
+
+
+def card_cancel_notice(actor: Actor, account: User, organization: Organization) -> None:
+    """accounts.access_ended's listener: the person's last access has ended."""
+    card_order_notice(account.organization or organization, account, ordered=False)
 
 
 def _personnummer_of(account: User) -> str:

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from samplan.accounts import access
+from samplan.accounts import access, access_ended
 from samplan.accounts.access import require
 from samplan.accounts.models import LoginMethod, Membership, User
 from samplan.auditlog.history import admin_change_record, diff, instance_diff, snapshot
@@ -124,17 +124,23 @@ def user_update(*, actor: Actor, user: User) -> dict:
     return changes
 
 
-def memberships_close(*, actor: Actor, memberships: QuerySet[Membership]) -> int:
+def memberships_close(
+    *, actor: Actor, memberships: QuerySet[Membership], tell_last_access: bool = True
+) -> int:
     """Ends every membership in `memberships` still open, each with its own history row.
 
     A helper of the services that deactivate an account or a unit: they check permission
-    and hold the transaction.
+    and hold the transaction. A person left with no standing membership is reported to the
+    listeners of `accounts.access_ended` (the card administrator's hand-off), unless the
+    caller tells them itself (`tell_last_access=False`).
     """
     now = timezone.now()
     count = 0
+    ended_for: dict[int, tuple[User, Organization]] = {}
     for membership in memberships.filter(ended_at__isnull=True).select_related(
         "user", "unit__organization"
     ):
+        ended_for[membership.user_id] = (membership.user, membership.unit.organization)
         membership.ended_at = now
         membership.ended_by = actor.user
         membership.save(update_fields=["ended_at", "ended_by"])
@@ -146,7 +152,21 @@ def memberships_close(*, actor: Actor, memberships: QuerySet[Membership]) -> int
             changes={"ended_at": [None, snapshot(membership, ["ended_at"])["ended_at"]]},
         )
         count += 1
+    if tell_last_access and ended_for:
+        _tell_last_access_ended(actor, ended_for)
     return count
+
+
+def _tell_last_access_ended(actor: Actor, ended_for: dict[int, tuple[User, Organization]]) -> None:
+    today = timezone.localdate()
+    standing = set(
+        Membership.objects.filter(user_id__in=list(ended_for), ended_at__isnull=True)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .values_list("user_id", flat=True)
+    )
+    for user_id, (user, organization) in ended_for.items():
+        if user_id not in standing:
+            access_ended.last_access_ended(actor, user, organization)
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from samplan.accessrequests.models import (
 )
 from samplan.accessrequests.notices import notices_send
 from samplan.accessrequests.scheduled import scheduled_run
+from samplan.accounts import services as account_services
 from samplan.accounts.models import LoginMethod, Membership, Role, User
 from samplan.auditlog.models import AdminAction, AdminChange
 from samplan.core.actor import task_actor
@@ -381,3 +382,21 @@ def test_new_account_logs_in_with_its_role(cast, manager):
     )
     account = User.objects.get(username="asa.oberg")
     assert account.check_password(TEST_PASSWORD) and account.hsa_id == "SE2120001234-ABC1"
+
+
+def test_access_ended_in_administrera_reaches_the_card_administrator(cast, card_settings):
+    """Not only orders: ending a person's last role on the administration pages (or by
+    closing a unit, a provider or a takeover, which end roles the same way) tells the card
+    administrator once; ending one role of two tells nobody."""
+    admin = task_actor(cast.municipal_local_admin)
+    nurse = cast.home_care_nurse
+    second = Membership.objects.create(user=nurse, unit=cast.municipal_admin_unit, role=Role.USER)
+    account_services.membership_end(actor=admin, membership=second)
+    assert not AccessNotice.objects.filter(to="kort@testkommun.se").exists()
+    account_services.membership_end(
+        actor=admin, membership=Membership.objects.get(user=nurse, ended_at__isnull=True)
+    )
+    card = AccessNotice.objects.get(to="kort@testkommun.se")
+    assert nurse.username in card.body
+    account_services.user_deactivate(actor=admin, user=nurse)  # nothing left to end
+    assert AccessNotice.objects.filter(to="kort@testkommun.se").count() == 1
