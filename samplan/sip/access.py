@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Exists, QuerySet
 from django.http import Http404
 
 from samplan.accounts.access import holds_role_in_unit, role_holders, roles_in_unit
@@ -110,27 +110,77 @@ _PLAN_RELATED = (
 )
 
 
+# What the plan page's table of units shows of each participant (selectors.participants too).
+PARTICIPANT_RELATED = ("unit__organization", "answered_by", "delivery")
+
+
+def plan_participants(plan_id: int) -> QuerySet[SipParticipant]:
+    """Every unit of the plan with its answer, initiator first (the plan page's table)."""
+    return (
+        SipParticipant.objects.filter(plan_id=plan_id)
+        .select_related(*PARTICIPANT_RELATED)
+        .order_by("role", "unit__name")
+    )
+
+
+def _participation(
+    plan_id: int, unit: Unit, *, with_participants: bool
+) -> tuple[SipParticipant | None, list[SipParticipant] | None]:
+    """The unit's visible row in the plan and, if asked, every row of the plan, in one query.
+
+    With `with_participants` the rows come only if the unit sees the plan (the EXISTS below),
+    so the database never hands over another plan's units.
+    """
+    if not with_participants:
+        own = (
+            SipParticipant.objects.select_related("delivery")
+            .filter(plan_id=plan_id, unit=unit, answer__in=VISIBLE_ANSWERS)
+            .first()
+        )
+        return own, None
+    rows = list(
+        plan_participants(plan_id).filter(
+            Exists(
+                SipParticipant.objects.filter(
+                    plan_id=plan_id, unit=unit, answer__in=VISIBLE_ANSWERS
+                )
+            )
+        )
+    )
+    own = next((p for p in rows if p.unit_id == unit.pk), None)
+    return own, rows
+
+
 def plan_for_unit(
-    actor: Actor, plan_id: int, *, action: str = AccessAction.VIEW, detail: str = ""
+    actor: Actor,
+    plan_id: int,
+    *,
+    action: str = AccessAction.VIEW,
+    detail: str = "",
+    with_participants: bool = False,
 ) -> SipPlan:
     """The plan, if the current unit sees it (else 404); writes one access-log row.
 
-    Sets plan.viewer (process.Viewer) and plan.participation (the unit's SipParticipant).
+    Sets plan.viewer (process.Viewer) and plan.participation (the unit's SipParticipant);
+    with `with_participants` also plan.participant_rows (plan_participants, read in the same
+    query as the unit's own row: the plan page).
     """
     unit = actor.unit
     if not can_work_with_sip(actor.user, unit):
         raise Http404
-    participation = (
-        SipParticipant.objects.select_related("delivery")
-        .filter(plan_id=plan_id, unit=unit, answer__in=VISIBLE_ANSWERS)
-        .first()
-    )
+    participation, rows = _participation(plan_id, unit, with_participants=with_participants)
     if participation is None:
         raise Http404
     plan = SipPlan.objects.select_related(*_PLAN_RELATED).get(pk=plan_id)
-    access_log_record(actor=actor, patient=plan.patient, action=action, obj=plan, detail=detail)
+    # The unit takes part in a plan for the person (just checked): the same answer the access
+    # log's relation check ("sip.participant", sip/apps.py) would find with a query of its own.
+    access_log_record(
+        actor=actor, patient=plan.patient, action=action, obj=plan, detail=detail, participant=True
+    )
     version = plan.current_version
     plan.participation = participation
+    if rows is not None:
+        plan.participant_rows = rows
     plan.viewer = Viewer(
         role=participation.role,
         answer=participation.answer,

@@ -20,7 +20,7 @@ from samplan.patients.display import PatientDisplay, patient_display
 from samplan.patients.models import Consent, ConsentScope
 from samplan.patients.selectors import active_consent
 from samplan.sip import process
-from samplan.sip.access import can_sign_sip_part
+from samplan.sip.access import can_sign_sip_part, plan_participants
 from samplan.sip.content import Comparison, describe_change, plan_text_of
 from samplan.sip.models import (
     VISIBLE_ANSWERS,
@@ -215,11 +215,7 @@ def readiness_from(
 
 def participants(plan: SipPlan) -> list[SipParticipant]:
     """Every unit of the plan with its answer, initiator first (the plan page's table)."""
-    return list(
-        SipParticipant.objects.filter(plan=plan)
-        .select_related("unit__organization", "answered_by", "delivery")
-        .order_by("role", "unit__name")
-    )
+    return list(plan_participants(plan.pk))
 
 
 def plan_units(plan: SipPlan) -> tuple[list[Unit], list[Unit]]:
@@ -313,8 +309,11 @@ def plan_page(plan: SipPlan, actor: Actor) -> dict[str, object]:
     viewer = plan.viewer
     version = plan.current_version
     # Participants and signatures are read once and shared by the table, the signatures and
-    # the readiness to finalise.
-    all_participants = participants(plan)
+    # the readiness to finalise; the participants come with the plan when the view asked
+    # plan_for_unit for them (one query for the unit's own row and the table).
+    all_participants = getattr(plan, "participant_rows", None)
+    if all_participants is None:
+        all_participants = participants(plan)
     party_list = [p for p in all_participants if p.answer == Answer.ACCEPTED]
     all_signatures = signatures(version)
     statuses = part_statuses(plan, version, party_list=party_list, all_signatures=all_signatures)

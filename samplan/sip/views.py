@@ -121,7 +121,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
 
 @unit_required
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = plan_for_unit(request.actor, plan_id)
+    plan = plan_for_unit(request.actor, plan_id, with_participants=True)
     return render(request, "sip/plan_detail.html", selectors.plan_page(plan, request.actor))
 
 

@@ -15,11 +15,17 @@ from samplan.sip.models import SipPlan
 from samplan.sip.tests.conftest import req, start, summon
 from samplan.testing import UnitFactory, user_with_role
 
+# Both ways in: alone, and with every row of the plan in the same query (the plan page).
+BOTH_WAYS = pytest.mark.parametrize("with_participants", [False, True])
 
-def test_initiator_sees_the_plan_and_the_view_is_logged(sip):
+
+@BOTH_WAYS
+def test_initiator_sees_the_plan_and_the_view_is_logged(sip, with_participants):
     plan = start(sip)
     before = AccessLogEntry.objects.count()
-    found = plan_for_unit(req(sip.counsellor, sip.school), plan.pk)
+    found = plan_for_unit(
+        req(sip.counsellor, sip.school), plan.pk, with_participants=with_participants
+    )
     assert found == plan and found.viewer.is_initiator
     entry = AccessLogEntry.objects.order_by("-pk").first()
     assert AccessLogEntry.objects.count() == before + 1
@@ -29,32 +35,43 @@ def test_initiator_sees_the_plan_and_the_view_is_logged(sip):
         "view",
         "sipplan",
     )
+    assert not entry.not_participant
 
 
-def test_units_chosen_but_not_yet_summoned_do_not_see_the_plan(sip):
+@BOTH_WAYS
+def test_units_chosen_but_not_yet_summoned_do_not_see_the_plan(sip, with_participants):
     plan = start(sip)
     with pytest.raises(Http404):
-        plan_for_unit(req(sip.psychologist, sip.bup), plan.pk)
+        plan_for_unit(req(sip.psychologist, sip.bup), plan.pk, with_participants=with_participants)
     assert not unit_may_see_patient(sip.bup, sip.child)
 
 
-def test_a_summoned_unit_sees_the_plan_until_it_declines(sip):
+@BOTH_WAYS
+def test_a_summoned_unit_sees_the_plan_until_it_declines(sip, with_participants):
     plan = start(sip)
     summon(sip, plan)
-    assert plan_for_unit(req(sip.social_worker, sip.social), plan.pk) == plan
+    assert (
+        plan_for_unit(
+            req(sip.social_worker, sip.social), plan.pk, with_participants=with_participants
+        )
+        == plan
+    )
     assert unit_may_see_patient(sip.social, sip.child)
     services.sip_answer(
         actor=req(sip.social_worker, sip.social), plan=plan, accept=False, reason="Nej"
     )
     before = AccessLogEntry.objects.count()
     with pytest.raises(Http404):
-        plan_for_unit(req(sip.social_worker, sip.social), plan.pk)
+        plan_for_unit(
+            req(sip.social_worker, sip.social), plan.pk, with_participants=with_participants
+        )
     assert AccessLogEntry.objects.count() == before  # nothing seen, nothing logged
     assert not unit_may_see_patient(sip.social, sip.child)
 
 
+@BOTH_WAYS
 @pytest.mark.parametrize("who", ["other_unit", "other_org", "admin", "no_unit"])
-def test_others_get_404(sip, who):
+def test_others_get_404(sip, who, with_participants):
     plan = start(sip)
     summon(sip, plan)
     cast = sip.cast
@@ -67,21 +84,40 @@ def test_others_get_404(sip, who):
         "no_unit": (sip.counsellor, None),
     }[who]
     with pytest.raises(Http404):
-        plan_for_unit(req(user, unit), plan.pk)
+        plan_for_unit(req(user, unit), plan.pk, with_participants=with_participants)
 
 
-def test_forged_id_gives_404(sip):
+@BOTH_WAYS
+def test_forged_id_gives_404(sip, with_participants):
     plan = start(sip)
     with pytest.raises(Http404):
-        plan_for_unit(req(sip.counsellor, sip.school), plan.pk + 999)
+        plan_for_unit(
+            req(sip.counsellor, sip.school), plan.pk + 999, with_participants=with_participants
+        )
 
 
-def test_user_of_a_sub_unit_does_not_see_the_parents_plans(sip):
+@BOTH_WAYS
+def test_user_of_a_sub_unit_does_not_see_the_parents_plans(sip, with_participants):
     child_unit = UnitFactory(organization=sip.cast.municipality, parent=sip.school)
     user = user_with_role("underenhet", child_unit)
     plan = start(sip)
     with pytest.raises(Http404):
-        plan_for_unit(req(user, child_unit), plan.pk)
+        plan_for_unit(req(user, child_unit), plan.pk, with_participants=with_participants)
+
+
+def test_the_plan_page_gets_every_unit_of_the_plan_with_its_own_row(sip):
+    plan = start(sip, units=[sip.bup, sip.social])
+    summon(sip, plan)
+    services.sip_answer(
+        actor=req(sip.social_worker, sip.social), plan=plan, accept=False, reason="Nej"
+    )
+    found = plan_for_unit(req(sip.psychologist, sip.bup), plan.pk, with_participants=True)
+    rows = found.participant_rows
+    assert rows[0].unit == sip.school  # the initiator first; then the summoned, by name
+    answers = {p.unit: p.answer for p in rows}
+    assert answers == {sip.school: "accepted", sip.bup: "pending", sip.social: "declined"}
+    assert any(p is found.participation for p in rows) and found.participation.unit == sip.bup
+    assert not hasattr(plan_for_unit(req(sip.psychologist, sip.bup), plan.pk), "participant_rows")
 
 
 def test_signing_and_finalising_rights(sip):
