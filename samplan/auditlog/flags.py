@@ -32,9 +32,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from samplan.auditlog.subjects import subjects
 from samplan.core.localtime import STOCKHOLM
+from samplan.core.prepared import prepared
 
 if TYPE_CHECKING:
     from samplan.accounts.models import User
@@ -173,20 +175,26 @@ def outside_usual_hours(unit: Unit | None, moment: datetime.datetime) -> bool:
 def many_patients_at(user: User, patient_id: int | None, moment: datetime.datetime) -> bool:
     """Whether, with `patient_id`, the user has looked at more than the configured number of
     different persons within the configured minutes before `moment` (one indexed query)."""
-    from samplan.auditlog.models import AccessLogEntry
-
     if patient_id is None:
         return False
     limit = settings.ACCESS_LOG_MANY_PATIENTS_COUNT
     since = moment - datetime.timedelta(minutes=settings.ACCESS_LOG_MANY_PATIENTS_MINUTES)
-    recent = set(
-        AccessLogEntry.objects.filter(user=user, at__gte=since, patient__isnull=False)
+    recent = set(_patients_seen_since(user_id=user.pk, since=since, limit=limit))
+    recent.add(patient_id)
+    return len(recent) > limit
+
+
+@prepared(shape=("limit",))
+def _patients_seen_since(*, user_id: int, since: datetime.datetime, limit: int) -> QuerySet:
+    """Up to limit + 1 different persons in the user's log rows since `since`."""
+    from samplan.auditlog.models import AccessLogEntry
+
+    return (
+        AccessLogEntry.objects.filter(user_id=user_id, at__gte=since, patient__isnull=False)
         .order_by()
         .values_list("patient_id", flat=True)
         .distinct()[: limit + 1]
     )
-    recent.add(patient_id)
-    return len(recent) > limit
 
 
 def not_participant(unit: Unit | None, patient: Patient | None, participant: bool | None) -> bool:

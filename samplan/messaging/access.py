@@ -41,6 +41,7 @@ from samplan.auditlog.access_log import (
 from samplan.auditlog.details import detail_code
 from samplan.core.actor import Actor
 from samplan.core.paging import PageRequest, paginate
+from samplan.core.prepared import prepared
 from samplan.messaging import threads
 from samplan.messaging.counts import received_total
 from samplan.messaging.forms import UNACKNOWLEDGED
@@ -288,11 +289,15 @@ def delivery_of_unit(actor: Actor, message_id: int) -> Delivery | None:
     """The current unit's delivery of a message, if it has one (for the message page and its
     actions). Reads no patient data; the page fetches the message through message_for_unit."""
     require_inbox(actor)
-    return (
-        Delivery.objects.select_related("read_by", "acknowledged_by", "handled_by")
-        .filter(message_id=message_id, unit_id=actor.unit.pk)
-        .first()
-    )
+    rows = _unit_delivery(message_id=message_id, unit_id=actor.unit.pk)
+    return rows[0] if rows else None
+
+
+@prepared
+def _unit_delivery(*, message_id: int, unit_id: int) -> QuerySet[Delivery]:
+    return Delivery.objects.select_related("read_by", "acknowledged_by", "handled_by").filter(
+        message_id=message_id, unit_id=unit_id
+    )[:1]
 
 
 def own_delivery_or_404(actor: Actor, message_id: int) -> Delivery:
@@ -311,21 +316,10 @@ def message_for_unit(actor: Actor, message_id: int) -> Message:
     """
     if not can_work_with_patients(actor.user, actor.unit):
         raise Http404
-    unit = actor.unit
-    message = (
-        Message.objects.select_related("patient", "sender_unit", "sender_user")
-        .filter(pk=message_id)
-        .filter(Q(sender_unit_id=unit.pk) | Q(deliveries__unit_id=unit.pk))
-        .annotate(
-            in_thread=threads.in_thread("pk"),
-            takes_part=threads.unit_takes_part(unit.pk, "pk"),
-            **threads.thread_annotations("pk"),
-        )
-        .distinct()
-        .first()
-    )
-    if message is None:
+    rows = _message_of_unit(message_id=message_id, unit_id=actor.unit.pk)
+    if not rows:
         raise Http404
+    message = rows[0]
     # The unit sent the message or it was addressed to it (by the router, a colleague's
     # choice or a forwarding): that is its need-to-know relation to the person, so the row
     # is not flagged "not a participant" (and three relation queries are spared).
@@ -337,6 +331,21 @@ def message_for_unit(actor: Actor, message_id: int) -> Message:
         participant=True,
     )
     return message
+
+
+@prepared
+def _message_of_unit(*, message_id: int, unit_id: int) -> QuerySet[Message]:
+    return (
+        Message.objects.select_related("patient", "sender_unit", "sender_user")
+        .filter(pk=message_id)
+        .filter(Q(sender_unit_id=unit_id) | Q(deliveries__unit_id=unit_id))
+        .annotate(
+            in_thread=threads.in_thread("pk"),
+            takes_part=threads.unit_takes_part(unit_id, "pk"),
+            **threads.thread_annotations("pk"),
+        )
+        .distinct()[:1]
+    )
 
 
 def unit_takes_part_in_message(unit: Unit, message: Message, delivery: Delivery | None) -> bool:
@@ -354,14 +363,22 @@ def unit_takes_part_in_message(unit: Unit, message: Message, delivery: Delivery 
 def message_history(message: Message, unit: Unit, delivery: Delivery | None) -> list[Delivery]:
     """Deliveries the unit may follow: all of them for the sender; for a receiver its own and
     those it led to (forwarded to, or the fallback's copy when it returned it)."""
+    if message.sender_unit_id == unit.pk:
+        return _deliveries_of_message(message_id=message.pk, delivery_id=None)
+    if delivery is None:
+        return []
+    return _deliveries_of_message(message_id=message.pk, delivery_id=delivery.pk)
+
+
+@prepared
+def _deliveries_of_message(*, message_id: int, delivery_id: int | None) -> QuerySet[Delivery]:
+    """All the message's deliveries (delivery_id None), or one and those it led to."""
     deliveries = Delivery.objects.select_related(
         "unit", "read_by", "acknowledged_by", "handled_by", "forwarded_from__unit"
-    ).filter(message=message)
-    if message.sender_unit_id != unit.pk:
-        if delivery is None:
-            return []
-        deliveries = deliveries.filter(Q(pk=delivery.pk) | Q(forwarded_from_id=delivery.pk))
-    return list(deliveries.order_by("arrived_at", "pk"))
+    ).filter(message_id=message_id)
+    if delivery_id is not None:
+        deliveries = deliveries.filter(Q(pk=delivery_id) | Q(forwarded_from_id=delivery_id))
+    return deliveries.order_by("arrived_at", "pk")
 
 
 def forward_targets(unit: Unit) -> QuerySet[Unit]:

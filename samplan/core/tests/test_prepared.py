@@ -1,0 +1,157 @@
+"""samplan.core.prepared: the same rows as the plain queryset, one statement per call, and no
+cache where the parameters cannot be told apart (slower, never wrong)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from samplan.accounts.models import Membership, Role
+from samplan.core.prepared import _NOT_CACHED, prepared
+from samplan.organizations.models import Organization, Unit, UnitKind
+from samplan.testing import MembershipFactory, OrganizationFactory, UnitFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@prepared
+def units_named(*, organization_id: int, name: str) -> object:
+    return Unit.objects.filter(organization_id=organization_id, name=name).order_by("pk")
+
+
+@prepared
+def units_of(*, organization_ids: list[int], active: bool) -> object:
+    return (
+        Unit.objects.filter(organization_id__in=organization_ids, is_active=active)
+        .select_related("organization")
+        .order_by("pk")
+    )
+
+
+@prepared
+def unit_names(*, organization_id: int) -> object:
+    return Unit.objects.filter(organization_id=organization_id).values_list("name", flat=True)
+
+
+@prepared
+def units_containing(*, text: str) -> object:
+    return Unit.objects.filter(name__contains=text).order_by("pk")
+
+
+@prepared
+def memberships_from(*, user_id: int, since: datetime.date) -> object:
+    return Membership.objects.filter(user_id=user_id, valid_from__gte=since).order_by("pk")
+
+
+def _only_shape(function: object) -> object:
+    (shape,) = function.shapes.values()
+    (plan,) = shape.plans.values()
+    return plan
+
+
+def test_later_calls_give_their_own_rows_in_one_statement_each() -> None:
+    first, second = OrganizationFactory(), OrganizationFactory()
+    a = UnitFactory(organization=first, name="Avdelning 1")
+    UnitFactory(organization=first, name="Avdelning 2")
+    b = UnitFactory(organization=second, name="Avdelning 1")
+    assert units_named(organization_id=first.pk, name="Avdelning 1") == [a]
+    with CaptureQueriesContext(connection) as queries:
+        assert units_named(organization_id=second.pk, name="Avdelning 1") == [b]
+        assert units_named(organization_id=second.pk, name="Avdelning 2") == []
+    assert len(queries) == 2
+    assert _only_shape(units_named) is not _NOT_CACHED  # both values went in as parameters
+
+
+def test_select_related_lists_and_booleans() -> None:
+    first, second, third = OrganizationFactory(), OrganizationFactory(), OrganizationFactory()
+    a = UnitFactory(organization=first)
+    b = UnitFactory(organization=second)
+    closed = UnitFactory(organization=third, is_active=False)
+    assert units_of(organization_ids=[first.pk, second.pk], active=True) == [a, b]
+    with CaptureQueriesContext(connection) as queries:
+        rows = units_of(organization_ids=[second.pk, third.pk], active=True)
+        assert rows == [b]
+        assert rows[0].organization.name == second.name  # joined, no query of its own
+    assert len(queries) == 1
+    # The boolean and the list's length are part of the shape: new SQL, right rows.
+    assert units_of(organization_ids=[second.pk, third.pk], active=False) == [closed]
+    assert units_of(organization_ids=[third.pk], active=False) == [closed]
+    assert units_of(organization_ids=[], active=False) == []
+    assert len(units_of.shapes) == 4
+
+
+def test_values_list() -> None:
+    organization = OrganizationFactory()
+    UnitFactory(organization=organization, name="Hemtjänst Norr")
+    other = OrganizationFactory()
+    assert unit_names(organization_id=organization.pk) == ["Hemtjänst Norr"]
+    assert unit_names(organization_id=other.pk) == []
+
+
+def test_transformed_parameters_are_compiled_every_time() -> None:
+    UnitFactory(name="Vårdcentralen Ekbacken")
+    assert len(units_containing(text="Ekbacken")) == 1  # "%Ekbacken%" is not the argument
+    assert _only_shape(units_containing) is _NOT_CACHED
+    assert units_containing(text="Ekbackens") == []
+
+
+def test_dates_are_parameters_or_compiled() -> None:
+    user = UserFactory()
+    unit = UnitFactory(kind=UnitKind.HOME_CARE)
+    today = timezone.localdate()
+    old = MembershipFactory(
+        user=user, unit=unit, role=Role.USER, valid_from=today.replace(year=2020)
+    )
+    new = MembershipFactory(user=user, unit=unit, role=Role.MANAGER, valid_from=today)
+    assert memberships_from(user_id=user.pk, since=today.replace(year=2019)) == [old, new]
+    assert memberships_from(user_id=user.pk, since=today) == [new]
+    assert memberships_from(user_id=user.pk, since=today + datetime.timedelta(days=1)) == []
+
+
+def test_a_value_read_inside_the_function_is_not_frozen() -> None:
+    calls = []
+
+    @prepared
+    def units_created_before(*, organization_id: int) -> object:
+        now = timezone.now()  # breaks the rule; the two compilations differ, so no cache
+        calls.append(now)
+        return Unit.objects.filter(organization_id=organization_id, created_at__lt=now)
+
+    organization = OrganizationFactory()
+    unit = UnitFactory(organization=organization)
+    assert units_created_before(organization_id=organization.pk) == [unit]
+    assert _only_shape(units_created_before) is _NOT_CACHED
+
+
+def test_arguments_must_be_plain_values() -> None:
+    organization = OrganizationFactory()
+    with pytest.raises(TypeError, match="pass its id"):
+        units_named(organization_id=organization, name="x")
+    with pytest.raises(TypeError, match="keyword arguments only"):
+        units_named(organization.pk, "x")
+
+
+def test_an_organization_query_with_many_shapes_stays_bounded() -> None:
+    organization = OrganizationFactory()
+    for size in range(1, 80):
+        assert units_of(organization_ids=[organization.pk] * size, active=True) == []
+    assert len(units_of.shapes) <= 64
+    assert Organization.objects.filter(pk=organization.pk).exists()
+
+
+@prepared(shape=("limit",))
+def first_units(*, organization_id: int, limit: int) -> object:
+    return Unit.objects.filter(organization_id=organization_id).order_by("pk")[:limit]
+
+
+def test_a_shape_argument_is_written_into_the_sql() -> None:
+    organization = OrganizationFactory()
+    a, b, c = (UnitFactory(organization=organization) for _ in range(3))
+    assert first_units(organization_id=organization.pk, limit=1) == [a]
+    assert first_units(organization_id=organization.pk, limit=2) == [a, b]
+    assert first_units(organization_id=organization.pk, limit=5) == [a, b, c]
+    assert len(first_units.shapes) == 3
