@@ -15,6 +15,7 @@ from samplan.accounts.models import User
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.actor import Actor
 from samplan.core.message_types import MessageType
+from samplan.core.prepared import prepared
 from samplan.discharge import process
 from samplan.discharge.models import DischargeCase
 from samplan.messaging.models import Message
@@ -33,16 +34,21 @@ def case_for_unit(actor: Actor, case_id: int, *, action: str = AccessAction.VIEW
     """The case, if the current unit takes part in it (else 404); writes one log row."""
     if not can_work_with_patients(actor.user, actor.unit):
         raise Http404
-    case = (
-        cases_for_unit(actor.unit.pk)
-        .select_related("patient", "ward__organization", "region", "municipality")
-        .filter(pk=case_id)
-        .first()
-    )
-    if case is None:
+    rows = _case_of_unit(case_id=case_id, unit_id=actor.unit.pk)
+    if not rows:
         raise Http404
+    case = rows[0]
     access_log_record(actor=actor, patient=case.patient, action=action, obj=case, participant=True)
     return case
+
+
+@prepared
+def _case_of_unit(*, case_id: int, unit_id: int) -> QuerySet[DischargeCase]:
+    return (
+        cases_for_unit(unit_id)
+        .select_related("patient", "ward__organization", "region", "municipality")
+        .filter(pk=case_id)[:1]
+    )
 
 
 # --- What a unit that sees a case may do on it ---------------------------------------------

@@ -15,12 +15,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from samplan.core.localtime import local_date
 from samplan.core.message_types import MessageType
+from samplan.core.prepared import prepared
 from samplan.discharge import deadlines
 from samplan.discharge.liability import (
     LiabilityResult,
@@ -137,15 +138,46 @@ class CaseOverview:
 
 
 def case_messages(case: DischargeCase) -> list[Message]:
-    """The case's messages (cancellations included) in time order, with deliveries: 2 queries."""
-    deliveries = Delivery.objects.select_related(
-        "unit__organization", "acknowledged_by", "read_by", "handled_by"
-    ).order_by("arrived_at", "pk")
-    return list(
-        Message.objects.filter(case_link__case=case)
+    """The case's messages (cancellations included) in time order, each with its deliveries
+    as `delivery_rows`: 2 queries."""
+    messages = _case_messages(case_id=case.pk)
+    by_message: dict[int, list[Delivery]] = defaultdict(list)
+    for delivery in _case_deliveries(case_id=case.pk):
+        by_message[delivery.message_id].append(delivery)
+    for message in messages:
+        message.delivery_rows = by_message.get(message.pk, [])
+    return messages
+
+
+@prepared
+def _case_messages(*, case_id: int) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(case_link__case_id=case_id)
         .select_related("sender_unit__organization", "sender_user")
-        .prefetch_related(Prefetch("deliveries", queryset=deliveries))
         .order_by("sent_at", "pk")
+    )
+
+
+@prepared
+def _case_deliveries(*, case_id: int) -> QuerySet[Delivery]:
+    return (
+        Delivery.objects.filter(message__case_link__case_id=case_id)
+        .select_related("unit__organization", "acknowledged_by", "read_by", "handled_by")
+        .order_by("arrived_at", "pk")
+    )
+
+
+@prepared
+def _case_participants(*, case_id: int) -> QuerySet[CaseParticipant]:
+    return CaseParticipant.objects.filter(case_id=case_id).select_related("unit__organization")
+
+
+@prepared
+def _case_events(*, case_id: int) -> QuerySet[CaseEvent]:
+    return (
+        CaseEvent.objects.filter(case_id=case_id)
+        .select_related("user", "unit")
+        .order_by("at", "pk")
     )
 
 
@@ -154,13 +186,11 @@ def case_overview(
 ) -> CaseOverview:
     now = now or timezone.now()
     participants = sorted(
-        CaseParticipant.objects.filter(case=case).select_related("unit__organization"),
+        _case_participants(case_id=case.pk),
         key=lambda p: (p.left_at is not None, _ROLE_ORDER.get(p.role, 9), p.unit.name),
     )
     messages = case_messages(case)
-    events = list(
-        CaseEvent.objects.filter(case=case).select_related("user", "unit").order_by("at", "pk")
-    )
+    events = _case_events(case_id=case.pk)
     cancellations = {
         m.refers_to_id: m for m in messages if m.message_type == M.CANCELLATION and m.refers_to_id
     }
@@ -169,7 +199,6 @@ def case_overview(
         message.items = content_items(message.message_type, message.content, protected=protected)
         message.cancellation = cancellations.get(message.pk)
         message.cancels = by_pk.get(message.refers_to_id)
-        message.delivery_rows = list(message.deliveries.all())
         for delivery in message.delivery_rows:
             delivery.overdue = delivery.is_overdue(now)
     standing = [m for m in messages if m.cancelled_at is None and m.message_type != M.CANCELLATION]
