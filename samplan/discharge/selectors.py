@@ -8,13 +8,19 @@ from django.db.models import Q, QuerySet
 
 from samplan.accounts.administering import agreement_party_ids
 from samplan.accounts.models import User
+from samplan.core.prepared import prepared
 from samplan.discharge.models import DailyAmount
 from samplan.organizations.models import Agreement
 
 
 def daily_amounts() -> dict[int, Decimal]:
     """The amount per liable day by calendar year, for liability.payment_liability()."""
-    return dict(DailyAmount.objects.values_list("year", "amount"))
+    return dict(_daily_amounts())
+
+
+@prepared
+def _daily_amounts() -> QuerySet:
+    return DailyAmount.objects.values_list("year", "amount")
 
 
 def agreements_for_user(user: User) -> QuerySet[Agreement]:

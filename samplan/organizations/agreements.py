@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from samplan.core.localtime import local_date
+from samplan.core.prepared import prepared
 from samplan.organizations.models import Agreement, Organization, OrganizationKind, Unit
 from samplan.organizations.terms import DEFAULT_TERMS, AgreementTerms, first_cutoff_after
 
@@ -19,16 +20,18 @@ def agreement_in_force(
     """agreement_pair_from_idx (region, municipality, valid_from)."""
     region_id = region if isinstance(region, int) else region.pk
     municipality_id = municipality if isinstance(municipality, int) else municipality.pk
-    return (
-        Agreement.objects.filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=on_date),
-            region_id=region_id,
-            municipality_id=municipality_id,
-            valid_from__lte=on_date,
-        )
-        .order_by("-valid_from")
-        .first()
-    )
+    rows = _agreements_in_force(region_id=region_id, municipality_id=municipality_id, on=on_date)
+    return rows[0] if rows else None
+
+
+@prepared
+def _agreements_in_force(*, region_id: int, municipality_id: int, on: datetime.date) -> QuerySet:
+    return Agreement.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on),
+        region_id=region_id,
+        municipality_id=municipality_id,
+        valid_from__lte=on,
+    ).order_by("-valid_from")[:1]
 
 
 def terms_for(
