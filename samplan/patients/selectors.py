@@ -3,10 +3,13 @@ reach the patient through samplan.patients.access first, which does."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from samplan.accounts.models import User
+from samplan.core.prepared import prepared
 from samplan.organizations.models import Organization
 from samplan.patients.access import reserve_format_region_ids
 from samplan.patients.models import Consent, Patient, PatientLink, ReserveNumberFormat
@@ -17,13 +20,15 @@ def active_consent(patient: Patient, scope: str) -> Consent | None:
 
     The SIP plan requires one before anything is sent (domain.md §7).
     """
-    return (
-        Consent.objects.filter(
-            patient=patient, scope=scope, withdrawn_at__isnull=True, given_at__lte=timezone.now()
-        )
-        .order_by("-given_at", "-pk")
-        .first()
-    )
+    rows = _active_consents(patient_id=patient.pk, scope=scope, now=timezone.now())
+    return rows[0] if rows else None
+
+
+@prepared
+def _active_consents(*, patient_id: int, scope: str, now: datetime.datetime) -> QuerySet[Consent]:
+    return Consent.objects.filter(
+        patient_id=patient_id, scope=scope, withdrawn_at__isnull=True, given_at__lte=now
+    ).order_by("-given_at", "-pk")[:1]
 
 
 def patient_consents(patient: Patient) -> QuerySet[Consent]:

@@ -19,6 +19,7 @@ from samplan.accounts.access import holds_role_in_unit, role_holders, roles_in_u
 from samplan.accounts.models import Membership, Role, User
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.actor import Actor
+from samplan.core.prepared import prepared
 from samplan.messaging.models import Message
 from samplan.organizations.models import Unit
 from samplan.sip import process
@@ -138,17 +139,25 @@ def _participation(
             .first()
         )
         return own, None
-    rows = list(
-        plan_participants(plan_id).filter(
-            Exists(
-                SipParticipant.objects.filter(
-                    plan_id=plan_id, unit=unit, answer__in=VISIBLE_ANSWERS
-                )
+    rows = _participants_if_visible(plan_id=plan_id, unit_id=unit.pk)
+    own = next((p for p in rows if p.unit_id == unit.pk), None)
+    return own, rows
+
+
+@prepared
+def _participants_if_visible(*, plan_id: int, unit_id: int) -> QuerySet[SipParticipant]:
+    return plan_participants(plan_id).filter(
+        Exists(
+            SipParticipant.objects.filter(
+                plan_id=plan_id, unit_id=unit_id, answer__in=VISIBLE_ANSWERS
             )
         )
     )
-    own = next((p for p in rows if p.unit_id == unit.pk), None)
-    return own, rows
+
+
+@prepared
+def _plan(*, plan_id: int) -> QuerySet[SipPlan]:
+    return SipPlan.objects.select_related(*_PLAN_RELATED).filter(pk=plan_id)
 
 
 def plan_for_unit(
@@ -171,7 +180,7 @@ def plan_for_unit(
     participation, rows = _participation(plan_id, unit, with_participants=with_participants)
     if participation is None:
         raise Http404
-    plan = SipPlan.objects.select_related(*_PLAN_RELATED).get(pk=plan_id)
+    (plan,) = _plan(plan_id=plan_id)
     # The unit takes part in a plan for the person (just checked): the same answer the access
     # log's relation check ("sip.participant", sip/apps.py) would find with a query of its own.
     access_log_record(

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from samplan.accounts.models import User
+from samplan.core.prepared import prepared
 from samplan.organizations.models import Organization, Profession, Unit
-from samplan.sip.models import InterventionStatus, SipVersion
+from samplan.sip.models import InterventionStatus, SipContact, SipIntervention, SipVersion
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,22 @@ FIELD_LABELS = {
 }
 
 
+@prepared
+def _interventions(*, version_id: int) -> QuerySet[SipIntervention]:
+    return SipIntervention.objects.filter(version_id=version_id).select_related(
+        "unit__organization", "profession"
+    )
+
+
+@prepared
+def _contacts(*, version_id: int) -> QuerySet[SipContact]:
+    return (
+        SipContact.objects.filter(version_id=version_id)
+        .select_related("unit")
+        .order_by("unit__name", "pk")
+    )
+
+
 def plan_text_of(version: SipVersion) -> PlanText:
     """The stored text of a version (two queries: interventions and contacts)."""
     interventions = tuple(
@@ -82,11 +100,11 @@ def plan_text_of(version: SipVersion) -> PlanText:
             ends_on=row.ends_on,
             status=row.status,
         )
-        for row in version.interventions.select_related("unit__organization", "profession")
+        for row in _interventions(version_id=version.pk)
     )
     contacts = tuple(
         ContactData(unit=row.unit, name=row.name, phone=row.phone)
-        for row in version.contacts.select_related("unit").order_by("unit__name", "pk")
+        for row in _contacts(version_id=version.pk)
     )
     return PlanText(
         goals=version.goals,

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from samplan.auditlog.access_log import AccessAction, access_log_record_many
 from samplan.core.actor import Actor
+from samplan.core.prepared import prepared
 from samplan.organizations.models import Organization, OrganizationKind, Unit
 from samplan.patients.display import PatientDisplay, patient_display
 from samplan.patients.models import Consent, ConsentScope
@@ -231,7 +232,16 @@ def plan_units(plan: SipPlan) -> tuple[list[Unit], list[Unit]]:
 
 
 def signatures(version: SipVersion) -> list[SipSignature]:
-    return list(version.signatures.select_related("unit", "user").order_by("signed_at", "pk"))
+    return _signatures(version_id=version.pk)
+
+
+@prepared
+def _signatures(*, version_id: int) -> QuerySet[SipSignature]:
+    return (
+        SipSignature.objects.filter(version_id=version_id)
+        .select_related("unit", "user")
+        .order_by("signed_at", "pk")
+    )
 
 
 def version_numbers(plan_id: int) -> list[int]:
@@ -243,8 +253,13 @@ def version_numbers(plan_id: int) -> list[int]:
 
 
 def versions(plan: SipPlan) -> list[SipVersion]:
-    return list(
-        SipVersion.objects.filter(plan=plan)
+    return _versions(plan_id=plan.pk)
+
+
+@prepared
+def _versions(*, plan_id: int) -> QuerySet[SipVersion]:
+    return (
+        SipVersion.objects.filter(plan_id=plan_id)
         .select_related("created_by", "locked_by")
         .order_by("-number")
     )
