@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from samplan.core.prepared import prepared
 from samplan.messaging.threads import ThreadKind
 from samplan.sip.models import VISIBLE_ANSWERS, SipMessage, SipParticipant
 
@@ -51,12 +52,17 @@ def _link(message: Any, unit: Any) -> tuple[str, str] | None:
     plan_id = getattr(message, "sip_plan_id", None)
     if plan_id is None or unit is None:
         return None
-    sees = SipParticipant.objects.filter(
-        plan_id=plan_id, unit_id=unit.pk, answer__in=VISIBLE_ANSWERS
-    ).exists()
-    if not sees:
+    if not _seen_by(plan_id=plan_id, unit_id=unit.pk):
         return None
     return _("Open the plan"), reverse("sip:detail", args=[plan_id])
+
+
+@prepared
+def _seen_by(*, plan_id: int, unit_id: int) -> QuerySet:
+    """The unit's visible row's id in the plan, if any (as .exists(): one row at most)."""
+    return SipParticipant.objects.filter(
+        plan_id=plan_id, unit_id=unit_id, answer__in=VISIBLE_ANSWERS
+    ).values_list("pk", flat=True)[:1]
 
 
 def _join(message_id: int, unit: Any, actor: Any) -> None:
