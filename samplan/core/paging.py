@@ -33,6 +33,7 @@ def paginate(
     *,
     default_size: int = 20,
     count: Callable[[], int | None] | None = None,
+    first_rows: Callable[[int], list] | None = None,
 ) -> Page:
     """The page asked for (?page=, ?size=, or a PageRequest), clamped to what exists.
 
@@ -40,7 +41,9 @@ def paginate(
     read are the whole list and their number is the count, so the COUNT query is spared.
     Most units' lists fit on one page, and the first page is the one opened twice a day.
     `count`, when given, is asked for the list's length instead of a COUNT (a maintained
-    counter); when it answers None the COUNT runs as usual.
+    counter); when it answers None the COUNT runs as usual. `first_rows`, when given, reads
+    the first n rows of the same list (a prepared query, samplan.core.prepared) for the first
+    page, the one opened twice a day.
     """
     if isinstance(paging, HttpRequest):
         paging = PageRequest.of(paging)
@@ -55,7 +58,7 @@ def paginate(
     if number not in (None, "", "1"):
         _known_count(paginator, count)
         return paginator.get_page(number)
-    rows = list(queryset[: size + 1])
+    rows = first_rows(size + 1) if first_rows is not None else list(queryset[: size + 1])
     if len(rows) <= size:
         paginator.__dict__["count"] = len(rows)  # Paginator.count is a cached property
     else:

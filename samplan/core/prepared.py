@@ -15,10 +15,10 @@ Rules for a prepared function (checked where it can be):
   no settings, no database reads inside (a value that is not an argument would be frozen
   into the cache). Pass `now` and the like as arguments.
 - Arguments are plain values: int, str, datetime, date, UUID, None, bool, or a list/tuple of
-  those. None, booleans and the length of a list are part of the shape (they change the
-  SQL); the other values are the parameters. An argument that is written into the SQL
-  itself (a LIMIT, a setting) is named in `@prepared(shape=("limit",))`: its value is part
-  of the shape.
+  those. None, booleans, the empty string ("no filter") and the length of a list are part
+  of the shape (they change the SQL); the other values are the parameters. An argument that
+  is written into the SQL itself (a LIMIT, a choice between orderings) is named in
+  `@prepared(shape=("limit",))`: its value is part of the shape.
 - Callers get a list (the queryset is evaluated), never a queryset to refine further: a
   filter added afterwards would not be in the cached SQL.
 
@@ -79,7 +79,7 @@ class _Plan:
 
 
 def _shape_of(value: Any) -> Any:
-    if value is None or isinstance(value, bool):
+    if value is None or isinstance(value, bool) or value == "":
         return value
     if isinstance(value, list | tuple):
         return (type(value).__name__, tuple(_shape_of(item) for item in value))
@@ -92,7 +92,7 @@ def _shape_of(value: Any) -> Any:
 
 def _shifted(value: Any, step: int) -> Any:
     """Another value of the same kind, different from every other argument's shift."""
-    if value is None or isinstance(value, bool):
+    if value is None or isinstance(value, bool) or value == "":
         return value
     if isinstance(value, list | tuple):
         return type(value)(_shifted(item, step * 1000 + i + 1) for i, item in enumerate(value))
@@ -113,7 +113,7 @@ def _paths(values: dict[str, Any]) -> list[tuple[tuple, Any]]:
     for name, value in values.items():
         if isinstance(value, list | tuple):
             leaves.extend(((name, i), item) for i, item in enumerate(value))
-        elif value is not None and not isinstance(value, bool):
+        elif value is not None and not isinstance(value, bool) and value != "":
             leaves.append(((name,), value))
     return leaves
 

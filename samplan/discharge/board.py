@@ -20,6 +20,7 @@ from samplan.core.actor import Actor
 from samplan.core.localtime import STOCKHOLM, local_date, start_of_local_day
 from samplan.core.message_types import MessageType
 from samplan.core.paging import PageRequest, paginate
+from samplan.core.prepared import prepared
 from samplan.discharge import board_cells
 from samplan.discharge.access import cases_for_unit
 from samplan.discharge.forms import ALL_CASES, OPEN_CASES, OverviewSort
@@ -286,6 +287,24 @@ def overview_rows(
     ]
 
 
+@prepared(shape=("state", "care_type", "sort", "overdue", "limit"))
+def _overview_first_rows(
+    *,
+    unit_id: int,
+    identity: str,
+    limit: int,
+    state: str = OPEN_CASES,
+    care_type: str = "",
+    overdue: bool = False,
+    sort: str = OverviewSort.NEWEST,
+) -> QuerySet[DischargeCase]:
+    """The first page of overview_filtered (and one row more), without "overdue only"."""
+    unit = Unit(pk=unit_id)  # overview_filtered reads only the unit's id
+    return overview_filtered(
+        unit, now=None, state=state, care_type=care_type, identity=identity, sort=sort
+    )[:limit]
+
+
 def overview_page(
     actor: Actor,
     *,
@@ -296,7 +315,19 @@ def overview_page(
 ) -> Page:
     """Översikt: one page of the unit's cases as OverviewRows; logs each patient shown."""
     require_inbox(actor)
-    page = paginate(paging, overview_filtered(actor.unit, now=now, identity=identity, **filters))
+    first_rows = None
+    if not filters.get("overdue"):  # "overdue only" reads the agreements' terms: not prepared
+
+        def first_rows(n: int) -> list[DischargeCase]:
+            return _overview_first_rows(
+                unit_id=actor.unit.pk, identity=identity, limit=n, **filters
+            )
+
+    page = paginate(
+        paging,
+        overview_filtered(actor.unit, now=now, identity=identity, **filters),
+        first_rows=first_rows,
+    )
     page.object_list = overview_rows(actor.unit, list(page.object_list), now)
     log_list_page(
         actor,

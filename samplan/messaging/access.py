@@ -165,6 +165,11 @@ def received_deliveries(
         deliveries = deliveries.filter(state__in=OPEN_STATES, due_at__lt=now)
     if identity:
         deliveries = deliveries.filter(message__patient__identity_number=identity)
+    return _received_rows(deliveries, unit.pk)
+
+
+def _received_rows(deliveries: QuerySet[Delivery], unit_id: int) -> QuerySet[Delivery]:
+    """What the list shows of each delivery, newest first."""
     # Whether each row's message belongs to a case or plan, and whether the unit takes part
     # in it, are correlated lookups on the delivery's own message_id: no join through
     # messaging_message, so the paginator's COUNT (which drops unused annotations) stays on
@@ -174,11 +179,17 @@ def received_deliveries(
         deliveries.select_related("message__sender_unit", f"{_PATIENT}__listed_care_centre")
         .annotate(
             in_thread=threads.in_thread("message_id"),
-            takes_part=threads.unit_takes_part(unit.pk, "message_id"),
+            takes_part=threads.unit_takes_part(unit_id, "message_id"),
         )
         .defer("message__text", "message__content")
         .order_by("-arrived_at", "-pk")
     )
+
+
+@prepared(shape=("limit",))
+def _received_first_rows(*, unit_id: int, limit: int) -> QuerySet[Delivery]:
+    """The plain list's first page (and one row more): Mottagna as opened twice a day."""
+    return _received_rows(Delivery.objects.filter(unit_id=unit_id), unit_id)[:limit]
 
 
 def received_page(
@@ -201,6 +212,7 @@ def received_page(
         paging,
         received_deliveries(actor.unit, now=now, identity=identity, **filters),
         count=(lambda: received_total(unit_id)) if plain else None,
+        first_rows=(lambda n: _received_first_rows(unit_id=unit_id, limit=n)) if plain else None,
     )
     rows = []
     for delivery in page.object_list:
