@@ -27,9 +27,33 @@ class PageRequest:
         return cls(number=request.GET.get("page"), size=request.GET.get("size"))
 
 
+class _Deferred:
+    """A list built only when the paginator needs it (a count, a later page): the first page
+    read through `first_rows` does not build the queryset at all."""
+
+    def __init__(self, build: Callable[[], QuerySet | Sequence]):
+        self._build = build
+        self._built: QuerySet | Sequence | None = None
+
+    def _list(self) -> QuerySet | Sequence:
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+    def count(self) -> int:
+        built = self._list()
+        return built.count() if isinstance(built, QuerySet) else len(built)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key: int | slice) -> object:
+        return self._list()[key]
+
+
 def paginate(
     paging: PageRequest | HttpRequest,
-    queryset: QuerySet | Sequence,
+    queryset: QuerySet | Sequence | Callable[[], QuerySet | Sequence],
     *,
     default_size: int = 20,
     count: Callable[[], int | None] | None = None,
@@ -43,7 +67,8 @@ def paginate(
     `count`, when given, is asked for the list's length instead of a COUNT (a maintained
     counter); when it answers None the COUNT runs as usual. `first_rows`, when given, reads
     the first n rows of the same list (a prepared query, samplan.core.prepared) for the first
-    page, the one opened twice a day.
+    page, the one opened twice a day. `queryset` may be a function that builds the list: it
+    is then called only when the first page's rows and count do not suffice.
     """
     if isinstance(paging, HttpRequest):
         paging = PageRequest.of(paging)
@@ -53,6 +78,8 @@ def paginate(
         size = default_size
     if size not in PAGE_SIZES:
         size = default_size
+    if callable(queryset):
+        queryset = _Deferred(queryset)
     paginator = Paginator(queryset, size)
     number = paging.number
     if number not in (None, "", "1"):
@@ -63,9 +90,7 @@ def paginate(
         paginator.__dict__["count"] = len(rows)  # Paginator.count is a cached property
     else:
         _known_count(paginator, count)
-    page = paginator.page(1)
-    page.object_list = rows[:size]
-    return page
+    return Page(rows[:size], 1, paginator)  # page 1 always exists (allow_empty_first_page)
 
 
 def _known_count(paginator: Paginator, count: Callable[[], int | None] | None) -> None:

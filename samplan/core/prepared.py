@@ -42,7 +42,7 @@ from typing import Any, ParamSpec
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Value
 
 P = ParamSpec("P")
 
@@ -161,6 +161,19 @@ def _make_plan(
             return _NOT_CACHED
         slots.append((index, path))
     return _Plan(compiler, sql, params, slots)
+
+
+def counted(queryset: QuerySet) -> QuerySet:
+    """The number of the queryset's rows as a one-value queryset, for a prepared count
+    (QuerySet.count() returns a number, not a queryset to prepare): SELECT COUNT(pk) with
+    the queryset's joins and conditions, no ordering, no grouping. Give it the filtered
+    queryset without annotations, as count() would drop them."""
+    return (
+        queryset.order_by()
+        .values(_one=Value(1))
+        .annotate(_count=Count("pk"))
+        .values_list("_count", flat=True)
+    )
 
 
 class _Shape:

@@ -20,7 +20,7 @@ from samplan.core.actor import Actor
 from samplan.core.localtime import STOCKHOLM, local_date, start_of_local_day
 from samplan.core.message_types import MessageType
 from samplan.core.paging import PageRequest, paginate
-from samplan.core.prepared import prepared
+from samplan.core.prepared import counted, prepared
 from samplan.discharge import board_cells
 from samplan.discharge.access import cases_for_unit
 from samplan.discharge.forms import ALL_CASES, OPEN_CASES, OverviewSort
@@ -205,6 +205,20 @@ _OVERVIEW_ORDER = {
 }
 
 
+def _overview_where(
+    cases: QuerySet[DischargeCase], *, state: str, care_type: str, identity: str
+) -> QuerySet[DischargeCase]:
+    if state == OPEN_CASES:
+        cases = cases.filter(state__in=list(OPEN_CASE_STATES))
+    elif state != ALL_CASES:
+        cases = cases.filter(state=state)
+    if care_type:
+        cases = cases.filter(care_type=care_type)
+    if identity:
+        cases = cases.filter(patient__identity_number=identity)
+    return cases
+
+
 def overview_filtered(
     unit: Unit,
     *,
@@ -215,15 +229,9 @@ def overview_filtered(
     identity: str = "",
     sort: str = OverviewSort.NEWEST,
 ) -> QuerySet[DischargeCase]:
-    cases = overview_cases(unit)
-    if state == OPEN_CASES:
-        cases = cases.filter(state__in=list(OPEN_CASE_STATES))
-    elif state != ALL_CASES:
-        cases = cases.filter(state=state)
-    if care_type:
-        cases = cases.filter(care_type=care_type)
-    if identity:
-        cases = cases.filter(patient__identity_number=identity)
+    cases = _overview_where(
+        overview_cases(unit), state=state, care_type=care_type, identity=identity
+    )
     if overdue:
         cases = with_overdue_times(cases).filter(overview_overdue_q(unit, now))
     return cases.order_by(*_OVERVIEW_ORDER.get(sort, _OVERVIEW_ORDER[OverviewSort.NEWEST]))
@@ -305,6 +313,18 @@ def _overview_first_rows(
     )[:limit]
 
 
+@prepared(shape=("state", "care_type"))
+def _overview_count(
+    *, unit_id: int, identity: str, state: str, care_type: str
+) -> QuerySet[DischargeCase]:
+    """How many cases overview_filtered lists, without "overdue only" (as its COUNT)."""
+    return counted(
+        _overview_where(
+            cases_for_unit(unit_id), state=state, care_type=care_type, identity=identity
+        )
+    )
+
+
 def overview_page(
     actor: Actor,
     *,
@@ -315,18 +335,27 @@ def overview_page(
 ) -> Page:
     """Översikt: one page of the unit's cases as OverviewRows; logs each patient shown."""
     require_inbox(actor)
-    first_rows = None
+    unit_id = actor.unit.pk
+    first_rows = count = None
     if not filters.get("overdue"):  # "overdue only" reads the agreements' terms: not prepared
 
         def first_rows(n: int) -> list[DischargeCase]:
-            return _overview_first_rows(
-                unit_id=actor.unit.pk, identity=identity, limit=n, **filters
+            return _overview_first_rows(unit_id=unit_id, identity=identity, limit=n, **filters)
+
+        def count() -> int:
+            (number,) = _overview_count(
+                unit_id=unit_id,
+                identity=identity,
+                state=filters.get("state", OPEN_CASES),
+                care_type=filters.get("care_type", ""),
             )
+            return number
 
     page = paginate(
         paging,
-        overview_filtered(actor.unit, now=now, identity=identity, **filters),
+        lambda: overview_filtered(actor.unit, now=now, identity=identity, **filters),
         first_rows=first_rows,
+        count=count,
     )
     page.object_list = overview_rows(actor.unit, list(page.object_list), now)
     log_list_page(

@@ -35,3 +35,23 @@ def test_longer_lists_are_counted_and_paged(cast):
     last, *_ = _page("page=99", 25)  # out of range: the last page, as before
     assert last == second
     assert _page("page=1&size=50", 25)[3] == 1  # all 25 on a page of 50: no count
+
+
+def test_a_built_list_with_first_rows_is_built_only_when_needed(cast):
+    start = Organization.objects.count()
+    OrganizationFactory.create_batch(25 - start)
+    built = []
+
+    def build():
+        built.append(1)
+        return Organization.objects.order_by("pk")
+
+    def first_rows(n):
+        return list(Organization.objects.order_by("pk")[:n])
+
+    request = RequestFactory().get("/")
+    page = paginate(request, build, first_rows=first_rows, count=lambda: 25)
+    assert (len(page.object_list), page.paginator.count, built) == (20, 25, [])
+    second = paginate(RequestFactory().get("/?page=2"), build, first_rows=first_rows)
+    assert (len(list(second.object_list)), second.paginator.count, built) == (5, 25, [1])
+    assert not {o.pk for o in page.object_list} & {o.pk for o in second.object_list}

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from samplan.accounts.models import Membership, Role
-from samplan.core.prepared import _NOT_CACHED, prepared
+from samplan.core.prepared import _NOT_CACHED, counted, prepared
 from samplan.organizations.models import Organization, Unit, UnitKind
 from samplan.testing import MembershipFactory, OrganizationFactory, UnitFactory, UserFactory
 
@@ -155,3 +155,17 @@ def test_a_shape_argument_is_written_into_the_sql() -> None:
     assert first_units(organization_id=organization.pk, limit=2) == [a, b]
     assert first_units(organization_id=organization.pk, limit=5) == [a, b, c]
     assert len(first_units.shapes) == 3
+
+
+@prepared
+def units_counted(*, organization_id: int) -> object:
+    return counted(Unit.objects.filter(organization_id=organization_id))
+
+
+def test_a_prepared_count() -> None:
+    organization, empty = OrganizationFactory(), OrganizationFactory()
+    UnitFactory(organization=organization)
+    UnitFactory(organization=organization)
+    assert units_counted(organization_id=organization.pk) == [2]
+    assert units_counted(organization_id=empty.pk) == [0]
+    assert _only_shape(units_counted) is not _NOT_CACHED
