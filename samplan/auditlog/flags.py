@@ -184,7 +184,12 @@ def many_patients_at(user: User, patient_id: int | None, moment: datetime.dateti
     return len(recent) > limit
 
 
-@prepared(shape=("limit",))
+def _usual_many_patients_call() -> list[dict]:
+    limit = settings.ACCESS_LOG_MANY_PATIENTS_COUNT
+    return [{"user_id": 1, "since": datetime.datetime.now(datetime.UTC), "limit": limit}]
+
+
+@prepared(shape=("limit",), warm=_usual_many_patients_call)
 def _patients_seen_since(*, user_id: int, since: datetime.datetime, limit: int) -> QuerySet:
     """Up to limit + 1 different persons in the user's log rows since `since`."""
     from samplan.auditlog.models import AccessLogEntry

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 PAGE_SIZES = (20, 50, 100)
+DEFAULT_PAGE_SIZE = PAGE_SIZES[0]
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def paginate(
     paging: PageRequest | HttpRequest,
     queryset: QuerySet | Sequence | Callable[[], QuerySet | Sequence],
     *,
-    default_size: int = 20,
+    default_size: int = DEFAULT_PAGE_SIZE,
     count: Callable[[], int | None] | None = None,
     first_rows: Callable[[int], list] | None = None,
 ) -> Page:

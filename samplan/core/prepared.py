@@ -29,6 +29,12 @@ value in both; the rest are constants of the code. When that does not hold (a va
 transformed on its way to SQL, as in `__contains` or SQLite's text dates; a clock read inside;
 SQL that changes with the values), the shape is not cached and every call compiles as before:
 slower, never wrong.
+
+Start-up: `warm_up()` compiles every prepared function's usual shape before gunicorn forks
+its workers (samplan.core.warmup), so a fresh worker's first page does not compile twice.
+The sample arguments come from the function's defaults and type hints (an id 1, text "x",
+now); a function whose usual shape differs from that (an empty search, a LIMIT) names its
+samples in `@prepared(warm=lambda: [{...}])`.
 """
 
 from __future__ import annotations
@@ -36,6 +42,9 @@ from __future__ import annotations
 import copy
 import datetime
 import functools
+import inspect
+import types
+import typing
 import uuid
 from collections.abc import Callable
 from typing import Any, ParamSpec
@@ -43,6 +52,7 @@ from typing import Any, ParamSpec
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Count, QuerySet, Value
+from django.utils import timezone
 
 P = ParamSpec("P")
 
@@ -186,32 +196,85 @@ class _Shape:
         self.plans: dict[str, Any] = {}
 
 
-def prepared(build: Callable[P, QuerySet] | None = None, *, shape: tuple[str, ...] = ()) -> Any:
+# Every prepared function, for the start-up's warm_up().
+_registry: list[Any] = []
+
+
+def _sample(hint: Any) -> Any:
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+    samples = {
+        int: 1,
+        str: "x",
+        datetime.datetime: timezone.now(),
+        datetime.date: timezone.localdate(),
+        uuid.UUID: uuid.UUID(int=1),
+    }
+    if hint not in samples:
+        raise TypeError(f"no sample value for {hint!r}")
+    return samples[hint]
+
+
+def _samples_of(build: Callable[..., QuerySet]) -> list[dict[str, Any]]:
+    """One sample call from the function's defaults and type hints."""
+    hints = typing.get_type_hints(build)
+    values = {}
+    for name, parameter in inspect.signature(build).parameters.items():
+        if parameter.default is not inspect.Parameter.empty:
+            values[name] = parameter.default
+        else:
+            values[name] = _sample(hints[name])
+    return [values]
+
+
+def warm_up() -> int:
+    """Compile the usual shape of every prepared function imported so far, without running
+    anything (compiling may ask PostgreSQL its version: the caller closes the connection)."""
+    shapes = 0
+    for run in _registry:
+        for values in run.samples():
+            run.compile(**values)
+            shapes += 1
+    return shapes
+
+
+def prepared(
+    build: Callable[P, QuerySet] | None = None,
+    *,
+    shape: tuple[str, ...] = (),
+    warm: Callable[[], list[dict[str, Any]]] | None = None,
+) -> Any:
     """Decorate a function that builds a read queryset from keyword arguments; calling it
     returns the queryset's rows as a list, compiling the SQL once per shape (module doc).
-    `shape` names the arguments whose values are written into the SQL (a LIMIT)."""
+    `shape` names the arguments whose values are written into the SQL (a LIMIT); `warm`
+    gives the start-up's sample calls when defaults and type hints would not (module doc)."""
     if build is None:
-        return functools.partial(prepared, shape=shape)
+        return functools.partial(prepared, shape=shape, warm=warm)
     fixed = frozenset(shape)
     shapes: dict[tuple, _Shape] = {}
+
+    def plan_for(values: dict[str, Any]) -> tuple[QuerySet, str, Any]:
+        """This call's queryset to run (a clone), its database alias and its shape's plan."""
+        key = tuple(
+            (name, value if name in fixed else _shape_of(value)) for name, value in values.items()
+        )
+        found = shapes.get(key)
+        if found is None:
+            found = _Shape(build(**values))
+            if len(shapes) < MAX_SHAPES:
+                shapes[key] = found
+        queryset = found.queryset._chain()
+        alias = queryset.db  # the router's choice for this call (primary or replica)
+        plan = found.plans.get(alias)
+        if plan is None:
+            plan = found.plans[alias] = _make_plan(build, values, alias, fixed)
+        return queryset, alias, plan
 
     @functools.wraps(build)
     def run(*args: P.args, **values: P.kwargs) -> list:
         if args:
             raise TypeError(f"{build.__name__}() takes keyword arguments only")
-        key = tuple(
-            (name, value if name in fixed else _shape_of(value)) for name, value in values.items()
-        )
-        shape = shapes.get(key)
-        if shape is None:
-            shape = _Shape(build(**values))
-            if len(shapes) < MAX_SHAPES:
-                shapes[key] = shape
-        queryset = shape.queryset._chain()
-        alias = queryset.db  # the router's choice for this call (primary or replica)
-        plan = shape.plans.get(alias)
-        if plan is None:
-            plan = shape.plans[alias] = _make_plan(build, values, alias, fixed)
+        queryset, alias, plan = plan_for(values)
         if plan is _NOT_CACHED:
             return list(build(**values))
         compiler = plan.bind(values, alias)
@@ -219,5 +282,11 @@ def prepared(build: Callable[P, QuerySet] | None = None, *, shape: tuple[str, ..
         query.get_compiler = lambda *args, **kwargs: compiler
         return list(queryset)
 
+    def compile_only(**values: Any) -> None:
+        plan_for(values)
+
     run.shapes = shapes  # for tests: which shapes were compiled, and how
+    run.compile = compile_only
+    run.samples = warm or functools.partial(_samples_of, build)
+    _registry.append(run)
     return run

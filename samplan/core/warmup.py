@@ -28,6 +28,8 @@ from django.template.loaders.cached import Loader as CachedLoader
 from django.urls import get_resolver
 from django.utils import translation
 
+from samplan.core import prepared
+
 
 def warm_up() -> dict[str, int]:
     """Compiles every project template, loads every language's catalogues, builds the URL
@@ -38,6 +40,7 @@ def warm_up() -> dict[str, int]:
         "url_patterns": _urls(),
         "form_widgets": _form_widgets(),
         "models": _models(),
+        "prepared_queries": prepared.warm_up(),
     }
     _static_manifest()
     _settings_imports()

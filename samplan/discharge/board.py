@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from samplan.core.actor import Actor
 from samplan.core.localtime import STOCKHOLM, local_date, start_of_local_day
 from samplan.core.message_types import MessageType
-from samplan.core.paging import PageRequest, paginate
+from samplan.core.paging import DEFAULT_PAGE_SIZE, PageRequest, paginate
 from samplan.core.prepared import counted, prepared
 from samplan.discharge import board_cells
 from samplan.discharge.access import cases_for_unit
@@ -295,7 +295,10 @@ def overview_rows(
     ]
 
 
-@prepared(shape=("state", "care_type", "sort", "overdue", "limit"))
+@prepared(
+    shape=("state", "care_type", "sort", "overdue", "limit"),
+    warm=lambda: [{"unit_id": 1, "identity": "", "limit": DEFAULT_PAGE_SIZE + 1}],
+)
 def _overview_first_rows(
     *,
     unit_id: int,
@@ -313,7 +316,10 @@ def _overview_first_rows(
     )[:limit]
 
 
-@prepared(shape=("state", "care_type"))
+@prepared(
+    shape=("state", "care_type"),
+    warm=lambda: [{"unit_id": 1, "identity": "", "state": OPEN_CASES, "care_type": ""}],
+)
 def _overview_count(
     *, unit_id: int, identity: str, state: str, care_type: str
 ) -> QuerySet[DischargeCase]:

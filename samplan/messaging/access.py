@@ -40,7 +40,7 @@ from samplan.auditlog.access_log import (
 )
 from samplan.auditlog.details import detail_code
 from samplan.core.actor import Actor
-from samplan.core.paging import PageRequest, paginate
+from samplan.core.paging import DEFAULT_PAGE_SIZE, PageRequest, paginate
 from samplan.core.prepared import prepared
 from samplan.messaging import threads
 from samplan.messaging.counts import received_total
@@ -186,7 +186,7 @@ def _received_rows(deliveries: QuerySet[Delivery], unit_id: int) -> QuerySet[Del
     )
 
 
-@prepared(shape=("limit",))
+@prepared(shape=("limit",), warm=lambda: [{"unit_id": 1, "limit": DEFAULT_PAGE_SIZE + 1}])
 def _received_first_rows(*, unit_id: int, limit: int) -> QuerySet[Delivery]:
     """The plain list's first page (and one row more): Mottagna as opened twice a day."""
     return _received_rows(Delivery.objects.filter(unit_id=unit_id), unit_id)[:limit]
@@ -382,7 +382,9 @@ def message_history(message: Message, unit: Unit, delivery: Delivery | None) -> 
     return _deliveries_of_message(message_id=message.pk, delivery_id=delivery.pk)
 
 
-@prepared
+@prepared(
+    warm=lambda: [{"message_id": 1, "delivery_id": None}, {"message_id": 1, "delivery_id": 1}]
+)
 def _deliveries_of_message(*, message_id: int, delivery_id: int | None) -> QuerySet[Delivery]:
     """All the message's deliveries (delivery_id None), or one and those it led to."""
     deliveries = Delivery.objects.select_related(

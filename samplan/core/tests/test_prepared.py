@@ -23,7 +23,7 @@ def units_named(*, organization_id: int, name: str) -> object:
     return Unit.objects.filter(organization_id=organization_id, name=name).order_by("pk")
 
 
-@prepared
+@prepared(warm=lambda: [{"organization_ids": [1], "active": True}])
 def units_of(*, organization_ids: list[int], active: bool) -> object:
     return (
         Unit.objects.filter(organization_id__in=organization_ids, is_active=active)
@@ -82,6 +82,14 @@ def test_select_related_lists_and_booleans() -> None:
     assert units_of(organization_ids=[third.pk], active=False) == [closed]
     assert units_of(organization_ids=[], active=False) == []
     assert len(units_of.shapes) == 4
+
+
+def test_start_up_compiles_the_usual_shapes_without_running_them() -> None:
+    with CaptureQueriesContext(connection) as queries:
+        units_named.compile(organization_id=1, name="x")
+        units_of.compile(**units_of.samples()[0])
+    assert not [q for q in queries.captured_queries if "organizations_unit" in q["sql"]]
+    assert units_named.shapes and units_of.shapes
 
 
 def test_values_list() -> None:

@@ -24,3 +24,18 @@ def test_the_template_names_are_the_projects(settings):
     names = warmup._template_names(engines["django"])
     assert "base.html" in names and "discharge/board.html" in names
     assert "messaging/received.html" in names
+
+
+@pytest.mark.django_db
+def test_every_prepared_query_of_the_project_is_compiled_at_start_up():
+    """A prepared function whose samples cannot be made (a type hint without a sample
+    value, a shape argument without `warm=`) would fail here, not in a worker."""
+    from samplan.core import prepared
+
+    warmup._urls()  # imports every view, so every access module and its prepared queries
+    project = [run for run in prepared._registry if run.__module__.startswith("samplan.")]
+    project = [run for run in project if ".tests." not in run.__module__]
+    assert len(project) >= 20
+    assert prepared.warm_up() >= len(project)
+    for run in project:
+        assert run.shapes, run.__qualname__
