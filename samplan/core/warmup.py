@@ -48,6 +48,18 @@ def warm_up() -> dict[str, int]:
     return loaded
 
 
+def connect_in_worker() -> None:
+    """Open the default database connection in a freshly forked worker. A database that is
+    down now is not the worker's start-up's problem: the first request connects (or shows
+    its error page) as it would have anyway."""
+    from django.db import DatabaseError
+
+    try:
+        connections["default"].ensure_connection()
+    except DatabaseError:
+        connections["default"].close()
+
+
 def _template_names(engine: DjangoTemplates) -> list[str]:
     """The names of the templates in the engine's directories (the project's apps and
     Django's own apps in INSTALLED_APPS)."""

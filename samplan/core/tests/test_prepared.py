@@ -81,7 +81,8 @@ def test_select_related_lists_and_booleans() -> None:
     assert units_of(organization_ids=[second.pk, third.pk], active=False) == [closed]
     assert units_of(organization_ids=[third.pk], active=False) == [closed]
     assert units_of(organization_ids=[], active=False) == []
-    assert len(units_of.shapes) == 4
+    lengths = {len(dict(key)["organization_ids"][1]) for key in units_of.shapes}
+    assert {0, 1, 2} <= lengths
 
 
 def test_start_up_compiles_the_usual_shapes_without_running_them() -> None:

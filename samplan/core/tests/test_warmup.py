@@ -39,3 +39,17 @@ def test_every_prepared_query_of_the_project_is_compiled_at_start_up():
     assert prepared.warm_up() >= len(project)
     for run in project:
         assert run.shapes, run.__qualname__
+
+
+@pytest.mark.django_db
+def test_a_forked_worker_connects_as_it_starts_and_survives_a_database_that_is_down(monkeypatch):
+    from django.db import OperationalError, connections
+
+    warmup.connect_in_worker()
+    assert connections["default"].connection is not None
+
+    def refuse():
+        raise OperationalError("the database is down")
+
+    monkeypatch.setattr(connections["default"], "ensure_connection", refuse)
+    warmup.connect_in_worker()  # no exception: the first request will connect or say why
