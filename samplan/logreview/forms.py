@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from samplan.auditlog.access_log import AccessAction
 from samplan.auditlog.models import ReviewResult
-from samplan.core.choice_fields import IdChoiceField
+from samplan.core.choice_fields import NamedIdChoiceField
 from samplan.core.http import parse_ids
 from samplan.logreview.selectors import LogFilters, patient_by_pk, user_by_name
 from samplan.logreview.services import MAX_REVIEW_ENTRIES
@@ -61,7 +61,7 @@ class LogSearchForm(PeriodMixin, forms.Form):
         max_length=150,
         help_text=_("Username or HSA-id."),
     )
-    unit = IdChoiceField(
+    unit = NamedIdChoiceField(
         label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All units")
     )
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
@@ -162,7 +162,7 @@ class SampleForm(PeriodMixin, forms.Form):
         max_value=MAX_REVIEW_ENTRIES,
         initial=20,
     )
-    unit = IdChoiceField(
+    unit = NamedIdChoiceField(
         label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All units")
     )
     flagged = forms.BooleanField(label=_("Only accesses with any mark"), required=False)

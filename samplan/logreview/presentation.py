@@ -111,21 +111,49 @@ def _user_name(entry: AccessLogEntry) -> str:
 def entry_rows(
     entries: Iterable[AccessLogEntry], checked: set[int] | None = None
 ) -> list[EntryRow]:
+    """The rows in words. A page's rows share their words: each action, kind of object,
+    detail, user and patient is put in words once per call, not once per row (a patient's
+    page of the log is mostly the same person)."""
     checked = checked or set()
-    return [
-        EntryRow(
-            entry=entry,
-            user_name=_user_name(entry),
-            patient=patient_display(entry.patient, participant=True) if entry.patient else None,
-            searched=format_identity(entry.searched_identity) if entry.searched_identity else "",
-            action=action_label(entry.action),
-            what=object_label(entry.object_type),
-            flags=flag_labels(entry),
-            checked=entry.pk in checked,
-            detail=detail_text(entry.detail),
+    flag_words = [(name, str(label)) for name, label in FLAG_CHOICES]
+    actions: dict[str, str] = {}
+    objects: dict[str, str] = {}
+    details: dict[str, str] = {}
+    users: dict[int, str] = {}
+    patients: dict[int, PatientDisplay] = {}
+    rows = []
+    for entry in entries:
+        if entry.action not in actions:
+            actions[entry.action] = action_label(entry.action)
+        if entry.object_type not in objects:
+            objects[entry.object_type] = object_label(entry.object_type)
+        if entry.detail not in details:
+            details[entry.detail] = detail_text(entry.detail)
+        if entry.user_id not in users:
+            users[entry.user_id] = _user_name(entry)
+        patient = None
+        if entry.patient_id is not None:
+            patient = patients.get(entry.patient_id)
+            if patient is None:
+                patient = patients[entry.patient_id] = patient_display(
+                    entry.patient, participant=True
+                )
+        rows.append(
+            EntryRow(
+                entry=entry,
+                user_name=users[entry.user_id],
+                patient=patient,
+                searched=format_identity(entry.searched_identity)
+                if entry.searched_identity
+                else "",
+                action=actions[entry.action],
+                what=objects[entry.object_type],
+                flags=[label for name, label in flag_words if getattr(entry, name)],
+                checked=entry.pk in checked,
+                detail=details[entry.detail],
+            )
         )
-        for entry in entries
-    ]
+    return rows
 
 
 def csv_rows(entries: Iterable[AccessLogEntry]) -> Iterator[list[str]]:

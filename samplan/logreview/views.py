@@ -103,7 +103,9 @@ def search(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "page": page,
             "rows": rows,
-            "patient_form": _without_autofocus(_patient_search_form(request)),
+            # Only shown here: the region's reservnummer formats (a query) matter when the
+            # number is checked, by patient_lookup.
+            "patient_form": _without_autofocus(PatientSearchForm()),
             "patient_shown": patient_display(filters.patient, participant=True)
             if filters.patient
             else None,

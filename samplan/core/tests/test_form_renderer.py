@@ -40,3 +40,60 @@ def test_the_project_uses_it(settings):
         assert isinstance(get_default_renderer(), FormRenderer)
     finally:
         get_default_renderer.cache_clear()
+
+
+class Inputs(forms.Form):
+    text = forms.CharField(widget=forms.TextInput(attrs={"autofocus": True, "data-x": "1 < 2"}))
+    empty = forms.CharField(required=False, help_text="Help")
+    number = forms.IntegerField(min_value=1, required=False)
+    email = forms.EmailField(required=False, disabled=True)
+    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    hidden = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=True))
+    tick = forms.BooleanField(required=False)
+    boxes = forms.MultipleChoiceField(
+        required=False,
+        choices=[("a", "A & <b>"), ("b", 'Say "B"')],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    radios = forms.ChoiceField(choices=[("x", "X <1>"), ("y", "Y")], widget=forms.RadioSelect)
+
+
+INPUT_DATA = [
+    {},
+    {
+        "text": 'a "quoted" <b>&amp;</b>',
+        "number": "7",
+        "date": "2026-03-01",
+        "hidden": "12",
+        "secret": "p<w>",
+        "tick": "on",
+        "boxes": ["a", "b"],
+        "radios": "x",
+    },
+    {"number": "not a number", "date": "2026-13-45", "boxes": ["zz"]},
+]
+
+
+def test_inputs_are_djangos_markup_without_its_templates():
+    for data in INPUT_DATA:
+        ours = Inputs(data or None, renderer=FormRenderer())
+        djangos = Inputs(data or None, renderer=DjangoTemplates())
+        for name in Inputs.base_fields:
+            assert str(ours[name]) == str(djangos[name]), (name, data)
+        for name in ("boxes", "radios"):
+            for mine, theirs in zip(ours[name], djangos[name], strict=True):
+                assert mine.tag() == theirs.tag(), (name, data)
+                assert mine.tag(wrap_label=True) == theirs.tag(wrap_label=True), (name, data)
+                assert str(mine) == str(theirs), (name, data)
+    assert 'value="a &quot;quoted&quot; &lt;b&gt;&amp;amp;&lt;/b&gt;"' in str(
+        Inputs(INPUT_DATA[1], renderer=FormRenderer())["text"]
+    )
+
+
+def test_a_form_as_a_whole_is_djangos_markup():
+    for data in INPUT_DATA:
+        ours = Inputs(data or None, renderer=FormRenderer())
+        djangos = Inputs(data or None, renderer=DjangoTemplates())
+        assert str(ours) == str(djangos)
+        assert ours.as_p() == djangos.as_p()
