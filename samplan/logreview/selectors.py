@@ -8,6 +8,7 @@ of another organisation's row, review or unit finds nothing.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
@@ -16,6 +17,7 @@ from django.http import Http404
 from samplan.accounts.models import User
 from samplan.auditlog.models import AccessLogEntry, LogReview, LogReviewEntry
 from samplan.core.localtime import start_of_local_day
+from samplan.core.prepared import counted, prepared
 from samplan.organizations.models import Organization, Unit
 from samplan.patients.models import Patient
 
@@ -63,28 +65,66 @@ def organization_rows(organization: Organization) -> QuerySet[AccessLogEntry]:
 
 
 def filter_rows(rows: QuerySet[AccessLogEntry], filters: LogFilters) -> QuerySet[AccessLogEntry]:
+    return _filtered(rows, **_plain_filters(filters))
+
+
+def _plain_filters(filters: LogFilters) -> dict[str, object]:
+    """The filters as plain values (ids, times), as a prepared query takes them."""
+    patient_ids: list[int] = []
+    identity_numbers: list[str] = []
     if filters.patient is not None:
         # The person's rows, also under a reservnummer later linked to them, and searches
         # for their numbers that showed nobody (a unit without relation probing for the
         # person is exactly what a reviewer looks for).
         identities = person_identities(filters.patient)
-        rows = rows.filter(
-            Q(patient__in=identities)
-            | Q(searched_identity__in=[person.identity_number for person in identities])
-        )
-    if filters.user is not None:
-        rows = rows.filter(user=filters.user)
-    if filters.unit is not None:
-        rows = rows.filter(unit=filters.unit)
+        patient_ids = [person.pk for person in identities]
+        identity_numbers = [person.identity_number for person in identities]
+    since = before = None
     if filters.date_from is not None:
-        rows = rows.filter(at__gte=start_of_local_day(filters.date_from))
+        since = start_of_local_day(filters.date_from)
     if filters.date_to is not None:
-        rows = rows.filter(at__lt=start_of_local_day(filters.date_to + datetime.timedelta(days=1)))
-    if filters.action:
-        rows = rows.filter(action=filters.action)
-    for flag in filters.flags:
+        before = start_of_local_day(filters.date_to + datetime.timedelta(days=1))
+    return {
+        "patient_ids": patient_ids,
+        "identity_numbers": identity_numbers,
+        "user_id": filters.user.pk if filters.user is not None else None,
+        "unit_id": filters.unit.pk if filters.unit is not None else None,
+        "since": since,
+        "before": before,
+        "action": filters.action,
+        "flags": tuple(filters.flags),
+        "flagged_only": filters.flagged_only,
+    }
+
+
+def _filtered(
+    rows: QuerySet[AccessLogEntry],
+    *,
+    patient_ids: list[int],
+    identity_numbers: list[str],
+    user_id: int | None,
+    unit_id: int | None,
+    since: datetime.datetime | None,
+    before: datetime.datetime | None,
+    action: str,
+    flags: tuple[str, ...],
+    flagged_only: bool,
+) -> QuerySet[AccessLogEntry]:
+    if patient_ids:
+        rows = rows.filter(Q(patient__in=patient_ids) | Q(searched_identity__in=identity_numbers))
+    if user_id is not None:
+        rows = rows.filter(user_id=user_id)
+    if unit_id is not None:
+        rows = rows.filter(unit_id=unit_id)
+    if since is not None:
+        rows = rows.filter(at__gte=since)
+    if before is not None:
+        rows = rows.filter(at__lt=before)
+    if action:
+        rows = rows.filter(action=action)
+    for flag in flags:
         rows = rows.filter(**{flag: True})
-    if filters.flagged_only:
+    if flagged_only:
         # The same condition as the partial index accesslog_org_flagged_idx.
         rows = rows.filter(
             Q(not_participant=True)
@@ -107,6 +147,53 @@ def review_rows(organization: Organization, filters: LogFilters) -> QuerySet[Acc
         filter_rows(organization_rows(organization), filters)
         .select_related(*ROW_RELATED)
         .order_by("-at", "-pk")
+    )
+
+
+def review_page_readers(
+    organization: Organization, filters: LogFilters
+) -> tuple[Callable[[int], list[AccessLogEntry]], Callable[[], int]]:
+    """The first rows and the count of review_rows(organization, filters) as prepared
+    queries (core.paging.paginate's first_rows and count): the search page as opened."""
+    values = {"organization_id": organization.pk, **_plain_filters(filters)}
+
+    def first_rows(limit: int) -> list[AccessLogEntry]:
+        return _first_review_rows(limit=limit, **values)
+
+    def count() -> int:
+        (number,) = _review_count(**values)
+        return number
+
+    return first_rows, count
+
+
+def _usual_search() -> list[dict[str, object]]:
+    """A search by one patient, the usual one (for the start-up's warm-up)."""
+    plain = {
+        "organization_id": 1,
+        "patient_ids": [1],
+        "identity_numbers": ["x"],
+        "user_id": None,
+        "unit_id": None,
+        "since": None,
+        "before": None,
+        "action": "",
+        "flags": (),
+        "flagged_only": False,
+    }
+    return [plain]
+
+
+@prepared(shape=("flags", "limit"), warm=lambda: [{**_usual_search()[0], "limit": 51}])
+def _first_review_rows(*, organization_id: int, limit: int, **filters: object) -> QuerySet:
+    rows = _filtered(AccessLogEntry.objects.filter(organization_id=organization_id), **filters)
+    return rows.select_related(*ROW_RELATED).order_by("-at", "-pk")[:limit]
+
+
+@prepared(shape=("flags",), warm=_usual_search)
+def _review_count(*, organization_id: int, **filters: object) -> QuerySet:
+    return counted(
+        _filtered(AccessLogEntry.objects.filter(organization_id=organization_id), **filters)
     )
 
 

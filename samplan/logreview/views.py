@@ -91,7 +91,14 @@ def search(request: HttpRequest) -> HttpResponse:
     # The rows from the replica when there is one (samplan.core.replica): the access checks
     # above ran on the primary; the log is the largest table and this its busiest reader.
     with replica_reads():
-        page = paginate(request, selectors.review_rows(organization, filters), default_size=50)
+        first_rows, count = selectors.review_page_readers(organization, filters)
+        page = paginate(
+            request,
+            lambda: selectors.review_rows(organization, filters),
+            default_size=50,
+            first_rows=first_rows,
+            count=count,
+        )
         rows = entry_rows(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
