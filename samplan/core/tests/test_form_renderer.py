@@ -40,3 +40,74 @@ def test_the_project_uses_it(settings):
         assert isinstance(get_default_renderer(), FormRenderer)
     finally:
         get_default_renderer.cache_clear()
+
+
+class Inputs(forms.Form):
+    text = forms.CharField(
+        max_length=20, help_text="Hjälp", widget=forms.TextInput(attrs={"placeholder": 'a "b"'})
+    )
+    empty = forms.CharField(required=False)
+    number = forms.IntegerField(required=False)
+    decimal = forms.DecimalField(required=False)
+    email = forms.EmailField(required=False)
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    moment = forms.DateTimeField(
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=True))
+    hidden = forms.CharField(required=False, widget=forms.HiddenInput)
+    agree = forms.BooleanField(required=False)
+    off = forms.BooleanField(required=False, widget=forms.CheckboxInput(attrs={"disabled": True}))
+    radio = forms.ChoiceField(
+        choices=[("a", "A & <b>"), ("b", 'Say "B"'), (3, 3)], widget=forms.RadioSelect
+    )
+    grouped_radio = forms.ChoiceField(
+        required=False,
+        choices=[("x", "X"), ("Group <1>", [("y", "Y"), ("z", "Z")])],
+        widget=forms.RadioSelect(attrs={"class": "inline"}),
+    )
+    boxes = forms.MultipleChoiceField(
+        required=False,
+        choices=[(1, "One"), (2, "Two <2>")],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3, "aria-describedby": "x"})
+    )
+
+
+INPUT_DATA = {
+    "text": 'Åsa "<script>" & co',
+    "number": "12",
+    "decimal": "1.5",
+    "email": "a@b.se",
+    "day": "2026-03-02",
+    "moment": "2026-03-02T10:00",
+    "secret": "p<w>",
+    "hidden": "1 > 0",
+    "agree": "on",
+    "radio": "b",
+    "grouped_radio": "z",
+    "boxes": ["1", "2"],
+    "note": "Rad 1\nRad <2> & 3",
+}
+
+
+def test_inputs_radios_and_textareas_are_djangos_markup_exactly():
+    from django.utils import translation
+
+    for data in (INPUT_DATA, {}, {"text": "x" * 30, "number": "no"}):
+        for language in ("sv", "en"):
+            with translation.override(language):
+                ours = Inputs(data or None, renderer=FormRenderer(), initial={"empty": "förr"})
+                djangos = Inputs(
+                    data or None, renderer=DjangoTemplates(), initial={"empty": "förr"}
+                )
+                for name in Inputs.base_fields:
+                    assert str(ours[name]) == str(djangos[name]), (name, data, language)
+                    for subwidget_ours, subwidget_djangos in zip(
+                        ours[name].subwidgets, djangos[name].subwidgets, strict=True
+                    ):
+                        assert str(subwidget_ours) == str(subwidget_djangos), name
+    page = str(Inputs(INPUT_DATA, renderer=FormRenderer())["text"])
+    assert "&quot;&lt;script&gt;&quot; &amp; co" in page
