@@ -1,60 +1,27 @@
-"""The project's form renderer: Django's, with <select> and <input> written in Python.
+"""The project's form renderer: Django's, with the common widgets written in Python.
 
 Django renders a <select> through a template that includes another template for every
 option. A select of a region's units (hundreds of options, as on the log review's filter)
-then cost most of its page's time. An <input> is three templates (text.html includes
-input.html, which includes attrs.html, which loops over the attributes); the log review's
-filter form has ten of them, a millisecond of its page. This renderer writes the same markup
-in Python for those templates and leaves every other widget to Django's templates.
+then cost most of its page's time. An <input> (text, date, checkbox, ...) goes through three
+templates (its type's, input.html, attrs.html), and radios and checkbox lists through two
+more per option: on the inbox lists' filter forms that was a fifth of the page's template
+time. This renderer writes the same markup in Python for Django's own templates of these
+widgets (core/tests/test_form_renderer.py compares them) and leaves any other template to
+Django.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 
 from django.forms.renderers import DjangoTemplates
 from django.http import HttpRequest
-from django.utils.functional import Promise
+from django.utils.formats import localize
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
 SELECT_TEMPLATE = "django/forms/widgets/select.html"
 OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
-_WIDGETS = "django/forms/widgets/"
-# Django's widget templates that are only `{% include "django/forms/widgets/input.html" %}`
-# and a newline (the test compares each with Django's output) ...
-INPUT_TEMPLATES = frozenset(
-    f"{_WIDGETS}{name}.html"
-    for name in (
-        "checkbox",
-        "color",
-        "date",
-        "datetime",
-        "email",
-        "hidden",
-        "number",
-        "password",
-        "search",
-        "tel",
-        "text",
-        "time",
-        "url",
-    )
-)
-# ... and the options of checkboxes and radio buttons, only an include of input_option.html.
-INPUT_OPTION_TEMPLATES = frozenset(
-    {f"{_WIDGETS}checkbox_option.html", f"{_WIDGETS}radio_option.html"}
-)
-
-
-def conditional_escape(value: object) -> str:
-    """As django.utils.html.conditional_escape, without its lazy-string wrapper (which
-    costs more than the escaping): called for every option and attribute."""
-    if isinstance(value, Promise):
-        value = str(value)
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
 
 
 def _attrs(attrs: Mapping[str, object]) -> str:
@@ -72,44 +39,121 @@ def _attrs(attrs: Mapping[str, object]) -> str:
 
 def render_select(widget: Mapping[str, object]) -> SafeString:
     """The markup of django/forms/widgets/select.html and select_option.html."""
-    parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+    html = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
-            parts.append(f'<optgroup label="{conditional_escape(group_name)}">')
+            html.append(f'<optgroup label="{conditional_escape(group_name)}">')
         for option in options:
-            parts.append(
+            html.append(
                 f'<option value="{conditional_escape(str(option["value"]))}"'
                 f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>"
             )
         if group_name:
-            parts.append("</optgroup>")
-    parts.append("</select>")
-    return mark_safe("\n".join(parts))  # noqa: S308 (every value above is escaped)
+            html.append("</optgroup>")
+    html.append("</select>")
+    return mark_safe("\n".join(html))  # noqa: S308 (every value above is escaped)
+
+
+# Django's templates that are only {% include "django/forms/widgets/input.html" %}.
+INPUT_TEMPLATES = frozenset(
+    f"django/forms/widgets/{name}.html"
+    for name in (
+        "input",
+        "text",
+        "email",
+        "url",
+        "number",
+        "password",
+        "hidden",
+        "search",
+        "tel",
+        "date",
+        "datetime",
+        "time",
+        "color",
+        "file",
+        "checkbox",
+    )
+)
+# Radios and checkbox lists: multiple_input.html, each option through input_option.html.
+MULTIPLE_TEMPLATES = frozenset(
+    ("django/forms/widgets/radio.html", "django/forms/widgets/checkbox_select.html")
+)
+INPUT_OPTION_TEMPLATE = "django/forms/widgets/input_option.html"
+OPTION_INPUT_TEMPLATES = frozenset(
+    (
+        "django/forms/widgets/radio_option.html",
+        "django/forms/widgets/checkbox_option.html",
+        INPUT_OPTION_TEMPLATE,
+    )
+)
+TEXTAREA_TEMPLATE = "django/forms/widgets/textarea.html"
+
+
+def _input_attrs(attrs: Mapping[str, object]) -> str:
+    """As attrs.html exactly: each value through stringformat:'s' (a plain str) and escaped."""
+    parts = []
+    for name, value in attrs.items():
+        if value is False:
+            continue
+        if value is True:
+            parts.append(f" {conditional_escape(name)}")
+        else:
+            parts.append(f' {conditional_escape(name)}="{escape(value)}"')
+    return "".join(parts)
 
 
 def render_input(widget: Mapping[str, object]) -> str:
-    """The markup of django/forms/widgets/input.html, stripped."""
-    value = widget.get("value")
-    shown = "" if value is None else f' value="{conditional_escape(_as_string(value))}"'
+    """The markup of django/forms/widgets/input.html (with attrs.html)."""
+    value = widget["value"]
+    shown = "" if value is None else f' value="{escape(value)}"'
     return (
         f'<input type="{conditional_escape(widget["type"])}" '
-        f'name="{conditional_escape(widget["name"])}"{shown}{_attrs(widget["attrs"])}>'
+        f'name="{conditional_escape(widget["name"])}"{shown}{_input_attrs(widget["attrs"])}>'
     )
 
 
-def _as_string(value: object) -> object:
-    """As the template filter stringformat:"s": a safe string stays safe."""
-    return value if isinstance(value, str) else str(value)
+def _render_option_input(option: Mapping[str, object]) -> str:
+    """input_option.html (through radio_option.html or checkbox_option.html): the input,
+    wrapped in its label when the option asks for it, with the newlines that end each
+    included template."""
+    html = render_input(option) + "\n"
+    if option.get("wrap_label"):
+        option_id = option["attrs"].get("id")
+        label_for = f' for="{conditional_escape(option_id)}"' if option_id else ""
+        label = conditional_escape(localize(option["label"]))
+        html = f"<label{label_for}>{html} {label}</label>"
+    return html + ("\n" if option["template_name"] == INPUT_OPTION_TEMPLATE else "\n\n")
 
 
-def render_input_option(widget: Mapping[str, object]) -> str:
-    """The markup of django/forms/widgets/input_option.html, stripped."""
-    if not widget.get("wrap_label"):
-        return render_input(widget)
-    for_id = widget["attrs"].get("id")
-    label_for = f' for="{conditional_escape(for_id)}"' if for_id else ""
+def render_multiple(widget: Mapping[str, object]) -> str:
+    """multiple_input.html, its options through input_option.html."""
+    widget_id = widget["attrs"].get("id")
+    css = widget["attrs"].get("class")
+    html = ["<div"]
+    if widget_id:
+        html.append(f' id="{conditional_escape(widget_id)}"')
+    if css:
+        html.append(f' class="{conditional_escape(css)}"')
+    html.append(">")
+    for group, options, _index in widget["optgroups"]:
+        if group:
+            html.append(f"\n  <div><label>{conditional_escape(localize(group))}</label>")
+        for option in options:
+            html.append(f"<div>\n    {_render_option_input(option)}</div>")
+        if group:
+            html.append("\n  </div>")
+    html.append("\n</div>")
+    return "".join(html)
+
+
+def render_textarea(widget: Mapping[str, object]) -> str:
+    """textarea.html."""
+    value = widget["value"]
+    text = conditional_escape(localize(value)) if value else ""
     return (
-        f"<label{label_for}>{render_input(widget)}\n {conditional_escape(widget['label'])}</label>"
+        f'<textarea name="{conditional_escape(widget["name"])}"'
+        f"{_input_attrs(widget['attrs'])}>\n{text}</textarea>"
     )
 
 
@@ -123,15 +167,25 @@ def _plain_options(widget: Mapping[str, object]) -> bool:
     )
 
 
+def _input_options(widget: Mapping[str, object]) -> bool:
+    """Whether every option of a radio or checkbox list uses Django's own option template."""
+    return all(
+        option["template_name"] in OPTION_INPUT_TEMPLATES
+        for _name, options, _index in widget["optgroups"]
+        for option in options
+    )
+
+
 class FormRenderer(DjangoTemplates):
     def render(
         self, template_name: str, context: Mapping[str, object], request: HttpRequest | None = None
     ) -> str:
-        # Django strips what a widget template gives (BaseRenderer.render).
         if template_name in INPUT_TEMPLATES:
-            return mark_safe(render_input(context["widget"]))  # noqa: S308 (escaped)
-        if template_name in INPUT_OPTION_TEMPLATES:
-            return mark_safe(render_input_option(context["widget"]))  # noqa: S308 (escaped)
+            return render_input(context["widget"])
         if template_name == SELECT_TEMPLATE and _plain_options(context["widget"]):
             return render_select(context["widget"])
+        if template_name in MULTIPLE_TEMPLATES and _input_options(context["widget"]):
+            return render_multiple(context["widget"])
+        if template_name == TEXTAREA_TEMPLATE:
+            return render_textarea(context["widget"])
         return super().render(template_name, context, request)

@@ -43,6 +43,78 @@ def test_the_project_uses_it(settings):
 
 
 class Inputs(forms.Form):
+    text = forms.CharField(
+        max_length=20, help_text="Hjälp", widget=forms.TextInput(attrs={"placeholder": 'a "b"'})
+    )
+    empty = forms.CharField(required=False)
+    number = forms.IntegerField(required=False)
+    decimal = forms.DecimalField(required=False)
+    email = forms.EmailField(required=False)
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    moment = forms.DateTimeField(
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=True))
+    hidden = forms.CharField(required=False, widget=forms.HiddenInput)
+    agree = forms.BooleanField(required=False)
+    off = forms.BooleanField(required=False, widget=forms.CheckboxInput(attrs={"disabled": True}))
+    radio = forms.ChoiceField(
+        choices=[("a", "A & <b>"), ("b", 'Say "B"'), (3, 3)], widget=forms.RadioSelect
+    )
+    grouped_radio = forms.ChoiceField(
+        required=False,
+        choices=[("x", "X"), ("Group <1>", [("y", "Y"), ("z", "Z")])],
+        widget=forms.RadioSelect(attrs={"class": "inline"}),
+    )
+    boxes = forms.MultipleChoiceField(
+        required=False,
+        choices=[(1, "One"), (2, "Two <2>")],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3, "aria-describedby": "x"})
+    )
+
+
+INPUT_DATA = {
+    "text": 'Åsa "<script>" & co',
+    "number": "12",
+    "decimal": "1.5",
+    "email": "a@b.se",
+    "day": "2026-03-02",
+    "moment": "2026-03-02T10:00",
+    "secret": "p<w>",
+    "hidden": "1 > 0",
+    "agree": "on",
+    "radio": "b",
+    "grouped_radio": "z",
+    "boxes": ["1", "2"],
+    "note": "Rad 1\nRad <2> & 3",
+}
+
+
+def test_inputs_radios_and_textareas_are_djangos_markup_exactly():
+    from django.utils import translation
+
+    for data in (INPUT_DATA, {}, {"text": "x" * 30, "number": "no"}):
+        for language in ("sv", "en"):
+            with translation.override(language):
+                ours = Inputs(data or None, renderer=FormRenderer(), initial={"empty": "förr"})
+                djangos = Inputs(
+                    data or None, renderer=DjangoTemplates(), initial={"empty": "förr"}
+                )
+                for name in Inputs.base_fields:
+                    assert str(ours[name]) == str(djangos[name]), (name, data, language)
+                    for subwidget_ours, subwidget_djangos in zip(
+                        ours[name].subwidgets, djangos[name].subwidgets, strict=True
+                    ):
+                        assert str(subwidget_ours) == str(subwidget_djangos), name
+    page = str(Inputs(INPUT_DATA, renderer=FormRenderer())["text"])
+    assert "&quot;&lt;script&gt;&quot; &amp; co" in page
+
+
+# Cases from the log search's rendering work (issue-18d), against the same renderer.
+class MoreInputs(forms.Form):
     text = forms.CharField(widget=forms.TextInput(attrs={"autofocus": True, "data-x": "1 < 2"}))
     empty = forms.CharField(required=False, help_text="Help")
     number = forms.IntegerField(min_value=1, required=False)
@@ -59,7 +131,7 @@ class Inputs(forms.Form):
     radios = forms.ChoiceField(choices=[("x", "X <1>"), ("y", "Y")], widget=forms.RadioSelect)
 
 
-INPUT_DATA = [
+MORE_INPUT_DATA = [
     {},
     {
         "text": 'a "quoted" <b>&amp;</b>',
@@ -75,11 +147,11 @@ INPUT_DATA = [
 ]
 
 
-def test_inputs_are_djangos_markup_without_its_templates():
-    for data in INPUT_DATA:
-        ours = Inputs(data or None, renderer=FormRenderer())
-        djangos = Inputs(data or None, renderer=DjangoTemplates())
-        for name in Inputs.base_fields:
+def test_more_inputs_are_djangos_markup_without_its_templates():
+    for data in MORE_INPUT_DATA:
+        ours = MoreInputs(data or None, renderer=FormRenderer())
+        djangos = MoreInputs(data or None, renderer=DjangoTemplates())
+        for name in MoreInputs.base_fields:
             assert str(ours[name]) == str(djangos[name]), (name, data)
         for name in ("boxes", "radios"):
             for mine, theirs in zip(ours[name], djangos[name], strict=True):
@@ -87,13 +159,13 @@ def test_inputs_are_djangos_markup_without_its_templates():
                 assert mine.tag(wrap_label=True) == theirs.tag(wrap_label=True), (name, data)
                 assert str(mine) == str(theirs), (name, data)
     assert 'value="a &quot;quoted&quot; &lt;b&gt;&amp;amp;&lt;/b&gt;"' in str(
-        Inputs(INPUT_DATA[1], renderer=FormRenderer())["text"]
+        MoreInputs(MORE_INPUT_DATA[1], renderer=FormRenderer())["text"]
     )
 
 
-def test_a_form_as_a_whole_is_djangos_markup():
-    for data in INPUT_DATA:
-        ours = Inputs(data or None, renderer=FormRenderer())
-        djangos = Inputs(data or None, renderer=DjangoTemplates())
+def test_a_form_as_a_whole_is_djangos_markup_too():
+    for data in MORE_INPUT_DATA:
+        ours = MoreInputs(data or None, renderer=FormRenderer())
+        djangos = MoreInputs(data or None, renderer=DjangoTemplates())
         assert str(ours) == str(djangos)
         assert ours.as_p() == djangos.as_p()

@@ -73,6 +73,37 @@ def overview_heading(step: Step) -> SafeString:
     )
 
 
+@functools.cache
+def _cell_parts(state: CellState, language: str | None) -> tuple[str, str]:
+    # A state's words and its escaped title, once per language (not once per cell).
+    return _cell_words(state, language), escape(CELL_TEXT[state])
+
+
+@functools.cache
+def _due_words(language: str | None) -> str:
+    return gettext("by %(due)s")
+
+
+@functools.cache
+def _escaped(code: str) -> str:
+    return escape(code)
+
+
+def _cell(cell: Cell, language: str | None, message_url: str) -> str:
+    words, title = _cell_parts(cell.state, language)
+    if cell.message_id:
+        words = f'<a href="{escape(message_url.format(int(cell.message_id)))}">{words}</a>'
+    due = ""
+    if cell.shows_due:
+        local = timezone.localtime(cell.due_at)
+        full = _due_words(language) % {"due": local.strftime("%Y-%m-%d %H:%M")}
+        due = (
+            f'<span class="cell__due"><span aria-hidden="true">{local:%m-%d %H:%M}</span>'
+            f'<span class="visually-hidden">{escape(full)}</span></span>'
+        )
+    return f'<span class="cell cell--{cell.code}" title="{title}">{words}{due}</span>'
+
+
 @register.simple_tag
 def overview_cell(cell: Cell) -> SafeString:
     """One Översikt cell: icon (decoration) and words, never colour alone; a link to the
@@ -81,23 +112,11 @@ def overview_cell(cell: Cell) -> SafeString:
     Built here rather than in an included template: a page of Översikt has a few hundred
     cells, and an include per cell was a third of the page's time. Everything put in the
     markup is escaped except the message id (an int) and the cell's code and icon (the
-    overview module's constants).
+    overview module's constants). The words of each state are translated and escaped once
+    per language and process.
     """
-    words = _cell_words(cell.state, get_language())
-    if cell.message_id:
-        url = _message_url_pattern(get_script_prefix()).format(int(cell.message_id))
-        words = f'<a href="{escape(url)}">{words}</a>'
-    due = ""
-    if cell.shows_due:
-        local = timezone.localtime(cell.due_at)
-        full = gettext("by %(due)s") % {"due": local.strftime("%Y-%m-%d %H:%M")}
-        due = (
-            f'<span class="cell__due"><span aria-hidden="true">{local:%m-%d %H:%M}</span>'
-            f'<span class="visually-hidden">{escape(full)}</span></span>'
-        )
-    title = escape(CELL_TEXT[cell.state])
     return mark_safe(  # noqa: S308 (see above)
-        f'<span class="cell cell--{cell.code}" title="{title}">{words}{due}</span>'
+        _cell(cell, get_language(), _message_url_pattern(get_script_prefix()))
     )
 
 
@@ -133,8 +152,10 @@ def overview_row(row: object) -> SafeString:
         identity = f'<a href="{escape(url)}">{identity}</a>'
     badge = f" {protection_badge(display)}" if display.badge else ""
     admitted = timezone.localtime(case.admitted_at).strftime("%Y-%m-%d")
+    language, message_url = get_language(), _message_url_pattern(get_script_prefix())
     cells = "".join(
-        f'<td data-step="{escape(cell.step.code)}">{overview_cell(cell)}</td>' for cell in row.cells
+        f'<td data-step="{_escaped(cell.step.code)}">{_cell(cell, language, message_url)}</td>'
+        for cell in row.cells
     )
     return mark_safe(  # noqa: S308 (every value above is escaped)
         f'<tr class="{classes}" data-testid="case-row">\n'

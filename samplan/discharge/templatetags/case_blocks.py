@@ -1,0 +1,316 @@
+"""The case page's loops written in Python: its history (timeline), steps and participants.
+
+These were the templates discharge/_timeline.html (with _delivery_state.html and _who.html
+included per entry and delivery), _steps.html and _participants.html; rendering them was most
+of the case page's template time (issue 18). The markup is the same, up to runs of whitespace
+(discharge/tests/test_case_blocks.py renders the old templates beside these for realistic
+cases). Every value from the database or a translation is escaped (conditional_escape, as the
+template language does); what is not escaped is this module's own markup.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+
+from django import template
+from django.template.defaultfilters import linebreaksbr
+from django.urls import get_script_prefix, reverse
+from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext
+
+register = template.Library()
+
+_URL_SLOT_A, _URL_SLOT_B = 987654321, 987654322
+
+
+@functools.cache
+def _cancel_url_pattern(script_prefix: str) -> str:
+    # One reverse per process (and script prefix), not one per message.
+    url = reverse("discharge:message_cancel", args=[_URL_SLOT_A, _URL_SLOT_B])
+    return url.replace(str(_URL_SLOT_A), "{case}").replace(str(_URL_SLOT_B), "{message}")
+
+
+def esc(value: object) -> str:
+    return conditional_escape(value)
+
+
+def minute(value: datetime.datetime | None) -> str:
+    """As the filter date:"Y-m-d H:i" (in the current time zone); "" for None."""
+    if value is None:
+        return ""
+    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+
+
+def _iso(value: datetime.datetime | None) -> str:
+    """As the filter date:"c"."""
+    return "" if value is None else timezone.localtime(value).isoformat()
+
+
+def who(user: object, unit: object) -> str:
+    """As discharge/_who.html: the user's name and the unit's, either may be missing."""
+    text = ""
+    if user:
+        text = esc(user.get_full_name() or user.username)
+    if unit:
+        text += (", " if user else "") + esc(unit.name)
+    return text
+
+
+_STATE_BADGES = {
+    "new": ("badge--alert", "New"),
+    "read": ("badge--off", "Read"),
+    "acknowledged": ("badge--ok", "Acknowledged"),
+    "forwarded": ("badge--off", "Forwarded"),
+    "returned": ("badge--warn", "Returned (misaddressed)"),
+    "cancelled": ("badge--off", "Cancelled"),
+}
+
+
+def delivery_state(delivery: object) -> str:
+    """One delivery's state in words (never colour alone), as _delivery_state.html was."""
+    state = delivery.state
+    html = ""
+    if state == "new":
+        html = f'<span class="badge badge--alert">{esc(gettext("New"))}</span>'
+    elif state == "read":
+        html = (
+            f'<span class="badge badge--off">{esc(gettext("Read"))}</span> '
+            f'<span class="muted">{minute(delivery.read_at)}</span>'
+        )
+    elif state == "acknowledged":
+        html = (
+            f'<span class="badge badge--ok">✓ {esc(gettext("Acknowledged"))}</span> '
+            f"{minute(delivery.acknowledged_at)}, {who(delivery.acknowledged_by, None)}"
+        )
+    elif state == "forwarded":
+        html = f'<span class="badge badge--off">{esc(gettext("Forwarded"))}</span>'
+    elif state == "returned":
+        html = f'<span class="badge badge--warn">{esc(gettext("Returned (misaddressed)"))}</span>'
+    elif state == "cancelled":
+        html = f'<span class="badge badge--off">{esc(gettext("Cancelled"))}</span>'
+    if getattr(delivery, "overdue", False):
+        due = gettext("acknowledge by %(due)s") % {"due": minute(delivery.due_at)}
+        html += (
+            f' <span class="badge badge--alert">⚠ {esc(gettext("Overdue"))}</span>'
+            f' <span class="muted">{due}</span>'
+        )
+    return html + "\n"
+
+
+def _head(entry: object) -> str:
+    title = esc(entry.title)
+    if entry.message is not None and entry.message.cancelled_at:
+        title = f"<s>{title}</s>"
+    return f'<time datetime="{_iso(entry.at)}">{minute(entry.at)}</time> <strong>{title}</strong>'
+
+
+def _delivery_row(delivery: object, printing: bool) -> str:
+    arrived = gettext("arrived %(at)s") % {"at": minute(delivery.arrived_at)}
+    html = [
+        f'\n<li data-testid="delivery">{esc(delivery.unit.name)} '
+        f'<span class="muted">{esc(delivery.unit.organization.name)}</span> · {arrived} · '
+        f"{delivery_state(delivery)}\n"
+    ]
+    returned = ""
+    if printing:
+        if delivery.return_reason:
+            returned = f"; {esc(gettext('Returned because:'))} {esc(delivery.return_reason)}"
+        html.append(f'<span class="muted">({esc(delivery.reason_text)}{returned})</span>\n')
+    elif delivery.reason_text:
+        if delivery.return_reason:
+            returned = f"<br>{esc(gettext('Returned because:'))} {esc(delivery.return_reason)}"
+        html.append(
+            f'<details class="why"><summary>{esc(gettext("Why?"))}</summary>'
+            f"{esc(delivery.reason_text)}{returned}</details>"
+        )
+    html.append("\n</li>\n")
+    return "".join(html)
+
+
+def _message_entry(entry: object, case: object, printing: bool) -> str:
+    message = entry.message
+    count = len(message.delivery_rows)
+    units = ngettext("%(counter)s unit", "%(counter)s units", count) % {"counter": count}
+    html = [
+        f'\n<details class="timeline__details"{" open" if printing else ""}>\n'
+        f'<summary class="timeline__head">{_head(entry)} <span class="muted">– '
+        f'{who(entry.user, entry.unit)}</span> <span class="muted">({units})</span></summary>\n'
+    ]
+    if message.message_type != "cancellation" and message.items:
+        struck = " struck" if message.cancelled_at else ""
+        html.append(f'<dl class="facts{struck}">')
+        for label, value in message.items:
+            text = linebreaksbr(value, autoescape=True)
+            if message.cancelled_at:
+                text = f"<s>{text}</s>"
+            html.append(f"<dt>{esc(label)}</dt><dd>{text}</dd>")
+        html.append("</dl>")
+    to = ngettext("To %(counter)s unit:", "To %(counter)s units:", count) % {"counter": count}
+    html.append(f'\n<p class="timeline__sub">{to}</p>\n<ul class="deliveries">\n')
+    html.extend(_delivery_row(delivery, printing) for delivery in message.delivery_rows)
+    html.append("\n</ul>\n")
+    if message.may_cancel and not printing:
+        url = _cancel_url_pattern(get_script_prefix()).format(
+            case=int(case.pk), message=int(message.pk)
+        )
+        html.append(
+            f'<p class="no-print"><a href="{esc(url)}">{esc(gettext("Cancel message"))}'
+            f'<span class="visually-hidden"> – {esc(message.get_message_type_display())} '
+            f"{minute(message.sent_at)}</span></a></p>"
+        )
+    html.append("\n</details>\n")
+    if message.entered_late:
+        happened = gettext("happened %(at)s") % {"at": minute(message.occurred_at)}
+        html.append(
+            f'<p><span class="badge badge--warn">{esc(gettext("Entered late"))}</span> '
+            f"{happened}</p>"
+        )
+    html.append("\n")
+    if message.message_type == "cancellation":
+        cancels = ""
+        if message.cancels:
+            original = message.cancels
+            cancels = (
+                gettext("Cancels %(original)s sent %(sent)s.")
+                % {
+                    "original": esc(original.get_message_type_display()),
+                    "sent": minute(original.sent_at),
+                }
+                + " "
+            )
+        html.append(f"\n<p>{cancels}{esc(gettext('Reason:'))} {esc(message.text)}</p>\n")
+    elif message.cancelled_at:
+        by = ""
+        if message.cancellation:
+            cancellation = message.cancellation
+            by = (
+                f", {who(cancellation.sender_user, cancellation.sender_unit)}. "
+                f"{esc(gettext('Reason:'))} {esc(cancellation.text)}"
+            )
+        html.append(
+            '\n<p class="timeline__cancelled" data-testid="cancelled-note">'
+            f'<span class="badge badge--alert">{esc(gettext("Cancelled"))}</span> '
+            f"{minute(message.cancelled_at)}{by}</p>\n"
+        )
+    return "".join(html) + "\n"
+
+
+@register.simple_tag
+def case_timeline(overview: object, case: object, printing: bool = False) -> SafeString:
+    """The case's full history in time order, compact: one line per event, each message's
+    content and receivers on demand (open when printing). Every message (struck through when
+    cancelled, with the reason), every delivery with its state, acknowledgements, forwards,
+    returns and case events, each with Swedish local time and the acting user and unit.
+    `printing` leaves out the links."""
+    html = ['<ol class="timeline">\n']
+    for entry in overview.timeline:
+        kind = esc(entry.kind)
+        html.append(
+            f'\n<li class="timeline__entry timeline__entry--{kind}" '
+            f'data-testid="timeline-{kind}">\n'
+        )
+        if entry.kind != "message":
+            detail = f": {esc(entry.detail)}" if entry.detail else ""
+            html.append(
+                f'<p class="timeline__head">{_head(entry)}{detail} <span class="muted">– '
+                f"{who(entry.user, entry.unit)}</span></p>\n"
+            )
+        else:
+            html.append(_message_entry(entry, case, printing))
+        html.append("\n</li>\n")
+    if not overview.timeline:
+        html.append(f"\n<li>{esc(gettext('Nothing has happened on the case yet.'))}</li>\n")
+    html.append("\n</ol>\n")
+    return mark_safe("".join(html))  # noqa: S308 (every value above is escaped)
+
+
+def _step_badge(status: str) -> str:
+    if status == "acknowledged":
+        return "badge--ok"
+    if status in ("overdue", "ack_overdue"):
+        return "badge--alert"
+    if status in ("sent", "withdrawn"):
+        return "badge--warn"
+    return "badge--off"
+
+
+@register.simple_tag
+def case_steps(overview: object) -> SafeString:
+    """The steps of the discharge process (domain.md §5), each in words and an icon, never
+    colour alone."""
+    name = esc(gettext("Steps of the discharge process"))
+    html = [
+        f'<div class="table-wrap" tabindex="0" role="region" aria-label="{name}">\n'
+        f'<table class="steps">\n<caption class="visually-hidden">{name}</caption>\n<thead><tr>\n'
+        f'<th scope="col">{esc(gettext("Step"))}</th>\n'
+        f'<th scope="col">{esc(gettext("Status"))}</th>\n'
+        f'<th scope="col">{esc(gettext("Sent"))}</th>\n'
+        f'<th scope="col">{esc(gettext("Acknowledged"))}</th>\n'
+        "</tr></thead>\n<tbody>\n"
+    ]
+    for step in overview.steps:
+        message = step.message
+        sent = acknowledged = "–"
+        if message:
+            sender = esc(message.sender_unit.name)
+            when = timezone.localtime(message.effective_time)
+            late = (
+                f' <span class="badge badge--off">{esc(gettext("entered late"))}</span>'
+                if message.entered_late
+                else ""
+            )
+            sent = (
+                f'<span title="{when:%Y-%m-%d %H:%M}, {sender}">{when:%m-%d %H:%M}</span>'
+                f'<span class="visually-hidden">, {sender}</span>{late}'
+            )
+            acknowledged = gettext("%(done)s of %(total)s") % {
+                "done": esc(step.acknowledged),
+                "total": esc(step.receivers),
+            }
+        html.append(
+            f'\n<tr class="step step--{esc(step.status)}" '
+            f'data-testid="step-{esc(step.message_type)}">\n'
+            f'<th scope="row">{esc(step.label)}</th>\n'
+            f'<td><span class="step__icon" aria-hidden="true">{esc(step.icon)}</span> '
+            f'<span class="badge {_step_badge(step.status)}">{esc(step.text)}</span></td>\n'
+            f"<td>{sent}</td>\n<td>{acknowledged}</td>\n</tr>\n"
+        )
+    html.append("\n</tbody>\n</table>\n</div>\n")
+    return mark_safe("".join(html))  # noqa: S308 (every value above is escaped)
+
+
+@register.simple_tag
+def case_participants(overview: object) -> SafeString:
+    """Units taking part in the case, with their role."""
+    name = esc(gettext("Participants"))
+    html = [
+        f'<div class="table-wrap" tabindex="0" role="region" aria-label="{name}">\n'
+        f'<table>\n<caption class="visually-hidden">{name}</caption>\n<thead><tr>\n'
+        f'<th scope="col">{esc(gettext("Unit"))}</th>\n'
+        f'<th scope="col">{esc(gettext("Role"))}</th>\n'
+        f'<th scope="col">{esc(gettext("Takes part"))}</th>\n'
+        "</tr></thead>\n<tbody>\n"
+    ]
+    for participant in overview.participants:
+        unit = participant.unit
+        if participant.left_at:
+            takes_part = (
+                f'<span class="badge badge--off">{esc(gettext("Left"))}</span> '
+                f"{minute(participant.joined_at)} – {minute(participant.left_at)}"
+            )
+        else:
+            joined = timezone.localtime(participant.joined_at)
+            since = gettext("since %(since)s") % {"since": f"{joined:%Y-%m-%d}"}
+            takes_part = f'<span title="{joined:%Y-%m-%d %H:%M}">{since}</span>'
+        html.append(
+            '\n<tr data-testid="participant">\n'
+            f'<th scope="row">{esc(unit.name)} <span class="muted">· '
+            f"{esc(unit.organization.name)}</span></th>\n"
+            f"<td>{esc(participant.get_role_display())}</td>\n"
+            f"<td>{takes_part}</td>\n</tr>\n"
+        )
+    html.append("\n</tbody>\n</table>\n</div>\n")
+    return mark_safe("".join(html))  # noqa: S308 (every value above is escaped)
