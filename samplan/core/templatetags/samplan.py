@@ -17,12 +17,14 @@ def query_without_page(request: HttpRequest) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def form_field(context: template.Context, field: BoundField) -> SafeString:
+def form_field(
+    context: template.Context, field: BoundField, search: bool | None = None
+) -> SafeString:
     """A form field with its label, help and errors: the markup of core/_field.html, written
     in Python for the lists' filter forms, which show it on every page view (an include per
-    field and its dozen look-ups were most of the form's time). `search` in the context
-    leaves out the required mark, as in the template. core/tests/test_form_field.py holds
-    the two equal."""
+    field and its dozen look-ups were most of the form's time). `search` (given, or else in
+    the context) leaves out the required mark, as in the template.
+    core/tests/test_form_field.py and test_field_row.py hold the two equal."""
     errors = field.errors
     label = conditional_escape(field.label)
     label_for = conditional_escape(field.id_for_label)
@@ -34,7 +36,7 @@ def form_field(context: template.Context, field: BoundField) -> SafeString:
     else:
         required = (
             ' <span class="required" aria-hidden="true">*</span>'
-            if field.field.required and not context.get("search")
+            if field.field.required and not (context.get("search") if search is None else search)
             else ""
         )
         body = f'<label for="{label_for}">{label}{required}</label>\n  {conditional_escape(field)}'

@@ -1,4 +1,5 @@
-"""{% field_row %} gives core/_field.html's markup, character for character."""
+"""{% form_field %} gives core/_field.html's markup, character for character (the log search's
+cases; core/tests/test_form_field.py has the inbox lists')."""
 
 import pytest
 from django import forms
@@ -7,8 +8,8 @@ from django.utils.safestring import mark_safe
 
 INCLUDE = '{% include "core/_field.html" with field=field %}'
 INCLUDE_SEARCH = '{% include "core/_field.html" with field=field search=True %}'
-TAG = "{% load fields %}{% field_row field %}"
-TAG_SEARCH = "{% load fields %}{% field_row field search=True %}"
+TAG = "{% load samplan %}{% form_field field %}"
+TAG_SEARCH = "{% load samplan %}{% form_field field search=True %}"
 
 
 class Fields(forms.Form):
