@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime
+import functools
 import hashlib
 import json
 from collections.abc import Iterator
@@ -217,6 +218,14 @@ _PLAIN_FIELD_TYPES = (
 _NEEDS_PREP = tuple(not isinstance(f, _PLAIN_FIELD_TYPES) for f in _INSERT_FIELDS)
 
 
+@functools.cache
+def _unnest_arrays() -> str:
+    """The UNNEST arguments for _INSERT_FIELDS: one placeholder per column, cast to an array of
+    the column's type (without its length: varchar, not varchar(40))."""
+    types = [field.db_type(connection).split("(")[0] for field in _INSERT_FIELDS]
+    return ", ".join(f"(%s)::{db_type}[]" for db_type in types)
+
+
 def _sqlite_batch() -> int:
     try:
         import sqlite3
@@ -259,8 +268,18 @@ def _insert(entries: list[AccessLogEntry], head_seq: int, head_hash: str) -> Non
                 for entry in chunk
                 for field, prep in zip(_INSERT_FIELDS, _NEEDS_PREP, strict=True)
             ]
-            values = ", ".join([row] * len(chunk))
-            insert = f"INSERT INTO {table} ({columns}) VALUES {values} RETURNING {pk}"  # noqa: S608
+            if connection.vendor == "postgresql" and len(chunk) > 1:
+                # One array per column: the statement's text is the same for any number of
+                # rows, so the driver parses it once and the server plans it once (a list
+                # page's VALUES with 20 rows of 20 parameters cost the driver more to parse
+                # than anything else the page did in the log). As Django's bulk_create.
+                width = len(_INSERT_FIELDS)
+                params = [params[column::width] for column in range(width)]
+                values = f"SELECT * FROM UNNEST({_unnest_arrays()})"  # noqa: S608 (column types)
+            else:
+                values = "VALUES " + ", ".join([row] * len(chunk))
+            # Table and column names and types come from the model; every value is a parameter.
+            insert = f"INSERT INTO {table} ({columns}) {values} RETURNING {pk}"
             if move_in_insert and start + batch >= len(entries):
                 insert = f"WITH moved AS ({move_head}) {insert}"
                 params = [head_seq, head_hash, HEAD_PK, *params]
