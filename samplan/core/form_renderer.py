@@ -25,7 +25,8 @@ OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
 
 
 def _attrs(attrs: Mapping[str, object]) -> str:
-    """As django/forms/widgets/attrs.html: False left out, True as a bare name."""
+    """As django/forms/widgets/attrs.html exactly: False left out, True as a bare name, any
+    other value through stringformat:'s' (a plain str, so always escaped)."""
     parts = []
     for name, value in attrs.items():
         if value is False:
@@ -33,7 +34,7 @@ def _attrs(attrs: Mapping[str, object]) -> str:
         if value is True:
             parts.append(f" {conditional_escape(name)}")
         else:
-            parts.append(f' {conditional_escape(name)}="{conditional_escape(str(value))}"')
+            parts.append(f' {conditional_escape(name)}="{escape(value)}"')
     return "".join(parts)
 
 
@@ -90,26 +91,13 @@ OPTION_INPUT_TEMPLATES = frozenset(
 TEXTAREA_TEMPLATE = "django/forms/widgets/textarea.html"
 
 
-def _input_attrs(attrs: Mapping[str, object]) -> str:
-    """As attrs.html exactly: each value through stringformat:'s' (a plain str) and escaped."""
-    parts = []
-    for name, value in attrs.items():
-        if value is False:
-            continue
-        if value is True:
-            parts.append(f" {conditional_escape(name)}")
-        else:
-            parts.append(f' {conditional_escape(name)}="{escape(value)}"')
-    return "".join(parts)
-
-
 def render_input(widget: Mapping[str, object]) -> str:
     """The markup of django/forms/widgets/input.html (with attrs.html)."""
     value = widget["value"]
     shown = "" if value is None else f' value="{escape(value)}"'
     return (
         f'<input type="{conditional_escape(widget["type"])}" '
-        f'name="{conditional_escape(widget["name"])}"{shown}{_input_attrs(widget["attrs"])}>'
+        f'name="{conditional_escape(widget["name"])}"{shown}{_attrs(widget["attrs"])}>'
     )
 
 
@@ -153,7 +141,7 @@ def render_textarea(widget: Mapping[str, object]) -> str:
     text = conditional_escape(localize(value)) if value else ""
     return (
         f'<textarea name="{conditional_escape(widget["name"])}"'
-        f"{_input_attrs(widget['attrs'])}>\n{text}</textarea>"
+        f"{_attrs(widget['attrs'])}>\n{text}</textarea>"
     )
 
 
