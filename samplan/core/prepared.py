@@ -252,11 +252,22 @@ def prepared(
         return functools.partial(prepared, shape=shape, warm=warm)
     fixed = frozenset(shape)
     shapes: dict[tuple, _Shape] = {}
+    defaults = {
+        name: parameter.default
+        for name, parameter in inspect.signature(build).parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }
 
     def plan_for(values: dict[str, Any]) -> tuple[QuerySet, str, Any]:
-        """This call's queryset to run (a clone), its database alias and its shape's plan."""
+        """This call's queryset to run (a clone), its database alias and its shape's plan.
+        A call's shape does not depend on the order of its arguments, nor on whether a
+        default was given or left out (the start-up's samples and the pages' calls meet)."""
+        values = {**defaults, **values}
         key = tuple(
-            (name, value if name in fixed else _shape_of(value)) for name, value in values.items()
+            sorted(
+                (name, value if name in fixed else _shape_of(value))
+                for name, value in values.items()
+            )
         )
         found = shapes.get(key)
         if found is None:
@@ -274,6 +285,7 @@ def prepared(
     def run(*args: P.args, **values: P.kwargs) -> list:
         if args:
             raise TypeError(f"{build.__name__}() takes keyword arguments only")
+        values = {**defaults, **values}
         queryset, alias, plan = plan_for(values)
         if plan is _NOT_CACHED:
             return list(build(**values))

@@ -178,3 +178,17 @@ def test_a_prepared_count() -> None:
     assert units_counted(organization_id=organization.pk) == [2]
     assert units_counted(organization_id=empty.pk) == [0]
     assert _only_shape(units_counted) is not _NOT_CACHED
+
+
+@prepared
+def units_by_kind(*, organization_id: int, kind: str = "home_care") -> object:
+    return Unit.objects.filter(organization_id=organization_id, kind=kind)
+
+
+def test_the_start_up_shape_is_the_one_calls_use() -> None:
+    units_by_kind.compile(organization_id=1)  # as warm_up(): the defaults left out
+    organization = OrganizationFactory()
+    unit = UnitFactory(organization=organization, kind=UnitKind.HOME_CARE)
+    assert units_by_kind(kind="home_care", organization_id=organization.pk) == [unit]
+    assert units_by_kind(organization_id=organization.pk, kind="nursing_home") == []
+    assert len(units_by_kind.shapes) == 1
