@@ -78,8 +78,7 @@ class _Plan:
     def bind(self, values: dict[str, Any], alias: str) -> Any:
         params = list(self.params)
         for index, path in self.slots:
-            value = values[path[0]]
-            params[index] = value if len(path) == 1 else value[path[1]]
+            params[index] = _leaf(values, path)
         compiler = copy.copy(self.compiler)
         compiler.connection = connections[alias]
         compiler.using = alias
@@ -158,6 +157,8 @@ def _make_plan(
     by_shifted_value: dict[tuple[type, Any], tuple] = {}
     for path, _value in _paths({k: v for k, v in values.items() if k not in fixed}):
         leaf = _leaf(shifted, path)
+        if (type(leaf), leaf) in by_shifted_value:
+            return _NOT_CACHED  # two arguments shifted onto one value: cannot tell them apart
         by_shifted_value[(type(leaf), leaf)] = path
     slots = []
     for index, (param, shifted_param) in enumerate(zip(params, shifted_params, strict=True)):
@@ -260,9 +261,9 @@ def prepared(
 
     def plan_for(values: dict[str, Any]) -> tuple[QuerySet, str, Any]:
         """This call's queryset to run (a clone), its database alias and its shape's plan.
-        A call's shape does not depend on the order of its arguments, nor on whether a
-        default was given or left out (the start-up's samples and the pages' calls meet)."""
-        values = {**defaults, **values}
+        `values` has every default filled in, so a call's shape does not depend on whether a
+        default was given or left out, nor (sorted) on the order of its arguments: the
+        start-up's samples and the pages' calls meet."""
         key = tuple(
             sorted(
                 (name, value if name in fixed else _shape_of(value))
@@ -295,7 +296,7 @@ def prepared(
         return list(queryset)
 
     def compile_only(**values: Any) -> None:
-        plan_for(values)
+        plan_for({**defaults, **values})
 
     run.shapes = shapes  # for tests: which shapes were compiled, and how
     run.compile = compile_only

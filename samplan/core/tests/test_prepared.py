@@ -192,3 +192,22 @@ def test_the_start_up_shape_is_the_one_calls_use() -> None:
     assert units_by_kind(kind="home_care", organization_id=organization.pk) == [unit]
     assert units_by_kind(organization_id=organization.pk, kind="nursing_home") == []
     assert len(units_by_kind.shapes) == 1
+
+
+@prepared
+def memberships_between(*, user_id: int, since: datetime.date, until: datetime.date) -> object:
+    return Membership.objects.filter(
+        user_id=user_id, valid_from__gte=since, valid_from__lte=until
+    ).order_by("pk")
+
+
+def test_two_arguments_shifted_onto_one_value_are_not_cached() -> None:
+    user = UserFactory()
+    unit = UnitFactory(kind=UnitKind.HOME_CARE)
+    today = timezone.localdate()
+    membership = MembershipFactory(user=user, unit=unit, role=Role.USER, valid_from=today)
+    day = datetime.timedelta(days=1)
+    # since and until are shifted by 2 and 3 days: both land on today + 2, no telling apart.
+    assert memberships_between(user_id=user.pk, since=today, until=today - day) == []
+    assert _only_shape(memberships_between) is _NOT_CACHED
+    assert memberships_between(user_id=user.pk, since=today - day, until=today) == [membership]
