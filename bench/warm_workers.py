@@ -9,7 +9,13 @@ start by start, so that the machine's drift hits both alike:
 
 - "lazy": no --preload, SAMPLAN_WARM_UP=0 (Django loads templates, catalogues, URL
   resolvers on the first request that needs them; as before issue 18);
-- "warm": --preload and samplan.wsgi's warm-up (deploy/samplan-web.service).
+- "shared": --preload and samplan.wsgi's warm-up, but the worker keeps sharing the master's
+  memory (SAMPLAN_COPY_SHARED_MEMORY=0), so its first request copies the pages it writes;
+- "warm": --preload and samplan.wsgi's warm-up, the worker copying the master's memory as
+  it starts (deploy/samplan-web.service; samplan.core.warmup.start_worker).
+
+Each set-up also shows the first and warm requests' minor page faults and the worker's
+memory (PSS and private, after the warm requests).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/samplan_bench \\
         .venv/bin/python bench/warm_workers.py [--starts 5] [--warm 20] [--page Översikt]
@@ -49,6 +55,24 @@ def worker_pid(master: int) -> int:
 
 def cpu_ns(pid: int) -> int:
     return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+
+
+def minor_faults(pid: int) -> int:
+    """The process's minor page faults so far (/proc/<pid>/stat, field 10): after a fork,
+    each first write to a page still shared with the master is one (copy-on-write)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat[stat.rindex(")") + 2 :].split()[7])
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """The worker's proportional set size and its private memory, in MB (smaps_rollup):
+    what it shares with the master counts in the first only in part, in the second not."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value = line.split(":", 1)
+        fields[name] = int(value.split()[0])
+    private = fields["Private_Clean"] + fields["Private_Dirty"]
+    return fields["Pss"] / 1024, private / 1024
 
 
 def wait_idle(pid: int) -> None:
@@ -94,9 +118,10 @@ def get(port: int, path: str, cookie: str) -> tuple[int, float]:
 
 def one_start(setup: str, port: int, path: str, cookie: str, warm: int) -> dict[str, float]:
     environment = server_environment()
-    environment["SAMPLAN_WARM_UP"] = "1" if setup == "warm" else "0"
+    environment["SAMPLAN_WARM_UP"] = "0" if setup == "lazy" else "1"
+    environment["SAMPLAN_COPY_SHARED_MEMORY"] = "0" if setup == "shared" else "1"
     server = start_server(
-        port, 1, "sync", 1, preload=setup == "warm", environment=environment, wait_seconds=120
+        port, 1, "sync", 1, preload=setup != "lazy", environment=environment, wait_seconds=120
     )
     try:
         # start_server asked for the login page to see the server up: that was this
@@ -109,22 +134,29 @@ def one_start(setup: str, port: int, path: str, cookie: str, warm: int) -> dict[
                 break
             time.sleep(0.1)
         wait_idle(pid)  # the new worker has loaded (lazy) or forked (warm) and waits
-        before = cpu_ns(pid)
+        before, faults_before = cpu_ns(pid), minor_faults(pid)
         status, first_wall = get(port, path, cookie)
         first_cpu = (cpu_ns(pid) - before) / 1e6
+        first_faults = minor_faults(pid) - faults_before
         if status != 200:
             raise SystemExit(f"{path} answered {status}")
-        cpus, walls = [], []
+        cpus, walls, faults = [], [], []
         for _ in range(warm):
-            before = cpu_ns(pid)
+            before, faults_before = cpu_ns(pid), minor_faults(pid)
             _status, wall = get(port, path, cookie)
             cpus.append((cpu_ns(pid) - before) / 1e6)
+            faults.append(minor_faults(pid) - faults_before)
             walls.append(wall)
+        pss, private = memory_mb(pid)
         return {
+            "pss": pss,
+            "private": private,
             "first_cpu": first_cpu,
             "first_wall": first_wall,
             "warm_cpu": statistics.median(cpus),
             "warm_wall": statistics.median(walls),
+            "first_faults": first_faults,
+            "warm_faults": statistics.median(faults),
         }
     finally:
         server.terminate()
@@ -150,23 +182,28 @@ def main() -> None:
     connection.close()
     print(f"load average {os.getloadavg()[0]:.2f}; user {username}, unit {unit_id}")
     for page in options.page or ["Översikt", "new count"]:
-        results: dict[str, list[dict[str, float]]] = {"lazy": [], "warm": []}
+        results: dict[str, list[dict[str, float]]] = {"lazy": [], "shared": [], "warm": []}
         for _ in range(options.starts):
-            for setup in ("lazy", "warm"):
+            for setup in results:
                 results[setup].append(
                     one_start(setup, options.port, paths[page], cookie, options.warm)
                 )
         print(f"\n{page} ({paths[page]}), {options.starts} starts each, medians:")
         header = ("set-up", "first CPU", "warm CPU", "ratio", "first wall", "warm wall")
-        print("{:<6} {:>10} {:>9} {:>6} {:>11} {:>10}".format(*header))
+        header += ("first faults", "warm faults", "PSS", "private")
+        print("{:<7} {:>10} {:>9} {:>6} {:>11} {:>10} {:>12} {:>11} {:>7} {:>8}".format(*header))
         for setup, runs in results.items():
             first = statistics.median(r["first_cpu"] for r in runs)
             warm = statistics.median(r["warm_cpu"] for r in runs)
             ratios = [r["first_cpu"] / r["warm_cpu"] for r in runs]
             print(
-                f"{setup:<6} {first:>8.1f}ms {warm:>7.1f}ms {statistics.median(ratios):>5.1f}x "
+                f"{setup:<7} {first:>8.1f}ms {warm:>7.1f}ms {statistics.median(ratios):>5.1f}x "
                 f"{statistics.median(r['first_wall'] for r in runs):>9.1f}ms "
-                f"{statistics.median(r['warm_wall'] for r in runs):>8.1f}ms"
+                f"{statistics.median(r['warm_wall'] for r in runs):>8.1f}ms "
+                f"{statistics.median(r['first_faults'] for r in runs):>12.0f} "
+                f"{statistics.median(r['warm_faults'] for r in runs):>11.0f} "
+                f"{statistics.median(r['pss'] for r in runs):>5.0f}MB "
+                f"{statistics.median(r['private'] for r in runs):>6.0f}MB"
             )
     print(f"load average after {os.getloadavg()[0]:.2f}")
 

@@ -18,9 +18,9 @@ if os.environ.get("SAMPLAN_WARM_UP", "1") != "0":
     # A worker forked from the warmed master connects to the database as it starts, not in
     # its first request (connecting and Django's set-up of the connection were most of what
     # that request still cost more than a warm one). Not run for a subprocess that execs.
-    from samplan.core.warmup import connect_in_worker
+    from samplan.core.warmup import start_worker
 
-    os.register_at_fork(after_in_child=connect_in_worker)
+    os.register_at_fork(after_in_child=start_worker)
 
 # Everything loaded by now (Django, the project, translations) lives as long as the worker:
 # freeze it, so the cyclic garbage collector's full passes walk only what requests leave

@@ -15,6 +15,7 @@ shared by the workers.
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 from django import forms
@@ -48,6 +49,16 @@ def warm_up() -> dict[str, int]:
     return loaded
 
 
+def start_worker() -> None:
+    """What a freshly forked worker does before it takes its first request: copies the
+    master's memory it shares (see `copy_shared_memory`; SAMPLAN_COPY_SHARED_MEMORY=0 leaves
+    it shared, where memory counts more than a restarted worker's first request) and opens
+    its database connection."""
+    if os.environ.get("SAMPLAN_COPY_SHARED_MEMORY", "1") != "0":
+        copy_shared_memory()
+    connect_in_worker()
+
+
 def connect_in_worker() -> None:
     """Open the default database connection in a freshly forked worker. A database that is
     down now is not the worker's start-up's problem: the first request connects (or shows
@@ -58,6 +69,72 @@ def connect_in_worker() -> None:
         connections["default"].ensure_connection()
     except DatabaseError:
         connections["default"].close()
+
+
+# madvise(2) advice (Linux 5.14 and newer): fault the range in writable, as a write would.
+_MADV_POPULATE_WRITE = 23
+_PAGE_PRESENT = 1 << 63
+
+
+def copy_shared_memory() -> int:
+    """Makes the worker's own copy, now, of every page it shares with the master. Returns
+    the number of bytes copied (0 where the system cannot: not Linux, an old kernel).
+
+    After the fork, the worker shares the master's memory copy-on-write. Python writes to
+    an object every time it takes a reference to it (its reference count), so the worker's
+    first request wrote to thousands of pages that held the master's warmed objects, and
+    the kernel copied each of them on the spot: about 4,500 page faults, which made that
+    request cost three times a warm one (bench/warm_workers.py). Copying them at start-up,
+    before the worker accepts a request, moves that cost out of the request. The price is
+    memory: the worker no longer shares the master's pages (measured in bench/RESULTS.md).
+    Only pages the master has touched are copied; untouched address space stays unmapped.
+    """
+    try:
+        import ctypes
+        import mmap
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+        page = mmap.PAGESIZE
+        maps = Path("/proc/self/maps").read_text().splitlines()
+        pagemap = open("/proc/self/pagemap", "rb")  # noqa: SIM115  (closed below)
+    except (OSError, AttributeError):
+        return 0
+    copied = 0
+    with pagemap:
+        for start, end in _private_writable_ranges(maps):
+            pagemap.seek(start // page * 8)
+            entries = memoryview(pagemap.read((end - start) // page * 8)).cast("Q")
+            run_start = None
+            for index in range(len(entries) + 1):
+                present = index < len(entries) and entries[index] & _PAGE_PRESENT
+                if present and run_start is None:
+                    run_start = index
+                elif not present and run_start is not None:
+                    length = (index - run_start) * page
+                    if libc.madvise(start + run_start * page, length, _MADV_POPULATE_WRITE):
+                        return copied  # EINVAL: a kernel without it; nothing else to try
+                    copied += length
+                    run_start = None
+    return copied
+
+
+def _private_writable_ranges(maps: list[str]) -> list[tuple[int, int]]:
+    """The address ranges of /proc/self/maps lines that are private and writable: the
+    Python heap, the allocator's arenas and the libraries' data (not the stack, nor the
+    kernel's [vvar] and [vdso] pages)."""
+    ranges = []
+    for line in maps:
+        fields = line.split()
+        perms = fields[1]
+        name = fields[5] if len(fields) > 5 else ""
+        if perms[0:2] != "rw" or perms[3] != "p":
+            continue
+        if name.startswith("[") and name != "[heap]":
+            continue
+        start, end = (int(address, 16) for address in fields[0].split("-"))
+        ranges.append((start, end))
+    return ranges
 
 
 def _template_names(engine: DjangoTemplates) -> list[str]:
