@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import uuid
 from pathlib import Path
 
 from django import forms
@@ -26,7 +27,8 @@ from django.http import Http404
 from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines
 from django.template.backends.django import DjangoTemplates
 from django.template.loaders.cached import Loader as CachedLoader
-from django.urls import get_resolver
+from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter, UUIDConverter
 from django.utils import translation
 
 from samplan.core import prepared
@@ -40,6 +42,7 @@ def warm_up() -> dict[str, int]:
         "languages": _translations(),
         "url_patterns": _urls(),
         "form_widgets": _form_widgets(),
+        "modules": _modules(),
         "models": _models(),
         "prepared_queries": prepared.warm_up(),
     }
@@ -178,13 +181,85 @@ def _translations() -> int:
 
 def _urls() -> int:
     resolver = get_resolver()
-    resolver._populate()  # the reverse lookups; resolve() compiles the patterns as it goes
+    namespaces = _namespaces(resolver)
     for language in (code for code, _name in settings.LANGUAGES):
         with translation.override(language):
-            resolver.reverse_dict  # noqa: B018  (built per language)
+            resolver.reverse_dict  # noqa: B018  (built per language on first use)
+            for namespace, inner in namespaces:
+                # Reversing a name in a namespace under a prefix (`accounts:` under `konto/`)
+                # builds a resolver of its own, and its lookups, on first use; and each URL's
+                # pattern is compiled (and cached) the first time it is reversed. That was most
+                # of what a worker's first page still cost over a warm one.
+                for name, kwargs in _sample_reversals(inner):
+                    with contextlib.suppress(NoReverseMatch):
+                        reverse(f"{namespace}:{name}" if namespace else name, kwargs=kwargs)
     with contextlib.suppress(Http404):  # only warming: compiles the patterns on the way
         resolver.resolve("/")
     return len(resolver.url_patterns)
+
+
+def _namespaces(resolver: URLResolver, prefix: str = "") -> list[tuple[str, URLResolver]]:
+    """The resolver and every namespace under it (nested ones as `outer:inner`)."""
+    found = [(prefix.removesuffix(":"), resolver)]
+    for name, (_pattern, inner) in resolver.namespace_dict.items():
+        found += _namespaces(inner, f"{prefix}{name}:")
+    return found
+
+
+def _sample_reversals(resolver: URLResolver) -> list[tuple[str, dict[str, object]]]:
+    """Each URL name of the resolver (not its namespaces) with arguments its converters take."""
+    samples = []
+    for name, possibilities in resolver.reverse_dict.lists():
+        if not isinstance(name, str):
+            continue  # the same URLs, keyed by their view
+        for _bits, _pattern, _defaults, converters in possibilities:
+            kwargs = {key: _sample_value(converter) for key, converter in converters.items()}
+            samples.append((name, kwargs))
+    return samples
+
+
+def _sample_value(converter: object) -> object:
+    if isinstance(converter, IntConverter):
+        return 1
+    if isinstance(converter, UUIDConverter):
+        return uuid.UUID(int=1)
+    return "a"
+
+
+# Modules not to import here: not on a request's path (tests, migrations, commands, the demo
+# and test data), or the server's entry points, which call the warm-up.
+_NOT_ON_A_REQUESTS_PATH = (
+    ".tests",
+    ".migrations",
+    ".management",
+    ".demo",
+    "testing",
+    "run_demo",
+    "samplan.wsgi",
+    "samplan.asgi",
+)
+
+
+def _modules() -> int:
+    """Imports the project's modules that a request may import inside a function (the
+    access log's chain, the task modules, the context processors): importing one costs a
+    worker's first request several milliseconds."""
+    import importlib
+    import pkgutil
+
+    import samplan
+
+    count = 0
+    for module in pkgutil.walk_packages(samplan.__path__, "samplan."):
+        name = module.name
+        if any(part in name for part in _NOT_ON_A_REQUESTS_PATH) or name.endswith("settings"):
+            continue
+        importlib.import_module(name)
+        count += 1
+    for engine in engines.all():
+        if isinstance(engine, DjangoTemplates):
+            engine.engine.template_context_processors  # noqa: B018  (imported on first use)
+    return count
 
 
 class _Widgets(forms.Form):
@@ -244,6 +319,7 @@ def _settings_imports() -> None:
 
     import_string(settings.SESSION_SERIALIZER)
     import_string(settings.SESSION_ENGINE + ".SessionStore")
+    import_string(settings.MESSAGE_STORAGE)
 
 
 def _static_manifest() -> None:

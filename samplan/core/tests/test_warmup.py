@@ -119,3 +119,42 @@ def test_a_worker_keeps_sharing_when_told_to(monkeypatch):
     monkeypatch.delenv("SAMPLAN_COPY_SHARED_MEMORY")
     warmup.start_worker()
     assert calls == ["connect", "copy", "connect"]
+
+
+def test_after_the_warm_up_reversing_a_url_builds_no_lookups(monkeypatch):
+    """Each app namespace's resolver and lookups are built at start-up, in both languages,
+    not by a worker's first {% url %}."""
+    from django.urls import URLResolver, clear_url_caches, get_resolver, reverse
+    from django.utils import translation
+
+    def forget(resolver):  # as in a new process: no lookups built yet
+        resolver._reverse_dict.clear()
+        resolver._namespace_dict.clear()
+        resolver._app_dict.clear()
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                forget(pattern)
+
+    clear_url_caches()
+    forget(get_resolver())
+    warmup._urls()
+
+    def populate(self):
+        raise AssertionError(f"{self!r} built its lookups after the warm-up")
+
+    monkeypatch.setattr(URLResolver, "_populate", populate)
+    for language in ("sv", "en"):
+        with translation.override(language):
+            assert reverse("discharge:overview")
+            assert reverse("messaging:received")
+            assert reverse("accounts:my_account")  # a namespace under a prefix ("konto/")
+            assert reverse("discharge:case_detail", kwargs={"case_id": 12})
+
+
+def test_the_warm_up_imports_what_requests_import_inside_functions():
+    import sys
+
+    assert warmup._modules() > 100
+    assert "samplan.auditlog.chain" in sys.modules
+    assert "samplan.messaging.tasks" in sys.modules
+    assert "samplan.accounts.context_processors" in sys.modules
