@@ -68,12 +68,20 @@ def _cell_words(state: CellState, language: str | None) -> str:
 
 @register.simple_tag
 def overview_heading(step: Step) -> SafeString:
-    """A step's column heading: short to see, the full name for screen readers and hovering."""
-    short, full = escape(step.short or step.label), escape(step.label)
-    return mark_safe(  # noqa: S308 (both escaped)
-        f'<span aria-hidden="true" title="{full}">{short}</span>'
-        f'<span class="visually-hidden">{full}</span>'
-    )
+    """A step's column heading: short to see, the full name for screen readers and hovering.
+    Made once per step and language (a step's code names it: the steps are STEPS)."""
+    key = (step.code, get_language())
+    heading = _headings.get(key)
+    if heading is None:
+        short, full = escape(step.short or step.label), escape(step.label)
+        heading = _headings[key] = mark_safe(  # noqa: S308 (both escaped)
+            f'<span aria-hidden="true" title="{full}">{short}</span>'
+            f'<span class="visually-hidden">{full}</span>'
+        )
+    return heading
+
+
+_headings: dict[tuple[str, str | None], SafeString] = {}
 
 
 @functools.cache
