@@ -251,31 +251,50 @@ def case_facts(case: DischargeCase) -> board_cells.CaseFacts:
     )
 
 
-def overview_rows(
-    unit: Unit, cases: list[DischargeCase], now: datetime.datetime
-) -> list[OverviewRow]:
-    """Cells for a page of cases: two queries whatever the number of cases (their messages
-    through casemessage by case; this unit's deliveries of them on
-    delivery_message_unit_unique)."""
-    case_ids = [case.pk for case in cases]
-    messages_by_case: dict[int, list[board_cells.MessageFacts]] = defaultdict(list)
-    for values in Message.objects.filter(case_link__case_id__in=case_ids).values(
+# The first page's usual number of cases, for the start-up's compilation (a list's length is
+# part of a prepared query's shape).
+_WARM_CASE_IDS = list(range(1, DEFAULT_PAGE_SIZE + 1))
+
+
+@prepared(warm=lambda: [{"case_ids": _WARM_CASE_IDS}])
+def _page_messages(*, case_ids: list[int]) -> QuerySet[Message]:
+    """The page's messages through casemessage by case: (case id, then MessageFacts' fields
+    in their order)."""
+    return Message.objects.filter(case_link__case_id__in=case_ids).values_list(
+        "case_link__case_id",
         "pk",
         "message_type",
         "sender_unit_id",
         "sent_at",
         "occurred_at",
         "cancelled_at",
-        case_id=F("case_link__case_id"),
-    ):
-        case_id = values.pop("case_id")
-        messages_by_case[case_id].append(board_cells.MessageFacts(**values))
+    )
+
+
+@prepared(warm=lambda: [{"unit_id": 1, "case_ids": _WARM_CASE_IDS}])
+def _page_deliveries(*, unit_id: int, case_ids: list[int]) -> QuerySet[Delivery]:
+    """This unit's deliveries of the page's messages on delivery_message_unit_unique: (case
+    id, then DeliveryFacts' fields in their order)."""
+    return Delivery.objects.filter(
+        unit_id=unit_id, message__case_link__case_id__in=case_ids
+    ).values_list("message__case_link__case_id", "pk", "message_id", "state", "due_at")
+
+
+def overview_rows(
+    unit: Unit, cases: list[DischargeCase], now: datetime.datetime
+) -> list[OverviewRow]:
+    """Cells for a page of cases: two queries whatever the number of cases (their messages
+    through casemessage by case; this unit's deliveries of them on
+    delivery_message_unit_unique), both prepared (compiled once per number of cases)."""
+    case_ids = [case.pk for case in cases]
+    messages_by_case: dict[int, list[board_cells.MessageFacts]] = defaultdict(list)
     deliveries_by_case: dict[int, list[board_cells.DeliveryFacts]] = defaultdict(list)
-    for values in Delivery.objects.filter(
-        unit_id=unit.pk, message__case_link__case_id__in=case_ids
-    ).values("pk", "message_id", "state", "due_at", case_id=F("message__case_link__case_id")):
-        case_id = values.pop("case_id")
-        deliveries_by_case[case_id].append(board_cells.DeliveryFacts(**values))
+    if case_ids:  # no query for an empty page, as before (an empty IN runs none)
+        message_facts, delivery_facts = board_cells.MessageFacts, board_cells.DeliveryFacts
+        for case_id, *fields in _page_messages(case_ids=case_ids):
+            messages_by_case[case_id].append(message_facts(*fields))
+        for case_id, *fields in _page_deliveries(unit_id=unit.pk, case_ids=case_ids):
+            deliveries_by_case[case_id].append(delivery_facts(*fields))
     return [
         OverviewRow(
             case=case,

@@ -255,81 +255,62 @@ def _latest(messages: Iterable[MessageFacts]) -> MessageFacts | None:
     return max(messages, key=lambda m: (m.sent_at, m.pk), default=None)
 
 
-def _obligation_due_at(
-    step: Step, case: CaseFacts, standing: Sequence[MessageFacts], unit_id: int
-) -> datetime.datetime | None:
-    """When this unit must have sent the step's message, if it must and has not yet."""
+def _newest_first(message: MessageFacts) -> tuple[datetime.datetime, int]:
+    return (message.sent_at, message.pk)
+
+
+def _obligations(
+    case: CaseFacts, standing_by_type: dict[str, list[MessageFacts]], unit_id: int
+) -> dict[str, datetime.datetime]:
+    """When this unit must have sent a step's message, by step code, for each step where it
+    must and has not yet. The case's deadlines are worked out once per case, and only when
+    the unit owes something (most cases owe nothing)."""
     if case.state not in OPEN_CASE_STATES:
-        return None
-    terms = AgreementTerms(
-        admission_notice_hours=case.admission_notice_hours, summons_days=case.summons_days
+        return {}
+    is_ward = case.ward_id == unit_id
+    admission = is_ward and M.ADMISSION_NOTICE not in standing_by_type
+    summons = (
+        case.sip_needed
+        and case.state in (CaseState.READY, CaseState.DISCHARGED)
+        and (
+            case.unit_role == ParticipantRole.CARE_CONTACT
+            or (
+                case.unit_role == ParticipantRole.CARE_CENTRE
+                and M.CARE_CONTACT_APPOINTED not in standing_by_type
+            )
+        )
+        and M.SIP_SUMMONS not in standing_by_type
     )
-
-    def standing_of(message_type: str) -> list[MessageFacts]:
-        return [m for m in standing if m.message_type == message_type]
-
-    ready = _latest(standing_of(M.READY_FOR_DISCHARGE))
-    discharged = _latest(standing_of(M.DISCHARGE_NOTICE))
+    discharge_info = (
+        is_ward and case.state == CaseState.DISCHARGED and M.DISCHARGE_INFO not in standing_by_type
+    )
+    if not (admission or summons or discharge_info):
+        return {}
+    ready = _latest(standing_by_type.get(M.READY_FOR_DISCHARGE, ()))
+    discharged = _latest(standing_by_type.get(M.DISCHARGE_NOTICE, ()))
     due = case_deadlines(
         admitted_at=case.admitted_at,
         services_need_assessed_at=case.services_need_assessed_at,
         ready_at=ready.effective_time if ready else None,
         discharged_at=discharged.effective_time if discharged else None,
-        terms=terms,
+        terms=AgreementTerms(
+            admission_notice_hours=case.admission_notice_hours, summons_days=case.summons_days
+        ),
     )
-    if step.code == "admission" and case.ward_id == unit_id:
-        return None if standing_of(M.ADMISSION_NOTICE) else due.admission_notice
-    if step.code == "summons" and case.sip_needed:
-        if case.state not in (CaseState.READY, CaseState.DISCHARGED):
-            return None
-        must_act = case.unit_role == ParticipantRole.CARE_CONTACT or (
-            case.unit_role == ParticipantRole.CARE_CENTRE
-            and not standing_of(M.CARE_CONTACT_APPOINTED)
-        )
-        if not must_act or standing_of(M.SIP_SUMMONS):
-            return None
-        return due.summons
-    if step.code == "discharge_info" and case.ward_id == unit_id:
-        if case.state != CaseState.DISCHARGED or standing_of(M.DISCHARGE_INFO):
-            return None
-        return due.discharge_info
-    return None
+    owed = {}
+    if admission:
+        owed["admission"] = due.admission_notice
+    if summons and due.summons is not None:
+        owed["summons"] = due.summons
+    if discharge_info and due.discharge_info is not None:
+        owed["discharge_info"] = due.discharge_info
+    return owed
 
 
-def _step_cell(
-    step: Step,
-    case: CaseFacts,
-    standing: Sequence[MessageFacts],
-    deliveries_by_message: dict[int, list[DeliveryFacts]],
-    unit_id: int,
-    now: datetime.datetime,
-) -> Cell:
-    mine = [m for m in standing if m.message_type in step.message_types]
-    candidates: list[Cell] = []
-    for message in sorted(mine, key=lambda m: (m.sent_at, m.pk), reverse=True):
-        if message.sender_unit_id == unit_id:
-            candidates.append(Cell(step, CellState.SENT, message.pk))
-        for delivery in deliveries_by_message.get(message.pk, ()):
-            if delivery.state in _OPEN_DELIVERY:
-                if now > delivery.due_at:
-                    state = CellState.OVERDUE
-                elif delivery.state == "new":
-                    state = CellState.NEW
-                else:
-                    state = CellState.RECEIVED
-                candidates.append(Cell(step, state, message.pk, delivery.due_at))
-            elif delivery.state == "acknowledged":
-                candidates.append(Cell(step, CellState.ACKNOWLEDGED, message.pk))
-            elif delivery.state in _PASSED_ON:
-                candidates.append(Cell(step, CellState.PASSED_ON, message.pk))
-    due_at = _obligation_due_at(step, case, standing, unit_id)
-    if due_at is not None:
-        state = CellState.OVERDUE if now > due_at else CellState.DUE
-        candidates.append(Cell(step, state, None, due_at))
-    if not candidates:
-        return Cell(step, CellState.NOT_YET)
-    # min() keeps the first of equals: the newest message, as sorted above.
-    return min(candidates, key=lambda cell: cell.state)
+# A step's cell when there is nothing to say is the same for every case: made once (a Cell
+# is frozen, so sharing it is safe).
+_NOTHING_YET = tuple(Cell(step, CellState.NOT_YET) for step in STEPS)
+_NO_CANDIDATE = max(CellState) + 1
 
 
 def step_cells(
@@ -344,12 +325,58 @@ def step_cells(
 
     `messages` are the case's messages (any order, cancelled ones included: they are
     skipped); `deliveries_of_unit` are this unit's deliveries of them.
+
+    A page has a few hundred cells, so this is written for speed: the standing messages
+    are grouped by type once, the case's deadlines worked out once, and each step keeps
+    only its most urgent candidate instead of building and sorting every one.
     """
-    standing = [m for m in messages if m.stands]
+    standing_by_type: dict[str, list[MessageFacts]] = {}
+    for message in messages:
+        if message.cancelled_at is None:  # MessageFacts.stands
+            standing_by_type.setdefault(message.message_type, []).append(message)
     by_message: dict[int, list[DeliveryFacts]] = {}
     for delivery in deliveries_of_unit:
         by_message.setdefault(delivery.message_id, []).append(delivery)
-    return [_step_cell(step, case, standing, by_message, unit_id, now) for step in STEPS]
+    owed = _obligations(case, standing_by_type, unit_id)
+    cells = []
+    for step, nothing_yet in zip(STEPS, _NOTHING_YET, strict=True):
+        mine = [m for t in step.message_types for m in standing_by_type.get(t, ())]
+        due_at = owed.get(step.code)
+        if not mine and due_at is None:
+            cells.append(nothing_yet)
+            continue
+        # The most urgent candidate; on equal urgency the first found, the newest message
+        # (as min() over every candidate in this order would pick). _NO_CANDIDATE is less
+        # urgent than every state.
+        best, message_id, best_due = _NO_CANDIDATE, None, None
+        for message in sorted(mine, key=_newest_first, reverse=True):
+            if message.sender_unit_id == unit_id and best > CellState.SENT:
+                best, message_id, best_due = CellState.SENT, message.pk, None
+            for delivery in by_message.get(message.pk, ()):
+                delivery_state = delivery.state
+                if delivery_state in _OPEN_DELIVERY:
+                    if now > delivery.due_at:
+                        state = CellState.OVERDUE
+                    elif delivery_state == "new":
+                        state = CellState.NEW
+                    else:
+                        state = CellState.RECEIVED
+                    if best > state:
+                        best, message_id, best_due = state, message.pk, delivery.due_at
+                elif delivery_state == "acknowledged":
+                    if best > CellState.ACKNOWLEDGED:
+                        best, message_id, best_due = CellState.ACKNOWLEDGED, message.pk, None
+                elif delivery_state in _PASSED_ON and best > CellState.PASSED_ON:
+                    best, message_id, best_due = CellState.PASSED_ON, message.pk, None
+        if due_at is not None:
+            state = CellState.OVERDUE if now > due_at else CellState.DUE
+            if best > state:
+                best, message_id, best_due = state, None, due_at
+        if best == _NO_CANDIDATE:
+            cells.append(nothing_yet)
+        else:
+            cells.append(Cell(step, best, message_id, best_due))
+    return cells
 
 
 def has_overdue(cells: Iterable[Cell]) -> bool:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
 import html
+from collections.abc import Iterable
 
 from django import template
 from django.urls import get_script_prefix, reverse
@@ -15,6 +17,7 @@ from samplan.discharge.board_cells import (
     CELL_ICON,
     CELL_SHORT,
     CELL_TEXT,
+    STEPS,
     Cell,
     CellState,
     Step,
@@ -65,12 +68,20 @@ def _cell_words(state: CellState, language: str | None) -> str:
 
 @register.simple_tag
 def overview_heading(step: Step) -> SafeString:
-    """A step's column heading: short to see, the full name for screen readers and hovering."""
-    short, full = escape(step.short or step.label), escape(step.label)
-    return mark_safe(  # noqa: S308 (both escaped)
-        f'<span aria-hidden="true" title="{full}">{short}</span>'
-        f'<span class="visually-hidden">{full}</span>'
-    )
+    """A step's column heading: short to see, the full name for screen readers and hovering.
+    Made once per step and language (a step's code names it: the steps are STEPS)."""
+    key = (step.code, get_language())
+    heading = _headings.get(key)
+    if heading is None:
+        short, full = escape(step.short or step.label), escape(step.label)
+        heading = _headings[key] = mark_safe(  # noqa: S308 (both escaped)
+            f'<span aria-hidden="true" title="{full}">{short}</span>'
+            f'<span class="visually-hidden">{full}</span>'
+        )
+    return heading
+
+
+_headings: dict[tuple[str, str | None], SafeString] = {}
 
 
 @functools.cache
@@ -84,23 +95,69 @@ def _due_words(language: str | None) -> str:
     return gettext("by %(due)s")
 
 
+# Whether a cell in each state shows its time due (Cell.shows_due), indexed by the state: a
+# list lookup per cell instead of a property and a tuple search.
+_SHOWS_DUE = [False] * (max(CellState) + 1)
+for _state in CellState:
+    _SHOWS_DUE[_state] = Cell(STEPS[0], _state, None, datetime.datetime.min).shows_due
+
+
 @functools.cache
-def _escaped(code: str) -> str:
-    return escape(code)
+def _cell_table(language: str | None, script_prefix: str) -> list[dict[str, tuple[str, str, str]]]:
+    """The constant parts of every cell's markup, indexed by state, then by step code, for one
+    language and script prefix: (the cell opened with its words; the same opened up to the
+    message's id in the link; what follows the id up to the words' end). A cell then costs
+    a lookup and, with a link, one join; only a time due is formatted per cell.
+    Everything in these parts is escaped or a constant of the cells' module."""
+    url_head, url_tail = escape(_message_url_pattern(script_prefix)).split("{}")
+    table: list[dict[str, tuple[str, str, str]]] = [{} for _ in range(max(CellState) + 1)]
+    for state in CellState:
+        words, title = _cell_parts(state, language)
+        for step in STEPS:
+            opened = (
+                f'<td data-step="{escape(step.code)}">'
+                f'<span class="cell cell--{state.code}" title="{title}">'
+            )
+            table[state][step.code] = (
+                f"{opened}{words}",
+                f'{opened}<a href="{url_head}',
+                f'{url_tail}">{words}</a>',
+            )
+    return table
+
+
+def _due(due_at: datetime.datetime, language: str | None) -> str:
+    local = timezone.localtime(due_at)
+    full = _due_words(language) % {"due": local.strftime("%Y-%m-%d %H:%M")}
+    return (
+        f'<span class="cell__due"><span aria-hidden="true">{local:%m-%d %H:%M}</span>'
+        f'<span class="visually-hidden">{escape(full)}</span></span>'
+    )
+
+
+def _cells(cells: Iterable[Cell], language: str | None, script_prefix: str) -> str:
+    """The row's cells, each in its <td>: as _cell, from _cell_table's parts."""
+    table = _cell_table(language, script_prefix)
+    parts = []
+    for cell in cells:
+        state = cell.state
+        plain, link_head, link_tail = table[state][cell.step.code]
+        message_id = cell.message_id
+        if message_id:
+            parts.append(f"{link_head}{int(message_id)}{link_tail}")
+        else:
+            parts.append(plain)
+        if _SHOWS_DUE[state] and cell.due_at is not None:
+            parts.append(_due(cell.due_at, language))
+        parts.append("</span></td>")
+    return "".join(parts)
 
 
 def _cell(cell: Cell, language: str | None, message_url: str) -> str:
     words, title = _cell_parts(cell.state, language)
     if cell.message_id:
         words = f'<a href="{escape(message_url.format(int(cell.message_id)))}">{words}</a>'
-    due = ""
-    if cell.shows_due:
-        local = timezone.localtime(cell.due_at)
-        full = _due_words(language) % {"due": local.strftime("%Y-%m-%d %H:%M")}
-        due = (
-            f'<span class="cell__due"><span aria-hidden="true">{local:%m-%d %H:%M}</span>'
-            f'<span class="visually-hidden">{escape(full)}</span></span>'
-        )
+    due = _due(cell.due_at, language) if cell.shows_due else ""
     return f'<span class="cell cell--{cell.code}" title="{title}">{words}{due}</span>'
 
 
@@ -147,16 +204,13 @@ def overview_row(row: object) -> SafeString:
     elif new:
         marker = f'<span class="visually-hidden">{escape(gettext("New"))}: </span>'
     identity = escape(display.identity)
+    script_prefix = get_script_prefix()
     if case.pk is not None:
-        url = _case_url_pattern(get_script_prefix()).format(int(case.pk))
+        url = _case_url_pattern(script_prefix).format(int(case.pk))
         identity = f'<a href="{escape(url)}">{identity}</a>'
     badge = f" {protection_badge(display)}" if display.badge else ""
     admitted = timezone.localtime(case.admitted_at).strftime("%Y-%m-%d")
-    language, message_url = get_language(), _message_url_pattern(get_script_prefix())
-    cells = "".join(
-        f'<td data-step="{_escaped(cell.step.code)}">{_cell(cell, language, message_url)}</td>'
-        for cell in row.cells
-    )
+    cells = _cells(row.cells, get_language(), script_prefix)
     return mark_safe(  # noqa: S308 (every value above is escaped)
         f'<tr class="{classes}" data-testid="case-row">\n'
         f'        <th scope="row">{marker}{identity}{badge}</th>\n'
