@@ -123,6 +123,8 @@ DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=1
 DATABASE_ROUTERS = ["samplan.core.replica.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's database sessions, with the per-request read compiled once (accounts.session_store).
+SESSION_ENGINE = "samplan.accounts.session_store"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:choose_unit"

@@ -20,6 +20,7 @@ and report anything outside the actor's reach as missing.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
@@ -28,6 +29,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from samplan.accounts.models import Membership, Role, User
+from samplan.core.prepared import prepared
 from samplan.organizations.models import Organization, Unit
 
 # Roles that work with patients in their unit (search, patient page, consent). Administrator
@@ -57,14 +59,20 @@ def active_memberships(user: User) -> list[Membership]:
     if not user.is_authenticated or not user.is_active:
         memberships: list[Membership] = []
     else:
-        memberships = list(
-            Membership.objects.active_on()
-            .filter(user=user, unit__is_active=True)
-            .select_related("unit__organization")
-            .order_by("unit__organization__name", "unit__name")
-        )
+        memberships = list(_memberships_in_force(user_id=user.pk, on=timezone.localdate()))
     user._active_memberships = memberships
     return memberships
+
+
+@prepared
+def _memberships_in_force(*, user_id: int, on: datetime.date) -> QuerySet[Membership]:
+    """Read on every request (the unit the session acts for must still be allowed)."""
+    return (
+        Membership.objects.active_on(on)
+        .filter(user_id=user_id, unit__is_active=True)
+        .select_related("unit__organization")
+        .order_by("unit__organization__name", "unit__name")
+    )
 
 
 def forget_memberships(user: User) -> None:
