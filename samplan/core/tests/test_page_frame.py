@@ -111,6 +111,7 @@ def test_every_flag_on_none_and_some():
     ):
         header = assert_same(signed_in(**flags))
         assert "Anna &lt;b&gt; O&#x27;Neil &amp; co" in header and "<b>" not in header
+        assert "Logga ut" in header  # the Swedish catalogue is in use (compiled)
     # Each flag alone, and every pair of the two that are one menu item between them.
     for flag in FLAGS:
         assert_same(signed_in(**{flag: True}))
