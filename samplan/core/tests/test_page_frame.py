@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from samplan.accounts.models import User
+from samplan.messaging.templatetags.inbox_count import new_count_badge
 
 REFERENCE = Path(__file__).parent / "reference"
 
@@ -34,8 +35,15 @@ FLAGS = (
     "show_log_review_link",
 )
 
+# The header included messaging/_new_count.html, now messaging's reference too.
+BADGE = Path(__file__).parents[2] / "messaging" / "tests" / "reference" / "_new_count.html"
 ENGINE = Engine(
-    loaders=["django.template.loaders.app_directories.Loader"],
+    loaders=[
+        (
+            "django.template.loaders.locmem.Loader",
+            {"messaging/_new_count.html": BADGE.read_text(encoding="utf-8")},
+        )
+    ],
     libraries={
         "i18n": "django.templatetags.i18n",
         "page_frame": "samplan.core.templatetags.page_frame",
@@ -89,6 +97,8 @@ def signed_in(**changes) -> dict:
     }
     values.update({flag: False for flag in FLAGS})
     values.update(changes)
+    # As messaging's context processor gives it, for the count in hand.
+    values["inbox_badge"] = lambda: new_count_badge(values["inbox_new_count"])
     return values
 
 
