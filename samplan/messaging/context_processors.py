@@ -2,13 +2,14 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from samplan.messaging.access import can_use_inbox
+from samplan.messaging.templatetags.inbox_count import new_count_badge
 
 
 def inbox(request: HttpRequest) -> dict:
     """The header's Inkorg link and new-message count, for users working in a unit's inbox.
 
-    The count is lazy and cached on the request: a page that shows it (and the inbox tabs)
-    costs one indexed COUNT, a page that does not costs nothing.
+    The count and the badge are lazy, the count cached on the request: a page that shows it
+    (and the inbox tabs) costs one indexed COUNT, a page that does not costs nothing.
     """
     user = getattr(request, "user", None)
     unit = getattr(request, "unit", None)
@@ -17,6 +18,8 @@ def inbox(request: HttpRequest) -> dict:
     return {
         "show_inbox": True,
         "inbox_new_count": SimpleLazyObject(lambda: cached_new_count(request)),
+        # The header's badge (core's {% site_header %} calls it): core imports no app.
+        "inbox_badge": lambda: new_count_badge(cached_new_count(request)),
     }
 
 

@@ -51,6 +51,7 @@ from samplan.messaging.services import (
     escalation_settings_update,
     stuck_delivery_forward,
 )
+from samplan.messaging.templatetags.inbox_count import new_count_badge
 from samplan.messaging.threads import thread_links
 from samplan.organizations.models import Organization, Unit
 from samplan.patients.display import patient_display
@@ -158,9 +159,8 @@ def new_count(request: HttpRequest) -> HttpResponse:
         interval = POLL_MIN
     else:
         interval = min(max(interval, POLL_MIN) * 2, POLL_MAX)
-    return render(
-        request, "messaging/_new_count.html", {"inbox_new_count": count, "interval": interval}
-    )
+    # The badge alone: no template, so none of the page's context processors run either.
+    return HttpResponse(new_count_badge(count, interval))
 
 
 # --- The message page -------------------------------------------------------------------------
