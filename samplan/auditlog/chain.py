@@ -301,6 +301,21 @@ def _sqlite_batch() -> int:
     return max(1, min(limit, 32766) // len(_INSERT_FIELDS))
 
 
+@functools.cache
+def _statement_parts() -> tuple[str, str, str, str, str]:
+    """The insert's table, columns, pk column and one row's placeholders, and the statement
+    that moves the head: the same for every insert, so made once."""
+    qn = connection.ops.quote_name
+    table = qn(AccessLogEntry._meta.db_table)
+    head = qn(AccessLogChain._meta.db_table)
+    columns = ", ".join(qn(f.column) for f in _INSERT_FIELDS)
+    pk = qn(AccessLogEntry._meta.pk.column)
+    row = "(" + ", ".join(["%s"] * len(_INSERT_FIELDS)) + ")"
+    # Table and column names come from the model; every value is a parameter.
+    move_head = f"UPDATE {head} SET seq = %s, last_hash = %s WHERE id = %s"  # noqa: S608
+    return table, columns, pk, row, move_head
+
+
 _ROW_VALUES = operator.itemgetter(*_COLUMNS)
 _UNSET = object()
 
@@ -336,14 +351,7 @@ def _insert(rows: list[Row], head_seq: int, head_hash: str) -> list[int | None]:
         models.QuerySet.bulk_create(AccessLogEntry.objects.all(), entries)
         AccessLogChain.objects.filter(pk=HEAD_PK).update(seq=head_seq, last_hash=head_hash)
         return [entry.pk for entry in entries]
-    qn = connection.ops.quote_name
-    table = qn(AccessLogEntry._meta.db_table)
-    head = qn(AccessLogChain._meta.db_table)
-    columns = ", ".join(qn(f.column) for f in _INSERT_FIELDS)
-    pk = qn(AccessLogEntry._meta.pk.column)
-    row = "(" + ", ".join(["%s"] * len(_INSERT_FIELDS)) + ")"
-    # Table and column names come from the model; every value is a parameter.
-    move_head = f"UPDATE {head} SET seq = %s, last_hash = %s WHERE id = %s"  # noqa: S608
+    table, columns, pk, row, move_head = _statement_parts()
     # SQLite's limit on parameters in a statement is 999 in older builds and 32766 since 3.32:
     # ask the connection, so a list page's rows still go in one statement.
     batch = 1000 if connection.vendor == "postgresql" else _sqlite_batch()
