@@ -126,7 +126,7 @@ def access_log_record_many(
     # once. The rows are plain column values (chain.Row), not model instances: a list page
     # logs twenty rows and building a model instance costs more than chaining its row. The
     # columns and values are what AccessLogEntry(user=..., unit=..., ...) would hold
-    # (test_list_logging holds the two equal).
+    # (test_chain_rows holds the two equal).
     shared: chain.Row = {
         "user_id": user.pk if user is not None else None,
         "user_hsa_id": actor.hsa_id,
