@@ -120,38 +120,38 @@ def access_log_record_many(
     """
     from samplan.auditlog import chain
     from samplan.auditlog.flags import outside_usual_hours
-    from samplan.auditlog.models import AccessLogEntry
 
     user, unit = actor.user, actor.unit
-    address = actor.client_address or None
-    client_label = _client_label(actor)
-    organization_id = actor.organization_id
-    outside_hours = outside_usual_hours(unit, timezone.now())
+    # Every column but the patient's own ones is the same for the whole list: worked out
+    # once. The rows are plain column values (chain.Row), not model instances: a list page
+    # logs twenty rows and building a model instance costs more than chaining its row. The
+    # columns and values are what AccessLogEntry(user=..., unit=..., ...) would hold
+    # (test_chain_rows holds the two equal).
+    shared: chain.Row = {
+        "user_id": user.pk if user is not None else None,
+        "user_hsa_id": actor.hsa_id,
+        "unit_id": unit.pk if unit is not None else None,
+        "organization_id": actor.organization_id,
+        "searched_identity": searched_identity,
+        "action": action,
+        "object_type": object_type,
+        "object_id": "",
+        "detail": detail[:200],
+        "client_address": actor.client_address or None,
+        "integration_client": _client_label(actor),
+        "not_participant": False,
+        "outside_hours": outside_usual_hours(unit, timezone.now()),
+        "many_patients": False,
+    }
     is_protected = subjects().is_protected
     seen: set[int] = set()
-    rows = []
+    rows: list[chain.Row] = []
     for patient in patients:
         if patient.pk in seen:
             continue
         seen.add(patient.pk)
         rows.append(
-            AccessLogEntry(
-                user=user,
-                user_hsa_id=actor.hsa_id,
-                unit=unit,
-                organization_id=organization_id,
-                patient=patient,
-                searched_identity=searched_identity,
-                action=action,
-                object_type=object_type,
-                detail=detail[:200],
-                client_address=address,
-                integration_client=client_label,
-                not_participant=False,
-                protected_identity=is_protected(patient),
-                outside_hours=outside_hours,
-                many_patients=False,
-            )
+            {**shared, "patient_id": patient.pk, "protected_identity": is_protected(patient)}
         )
     chain.append_many(rows)
     return len(rows)

@@ -33,6 +33,7 @@ import datetime
 import functools
 import hashlib
 import json
+import operator
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -73,25 +74,52 @@ OPTIONAL_HASHED_FIELDS = ("integration_client",)
 PURGE_ACTION = "purge"
 HEAD_PK = 1
 
+# A row given as its column values: AccessLogEntry's field attnames (user_id, not user) to
+# values, as the model instance would hold them. What list pages log: a dict is a fraction
+# of the cost of a model instance, and the chain hashes and inserts the same values.
+Row = dict[str, object]
+
 # Rows waiting inside an `appends_at_end()` block (None outside one).
-_pending: contextvars.ContextVar[list[AccessLogEntry] | None] = contextvars.ContextVar(
+_pending: contextvars.ContextVar[list[AccessLogEntry | Row] | None] = contextvars.ContextVar(
     "samplan_access_log_pending", default=None
 )
 
+# The last datetime made canonical and its text: a batch's rows share one `at` object, so it
+# is formatted once, not once per row. Keyed by identity (the tuple keeps the object alive,
+# so its id cannot be reused); one tuple, replaced whole, so threads see a consistent pair.
+_last_time: tuple[object, str] = (None, "")
+
 
 def _canonical_value(value: object) -> object:
+    """A value JSON has no form for, in its canonical form (the encoder asks for it)."""
+    global _last_time
     if isinstance(value, datetime.datetime):
+        cached = _last_time
+        if cached[0] is value:
+            return cached[1]
         # UTC, to the microsecond: what both databases store and give back.
-        return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return value
+        text = value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        _last_time = (value, text)
+        return text
+    raise TypeError(f"{type(value).__name__} has no canonical form in the access log's hash")
+
+
+# The canonical serialisation: compact JSON, UTF-8 as it is, times through _canonical_value
+# (json.dumps(..., ensure_ascii=False, separators=(",", ":")) with the times converted first
+# gives the same text; one encoder for every row saves making one per row).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_canonical_value)
+_HASHED_VALUES = operator.itemgetter(*HASHED_FIELDS)
 
 
 def row_hash(values: dict[str, object]) -> str:
-    """SHA-256 (hex) over the canonical JSON of HASHED_FIELDS taken from `values`."""
-    payload = [HASH_VERSION, *(_canonical_value(values[name]) for name in HASHED_FIELDS)]
+    """SHA-256 (hex) over the canonical JSON of HASHED_FIELDS taken from `values`.
+
+    The one implementation of a row's hash: writing (model instances and Rows alike, see
+    append_many) and verifying both come here.
+    """
+    payload = [HASH_VERSION, *_HASHED_VALUES(values)]
     payload.extend([name, values[name]] for name in OPTIONAL_HASHED_FIELDS if values.get(name))
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_ENCODER.encode(payload).encode("utf-8")).hexdigest()
 
 
 def entry_hash(entry: AccessLogEntry) -> str:
@@ -135,9 +163,14 @@ def append(entry: AccessLogEntry) -> AccessLogEntry:
     return append_many([entry])[0]
 
 
-def append_many(entries: list[AccessLogEntry]) -> list[AccessLogEntry]:
+def append_many(entries: list[AccessLogEntry | Row]) -> list[AccessLogEntry | Row]:
     """Chain several unsaved entries (a list page's rows, or one) under one lock and insert
     them in one statement: the same chain as one by one, without a round trip per row.
+
+    An entry is a model instance or a Row (every column's value but seq, at, prev_hash and
+    hash, which are set here); both are chained and stored alike, in the order given. A
+    model instance comes back saved (its chain fields and pk set), a Row with its chain
+    fields set.
 
     Every read of patient data comes through here, so it is written in plain SQL: on
     PostgreSQL it is three statements inside the transaction (lock the head; insert the rows
@@ -149,16 +182,29 @@ def append_many(entries: list[AccessLogEntry]) -> list[AccessLogEntry]:
     if pending is not None:
         pending.extend(entries)  # chained when the appends_at_end() block ends
         return entries
+    # Every entry as a Row: a model instance's values are read once, here.
+    rows = [
+        {name: getattr(entry, name) for name in _COLUMNS}
+        if isinstance(entry, AccessLogEntry)
+        else entry
+        for entry in entries
+    ]
     # No savepoint inside a caller's transaction: if the insert fails, that transaction is
     # lost anyway, and two statements fewer on every read of patient data count.
     with transaction.atomic(savepoint=False):
         seq, previous = _head_for_update()
         now = timezone.now()
-        for entry in entries:
+        for row in rows:
             seq += 1
-            entry.seq, entry.at, entry.prev_hash = seq, now, previous
-            entry.hash = previous = entry_hash(entry)
-        _insert(entries, seq, previous)
+            row["seq"], row["at"], row["prev_hash"] = seq, now, previous
+            row["hash"] = previous = row_hash(row)
+        ids = _insert(rows, seq, previous)
+    for entry, row, pk in zip(entries, rows, ids, strict=True):
+        if entry is not row:
+            entry.seq, entry.at, entry.prev_hash, entry.hash = _CHAIN_FIELDS(row)
+            entry.pk = pk
+            entry._state.adding = False
+            entry._state.db = connection.alias
     return entries
 
 
@@ -216,14 +262,33 @@ _PLAIN_FIELD_TYPES = (
     models.ForeignKey,
 )
 _NEEDS_PREP = tuple(not isinstance(f, _PLAIN_FIELD_TYPES) for f in _INSERT_FIELDS)
+# A Row's keys, in the insert's column order.
+_COLUMNS = tuple(f.attname for f in _INSERT_FIELDS)
+_CHAIN_FIELDS = operator.itemgetter("seq", "at", "prev_hash", "hash")
 
 
 @functools.cache
-def _unnest_arrays() -> str:
-    """The UNNEST arguments for _INSERT_FIELDS: one placeholder per column, cast to an array of
-    the column's type (without its length: varchar, not varchar(40))."""
-    types = [field.db_type(connection).split("(")[0] for field in _INSERT_FIELDS]
-    return ", ".join(f"(%s)::{db_type}[]" for db_type in types)
+def _column_types() -> tuple[str, ...]:
+    """Each insert column's type for a cast, without its length (varchar, not varchar(40))."""
+    return tuple(field.db_type(connection).split("(")[0] for field in _INSERT_FIELDS)
+
+
+@functools.cache
+def _unnest_select(shared: tuple[bool, ...]) -> str:
+    """The rows of a PostgreSQL insert from arrays: a column whose value every row shares is
+    one parameter (cast to the column's type), every other column one array (cast to an
+    array of it), unnested in step. Parameters: the shared values, then the arrays, each in
+    column order."""
+    types = _column_types()
+    select = ", ".join(
+        f"(%s)::{db_type}" if one else f"u.c{i}"
+        for i, (db_type, one) in enumerate(zip(types, shared, strict=True))
+    )
+    arrays = ", ".join(
+        f"(%s)::{db_type}[]" for db_type, one in zip(types, shared, strict=True) if not one
+    )
+    names = ", ".join(f"c{i}" for i, one in enumerate(shared) if not one)
+    return f"SELECT {select} FROM UNNEST({arrays}) AS u({names})"  # noqa: S608 (column types)
 
 
 def _sqlite_batch() -> int:
@@ -236,14 +301,10 @@ def _sqlite_batch() -> int:
     return max(1, min(limit, 32766) // len(_INSERT_FIELDS))
 
 
-def _insert(entries: list[AccessLogEntry], head_seq: int, head_hash: str) -> None:
-    """Insert `entries` (chained) and move the head to (head_seq, head_hash); sets each
-    entry's pk from the database, as the ORM would."""
-    if not connection.features.can_return_rows_from_bulk_insert:
-        # SQLite before 3.35 has no RETURNING: the ORM's insert, then the head.
-        models.QuerySet.bulk_create(AccessLogEntry.objects.all(), entries)
-        AccessLogChain.objects.filter(pk=HEAD_PK).update(seq=head_seq, last_hash=head_hash)
-        return
+@functools.cache
+def _statement_parts() -> tuple[str, str, str, str, str]:
+    """The insert's table, columns, pk column and one row's placeholders, and the statement
+    that moves the head: the same for every insert, so made once."""
     qn = connection.ops.quote_name
     table = qn(AccessLogEntry._meta.db_table)
     head = qn(AccessLogChain._meta.db_table)
@@ -252,49 +313,88 @@ def _insert(entries: list[AccessLogEntry], head_seq: int, head_hash: str) -> Non
     row = "(" + ", ".join(["%s"] * len(_INSERT_FIELDS)) + ")"
     # Table and column names come from the model; every value is a parameter.
     move_head = f"UPDATE {head} SET seq = %s, last_hash = %s WHERE id = %s"  # noqa: S608
+    return table, columns, pk, row, move_head
+
+
+_ROW_VALUES = operator.itemgetter(*_COLUMNS)
+_UNSET = object()
+
+
+def _column_params(chunk: list[Row]) -> list[list[object]]:
+    """The chunk's values for the database, column by column (in _INSERT_FIELDS order)."""
+    columns = [list(column) for column in zip(*map(_ROW_VALUES, chunk), strict=True)]
+    for index, (field, prep) in enumerate(zip(_INSERT_FIELDS, _NEEDS_PREP, strict=True)):
+        if not prep:
+            continue
+        # The rows of a batch share their time and address (one object): each object goes
+        # through the field's conversion once.
+        last, prepared = _UNSET, None
+        values = columns[index]
+        for row_index, value in enumerate(values):
+            if value is not last:
+                last, prepared = value, field.get_db_prep_save(value, connection)
+            values[row_index] = prepared
+    return columns
+
+
+def _same_in_every_row(values: list[object]) -> bool:
+    # Equal and of one type (True == 1, but a bool is no integer to the database).
+    return len(set(map(type, values))) == 1 and values.count(values[0]) == len(values)
+
+
+def _insert(rows: list[Row], head_seq: int, head_hash: str) -> list[int | None]:
+    """Insert `rows` (chained) and move the head to (head_seq, head_hash); returns each row's
+    pk from the database, in order."""
+    if not connection.features.can_return_rows_from_bulk_insert:
+        # SQLite before 3.35 has no RETURNING: the ORM's insert, then the head.
+        entries = [AccessLogEntry(**row) for row in rows]
+        models.QuerySet.bulk_create(AccessLogEntry.objects.all(), entries)
+        AccessLogChain.objects.filter(pk=HEAD_PK).update(seq=head_seq, last_hash=head_hash)
+        return [entry.pk for entry in entries]
+    table, columns, pk, row, move_head = _statement_parts()
     # SQLite's limit on parameters in a statement is 999 in older builds and 32766 since 3.32:
     # ask the connection, so a list page's rows still go in one statement.
     batch = 1000 if connection.vendor == "postgresql" else _sqlite_batch()
     # On PostgreSQL the last insert moves the head in the same statement (one round trip).
     move_in_insert = connection.vendor == "postgresql"
-    ids: list[int] = []
+    ids: list[int | None] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(entries), batch):
-            chunk = entries[start : start + batch]
-            params: list[object] = [
-                field.get_db_prep_save(getattr(entry, field.attname), connection)
-                if prep
-                else getattr(entry, field.attname)
-                for entry in chunk
-                for field, prep in zip(_INSERT_FIELDS, _NEEDS_PREP, strict=True)
-            ]
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            column_values = _column_params(chunk)
+            params: list[object]
             if connection.vendor == "postgresql" and len(chunk) > 1:
                 # One array per column: the statement's text is the same for any number of
                 # rows, so the driver parses it once and the server plans it once (a list
                 # page's VALUES with 20 rows of 20 parameters cost the driver more to parse
-                # than anything else the page did in the log). As Django's bulk_create.
-                width = len(_INSERT_FIELDS)
-                params = [params[column::width] for column in range(width)]
-                values = f"SELECT * FROM UNNEST({_unnest_arrays()})"  # noqa: S608 (column types)
+                # than anything else the page did in the log). As Django's bulk_create. A
+                # value every row shares (the user, unit, time, list...) goes once, not as
+                # an array: the driver turns every array element into text one by one. The
+                # chain's own column (seq) is always an array, so the rows are unnested.
+                shared = (
+                    False,
+                    *(_same_in_every_row(values) for values in column_values[1:]),
+                )
+                params = [
+                    values[0] for values, one in zip(column_values, shared, strict=True) if one
+                ]
+                params.extend(
+                    values for values, one in zip(column_values, shared, strict=True) if not one
+                )
+                values_sql = _unnest_select(shared)
             else:
-                values = "VALUES " + ", ".join([row] * len(chunk))
+                params = [value for values in zip(*column_values, strict=True) for value in values]
+                values_sql = "VALUES " + ", ".join([row] * len(chunk))
             # Table and column names and types come from the model; every value is a parameter.
-            insert = f"INSERT INTO {table} ({columns}) {values} RETURNING {pk}"
-            if move_in_insert and start + batch >= len(entries):
+            insert = f"INSERT INTO {table} ({columns}) {values_sql} RETURNING {pk}"
+            if move_in_insert and start + batch >= len(rows):
                 insert = f"WITH moved AS ({move_head}) {insert}"
                 params = [head_seq, head_hash, HEAD_PK, *params]
             cursor.execute(insert, params)
             ids.extend(row_id for (row_id,) in cursor.fetchall())
         if not move_in_insert:
             cursor.execute(move_head, [head_seq, head_hash, HEAD_PK])
-    _set_pks(entries, ids)
-
-
-def _set_pks(entries: list[AccessLogEntry], ids: list[int]) -> None:
-    for entry, pk in zip(entries, ids, strict=True):
-        entry.pk = pk
-        entry._state.adding = False
-        entry._state.db = connection.alias
+    return ids
 
 
 @dataclass(frozen=True)
