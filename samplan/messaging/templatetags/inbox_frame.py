@@ -1,0 +1,151 @@
+"""The frame of every inbox list page, written in Python: the tabs, the one search and filter
+form with its page size, and the search's notice.
+
+They were the includes messaging/_inbox_nav.html, _search.html and _page_size.html, on
+Översikt, Mottagna and Skickade (the pages opened most): three includes, a dozen translations,
+five URLs and the fields' look-ups were a noticeable part of each list page's CPU. The markup is
+the same up to runs of whitespace: messaging/tests/test_inbox_frame.py renders the templates as
+they were (tests/reference/) beside these tags. As in the template language, every value from
+the request, the database or a form is escaped; a translation of a literal is not (the
+template language marks it safe).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django import template
+from django.conf import settings
+from django.template.defaulttags import CsrfTokenNode
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.html import conditional_escape as esc
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext
+
+from samplan.core.templatetags.samplan import form_field
+
+register = template.Library()
+
+# (tab, URL name) in the order the tabs show; the labels are below, as literals, so that
+# makemessages finds them.
+_TABS = (
+    ("overview", "discharge:overview"),
+    ("received", "messaging:received"),
+    ("sent", "messaging:sent"),
+    ("create", "discharge:create"),
+    ("alerts", "messaging:alert_settings"),
+)
+_CURRENT = ' aria-current="page"'
+
+
+@functools.lru_cache(maxsize=16)
+def _tab_hrefs(prefix: str, urlconf: str) -> tuple[str, ...]:
+    """The tabs' addresses, reversed once per script prefix and URLconf: five reverse() calls
+    were most of the tabs' time. `prefix` is part of the key only: reverse() reads it."""
+    return tuple(esc(reverse(url_name, urlconf=urlconf)) for _, url_name in _TABS)
+
+
+def _new_count(value: object) -> int:
+    """inbox_new_count|default:0|add:0: the count is a lazy object, which int() refuses but
+    the add filter (value + 0) takes."""
+    value = value or 0
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value + 0
+
+
+@register.simple_tag(takes_context=True)
+def inbox_tabs(context: template.Context) -> SafeString:
+    """The inbox's lead line and its tabs, the current one (context's `tab`) marked."""
+    current = context.get("tab", "")
+    unit = context.get("current_unit")
+    shown_count = context.get("inbox_new_count", "")
+    count = _new_count(shown_count)
+    labels = {
+        "overview": gettext("Overview"),
+        "received": (
+            f"{gettext('Received messages')} "
+            '<span class="tab-count" data-testid="tab-new-count">'
+            f'<span aria-hidden="true">({esc(shown_count)})</span>'
+            '<span class="visually-hidden">'
+            f"{ngettext('%(counter)s new', '%(counter)s new', count) % {'counter': count}}"
+            "</span></span>"
+        ),
+        "sent": gettext("Sent messages"),
+        "create": gettext("Create"),
+        "alerts": gettext("Alerts"),
+    }
+    hrefs = _tab_hrefs(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    items = "".join(
+        f'    <li><a href="{href}"{_CURRENT if tab == current else ""}>{labels[tab]}</a></li>\n'
+        for (tab, _), href in zip(_TABS, hrefs, strict=True)
+    )
+    lead = gettext("The inbox of %(unit)s") % {"unit": esc(unit.name if unit else "")}
+    return mark_safe(  # noqa: S308 (every value above is escaped)
+        f'<p class="lead">{lead}</p>\n'
+        f'<nav class="inbox-tabs" aria-label="{gettext("Inbox")}">\n  <ul>\n{items}  </ul>\n'
+        "</nav>\n"
+    )
+
+
+def _page_size(context: template.Context) -> str:
+    """The page size's select (the page's size chosen) and the search token to keep."""
+    # Not `if page`: a page without rows is falsy.
+    chosen = getattr(getattr(context.get("page"), "paginator", None), "per_page", None)
+    options = "".join(
+        f'<option value="{esc(size)}"{" selected" if size == chosen else ""}>{esc(size)}</option>'
+        for size in context.get("page_sizes") or ()
+    )
+    request = context.get("request")
+    token = request.GET.get("sok") if request is not None else None
+    kept = f'<input type="hidden" name="sok" value="{esc(token)}">' if token else ""
+    return (
+        f'<div class="field">\n  <label for="id_size">{gettext("Rows per page")}</label>\n'
+        f'  <select id="id_size" name="size">{options}</select>\n</div>\n{kept}\n'
+    )
+
+
+@register.simple_tag(takes_context=True)
+def page_size_field(context: template.Context) -> SafeString:
+    """A list's page size field (context's `page_sizes` and `page`) in its filter form."""
+    return mark_safe(_page_size(context))  # noqa: S308 (every value is escaped)
+
+
+@register.simple_tag(takes_context=True)
+def inbox_search(context: template.Context) -> SafeString:
+    """A list's one filter form: the personnummer (posted, so it stays out of the address;
+    empty shows everyone) with the list's filters and the page size, one button; then the
+    notice of a search, or of one that has expired."""
+    request = context.get("request")
+    action = esc(request.get_full_path()) if request is not None else ""
+    search_form = context.get("search_form")
+    identity = form_field(context, search_form["identity"]) if search_form is not None else ""
+    filters = "".join(form_field(context, field) for field in context.get("filters") or ())
+    notice = ""
+    if context.get("searched"):
+        words = gettext("Showing only personnummer %(number)s.") % {
+            "number": esc(context.get("searched_display", ""))
+        }
+        notice = (
+            f'<p class="message" role="status" data-testid="searched">{words} '
+            f'<a href="?{esc(context.get("clear_search_query", ""))}">{gettext("Show all")}</a>'
+            "</p>\n"
+        )
+    elif context.get("unknown_search"):
+        notice = (
+            '<p class="message message--warning" role="status">'
+            f"{gettext('The search has expired. Search again.')} "
+            f'<a href="?{esc(context.get("clear_search_query", ""))}">{gettext("Show all")}</a>'
+            "</p>\n"
+        )
+    return mark_safe(  # noqa: S308 (every value is escaped, the fields by form_field)
+        f'<form method="post" action="{action}" role="search" class="filters inbox-search" '
+        f'aria-label="{gettext("Search and filter")}" novalidate>\n'
+        f"  {CsrfTokenNode().render(context)}\n"
+        '  <input type="hidden" name="filters" value="1">\n'
+        f"  {identity}\n  {filters}\n  {_page_size(context)}\n"
+        f'  <div class="field"><button type="submit" class="button">{gettext("Search")}</button>'
+        "</div>\n</form>\n"
+        f"{notice}"
+    )
