@@ -3,7 +3,8 @@ form with its page size, and the search's notice.
 
 They were the includes messaging/_inbox_nav.html, _search.html and _page_size.html, on
 Översikt, Mottagna and Skickade (the pages opened most): three includes, a dozen translations,
-five URLs and the fields' look-ups were a noticeable part of each list page's CPU. The markup is
+five URLs and the fields' look-ups were a noticeable part of each list page's CPU. Mottagna's
+table caption and header row are here too. The markup is
 the same up to runs of whitespace: messaging/tests/test_inbox_frame.py renders the templates as
 they were (tests/reference/) beside these tags. As in the template language, every value from
 the request, the database or a form is escaped; a translation of a literal is not (the
@@ -20,7 +21,7 @@ from django.template.defaulttags import CsrfTokenNode
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import conditional_escape as esc
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from samplan.core.templatetags.samplan import form_field
 
@@ -148,4 +149,35 @@ def inbox_search(context: template.Context) -> SafeString:
         f'  <div class="field"><button type="submit" class="button">{gettext("Search")}</button>'
         "</div>\n</form>\n"
         f"{notice}"
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _received_columns(language: str | None) -> str:
+    # The same for every view in a language: translated once (`language` is the key only).
+    choose = gettext("Choose")
+    heads = "".join(
+        f'          <th scope="col">{label}</th>\n'
+        for label in (
+            gettext("Arrived"),
+            gettext("Type"),
+            gettext("Patient"),
+            gettext("From"),
+            gettext("State"),
+            gettext("Answer by"),
+        )
+    )
+    return (
+        '      <thead>\n        <tr>\n          <th scope="col"><span class="visually-hidden">'
+        f"{choose}</span></th>\n{heads}        </tr>\n      </thead>\n"
+    )
+
+
+@register.simple_tag
+def received_table_head(page: object) -> SafeString:
+    """Mottagna's table caption (the number of messages in the list) and header row."""
+    count = page.paginator.count
+    caption = ngettext("%(counter)s message", "%(counter)s messages", count) % {"counter": count}
+    return mark_safe(  # noqa: S308 (a number and translations)
+        f"<caption>{caption}</caption>\n{_received_columns(get_language())}"
     )

@@ -1,9 +1,9 @@
 """The inbox frame written in Python (templatetags/inbox_frame.py: the tabs, the search and
-filter form with its page size, the search's notice) gives the markup of the includes it
-replaced, kept in tests/reference/: every tab current, no, one and many new messages, a search
-with errors, a search shown and one expired, with Översikt's, Mottagna's and Skickade's filters
-or none, values that need escaping, in Swedish and English. Only the length of runs of
-whitespace may differ."""
+filter form with its page size, the search's notice, Mottagna's table head) gives the markup of
+the templates it replaced, kept in tests/reference/: every tab current, no, one and many new
+messages, a search with errors, a search shown and one expired, with Översikt's, Mottagna's and
+Skickade's filters or none, values that need escaping, in Swedish and English. Only the length
+of runs of whitespace may differ."""
 
 from __future__ import annotations
 
@@ -22,7 +22,12 @@ from django.utils.functional import SimpleLazyObject
 from samplan.core.paging import PAGE_SIZES
 from samplan.discharge.forms import OverviewFilterForm
 from samplan.messaging.forms import IdentitySearchForm, ReceivedFilterForm, SentFilterForm
-from samplan.messaging.templatetags.inbox_frame import inbox_search, inbox_tabs, page_size_field
+from samplan.messaging.templatetags.inbox_frame import (
+    inbox_search,
+    inbox_tabs,
+    page_size_field,
+    received_table_head,
+)
 
 REFERENCE = Path(__file__).parent / "reference"
 TABS = ("overview", "received", "sent", "create", "alerts")
@@ -159,3 +164,15 @@ def test_the_list_pages_show_the_frame(client, cast, login_as, build):
         assert f'<a href="{reverse(url_name)}" aria-current="page">' in html
         assert '<option value="50" selected>50</option>' in html
         assert 'role="search"' in html and 'name="csrfmiddlewaretoken"' in html
+
+
+def test_the_received_table_head_gives_the_old_markup():
+    engine = Engine(libraries={"i18n": "django.templatetags.i18n"})
+    old = engine.from_string((REFERENCE / "received_head.html").read_text(encoding="utf-8"))
+    for language in ("sv", "en"):
+        with translation.override(language):
+            for count in (0, 1, 2, 21):
+                page = page_of(20, count=count)
+                new = received_table_head(page)
+                assert squeeze(new) == squeeze(old.render(Context({"page": page})))
+                assert f"<caption>{count} " in new
