@@ -28,22 +28,24 @@ def pagination(context: template.Context, page: Page | None) -> SafeString:
     if paginator is None or paginator.num_pages <= 1:
         return mark_safe("")
     query = conditional_escape(query_without_page(context.get("request")))
-    previous = (
-        f'<a href="?{query}page={page.previous_page_number()}" rel="prev">{gettext("Previous")}</a>'
-        if page.has_previous()
-        else ""
-    )
-    following = (
-        f'<a href="?{query}page={page.next_page_number()}" rel="next">{gettext("Next")}</a>'
-        if page.has_next()
-        else ""
-    )
+    # The translations stand outside the f-strings: xgettext does not look inside them.
+    previous_words, next_words, pages = gettext("Previous"), gettext("Next"), gettext("Pages")
     where = gettext("Page %(number)s of %(total)s") % {
         "number": page.number,
         "total": paginator.num_pages,
     }
+    previous = (
+        f'<a href="?{query}page={page.previous_page_number()}" rel="prev">{previous_words}</a>'
+        if page.has_previous()
+        else ""
+    )
+    following = (
+        f'<a href="?{query}page={page.next_page_number()}" rel="next">{next_words}</a>'
+        if page.has_next()
+        else ""
+    )
     return mark_safe(  # noqa: S308 (the query is escaped, the rest are numbers and translations)
-        f'\n<nav class="pagination" aria-label="{gettext("Pages")}">\n  {previous}\n'
+        f'\n<nav class="pagination" aria-label="{pages}">\n  {previous}\n'
         f'  <span aria-current="page">{where}</span>\n  {following}\n</nav>\n'
     )
 

@@ -33,9 +33,10 @@ def _fixed_columns(language: str | None) -> str:
             gettext("Admitted"),
         )
     )
+    short = gettext("Stay")
     return (
         f'{heads}        <th scope="col" class="num"><span aria-hidden="true" title="{stay}">'
-        f'{gettext("Stay")}</span><span class="visually-hidden">{stay}</span></th>\n'
+        f'{short}</span><span class="visually-hidden">{stay}</span></th>\n'
     )
 
 

@@ -4,11 +4,12 @@ form with its page size, and the search's notice.
 They were the includes messaging/_inbox_nav.html, _search.html and _page_size.html, on
 Översikt, Mottagna and Skickade (the pages opened most): three includes, a dozen translations,
 five URLs and the fields' look-ups were a noticeable part of each list page's CPU. Mottagna's
-table caption and header row are here too. The markup is
-the same up to runs of whitespace: messaging/tests/test_inbox_frame.py renders the templates as
-they were (tests/reference/) beside these tags. As in the template language, every value from
-the request, the database or a form is escaped; a translation of a literal is not (the
-template language marks it safe).
+table caption and header row are here too. The markup is the same up to runs of whitespace:
+messaging/tests/test_inbox_frame.py renders the templates as they were (tests/reference/)
+beside these tags. As in the template language, every value from the request, the database or
+a form is escaped; a translation of a literal is not (the template language marks it safe).
+Every gettext() call stands outside f-strings: xgettext (makemessages) does not look inside
+them, and would drop the msgid from the catalogue.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ _CURRENT = ' aria-current="page"'
 
 
 @functools.lru_cache(maxsize=16)
-def _tab_hrefs(prefix: str, urlconf: str) -> tuple[str, ...]:
+def _tab_hrefs(prefix: str, urlconf: object) -> tuple[str, ...]:
     """The tabs' addresses, reversed once per script prefix and URLconf: five reverse() calls
     were most of the tabs' time. `prefix` is part of the key only: reverse() reads it."""
     return tuple(esc(reverse(url_name, urlconf=urlconf)) for _, url_name in _TABS)
@@ -63,15 +64,14 @@ def inbox_tabs(context: template.Context) -> SafeString:
     unit = context.get("current_unit")
     shown_count = context.get("inbox_new_count", "")
     count = _new_count(shown_count)
+    received = gettext("Received messages")
+    new = ngettext("%(counter)s new", "%(counter)s new", count) % {"counter": count}
     labels = {
         "overview": gettext("Overview"),
         "received": (
-            f"{gettext('Received messages')} "
-            '<span class="tab-count" data-testid="tab-new-count">'
+            f'{received} <span class="tab-count" data-testid="tab-new-count">'
             f'<span aria-hidden="true">({esc(shown_count)})</span>'
-            '<span class="visually-hidden">'
-            f"{ngettext('%(counter)s new', '%(counter)s new', count) % {'counter': count}}"
-            "</span></span>"
+            f'<span class="visually-hidden">{new}</span></span>'
         ),
         "sent": gettext("Sent messages"),
         "create": gettext("Create"),
@@ -83,10 +83,10 @@ def inbox_tabs(context: template.Context) -> SafeString:
         for (tab, _), href in zip(_TABS, hrefs, strict=True)
     )
     lead = gettext("The inbox of %(unit)s") % {"unit": esc(unit.name if unit else "")}
+    inbox = gettext("Inbox")
     return mark_safe(  # noqa: S308 (every value above is escaped)
         f'<p class="lead">{lead}</p>\n'
-        f'<nav class="inbox-tabs" aria-label="{gettext("Inbox")}">\n  <ul>\n{items}  </ul>\n'
-        "</nav>\n"
+        f'<nav class="inbox-tabs" aria-label="{inbox}">\n  <ul>\n{items}  </ul>\n</nav>\n'
     )
 
 
@@ -101,8 +101,9 @@ def _page_size(context: template.Context) -> str:
     request = context.get("request")
     token = request.GET.get("sok") if request is not None else None
     kept = f'<input type="hidden" name="sok" value="{esc(token)}">' if token else ""
+    label = gettext("Rows per page")
     return (
-        f'<div class="field">\n  <label for="id_size">{gettext("Rows per page")}</label>\n'
+        f'<div class="field">\n  <label for="id_size">{label}</label>\n'
         f'  <select id="id_size" name="size">{options}</select>\n</div>\n{kept}\n'
     )
 
@@ -124,29 +125,27 @@ def inbox_search(context: template.Context) -> SafeString:
     identity = form_field(context, search_form["identity"]) if search_form is not None else ""
     filters = "".join(form_field(context, field) for field in context.get("filters") or ())
     notice = ""
-    if context.get("searched"):
-        words = gettext("Showing only personnummer %(number)s.") % {
-            "number": esc(context.get("searched_display", ""))
-        }
-        notice = (
-            f'<p class="message" role="status" data-testid="searched">{words} '
-            f'<a href="?{esc(context.get("clear_search_query", ""))}">{gettext("Show all")}</a>'
-            "</p>\n"
-        )
-    elif context.get("unknown_search"):
-        notice = (
-            '<p class="message message--warning" role="status">'
-            f"{gettext('The search has expired. Search again.')} "
-            f'<a href="?{esc(context.get("clear_search_query", ""))}">{gettext("Show all")}</a>'
-            "</p>\n"
-        )
+    if context.get("searched") or context.get("unknown_search"):
+        clear = esc(context.get("clear_search_query", ""))
+        show_all = gettext("Show all")
+        if context.get("searched"):
+            words = gettext("Showing only personnummer %(number)s.") % {
+                "number": esc(context.get("searched_display", ""))
+            }
+            opening = '<p class="message" role="status" data-testid="searched">'
+        else:
+            words = gettext("The search has expired. Search again.")
+            opening = '<p class="message message--warning" role="status">'
+        notice = f'{opening}{words} <a href="?{clear}">{show_all}</a></p>\n'
+    label = gettext("Search and filter")
+    button = gettext("Search")
     return mark_safe(  # noqa: S308 (every value is escaped, the fields by form_field)
         f'<form method="post" action="{action}" role="search" class="filters inbox-search" '
-        f'aria-label="{gettext("Search and filter")}" novalidate>\n'
+        f'aria-label="{label}" novalidate>\n'
         f"  {CsrfTokenNode().render(context)}\n"
         '  <input type="hidden" name="filters" value="1">\n'
         f"  {identity}\n  {filters}\n  {_page_size(context)}\n"
-        f'  <div class="field"><button type="submit" class="button">{gettext("Search")}</button>'
+        f'  <div class="field"><button type="submit" class="button">{button}</button>'
         "</div>\n</form>\n"
         f"{notice}"
     )
