@@ -24,6 +24,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
+from samplan.core.form_renderer import render_input
 from samplan.core.templatetags.samplan import form_field, query_without_page
 from samplan.logreview.presentation import EntryRow
 
@@ -270,8 +271,10 @@ def log_search_forms(context: template.Context) -> SafeString:
         }
         shown = f'<p>{showing}{badge}\n<a href="?">{gettext("Show all patients")}</a></p>\n'
     flags = form["flags"]
+    # Each box's input as core.form_renderer writes it: box.tag() went through Django's
+    # option templates (input_option.html is not one the project's renderer writes).
     boxes = "".join(
-        f"<li>{box.tag()} <label "
+        f"<li>{render_input(box.data)} <label "
         f'for="{conditional_escape(box.id_for_label)}">{conditional_escape(box.choice_label)}'
         "</label></li>"
         for box in flags
