@@ -19,7 +19,7 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape as esc
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 register = template.Library()
 
@@ -192,10 +192,16 @@ def _plan_url(name: str, pk: object) -> str:
     return esc(_plan_url_pattern(get_script_prefix(), name).format(pk=int(pk)))
 
 
+@functools.cache
+def _translated(language: str | None, message: str) -> str:
+    return gettext(message)
+
+
 def _t(message: str) -> str:
     """{% translate "message" %}: the translation as it is, not escaped (the template language
-    marks a literal msgid safe, and so its translation; "The person's goals" keeps its ')."""
-    return gettext(message)
+    marks a literal msgid safe, and so its translation; "The person's goals" keeps its ').
+    Kept per language and process: the page asks for some fifty a view."""
+    return _translated(get_language(), message)
 
 
 def _or_dash(value: object) -> str:
@@ -520,4 +526,15 @@ def sip_versions_panel(plan: object, versions: object) -> SafeString:
         f'<caption class="visually-hidden">{_t("Versions")}</caption>\n'
         f"<thead><tr>\n{heads}\n</tr></thead>\n<tbody>\n"
         f"{sip_version_rows(plan, versions)}\n</tbody>\n</table>\n</div>\n</section>\n"
+    )
+
+
+@register.simple_tag
+def sip_breadcrumbs(plan: object) -> SafeString:
+    """The way back to the list and the plan, as the top of sip/_plan_top.html."""
+    number = gettext("Plan %(number)s") % {"number": int(plan.pk)}
+    return mark_safe(  # noqa: S308 (the addresses and number are escaped or integers)
+        f'<nav class="breadcrumbs" aria-label="{_t("You are here")}"><ol>\n'
+        f'<li><a href="{esc(reverse("sip:list"))}">{_t("SIP")}</a></li>\n'
+        f'<li><a href="{_plan_url("sip:detail", plan.pk)}">{number}</a></li>\n</ol></nav>\n'
     )

@@ -208,6 +208,16 @@ def _compare_panels(client, plan) -> str:
                 assert new == old, (name, language)
                 if name not in ("plan_signatures.html",):
                     assert new, name
+            # sip/_plan_top.html stays for the plan's other pages; the plan page writes its
+            # breadcrumbs in Python and includes the patient header itself.
+            old = _page_markup('{% include "sip/_plan_top.html" %}', context, response.wsgi_request)
+            new = _page_markup(
+                "{% load plan_blocks %}{% sip_breadcrumbs plan %}"
+                '{% include "patients/_patient_header.html" %}',
+                context,
+                response.wsgi_request,
+            )
+            assert new == old, ("_plan_top.html", language)
     return response.content.decode()
 
 
