@@ -16,10 +16,15 @@ from typing import NamedTuple
 from urllib.parse import quote
 
 from django import template
+from django.template.defaulttags import CsrfTokenNode
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, ngettext
 
+from samplan.core.form_renderer import render_input
+from samplan.core.templatetags.samplan import form_field, pagination
 from samplan.logreview.presentation import EntryRow
 
 register = template.Library()
@@ -194,3 +199,155 @@ def log_entry_rows(
         )
     writer = _RowWriter(words, select, bool(checked_column), bool(links))
     return mark_safe("".join(writer.row(row) for row in rows))  # noqa: S308 (all escaped)
+
+
+# The rest of the log search page (issue 18): its forms and the result's header, once template
+# blocks of {% translate %}, {% url %}, includes and a loop over the marks' checkboxes.
+# logreview/tests/test_search_markup.py holds each equal to the block it replaced
+# (tests/reference/). As in the template language, a {% translate %} of a literal is not
+# escaped (the literal and so its translation are safe); every value is.
+
+_NAV = (
+    ("search", "logreview:search", "Accesses"),
+    ("sample", "logreview:sample", "Draw a random sample"),
+    ("reviews", "logreview:reviews", "Reviews"),
+    ("extract", "logreview:extract", "Log extract"),
+)
+
+
+_CURRENT = ' aria-current="page"'
+
+
+@register.simple_tag
+def log_review_nav(current: str) -> SafeString:
+    """The log review's own menu, as logreview/_nav.html."""
+    items = "".join(
+        f'<li><a href="{conditional_escape(reverse(name))}"'
+        f"{_CURRENT if current == key else ''}>{gettext(words)}</a></li>\n"
+        for key, name, words in _NAV
+    )
+    return mark_safe(  # noqa: S308 (the addresses are escaped; the words are translations)
+        f'<nav class="subnav" aria-label="{gettext("Log review")}">\n'
+        f'<ul class="plain link-row">\n{items}</ul>\n</nav>\n'
+    )
+
+
+def _form_errors(form: object) -> str:
+    """core/_form_errors.html."""
+    if form.non_field_errors():
+        errors = "".join(f"<p>{conditional_escape(e)}</p>" for e in form.non_field_errors())
+        return f'<div class="message message--error" role="alert">\n{errors}\n</div>\n'
+    if form.errors:
+        return (
+            '<div class="message message--error" role="alert"><p>'
+            f"{gettext('Please correct the fields marked below.')}</p></div>\n"
+        )
+    return ""
+
+
+@register.simple_tag(takes_context=True)
+def log_search_forms(context: template.Context) -> SafeString:
+    """The page's lead, menu, the search by patient and the filter form."""
+    request, form, patient_form = context["request"], context["form"], context["patient_form"]
+    query = conditional_escape(context.get("query", ""))
+    csrf = CsrfTokenNode().render(context)
+    lead = gettext(
+        "Accesses to patient data by the units of %(name)s. Your searches here are logged too."
+    ) % {"name": conditional_escape(request.unit.organization.name)}
+    shown = ""
+    patient = context.get("patient_shown")
+    if patient:
+        badge = (
+            f' <span class="badge badge--alert">{conditional_escape(patient.badge)}</span>'
+            if patient.badge
+            else ""
+        )
+        showing = gettext(
+            "Showing accesses to %(name)s, %(number)s, and searches for the number."
+        ) % {
+            "name": conditional_escape(patient.name),
+            "number": conditional_escape(patient.identity),
+        }
+        shown = f'<p>{showing}{badge}\n<a href="?">{gettext("Show all patients")}</a></p>\n'
+    flags = form["flags"]
+    # Each box's input as core.form_renderer writes it: box.tag() went through Django's
+    # option templates (input_option.html is not one the project's renderer writes).
+    boxes = "".join(
+        f"<li>{render_input(box.data)} <label "
+        f'for="{conditional_escape(box.id_for_label)}">{conditional_escape(box.choice_label)}'
+        "</label></li>"
+        for box in flags
+    )
+    fields = "\n".join(
+        form_field(context, form[name]) for name in ("user", "unit", "date_from", "date_to")
+    )
+    return mark_safe(  # noqa: S308 (every value is escaped, the widgets by Django)
+        f'<p class="lead">{lead}</p>\n{log_review_nav("search")}\n'
+        '<section class="panel" aria-labelledby="patient-heading">\n'
+        f'<h2 id="patient-heading">{gettext("Search by patient")}</h2>\n{shown}'
+        f'<form method="post" action="{conditional_escape(reverse("logreview:patient_lookup"))}"'
+        ' class="filters" role="search">\n'
+        f'{csrf}\n<input type="hidden" name="back" value="{query}">\n'
+        f"{form_field(context, patient_form['identity'], search=True)}\n"
+        f'<button type="submit" class="button">{gettext("Search patient")}</button>\n'
+        "</form>\n</section>\n"
+        '<form method="get" class="panel" role="search" aria-labelledby="filter-heading">\n'
+        f'<h2 id="filter-heading">{gettext("Filter")}</h2>\n{_form_errors(form)}\n'
+        f'{conditional_escape(form["patient"])}\n<div class="filters">\n{fields}\n'
+        f"{form_field(context, form['action'])}\n</div>\n"
+        '<fieldset class="field">\n'
+        f"<legend>{conditional_escape(flags.label)}</legend>\n"
+        f'<ul class="plain check-row">{boxes}</ul>\n'
+        f'<p class="field__help">{conditional_escape(flags.help_text)}</p>\n</fieldset>\n'
+        f"{form_field(context, form['flagged'])}\n"
+        '<div class="actions">\n'
+        f'<button type="submit" class="button">{gettext("Show accesses")}</button>\n'
+        f'<a href="{conditional_escape(reverse("logreview:export"))}?{query}">'
+        f"{gettext('Export to CSV')}</a>\n</div>\n</form>\n"
+    )
+
+
+_COLUMNS = ("Time", "User", "Unit", "Patient", "Action", "Marks")
+
+
+@register.simple_tag(takes_context=True)
+def log_search_results(context: template.Context) -> SafeString:
+    """The accesses found, to tick for a review: the form, the table and its pages."""
+    request, filters, page, rows = (
+        context["request"],
+        context["filters"],
+        context["page"],
+        context["rows"],
+    )
+    query = conditional_escape(context.get("query", ""))
+    since = ""
+    if filters.date_from and not request.GET.get("date_from"):
+        since = gettext("From %(start)s unless you choose another period.") % {
+            "start": f"{filters.date_from:%Y-%m-%d}"
+        }
+        since = f'<p class="muted">{since}</p>'
+    count = page.paginator.count
+    caption = ngettext("%(counter)s access", "%(counter)s accesses", count) % {"counter": count}
+    heads = "\n".join(f'<th scope="col">{gettext(c)}</th>' for c in _COLUMNS)
+    review = (
+        '<div class="actions"><button type="submit" class="button">'
+        f"{gettext('Review the ticked accesses')}</button></div>"
+        if rows
+        else ""
+    )
+    return mark_safe(  # noqa: S308 (every value is escaped)
+        f'<form method="post" action="{conditional_escape(reverse("logreview:review_create"))}"'
+        ' aria-labelledby="result-heading">\n'
+        f"{CsrfTokenNode().render(context)}\n"
+        f'<input type="hidden" name="form_key" value="{conditional_escape(context["form_key"])}">\n'
+        '<input type="hidden" name="criteria" '
+        f'value="{conditional_escape(filters.describe())}">\n'
+        f'<input type="hidden" name="back" value="{query}">\n'
+        f'<h2 id="result-heading" class="visually-hidden">{gettext("Accesses")}</h2>\n'
+        f'{since}\n<div class="table-wrap">\n<table class="log-table">\n'
+        f"<caption>{conditional_escape(caption)}</caption>\n<thead><tr>\n"
+        f'<th scope="col"><span class="visually-hidden">{gettext("Choose")}</span></th>\n'
+        f"{heads}\n</tr></thead>\n<tbody>\n"
+        f"{log_entry_rows(rows, 'entries', False, True)}\n</tbody>\n</table>\n</div>\n"
+        f"{pagination(context, page)}\n{review}\n</form>\n"
+    )

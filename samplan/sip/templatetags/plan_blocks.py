@@ -14,11 +14,12 @@ import datetime
 import functools
 
 from django import template
+from django.template.defaulttags import CsrfTokenNode
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape as esc
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext, ngettext
 
 register = template.Library()
 
@@ -172,3 +173,368 @@ def sip_intervention_rows(interventions: object) -> SafeString:
             "</tr>\n"
         )
     return mark_safe("".join(html))  # noqa: S308 (every value above is escaped)
+
+
+# The rest of the plan page (issue 18): its panels, once template blocks full of {% translate %},
+# {% url %} and includes. Each is held equal to the block it replaced (tests/reference/plan_*.html)
+# by sip/tests/test_plan_blocks.py.
+
+_PK_SLOT = 987654323
+
+
+@functools.cache
+def _plan_url_pattern(script_prefix: str, name: str) -> str:
+    # One reverse per process, name and script prefix, not a dozen per page view.
+    return reverse(name, args=[_PK_SLOT]).replace(str(_PK_SLOT), "{pk}")
+
+
+def _plan_url(name: str, pk: object) -> str:
+    return esc(_plan_url_pattern(get_script_prefix(), name).format(pk=int(pk)))
+
+
+@functools.cache
+def _translated(language: str | None, message: str) -> str:
+    return gettext(message)
+
+
+def _t(message: str) -> str:
+    """{% translate "message" %}: the translation as it is, not escaped (the template language
+    marks a literal msgid safe, and so its translation; "The person's goals" keeps its ').
+    Kept per language and process: the page asks for some fifty a view."""
+    return _translated(get_language(), message)
+
+
+def _or_dash(value: object) -> str:
+    """{{ value|default:"–" }}, escaped."""
+    return esc(value) if value else "–"
+
+
+def state_badge(state: str, label: object) -> str:
+    """A plan's state as a badge with its word, as sip/_state_badge.html."""
+    css = {"finalised": "badge--ok", "planning": "badge--warn"}.get(state, "badge--off")
+    return f'<span class="badge {css}">{esc(label)}</span>'
+
+
+@register.simple_tag
+def sip_plan_head(plan: object, version: object, next_step: object) -> SafeString:
+    """The plan's state and version, what the viewer does next, and why it is closed."""
+    locked = f" – {_t('finalised and locked')}" if version.is_locked else ""
+    started = gettext("started by %(unit)s %(date)s") % {
+        "unit": esc(plan.initiator_unit.name),
+        "date": _day(plan.created_at),
+    }
+    from_case = f"· {_t('from a discharge case')}" if plan.case_id else ""
+    html = [
+        '<p class="lead">\n'
+        f"{state_badge(plan.state, plan.get_state_display())}\n"
+        f"{gettext('Version %(number)s') % {'number': esc(version.number)}}{locked}\n"
+        f"· {started}\n{from_case}\n</p>\n"
+    ]
+    if next_step.text and plan.state != "closed":
+        urgent = " message--next" if next_step.urgent else ""
+        html.append(
+            f'<p class="message{urgent}" data-testid="next-step" data-step="{esc(next_step.code)}">'
+            f"<strong>{esc(next_step.text)}</strong></p>\n"
+        )
+    if plan.state == "closed":
+        closed = gettext("The plan was closed %(date)s: %(reason)s.") % {
+            "date": _day(plan.closed_at),
+            "reason": esc(plan.get_close_reason_display()),
+        }
+        text = f" {esc(plan.close_text)}" if plan.close_text else ""
+        html.append(f'<p class="message message--warning">{closed}{text}</p>\n')
+    return mark_safe("".join(html))  # noqa: S308 (every value above is escaped)
+
+
+@register.simple_tag
+def sip_consent_panel(
+    plan: object, consent: object, consent_withdrawn: bool, actions: dict
+) -> SafeString:
+    """The consent: given (by whom, when, what is excluded), withdrawn, or missing."""
+    html = [
+        '<section class="panel" aria-labelledby="consent-h">\n'
+        f'<h2 id="consent-h">{_t("Consent")}</h2>\n'
+    ]
+    if consent:
+        by = gettext("by %(giver)s %(date)s") % {
+            "giver": esc(consent.get_given_by_display().lower()),
+            "date": _day(consent.given_at),
+        }
+        who = ""
+        if consent.given_by_name:
+            relation = f", {esc(consent.given_by_relation)}" if consent.given_by_relation else ""
+            who = f" ({esc(consent.given_by_name)}{relation})"
+        exclusions = f"{_t('Exclusions')}: {esc(consent.exclusions)}" if consent.exclusions else ""
+        html.append(
+            f'<p><span class="badge badge--ok">{_t("Consent given")}</span>\n'
+            f"{by}{who}.\n{exclusions}</p>\n"
+        )
+    elif consent_withdrawn:
+        withdrawn = gettext(
+            "The consent was withdrawn %(date)s. Nothing more is sent for this plan (no "
+            "summons, no reminders) until a new consent is recorded."
+        ) % {"date": _day(plan.consent.withdrawn_at)}
+        html.append(f'<p class="message message--error" role="alert">{withdrawn}</p>\n')
+    else:
+        html.append(
+            '<p class="message message--warning">'
+            f"{_t('No consent to the SIP is recorded. Nothing can be sent until it is.')}</p>\n"
+        )
+    if actions.get("consent"):
+        html.append(
+            f'<p><a class="button button--secondary" href="{_plan_url("sip:consent", plan.pk)}">'
+            f"{_t('Record consent')}</a></p>"
+        )
+    html.append("\n</section>\n")
+    if actions.get("answer"):
+        due = gettext("Accept (naming who attends) or decline (with a reason) by %(due)s.") % {
+            "due": _minute(plan.participation.due_at)
+        }
+        html.append(
+            '<section class="panel" aria-labelledby="answer-h">\n'
+            f'<h2 id="answer-h">{_t("Your unit is summoned")}</h2>\n'
+            f"<p>{due}</p>\n"
+            f'<p><a class="button" href="{_plan_url("sip:answer", plan.pk)}">'
+            f"{_t('Answer the summons')}</a></p>\n</section>\n"
+        )
+    return mark_safe("".join(html))  # noqa: S308 (every value above is escaped)
+
+
+def _button(plan: object, name: str, words: str, secondary: bool = False) -> str:
+    css = "button button--secondary" if secondary else "button"
+    return f'<a class="{css}" href="{_plan_url(name, plan.pk)}">{words}</a>\n'
+
+
+@register.simple_tag(takes_context=True)
+def sip_actions_panel(context: template.Context) -> SafeString:
+    """What the viewer can do with the plan: its buttons, and sending the chosen summons."""
+    plan, version, actions = context["plan"], context["version"], context["actions"]
+    versions, not_sent = context["versions"], context.get("not_sent")
+    html = [
+        '<section class="panel" aria-labelledby="actions-h">\n'
+        f'<h2 id="actions-h">{_t("What you can do")}</h2>\n<div class="actions">\n'
+    ]
+    if actions.get("edit"):
+        words = (
+            _t("Change the plan (makes a new version)")
+            if version.is_locked
+            else _t("Write the plan")
+        )
+        html.append(_button(plan, "sip:edit", words))
+    if actions.get("sign"):
+        html.append(_button(plan, "sip:sign", _t("Sign")))
+    if actions.get("finalise"):
+        html.append(_button(plan, "sip:finalise", _t("Finalise")))
+    if actions.get("new_version"):
+        html.append(_button(plan, "sip:version_new", _t("Follow-up: new version")))
+    if actions.get("change_initiative"):
+        html.append(
+            _button(plan, "sip:initiative_edit", _t("Change the initiative"), secondary=True)
+        )
+    if actions.get("summon"):
+        html.append(_button(plan, "sip:units", _t("Choose units to summon"), secondary=True))
+    pdf = _version_url_patterns(get_script_prefix())[1]
+    pdf = pdf.format(plan=int(plan.pk), number=int(version.number))
+    html.append(
+        f'<a class="button button--secondary" href="{esc(pdf)}">{_t("The plan as PDF")}</a>\n'
+        + _button(plan, "sip:form_prefilled", _t("Form for the SIP meeting (PDF)"), True)
+        + _button(plan, "sip:history", _t("History"), True)
+    )
+    if context.get("show_report_deviation"):
+        # deviations/_report_button.html with parameter="plan"
+        html.append(
+            f'<a class="button button--quiet" href="{esc(reverse("deviations:new"))}'
+            f'?plan={int(plan.pk)}">{_t("Report a deviation")}</a>\n'
+        )
+    if len(versions) > 1:
+        html.append(
+            f'<a class="button button--secondary" href="{_plan_url("sip:compare", plan.pk)}'
+            f'?old={esc(versions[1].number)}&amp;new={esc(versions[0].number)}">'
+            f"{_t('Compare versions')}</a>\n"
+        )
+    if actions.get("close"):
+        html.append(_button(plan, "sip:close", _t("Close the plan"), secondary=True))
+    html.append("</div>\n")
+    if actions.get("summon") and not_sent:
+        count = len(not_sent)
+        chosen = ngettext(
+            "%(counter)s unit is chosen and not yet summoned.",
+            "%(counter)s units are chosen and not yet summoned.",
+            count,
+        ) % {"counter": count}
+        if actions.get("send"):
+            send = f'<button type="submit" class="button">{_t("Send the summons")}</button>'
+        else:
+            send = (
+                '<p class="muted">'
+                f"{_t('Record the consent first; then the summons can be sent.')}</p>"
+            )
+        html.append(
+            f'<form method="post" action="{_plan_url("sip:send", plan.pk)}" class="actions">\n'
+            f"{CsrfTokenNode().render(context)}\n"
+            f'<input type="hidden" name="key" value="{esc(context.get("summons_key", ""))}">\n'
+            f"<p>{chosen}</p>\n{send}\n</form>\n"
+        )
+    html.append("</section>\n")
+    return mark_safe("".join(html))  # noqa: S308 (every value above is escaped)
+
+
+_UNIT_COLUMNS = (
+    "Unit",
+    "Role",
+    "Answer",
+    "Answer by",
+    "Answered",
+    "Who attends, or why not",
+)
+
+
+@register.simple_tag
+def sip_units_panel(participants: object, unanswered: object) -> SafeString:
+    """The units summoned and their answers, naming those still to answer."""
+    still = ""
+    if unanswered:
+        names = ", ".join(esc(p.unit.name) for p in unanswered)
+        still = f'<p class="message message--warning">{_t("Still to answer")}: {names}</p>'
+    heads = "\n".join(f'<th scope="col">{_t(column)}</th>' for column in _UNIT_COLUMNS)
+    return mark_safe(  # noqa: S308 (every value is escaped)
+        '<section class="panel" aria-labelledby="units-h">\n'
+        f'<h2 id="units-h">{_t("Units and answers")}</h2>\n{still}\n'
+        '<div class="table-wrap">\n<table>\n'
+        f'<caption class="visually-hidden">{_t("Units and answers")}</caption>\n'
+        f"<thead><tr>\n{heads}\n</tr></thead>\n<tbody>\n"
+        f"{sip_participant_rows(participants)}\n</tbody>\n</table>\n</div>\n</section>\n"
+    )
+
+
+_OWN_GOALS = "The person's own goals"
+
+
+@register.simple_tag
+def sip_initiative_panel(plan: object) -> SafeString:
+    """The initiative: purpose, goals, questions, proposed coordinator and meeting."""
+    meeting = _minute(plan.meeting_at)
+    meeting = f"{meeting}, " if meeting else ""
+    meeting += esc(plan.get_meeting_mode_display())
+    if plan.meeting_place:
+        meeting += f", {esc(plan.meeting_place)}"
+    if plan.meeting_link:
+        meeting += f", {esc(plan.meeting_link)}"
+    return mark_safe(  # noqa: S308 (every value is escaped)
+        '<section class="panel" aria-labelledby="initiative-h">\n'
+        f'<h2 id="initiative-h">{_t("Initiative")}</h2>\n<dl class="facts">\n'
+        f'<dt>{_t("Purpose")}</dt><dd class="pre">{esc(plan.purpose)}</dd>\n'
+        f"<dt>{_t(_OWN_GOALS)}</dt>"
+        f'<dd class="pre">{_or_dash(plan.person_goals)}</dd>\n'
+        f"<dt>{_t('Questions for the meeting')}</dt>"
+        f'<dd class="pre">{_or_dash(plan.questions)}</dd>\n'
+        f"<dt>{_t('Proposed coordinator')}</dt><dd>{_or_dash(plan.proposed_coordinator)}</dd>\n"
+        f"<dt>{_t('Proposed meeting')}</dt><dd>{meeting}</dd>\n"
+        f'<dt>{_t("Others invited")}</dt><dd class="pre">{_or_dash(plan.invited_others)}</dd>\n'
+        "</dl>\n</section>\n"
+    )
+
+
+_INTERVENTION_COLUMNS = ("Intervention", "Responsible", "Profession", "From", "To", "Status")
+
+
+@register.simple_tag
+def sip_plan_text(text: object) -> SafeString:
+    """A version's text (content.PlanText) for pages, as sip/_plan_text.html was."""
+    if text.interventions:
+        heads = "\n".join(f'<th scope="col">{_t(c)}</th>' for c in _INTERVENTION_COLUMNS)
+        interventions = (
+            '<div class="table-wrap">\n<table>\n'
+            f'<caption class="visually-hidden">{_t("Interventions")}</caption>\n'
+            f"<thead><tr>\n{heads}\n</tr></thead>\n<tbody>\n"
+            f"{sip_intervention_rows(text.interventions)}\n</tbody>\n</table>\n</div>\n"
+        )
+    else:
+        interventions = f'<p class="muted">{_t("No interventions yet.")}</p>'
+    coordinator = "–"
+    if text.coordinator:
+        unit = text.coordinator_unit.name if text.coordinator_unit else ""
+        coordinator = f"{_name(text.coordinator)}, {esc(unit)}"
+    principal = text.responsible_principal.name if text.responsible_principal else ""
+    contacts = "".join(
+        "\n<dt>"
+        + gettext("Contact person, %(unit)s")
+        % {"unit": esc(contact.unit.name if contact.unit else "")}
+        + f"</dt><dd>{esc(contact.name)}"
+        + (f", {esc(contact.phone)}" if contact.phone else "")
+        + "</dd>\n"
+        for contact in text.contacts
+    )
+    return mark_safe(  # noqa: S308 (every value is escaped)
+        f"<h3>{_t(_GOALS)}</h3>\n"
+        f'<p class="pre">{_or_dash(text.goals)}</p>\n'
+        f'<h3>{_t("Interventions")}</h3>\n{interventions}\n<dl class="facts">\n'
+        f'<dt>{_t("What others do")}</dt><dd class="pre">{_or_dash(text.others_do)}</dd>\n'
+        f"<dt>{_t('Principal with overall responsibility')}</dt><dd>{_or_dash(principal)}</dd>\n"
+        f"<dt>{_t('Coordinator')}</dt><dd>{coordinator}</dd>\n{contacts}\n"
+        f"<dt>{_t(_PARTICIPATION)}</dt>"
+        f'<dd class="pre">{_or_dash(text.participation)}</dd>\n'
+        f"<dt>{_t(_RELATIVES)}</dt>"
+        f'<dd class="pre">{_or_dash(text.relatives_views)}</dd>\n'
+        f"<dt>{_t('Follow-up date')}</dt><dd>{_day(text.follow_up_date) or '–'}</dd>\n"
+        f"<dt>{_t('How the plan is followed up')}</dt>"
+        f'<dd class="pre">{_or_dash(text.follow_up_how)}</dd>\n</dl>\n'
+    )
+
+
+_GOALS = "The person's goals"
+_PARTICIPATION = "The person's participation and views"
+_RELATIVES = "Relatives' participation and views"
+
+
+@register.simple_tag
+def sip_signatures_panel(statuses: object, readiness: object) -> SafeString:
+    """Who has signed the current text, and what is missing before it can be finalised."""
+    if not statuses:
+        return mark_safe("")
+    missing = ""
+    if readiness and not readiness.ready:
+        items = []
+        for attribute, words in (
+            ("unanswered", "Answers missing from"),
+            ("unsigned", "Signatures missing from"),
+            ("missing_fields", "Fill in"),
+        ):
+            values = getattr(readiness, attribute)
+            if values:
+                items.append(f"<li>{_t(words)} {', '.join(esc(v) for v in values)}</li>\n")
+        missing = (
+            f"<p>{_t('Before the coordinator can finalise:')}</p>\n<ul>\n{''.join(items)}</ul>\n"
+        )
+    return mark_safe(  # noqa: S308 (every value is escaped)
+        '<section class="panel" aria-labelledby="sign-h">\n'
+        f'<h2 id="sign-h">{_t("Signatures")}</h2>\n<ul class="plain">\n'
+        f"{sip_signature_items(statuses)}\n</ul>\n{missing}</section>\n"
+    )
+
+
+_VERSION_COLUMNS = ("Version", "Why", "Made", "Finalised", "Documents")
+
+
+@register.simple_tag
+def sip_versions_panel(plan: object, versions: object) -> SafeString:
+    """The table of the plan's versions."""
+    heads = "\n".join(f'<th scope="col">{_t(c)}</th>' for c in _VERSION_COLUMNS)
+    return mark_safe(  # noqa: S308 (every value is escaped)
+        '<section class="panel" aria-labelledby="versions-h">\n'
+        f'<h2 id="versions-h">{_t("Versions")}</h2>\n<div class="table-wrap">\n<table>\n'
+        f'<caption class="visually-hidden">{_t("Versions")}</caption>\n'
+        f"<thead><tr>\n{heads}\n</tr></thead>\n<tbody>\n"
+        f"{sip_version_rows(plan, versions)}\n</tbody>\n</table>\n</div>\n</section>\n"
+    )
+
+
+@register.simple_tag
+def sip_breadcrumbs(plan: object) -> SafeString:
+    """The way back to the list and the plan, as the top of sip/_plan_top.html."""
+    number = gettext("Plan %(number)s") % {"number": int(plan.pk)}
+    return mark_safe(  # noqa: S308 (the addresses and number are escaped or integers)
+        f'<nav class="breadcrumbs" aria-label="{_t("You are here")}"><ol>\n'
+        f'<li><a href="{esc(reverse("sip:list"))}">{_t("SIP")}</a></li>\n'
+        f'<li><a href="{_plan_url("sip:detail", plan.pk)}">{number}</a></li>\n</ol></nav>\n'
+    )

@@ -150,3 +150,149 @@ def test_the_blocks_give_the_old_loops_markup(
     if which == "finalised":
         assert len(page_context["versions"]) == 2
         assert any(v.locked_at for v in page_context["versions"])
+
+
+# The plan page's panels (issue 18): each tag beside the block of plan_detail.html it replaced,
+# rendered by the project's template engine with the page's own context and request (so the
+# context processors' csrf_token and show_report_deviation are there too).
+PANELS = {
+    "plan_head.html": "{% sip_plan_head plan version next_step %}",
+    "plan_consent.html": "{% sip_consent_panel plan consent consent_withdrawn actions %}",
+    "plan_actions.html": "{% sip_actions_panel %}",
+    "plan_units.html": "{% sip_units_panel participants unanswered %}",
+    "plan_initiative.html": "{% sip_initiative_panel plan %}",
+    "plan_text.html": "{% sip_plan_text text %}",
+    "plan_signatures.html": "{% sip_signatures_panel statuses readiness %}",
+    "plan_versions.html": "{% sip_versions_panel plan versions %}",
+}
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+
+
+def _page_markup(template_source: str, context: dict, request) -> str:
+    from django.template import engines
+
+    html = engines["django"].from_string(template_source).render(context, request)
+    return CSRF.sub('name="csrfmiddlewaretoken" value=""', squeeze(html))
+
+
+def _compare_panels(client, plan) -> str:
+    """Compares every panel in Swedish and English; returns the page as served."""
+    response = client.get(reverse("sip:detail", args=[plan.pk]))
+    assert response.status_code == 200
+    names = [
+        "plan",
+        "version",
+        "next_step",
+        "consent",
+        "consent_withdrawn",
+        "actions",
+        "participants",
+        "unanswered",
+        "not_sent",
+        "summons_key",
+        "text",
+        "statuses",
+        "readiness",
+        "versions",
+        "viewer",
+        "display",
+    ]
+    context = {name: response.context[name] for name in names}
+    for language in ("sv", "en"):
+        with translation.override(language):
+            for name, tag in PANELS.items():
+                old = _page_markup(
+                    (REFERENCE / name).read_text(encoding="utf-8"), context, response.wsgi_request
+                )
+                new = _page_markup("{% load plan_blocks %}" + tag, context, response.wsgi_request)
+                assert new == old, (name, language)
+                if name not in ("plan_signatures.html",):
+                    assert new, name
+            # sip/_plan_top.html stays for the plan's other pages; the plan page writes its
+            # breadcrumbs in Python and includes the patient header itself.
+            old = _page_markup('{% include "sip/_plan_top.html" %}', context, response.wsgi_request)
+            new = _page_markup(
+                "{% load plan_blocks %}{% sip_breadcrumbs plan %}"
+                '{% include "patients/_patient_header.html" %}',
+                context,
+                response.wsgi_request,
+            )
+            assert new == old, ("_plan_top.html", language)
+    return response.content.decode()
+
+
+def _escaping_names(sip) -> None:
+    sip.bup.name = 'BUP "Norr" <&>'
+    sip.bup.save()
+    sip.school.name = "Elevhälsan <Skolan> & co"
+    sip.school.save()
+
+
+@pytest.mark.parametrize("viewer", ["coordinator", "participant", "unanswered"])
+def test_the_panels_of_a_summoned_plan(sip, login_as, viewer):
+    """Summoned, BUP accepted (signed, then the text changed), social services late."""
+    _escaping_names(sip)
+    plan = start(sip)
+
+    type(plan).objects.filter(pk=plan.pk).update(
+        purpose="Stöd <i>hemma</i> & i skolan",
+        questions="Vad <gör> vi?",
+        meeting_link="https://x.example/?a=1&b=2",
+    )
+    summon(sip, plan)
+    accept(sip, plan, sip.psychologist, sip.bup)
+    SipParticipant.objects.filter(plan=plan, unit=sip.social).update(
+        due_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    write(sip, plan, full_text(sip, interventions=interventions(sip)))
+    plan.refresh_from_db()
+    versions.sip_sign(actor=req(sip.psychologist, sip.bup), plan=plan, password=TEST_PASSWORD)
+    write(sip, plan, full_text(sip, goals="Nya <mål>", interventions=interventions(sip)))
+    user, unit = {
+        "coordinator": (sip.counsellor, sip.school),
+        "participant": (sip.psychologist, sip.bup),
+        "unanswered": (sip.social_worker, sip.social),
+    }[viewer]
+    page = _compare_panels(login_as(user, unit), plan)
+    assert "Elevhälsan &lt;Skolan&gt; &amp; co" in page
+    assert "Stöd &lt;i&gt;hemma&lt;/i&gt; &amp; i skolan" in page
+
+
+@pytest.mark.parametrize("consent", [True, False])
+def test_the_panels_of_a_draft(sip, login_as, consent):
+    """Started, the units chosen and not yet summoned; with and without a consent."""
+    _escaping_names(sip)
+    plan = start(sip, consent=consent)
+    _compare_panels(login_as(sip.counsellor, sip.school), plan)
+
+
+def test_the_panels_with_the_consent_withdrawn(sip, login_as):
+    from samplan.patients.models import Consent
+
+    plan = start(sip)
+    Consent.objects.filter(pk=plan.consent_id).update(withdrawn_at=timezone.now())
+    _compare_panels(login_as(sip.counsellor, sip.school), plan)
+
+
+@pytest.mark.parametrize("viewer", ["coordinator", "participant"])
+def test_the_panels_of_a_finalised_plan_and_its_follow_up(sip, login_as, viewer):
+    """Finalised with every signature; then a follow-up version (two versions to compare)."""
+    _escaping_names(sip)
+    plan = finalised_plan(sip)
+    user, unit = (
+        (sip.counsellor, sip.school) if viewer == "coordinator" else (sip.psychologist, sip.bup)
+    )
+    _compare_panels(login_as(user, unit), plan)
+    versions.sip_version_new(actor=req(sip.counsellor, sip.school), plan=plan)
+    plan.refresh_from_db()
+    _compare_panels(login_as(user, unit), plan)
+
+
+def test_the_panels_of_a_closed_plan(sip, login_as):
+    plan = finalised_plan(sip)
+    services.sip_close(
+        actor=req(sip.counsellor, sip.school), plan=plan, reason="other", text="Flyttat <bort>"
+    )
+    plan.refresh_from_db()
+    page = _compare_panels(login_as(sip.counsellor, sip.school), plan)
+    assert "Flyttat &lt;bort&gt;" in page
