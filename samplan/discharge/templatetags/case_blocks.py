@@ -1,8 +1,10 @@
-"""The case page's loops written in Python: its history (timeline), steps and participants.
+"""The case page's parts written in Python: its history (timeline), steps, participants,
+facts, deadlines and payment liability.
 
 These were the templates discharge/_timeline.html (with _delivery_state.html and _who.html
-included per entry and delivery), _steps.html and _participants.html; rendering them was most
-of the case page's template time (issue 18). The markup is the same, up to runs of whitespace
+included per entry and delivery), _steps.html, _participants.html, _case_facts.html,
+_deadlines.html (with _deadline.html) and _liability.html; rendering them was most of the case
+page's template time (issue 18). The markup is the same, up to runs of whitespace
 (discharge/tests/test_case_blocks.py renders the old templates beside these for realistic
 cases). Every value from the database or a translation is escaped (conditional_escape, as the
 template language does); what is not escaped is this module's own markup.
@@ -14,7 +16,7 @@ import datetime
 import functools
 
 from django import template
-from django.template.defaultfilters import linebreaksbr
+from django.template.defaultfilters import floatformat, linebreaksbr
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape
@@ -314,3 +316,269 @@ def case_participants(overview: object) -> SafeString:
         )
     html.append("\n</tbody>\n</table>\n</div>\n")
     return mark_safe("".join(html))  # noqa: S308 (every value above is escaped)
+
+
+# From here on translations are written out unescaped, as {% translate %} and the text of
+# {% blocktranslate %} are (the catalogue is the project's own markup, and "case's" must stay
+# "case's", not "case&#x27;s"); every value from the database is escaped.
+
+
+def day(value: datetime.date | None) -> str:
+    """As the filter date:"Y-m-d" (a datetime in the current time zone); "" for None."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value)
+    return f"{value:%Y-%m-%d}"
+
+
+@register.simple_tag
+def case_facts(case: object, overview: object) -> SafeString:
+    """The case's own facts (was discharge/_case_facts.html), on the page and the printout."""
+    phone_word = gettext("phone")
+    state = "ok" if case.is_open else "off"
+    withdrawn = ""
+    if case.state == "withdrawn" and case.withdrawn_reason:
+        withdrawn = f' <span class="muted">({esc(overview.withdrawn_reason_label)})</span>'
+    ward = case.ward
+    ward_phone = f" · {phone_word} {esc(ward.phone)}" if ward.phone else ""
+    parts = [
+        '<dl class="facts">',
+        f"<dt>{gettext('Status')}</dt>",
+        f'<dd><strong class="badge badge--{state}" data-testid="case-state">'
+        f"{esc(case.get_state_display())}</strong>{withdrawn}</dd>",
+        f"<dt>{gettext('Ward')}</dt><dd>{esc(ward.name)}, "
+        f"{esc(ward.organization.name)}{ward_phone}</dd>",
+        f"<dt>{gettext('Care type')}</dt><dd>{esc(case.get_care_type_display())}</dd>",
+        f"<dt>{gettext('Admitted')}</dt><dd>{minute(case.admitted_at)}</dd>",
+    ]
+    if case.services_need_assessed_at:
+        parts.append(
+            f"<dt>{gettext('Need of services assessed')}</dt>"
+            f"<dd>{minute(case.services_need_assessed_at)}</dd>"
+        )
+    parts.append(
+        f"<dt>{gettext('Estimated discharge date')}</dt>"
+        f"<dd>{day(case.estimated_discharge_date) or '–'}</dd>"
+    )
+    if overview.discharged_at:
+        parts.append(f"<dt>{gettext('Discharged')}</dt><dd>{minute(overview.discharged_at)}</dd>")
+    if case.closed_at:
+        parts.append(f"<dt>{gettext('Closed')}</dt><dd>{minute(case.closed_at)}</dd>")
+    municipality = case.municipality.name if case.municipality else ""
+    parts.append(
+        f"<dt>{gettext('Municipality')}</dt><dd>"
+        f"{esc(municipality) or gettext('Not known (no registered municipality)')}</dd>"
+    )
+    contact = overview.care_contact
+    if contact:
+        contact_text = (
+            f"{esc(contact.name)}, {esc(contact.profession)}, {phone_word} {esc(contact.phone)} "
+            f'<span class="muted">({esc(contact.unit.name)})</span>'
+        )
+    else:
+        contact_text = gettext("Not appointed")
+    yes, no = gettext("Yes,No").split(",")[:2]
+    parts += [
+        f"<dt>{gettext('Care contact')}</dt>",
+        f"<dd>{contact_text}</dd>",
+        f"<dt>{gettext('SIP needed')}</dt><dd>{esc(yes if case.sip_needed else no)}</dd>",
+    ]
+    if case.services_refused:
+        parts.append(
+            f"<dt>{gettext('The patient declines the services')}</dt><dd>{gettext('Yes')}</dd>"
+        )
+    parts.append("</dl>")
+    return mark_safe("\n".join(parts))  # noqa: S308 (every value above is escaped)
+
+
+def deadline_state(status: object) -> str:
+    """One deadline as of now, in words and a badge, never colour alone (was
+    discharge/_deadline.html). `status` is a deadlines.DeadlineStatus."""
+    state = status.state
+    if state == "met":
+        badge = f'<span class="badge badge--ok">{gettext("In time")}</span>'
+        text = gettext("done %(at)s") % {"at": minute(status.met_at)}
+    elif state == "late":
+        badge = f'<span class="badge badge--warn">{gettext("Late")}</span>'
+        text = gettext("done %(at)s, due %(due)s") % {
+            "at": minute(status.met_at),
+            "due": minute(status.due_at),
+        }
+    elif state == "overdue":
+        badge = f'<span class="badge badge--alert">{gettext("Overdue")}</span>'
+        text = gettext("was due %(due)s") % {"due": minute(status.due_at)}
+    else:
+        badge = f'<span class="badge badge--off">{gettext("Not yet due")}</span>'
+        text = gettext("due %(due)s") % {"due": minute(status.due_at)}
+    return f"\n{badge} {text}\n"
+
+
+@register.simple_tag
+def case_deadlines(overview: object) -> SafeString:
+    """The case's deadlines (deadlines.py) as of now (was discharge/_deadlines.html)."""
+    name = gettext("Deadlines")
+    html = [
+        f'<div class="table-wrap" tabindex="0" role="region" aria-label="{name}">\n'
+        f'<table>\n<caption class="visually-hidden">{name}</caption>\n'
+        f'<thead><tr><th scope="col">{gettext("Deadline")}</th>'
+        f'<th scope="col">{gettext("Status")}</th></tr></thead>\n<tbody>\n'
+    ]
+    for row in overview.deadlines:
+        if row.status:
+            status = deadline_state(row.status)
+        else:
+            status = f'<span class="muted">{esc(row.note)}</span>'
+        html.append(
+            f'\n<tr data-testid="deadline">\n<th scope="row">{esc(row.label)}</th>\n'
+            f"<td>{status}</td>\n</tr>\n"
+        )
+    html.append("\n</tbody>\n</table>\n</div>")
+    return mark_safe("".join(html))  # noqa: S308 (every value above is escaped)
+
+
+@register.simple_tag
+def case_liability(liability: object) -> SafeString:
+    """The case's payment liability, domain.md §6 (was discharge/_liability.html).
+    `liability` is a liability.LiabilityResult."""
+    start = f"{day(liability.start_date)} 00:00" if liability.start_date else "–"
+    so_far = ""
+    if liability.ongoing and liability.liable_days:
+        so_far = f' <span class="muted">({gettext("so far")})</span>'
+    if liability.amount is None:
+        years = ", ".join(esc(year) for year in liability.missing_amount_years)
+        amount = f'<span class="badge badge--warn">{gettext("Amount missing")}</span> ' + gettext(
+            "No amount per day is recorded for %(years)s."
+        ) % {"years": years}
+    else:
+        amount = f"{floatformat(liability.amount, '-2g')} kr"
+    html = [
+        '<dl class="facts">\n'
+        f"<dt>{gettext('Payment liability from')}</dt>\n<dd>{start}</dd>\n"
+        f"<dt>{gettext('Liable days')}</dt>\n"
+        f"<dd>{esc(liability.liable_days)}{so_far}</dd>\n"
+        f"<dt>{gettext('Amount')}</dt>\n<dd>{amount}</dd>\n</dl>\n"
+    ]
+    if liability.reasons_if_zero:
+        reasons = "".join(f"<li>{esc(reason.text)}</li>" for reason in liability.reasons_if_zero)
+        html.append(
+            '<div class="message message--warning">\n'
+            f"<p><strong>{gettext('Why the municipality does not pay:')}</strong></p>\n"
+            f"<ul>{reasons}</ul>\n</div>\n"
+        )
+    return mark_safe("".join(html))  # noqa: S308 (every value above is escaped)
+
+
+# The rest of the case page (case_detail.html): its action buttons, send menu and the notes
+# on overdue deliveries and payment liability. The report button and the help link stay
+# template tags of their own apps (deviations and help sit above discharge).
+
+
+@functools.cache
+def _url_pattern(script_prefix: str, name: str, arguments: int) -> str:
+    # One reverse per process (and script prefix) and URL name, not one per link.
+    slots = [_URL_SLOT_A, _URL_SLOT_B][:arguments]
+    url = reverse(name, args=slots)
+    for index, slot in enumerate(slots):
+        url = url.replace(str(slot), f"{{{index}}}")
+    return url
+
+
+def _url(name: str, *arguments: object) -> str:
+    return esc(_url_pattern(get_script_prefix(), name, len(arguments)).format(*arguments))
+
+
+def _button(kind: str, url: str, label: str) -> str:
+    return f'<a class="button {kind}" href="{url}">{gettext(label)}</a>'
+
+
+@register.simple_tag(takes_context=True)
+def case_actions(context: template.Context) -> SafeString:
+    """The case's buttons (change, transfer, close, printout) as the view's may_* allow."""
+    pk = int(context["case"].pk)
+    html = []
+    if context.get("may_change"):
+        html.append(
+            _button(
+                "button--secondary",
+                _url("discharge:case_edit", pk),
+                "Change the case's details",
+            )
+        )
+    if context.get("may_transfer"):
+        html.append(
+            _button(
+                "button--secondary",
+                _url("discharge:case_transfer", pk),
+                "Transfer to another ward",
+            )
+        )
+    if context.get("may_close"):
+        html.append(
+            _button("button--secondary", _url("discharge:case_close", pk), "Close the case")
+        )
+    html.append(_button("button--quiet", _url("discharge:case_print", pk), "Printout"))
+    return mark_safe("\n".join(html))  # noqa: S308 (every value above is escaped)
+
+
+@register.simple_tag(takes_context=True)
+def case_send_menu(context: template.Context) -> SafeString:
+    """What the unit may send on the case now (send_links, may_start_sip, may_withdraw)."""
+    pk = int(context["case"].pk)
+    send_links = context.get("send_links") or ()
+    may_start_sip = context.get("may_start_sip")
+    may_withdraw = context.get("may_withdraw")
+    if not (send_links or may_withdraw or may_start_sip):
+        text = gettext("Your unit has nothing to send on this case now.")
+        return mark_safe(f'<p class="muted">{text}</p>')  # noqa: S308 (escaped)
+    html = ['<ul class="send-menu">\n']
+    for index, (label, slug) in enumerate(send_links):
+        secondary = " button--secondary" if index else ""
+        html.append(
+            f'<li><a class="button{secondary}" href="{_url("discharge:case_send", pk, slug)}">'
+            f"{esc(label)}</a></li>"
+        )
+    html.append("\n")
+    if may_start_sip:
+        sip = gettext("Start a coordinated individual plan (SIP)")
+        html.append(
+            f'<li><a class="button button--secondary" href="{_url("sip:new")}?arende={pk}">'
+            f"{sip}</a></li>"
+        )
+    html.append("\n")
+    if may_withdraw:
+        url = _url("discharge:case_send", pk, context["withdraw_slug"])
+        html.append(f"<li>{_button('button--danger', url, 'Withdraw the case')}</li>")
+    html.append("\n</ul>")
+    return mark_safe("".join(html))  # noqa: S308 (every value above is escaped)
+
+
+@register.simple_tag
+def case_overdue_note(overview: object) -> SafeString:
+    """The warning above the steps when deliveries are not acknowledged in time."""
+    count = overview.overdue_count
+    if not count:
+        return mark_safe("")
+    text = ngettext(
+        "%(counter)s delivery is not acknowledged in time.",
+        "%(counter)s deliveries are not acknowledged in time.",
+        count,
+    ) % {"counter": esc(count)}
+    return mark_safe(  # noqa: S308 (the count is escaped)
+        '<p class="message message--error" role="status"><span aria-hidden="true">⚠</span> '
+        f"{text}</p>"
+    )
+
+
+@register.simple_tag
+def case_liability_note(liability: object, overview: object) -> SafeString:
+    """Grace days, day 0 and whose terms, under the payment liability."""
+    days = liability.grace_days
+    html = ngettext("%(days)s grace day", "%(days)s grace days", days) % {"days": esc(days)}
+    if liability.day_zero:
+        html += " · " + gettext("day 0: %(day)s") % {"day": day(liability.day_zero)}
+    if overview.terms.is_default:
+        terms = gettext("the law's defaults (no agreement)")
+    else:
+        terms = gettext("according to the agreement")
+    return mark_safe(f'<p class="muted">{html} · {terms}</p>')  # noqa: S308 (escaped)

@@ -10,7 +10,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.template.loader import render_to_string
 from django.utils import translation
 
 from samplan.core.localtime import STOCKHOLM
@@ -22,6 +21,7 @@ from samplan.discharge.liability import (
     day_zero,
     payment_liability,
 )
+from samplan.discharge.templatetags.case_blocks import case_liability
 from samplan.organizations.terms import DEFAULT_TERMS, AgreementTerms
 
 # The amounts of domain.md (2019, 2022) and two made up for these tests only (2021, 2026).
@@ -342,7 +342,7 @@ def test_every_reason_has_a_plain_swedish_text():
 
 def test_case_page_partial_shows_start_days_amount():
     with translation.override("sv"):
-        html = render_to_string("discharge/_liability.html", {"liability": liability()})
+        html = case_liability(liability())
     assert "2022-03-10 00:00" in html
     assert "18\xa0600 kr" in html or "18 600 kr" in html
     assert "Betalningsansvar från" in html
@@ -350,7 +350,7 @@ def test_case_page_partial_shows_start_days_amount():
 
 def test_case_page_partial_says_why_zero():
     with translation.override("sv"):
-        html = render_to_string("discharge/_liability.html", {"liability": liability(refused=True)})
+        html = case_liability(liability(refused=True))
     assert "Patienten har tackat nej till kommunens insatser." in html
     assert "Varför kommunen inte betalar" in html
 
@@ -358,5 +358,5 @@ def test_case_page_partial_says_why_zero():
 def test_case_page_partial_warns_of_a_missing_amount():
     result = liability(ready="2023-03-06 09:00", discharged="2023-03-10 14:00")
     with translation.override("sv"):
-        html = render_to_string("discharge/_liability.html", {"liability": result})
+        html = case_liability(result)
     assert "Belopp saknas" in html and "2023" in html
