@@ -29,6 +29,7 @@ def report_button(context: Context, parameter: str, pk: object) -> SafeString:
     if not context.get("show_report_deviation"):
         return mark_safe("")
     url = conditional_escape(f"{_new_url(get_script_prefix())}?{parameter}={pk}")
+    words = gettext("Report a deviation")  # outside the f-string: xgettext skips those
     return mark_safe(  # noqa: S308 (every value is escaped)
-        f'<a class="button button--quiet" href="{url}">{gettext("Report a deviation")}</a>'
+        f'<a class="button button--quiet" href="{url}">{words}</a>'
     )

@@ -339,6 +339,11 @@ def day(value: datetime.date | None) -> str:
     return f"{value:%Y-%m-%d}"
 
 
+def _fact(label: str, value: str) -> str:
+    # `label` is a translation (not escaped, as {% translate %}); `value` is escaped markup.
+    return f"<dt>{label}</dt><dd>{value}</dd>"
+
+
 @register.simple_tag
 def case_facts(case: object, overview: object) -> SafeString:
     """The case's own facts (was discharge/_case_facts.html), on the page and the printout."""
@@ -349,34 +354,30 @@ def case_facts(case: object, overview: object) -> SafeString:
         withdrawn = f' <span class="muted">({esc(overview.withdrawn_reason_label)})</span>'
     ward = case.ward
     ward_phone = f" · {phone_word} {esc(ward.phone)}" if ward.phone else ""
+    status_label = gettext("Status")
     parts = [
         '<dl class="facts">',
-        f"<dt>{gettext('Status')}</dt>",
+        f"<dt>{status_label}</dt>",
         f'<dd><strong class="badge badge--{state}" data-testid="case-state">'
         f"{esc(case.get_state_display())}</strong>{withdrawn}</dd>",
-        f"<dt>{gettext('Ward')}</dt><dd>{esc(ward.name)}, "
-        f"{esc(ward.organization.name)}{ward_phone}</dd>",
-        f"<dt>{gettext('Care type')}</dt><dd>{esc(case.get_care_type_display())}</dd>",
-        f"<dt>{gettext('Admitted')}</dt><dd>{minute(case.admitted_at)}</dd>",
+        _fact(gettext("Ward"), f"{esc(ward.name)}, {esc(ward.organization.name)}{ward_phone}"),
+        _fact(gettext("Care type"), esc(case.get_care_type_display())),
+        _fact(gettext("Admitted"), minute(case.admitted_at)),
     ]
     if case.services_need_assessed_at:
         parts.append(
-            f"<dt>{gettext('Need of services assessed')}</dt>"
-            f"<dd>{minute(case.services_need_assessed_at)}</dd>"
+            _fact(gettext("Need of services assessed"), minute(case.services_need_assessed_at))
         )
     parts.append(
-        f"<dt>{gettext('Estimated discharge date')}</dt>"
-        f"<dd>{day(case.estimated_discharge_date) or '–'}</dd>"
+        _fact(gettext("Estimated discharge date"), day(case.estimated_discharge_date) or "–")
     )
     if overview.discharged_at:
-        parts.append(f"<dt>{gettext('Discharged')}</dt><dd>{minute(overview.discharged_at)}</dd>")
+        parts.append(_fact(gettext("Discharged"), minute(overview.discharged_at)))
     if case.closed_at:
-        parts.append(f"<dt>{gettext('Closed')}</dt><dd>{minute(case.closed_at)}</dd>")
-    municipality = case.municipality.name if case.municipality else ""
-    parts.append(
-        f"<dt>{gettext('Municipality')}</dt><dd>"
-        f"{esc(municipality) or gettext('Not known (no registered municipality)')}</dd>"
-    )
+        parts.append(_fact(gettext("Closed"), minute(case.closed_at)))
+    municipality = esc(case.municipality.name) if case.municipality else ""
+    unknown = gettext("Not known (no registered municipality)")
+    parts.append(_fact(gettext("Municipality"), municipality or unknown))
     contact = overview.care_contact
     if contact:
         contact_text = (
@@ -386,17 +387,20 @@ def case_facts(case: object, overview: object) -> SafeString:
     else:
         contact_text = gettext("Not appointed")
     yes, no = gettext("Yes,No").split(",")[:2]
+    contact_label = gettext("Care contact")
     parts += [
-        f"<dt>{gettext('Care contact')}</dt>",
+        f"<dt>{contact_label}</dt>",
         f"<dd>{contact_text}</dd>",
-        f"<dt>{gettext('SIP needed')}</dt><dd>{esc(yes if case.sip_needed else no)}</dd>",
+        _fact(gettext("SIP needed"), esc(yes if case.sip_needed else no)),
     ]
     if case.services_refused:
-        parts.append(
-            f"<dt>{gettext('The patient declines the services')}</dt><dd>{gettext('Yes')}</dd>"
-        )
+        parts.append(_fact(gettext("The patient declines the services"), gettext("Yes")))
     parts.append("</dl>")
     return mark_safe("\n".join(parts))  # noqa: S308 (every value above is escaped)
+
+
+def _badge(kind: str, words: str) -> str:
+    return f'<span class="badge {kind}">{words}</span>'
 
 
 def deadline_state(status: object) -> str:
@@ -404,19 +408,19 @@ def deadline_state(status: object) -> str:
     discharge/_deadline.html). `status` is a deadlines.DeadlineStatus."""
     state = status.state
     if state == "met":
-        badge = f'<span class="badge badge--ok">{gettext("In time")}</span>'
+        badge = _badge("badge--ok", gettext("In time"))
         text = gettext("done %(at)s") % {"at": minute(status.met_at)}
     elif state == "late":
-        badge = f'<span class="badge badge--warn">{gettext("Late")}</span>'
+        badge = _badge("badge--warn", gettext("Late"))
         text = gettext("done %(at)s, due %(due)s") % {
             "at": minute(status.met_at),
             "due": minute(status.due_at),
         }
     elif state == "overdue":
-        badge = f'<span class="badge badge--alert">{gettext("Overdue")}</span>'
+        badge = _badge("badge--alert", gettext("Overdue"))
         text = gettext("was due %(due)s") % {"due": minute(status.due_at)}
     else:
-        badge = f'<span class="badge badge--off">{gettext("Not yet due")}</span>'
+        badge = _badge("badge--off", gettext("Not yet due"))
         text = gettext("due %(due)s") % {"due": minute(status.due_at)}
     return f"\n{badge} {text}\n"
 
@@ -424,12 +428,12 @@ def deadline_state(status: object) -> str:
 @register.simple_tag
 def case_deadlines(overview: object) -> SafeString:
     """The case's deadlines (deadlines.py) as of now (was discharge/_deadlines.html)."""
-    name = gettext("Deadlines")
+    name, deadline, status_label = gettext("Deadlines"), gettext("Deadline"), gettext("Status")
     html = [
         f'<div class="table-wrap" tabindex="0" role="region" aria-label="{name}">\n'
         f'<table>\n<caption class="visually-hidden">{name}</caption>\n'
-        f'<thead><tr><th scope="col">{gettext("Deadline")}</th>'
-        f'<th scope="col">{gettext("Status")}</th></tr></thead>\n<tbody>\n'
+        f'<thead><tr><th scope="col">{deadline}</th>'
+        f'<th scope="col">{status_label}</th></tr></thead>\n<tbody>\n'
     ]
     for row in overview.deadlines:
         if row.status:
@@ -451,26 +455,29 @@ def case_liability(liability: object) -> SafeString:
     start = f"{day(liability.start_date)} 00:00" if liability.start_date else "–"
     so_far = ""
     if liability.ongoing and liability.liable_days:
-        so_far = f' <span class="muted">({gettext("so far")})</span>'
+        so_far_words = gettext("so far")
+        so_far = f' <span class="muted">({so_far_words})</span>'
     if liability.amount is None:
         years = ", ".join(esc(year) for year in liability.missing_amount_years)
-        amount = f'<span class="badge badge--warn">{gettext("Amount missing")}</span> ' + gettext(
-            "No amount per day is recorded for %(years)s."
-        ) % {"years": years}
+        missing = gettext("No amount per day is recorded for %(years)s.") % {"years": years}
+        amount = _badge("badge--warn", gettext("Amount missing")) + " " + missing
     else:
         amount = f"{floatformat(liability.amount, '-2g')} kr"
+    start_label, days_label = gettext("Payment liability from"), gettext("Liable days")
+    amount_label = gettext("Amount")
     html = [
         '<dl class="facts">\n'
-        f"<dt>{gettext('Payment liability from')}</dt>\n<dd>{start}</dd>\n"
-        f"<dt>{gettext('Liable days')}</dt>\n"
+        f"<dt>{start_label}</dt>\n<dd>{start}</dd>\n"
+        f"<dt>{days_label}</dt>\n"
         f"<dd>{esc(liability.liable_days)}{so_far}</dd>\n"
-        f"<dt>{gettext('Amount')}</dt>\n<dd>{amount}</dd>\n</dl>\n"
+        f"<dt>{amount_label}</dt>\n<dd>{amount}</dd>\n</dl>\n"
     ]
     if liability.reasons_if_zero:
         reasons = "".join(f"<li>{esc(reason.text)}</li>" for reason in liability.reasons_if_zero)
+        why = gettext("Why the municipality does not pay:")
         html.append(
             '<div class="message message--warning">\n'
-            f"<p><strong>{gettext('Why the municipality does not pay:')}</strong></p>\n"
+            f"<p><strong>{why}</strong></p>\n"
             f"<ul>{reasons}</ul>\n</div>\n"
         )
     return mark_safe("".join(html))  # noqa: S308 (every value above is escaped)
@@ -495,8 +502,9 @@ def _url(name: str, *arguments: object) -> str:
     return esc(_url_pattern(get_script_prefix(), name, len(arguments)).format(*arguments))
 
 
-def _button(kind: str, url: str, label: str) -> str:
-    return f'<a class="button {kind}" href="{url}">{gettext(label)}</a>'
+def _button(kind: str, url: str, words: str) -> str:
+    # `words` is a translation: each caller's gettext("...") literal is what xgettext finds.
+    return f'<a class="button {kind}" href="{url}">{words}</a>'
 
 
 @register.simple_tag(takes_context=True)
@@ -509,7 +517,7 @@ def case_actions(context: template.Context) -> SafeString:
             _button(
                 "button--secondary",
                 _url("discharge:case_edit", pk),
-                "Change the case's details",
+                gettext("Change the case's details"),
             )
         )
     if context.get("may_transfer"):
@@ -517,14 +525,16 @@ def case_actions(context: template.Context) -> SafeString:
             _button(
                 "button--secondary",
                 _url("discharge:case_transfer", pk),
-                "Transfer to another ward",
+                gettext("Transfer to another ward"),
             )
         )
     if context.get("may_close"):
         html.append(
-            _button("button--secondary", _url("discharge:case_close", pk), "Close the case")
+            _button(
+                "button--secondary", _url("discharge:case_close", pk), gettext("Close the case")
+            )
         )
-    html.append(_button("button--quiet", _url("discharge:case_print", pk), "Printout"))
+    html.append(_button("button--quiet", _url("discharge:case_print", pk), gettext("Printout")))
     return mark_safe("\n".join(html))  # noqa: S308 (every value above is escaped)
 
 
@@ -555,7 +565,8 @@ def case_send_menu(context: template.Context) -> SafeString:
     html.append("\n")
     if may_withdraw:
         url = _url("discharge:case_send", pk, context["withdraw_slug"])
-        html.append(f"<li>{_button('button--danger', url, 'Withdraw the case')}</li>")
+        withdraw = _button("button--danger", url, gettext("Withdraw the case"))
+        html.append(f"<li>{withdraw}</li>")
     html.append("\n</ul>")
     return mark_safe("".join(html))  # noqa: S308 (every value above is escaped)
 
