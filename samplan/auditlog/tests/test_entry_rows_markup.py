@@ -45,7 +45,7 @@ TEMPLATE_BEFORE = """{% load i18n %}{# The rows of the access log: rows (present
         {% elif row.searched %}<span class="muted">{% translate "Searched for" %}</span> <span class="nowrap">{{ row.searched }}</span><br><span class="muted">{% translate "nobody shown" %}</span>
         {% else %}<span class="muted">–</span>{% endif %}</td>
       <td>{{ row.action }}{% if row.what %}: {{ row.what }}{% endif %}{% if row.detail %}<br><span class="muted">{{ row.detail }}</span>{% endif %}{% if entry.client_address %}<br><span class="muted">{{ entry.client_address }}</span>{% endif %}{% if entry.integration_client %}<br><span class="muted">{% translate "Integrating system" %}: {{ entry.integration_client }}</span>{% endif %}</td>
-      <td>{% for flag in row.flags %}<span class="badge badge--warn">{{ flag }}</span> {% empty %}<span class="muted">{% translate "None" %}</span>{% endfor %}</td>
+      <td>{% for flag in row.flags %}<span class="badge badge--warn">{{ flag }}</span> {% empty %}<span class="muted">{% translate "None" context "access log marks" %}</span>{% endfor %}</td>
     </tr>
   {% endwith %}{% empty %}
     <tr><td colspan="{% if select or checked_column %}7{% else %}6{% endif %}">{% translate "No accesses match." %}</td></tr>

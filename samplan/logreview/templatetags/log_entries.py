@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 from samplan.core.form_renderer import render_input
 from samplan.core.templatetags.samplan import form_field, pagination
@@ -52,16 +52,23 @@ class Words(NamedTuple):
 
 @functools.cache
 def _words(language: str | None) -> Words:
-    # Translated once per language and process, not once per row.
+    # Translated once per language and process, not once per row. The gettext calls stand
+    # outside the f-strings: xgettext (make messages) does not look inside them.
+    no_unit = escape(gettext("No unit"))
+    searched_for = escape(gettext("Searched for"))
+    nobody_shown = escape(gettext("nobody shown"))
+    # With a context: django.contrib.admin's catalogue translates a bare "None" as "Inget",
+    # and the column counts marks ("Inga").
+    no_marks = escape(pgettext("access log marks", "None"))
     return Words(
         access_by=escape(gettext("Access %(time)s by %(user)s")),
         yes=escape(gettext("Yes")),
         no=escape(gettext("No")),
-        no_unit=f'<span class="muted">{escape(gettext("No unit"))}</span>',
-        searched_for=f'<span class="muted">{escape(gettext("Searched for"))}</span>',
-        nobody_shown=f'<span class="muted">{escape(gettext("nobody shown"))}</span>',
+        no_unit=f'<span class="muted">{no_unit}</span>',
+        searched_for=f'<span class="muted">{searched_for}</span>',
+        nobody_shown=f'<span class="muted">{nobody_shown}</span>',
         integrating_system=escape(gettext("Integrating system")),
-        no_marks=f'<span class="muted">{escape(gettext("None"))}</span>',
+        no_marks=f'<span class="muted">{no_marks}</span>',
         no_rows=escape(gettext("No accesses match.")),
     )
 

@@ -114,3 +114,15 @@ def test_the_menu(rf, current, language):
     with translation.override(language):
         old = squeeze(engines["django"].from_string(reference).render({"current": current}))
         assert squeeze(log_review_nav(current)) == old
+
+
+def test_the_marks_column_says_none_in_swedish_as_marks_are_counted():
+    """"Inga" (no marks), not django.contrib.admin's "Inget" for a bare "None"."""
+    from django.utils import translation
+
+    from samplan.logreview.templatetags import log_entries
+
+    with translation.override("sv"):
+        assert ">Inga<" in log_entries._words("sv").no_marks
+    with translation.override("en"):
+        assert ">None<" in log_entries._words("en").no_marks
