@@ -217,7 +217,7 @@ def received_page(
     plain = not identity and not any(filters.values())
     page = paginate(
         paging,
-        received_deliveries(actor.unit, now=now, identity=identity, **filters),
+        lambda: received_deliveries(actor.unit, now=now, identity=identity, **filters),
         count=(lambda: received_total(unit_id)) if plain else None,
         first_rows=(lambda n: _received_first_rows(unit_id=unit_id, limit=n)) if plain else None,
     )
