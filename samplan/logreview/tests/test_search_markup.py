@@ -117,7 +117,7 @@ def test_the_menu(rf, current, language):
 
 
 def test_the_marks_column_says_none_in_swedish_as_marks_are_counted():
-    """"Inga" (no marks), not django.contrib.admin's "Inget" for a bare "None"."""
+    """The Swedish says "Inga" (no marks), not django.contrib.admin's "Inget" for a bare "None"."""
     from django.utils import translation
 
     from samplan.logreview.templatetags import log_entries
