@@ -147,12 +147,13 @@ def received_deliveries(
     message_type: str = "",
     overdue: bool = False,
     identity: str = "",
-) -> QuerySet[Delivery]:
-    """The unit's deliveries, newest first. Indexes: delivery_unit_arrived_idx (unit,
-    -arrived_at) for the plain list, delivery_unit_state_idx (unit, state, -arrived_at) with a
-    state, delivery_unit_open_due_idx (unit, due_at) WHERE open for "overdue only"; a search
-    goes from the patient's unique identity number through message_patient_sent_idx. The type
-    is a column of the joined message, checked on the unit's rows."""
+) -> _PickedFirst:
+    """The unit's deliveries, newest first, as the paginator reads them. Indexes:
+    delivery_unit_arrived_idx (unit, -arrived_at) for the plain list, delivery_unit_state_idx
+    (unit, state, -arrived_at) with a state, delivery_unit_open_due_idx (unit, due_at) WHERE
+    open for "overdue only"; a search goes from the patient's unique identity number through
+    message_patient_sent_idx. The type is a column of the joined message, checked on the
+    unit's rows."""
     deliveries = Delivery.objects.filter(unit_id=unit.pk)
     if state == UNACKNOWLEDGED:
         # delivery_unit_open_due_idx (unit, due_at) WHERE state IN ('new', 'read').
@@ -165,7 +166,29 @@ def received_deliveries(
         deliveries = deliveries.filter(state__in=OPEN_STATES, due_at__lt=now)
     if identity:
         deliveries = deliveries.filter(message__patient__identity_number=identity)
-    return _received_rows(deliveries, unit.pk)
+    return _PickedFirst(deliveries.order_by("-arrived_at", "-pk"), unit.pk)
+
+
+class _PickedFirst:
+    """The unit's chosen deliveries as the paginator reads them: a page's rows are picked
+    by their ids with the LIMIT inside, then read with what the list shows, as the first
+    page's prepared read does (`_received_first_rows`). The count is the chosen ids'."""
+
+    ordered = True  # newest first; the paginator warns about an unordered list
+
+    def __init__(self, chosen: QuerySet[Delivery], unit_id: int) -> None:
+        self.chosen = chosen
+        self.unit_id = unit_id
+
+    def count(self) -> int:
+        return self.chosen.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key: slice) -> list[Delivery]:
+        picked = self.chosen.values("pk")[key]
+        return list(_received_rows(Delivery.objects.filter(pk__in=picked), self.unit_id))
 
 
 def _received_rows(deliveries: QuerySet[Delivery], unit_id: int) -> QuerySet[Delivery]:

@@ -297,3 +297,26 @@ def test_acknowledge_is_for_patient_workers_only(client, cast, login_as, build):
     client.logout()
     assert client.post(reverse("messaging:acknowledge"), {"delivery": ids}).status_code == 302
     assert not Delivery.objects.filter(state=DeliveryState.ACKNOWLEDGED).exists()
+
+
+def test_a_later_page_and_a_filtered_list_pick_their_rows_with_the_limit_inside(
+    client, cast, login_as, build
+):
+    """The thread lookups (in_thread, takes_part) are planned for the page's rows only: with
+    the LIMIT outside, PostgreSQL planned them for the unit's whole inbox (bench/RESULTS.md,
+    session 7). The rows are the newest first, as on the first page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(25):
+        build.admitted()
+    login_as(cast.home_care_nurse, cast.home_care)
+    for query in (url(page=2), url(state="new")):
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get(query).content.decode()
+        listed = [q["sql"] for q in captured if "takes_part" in q["sql"]]
+        assert len(listed) == 1
+        inner = listed[0].split('"messaging_delivery"."id" IN (SELECT', 1)
+        assert len(inner) == 2 and "LIMIT" in inner[1]
+        assert "LIMIT" not in inner[1].rsplit(")", 1)[1]  # the outer query has none of its own
+        assert rows(html) in (5, 20)
