@@ -4,22 +4,15 @@ the same up to runs of whitespace (deviations/tests/test_deviation_blocks.py).""
 
 from __future__ import annotations
 
-import functools
-
 from django import template
 from django.template.context import Context
-from django.urls import get_script_prefix, reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from samplan.core.markup import reverse_once
+
 register = template.Library()
-
-
-@functools.cache
-def _new_url(script_prefix: str) -> str:
-    # One reverse per process (and script prefix), not one per page.
-    return reverse("deviations:new")
 
 
 @register.simple_tag(takes_context=True)
@@ -28,7 +21,7 @@ def report_button(context: Context, parameter: str, pk: object) -> SafeString:
     only when the navigation context says the user may report (show_report_deviation)."""
     if not context.get("show_report_deviation"):
         return mark_safe("")
-    url = conditional_escape(f"{_new_url(get_script_prefix())}?{parameter}={pk}")
+    url = conditional_escape(f"{reverse_once('deviations:new')}?{parameter}={pk}")
     words = gettext("Report a deviation")  # outside the f-string: xgettext skips those
     return mark_safe(  # noqa: S308 (every value is escaped)
         f'<a class="button button--quiet" href="{url}">{words}</a>'

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
+from samplan.core.markup import reverse_once, url_pattern
 from samplan.discharge.board_cells import (
     CELL_ICON,
     CELL_SHORT,
@@ -38,20 +39,6 @@ def case_url(case_id: int | None) -> str:
     if case_id is None:
         return ""
     return reverse("discharge:case_detail", args=[case_id])
-
-
-_URL_SLOT = 987654321
-
-
-@functools.cache
-def _message_url_pattern(script_prefix: str) -> str:
-    # One reverse per process (and script prefix) instead of one per cell.
-    return reverse("messaging:message_detail", args=[_URL_SLOT]).replace(str(_URL_SLOT), "{}")
-
-
-@functools.cache
-def _case_url_pattern(script_prefix: str) -> str:
-    return reverse("discharge:case_detail", args=[_URL_SLOT]).replace(str(_URL_SLOT), "{}")
 
 
 @functools.cache
@@ -109,7 +96,7 @@ def _cell_table(language: str | None, script_prefix: str) -> list[dict[str, tupl
     message's id in the link; what follows the id up to the words' end). A cell then costs
     a lookup and, with a link, one join; only a time due is formatted per cell.
     Everything in these parts is escaped or a constant of the cells' module."""
-    url_head, url_tail = escape(_message_url_pattern(script_prefix)).split("{}")
+    url_head, url_tail = escape(url_pattern("messaging:message_detail", 1)).split("{0}")
     table: list[dict[str, tuple[str, str, str]]] = [{} for _ in range(max(CellState) + 1)]
     for state in CellState:
         words, title = _cell_parts(state, language)
@@ -173,7 +160,7 @@ def overview_cell(cell: Cell) -> SafeString:
     per language and process.
     """
     return mark_safe(  # noqa: S308 (see above)
-        _cell(cell, get_language(), _message_url_pattern(get_script_prefix()))
+        _cell(cell, get_language(), url_pattern("messaging:message_detail", 1))
     )
 
 
@@ -206,7 +193,7 @@ def overview_row(row: object) -> SafeString:
     identity = escape(display.identity)
     script_prefix = get_script_prefix()
     if case.pk is not None:
-        url = _case_url_pattern(script_prefix).format(int(case.pk))
+        url = reverse_once("discharge:case_detail", int(case.pk))
         identity = f'<a href="{escape(url)}">{identity}</a>'
     badge = f" {protection_badge(display)}" if display.badge else ""
     admitted = timezone.localtime(case.admitted_at).strftime("%Y-%m-%d")

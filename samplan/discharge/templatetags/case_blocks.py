@@ -13,27 +13,18 @@ template language does); what is not escaped is this module's own markup.
 from __future__ import annotations
 
 import datetime
-import functools
 from html import escape as html_escape
 
 from django import template
 from django.template.defaultfilters import floatformat, linebreaksbr
-from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
+from samplan.core.markup import reverse_once
+
 register = template.Library()
-
-_URL_SLOT_A, _URL_SLOT_B = 987654321, 987654322
-
-
-@functools.cache
-def _cancel_url_pattern(script_prefix: str) -> str:
-    # One reverse per process (and script prefix), not one per message.
-    url = reverse("discharge:message_cancel", args=[_URL_SLOT_A, _URL_SLOT_B])
-    return url.replace(str(_URL_SLOT_A), "{case}").replace(str(_URL_SLOT_B), "{message}")
 
 
 def esc(value: object) -> str:
@@ -162,9 +153,7 @@ def _message_entry(entry: object, case: object, printing: bool) -> str:
     html.extend(_delivery_row(delivery, printing) for delivery in message.delivery_rows)
     html.append("\n</ul>\n")
     if message.may_cancel and not printing:
-        url = _cancel_url_pattern(get_script_prefix()).format(
-            case=int(case.pk), message=int(message.pk)
-        )
+        url = reverse_once("discharge:message_cancel", int(case.pk), int(message.pk))
         html.append(
             f'<p class="no-print"><a href="{esc(url)}">{esc(gettext("Cancel message"))}'
             f'<span class="visually-hidden"> – {esc(message.get_message_type_display())} '
@@ -488,18 +477,8 @@ def case_liability(liability: object) -> SafeString:
 # template tags of their own apps (deviations and help sit above discharge).
 
 
-@functools.cache
-def _url_pattern(script_prefix: str, name: str, arguments: int) -> str:
-    # One reverse per process (and script prefix) and URL name, not one per link.
-    slots = [_URL_SLOT_A, _URL_SLOT_B][:arguments]
-    url = reverse(name, args=slots)
-    for index, slot in enumerate(slots):
-        url = url.replace(str(slot), f"{{{index}}}")
-    return url
-
-
 def _url(name: str, *arguments: object) -> str:
-    return esc(_url_pattern(get_script_prefix(), name, len(arguments)).format(*arguments))
+    return esc(reverse_once(name, *arguments))
 
 
 def _button(kind: str, url: str, words: str) -> str:

@@ -15,25 +15,15 @@ import functools
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.urls import get_script_prefix, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape as esc
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
+from samplan.core.markup import reverse_once
+
 register = template.Library()
-
-_PLAN_SLOT, _NUMBER_SLOT = 987654321, 987654322
-
-
-@functools.cache
-def _version_url_patterns(script_prefix: str) -> tuple[str, str]:
-    # One reverse per process (and script prefix), not two per version.
-    def pattern(name: str) -> str:
-        url = reverse(name, args=[_PLAN_SLOT, _NUMBER_SLOT])
-        return url.replace(str(_PLAN_SLOT), "{plan}").replace(str(_NUMBER_SLOT), "{number}")
-
-    return pattern("sip:version"), pattern("sip:version_pdf")
 
 
 def _minute(value: datetime.datetime | None) -> str:
@@ -132,22 +122,22 @@ def sip_signature_items(statuses: object) -> SafeString:
 @register.simple_tag
 def sip_version_rows(plan: object, versions: object) -> SafeString:
     """The rows of the table of the plan's versions, with links to each and its PDF."""
-    page, pdf = _version_url_patterns(get_script_prefix())
     html = []
     for v in versions:
         number = int(v.number)
-        urls = {"plan": int(plan.pk), "number": number}
+        page = reverse_once("sip:version", int(plan.pk), number)
+        pdf = reverse_once("sip:version_pdf", int(plan.pk), number)
         locked = "–"
         if v.locked_at:
             locked = f"{_minute(v.locked_at)}, {_name(v.locked_by)}"
         html.append(
             "\n<tr>\n"
-            f'<th scope="row"><a href="{esc(page.format(**urls))}">'
+            f'<th scope="row"><a href="{esc(page)}">'
             f"{gettext('Version %(number)s') % {'number': number}}</a></th>\n"
             f"<td>{esc(v.get_reason_display())}</td>\n"
             f"<td>{_minute(v.created_at)}, {_name(v.created_by)}</td>\n"
             f"<td>{locked}</td>\n"
-            f'<td><a href="{esc(pdf.format(**urls))}">'
+            f'<td><a href="{esc(pdf)}">'
             f"{gettext('PDF of version %(number)s') % {'number': number}}</a></td>\n"
             "</tr>\n"
         )
@@ -179,17 +169,9 @@ def sip_intervention_rows(interventions: object) -> SafeString:
 # {% url %} and includes. Each is held equal to the block it replaced (tests/reference/plan_*.html)
 # by sip/tests/test_plan_blocks.py.
 
-_PK_SLOT = 987654323
-
-
-@functools.cache
-def _plan_url_pattern(script_prefix: str, name: str) -> str:
-    # One reverse per process, name and script prefix, not a dozen per page view.
-    return reverse(name, args=[_PK_SLOT]).replace(str(_PK_SLOT), "{pk}")
-
 
 def _plan_url(name: str, pk: object) -> str:
-    return esc(_plan_url_pattern(get_script_prefix(), name).format(pk=int(pk)))
+    return esc(reverse_once(name, int(pk)))
 
 
 @functools.cache
@@ -333,8 +315,7 @@ def sip_actions_panel(context: template.Context) -> SafeString:
         )
     if actions.get("summon"):
         html.append(_button(plan, "sip:units", _t("Choose units to summon"), secondary=True))
-    pdf = _version_url_patterns(get_script_prefix())[1]
-    pdf = pdf.format(plan=int(plan.pk), number=int(version.number))
+    pdf = reverse_once("sip:version_pdf", int(plan.pk), int(version.number))
     html.append(
         f'<a class="button button--secondary" href="{esc(pdf)}">{_t("The plan as PDF")}</a>\n'
         + _button(plan, "sip:form_prefilled", _t("Form for the SIP meeting (PDF)"), True)
