@@ -91,6 +91,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--per-round", type=int, default=5, help="requests per page per round")
     parser.add_argument("--page", action="append", help="only these pages (and the new count)")
+    parser.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="also measure this path (e.g. frame=/hjalp/om/: base.html with little in it)",
+    )
     options = parser.parse_args()
     os.environ.update(server_environment())
     setup_django()
@@ -114,10 +121,14 @@ def main() -> None:
     pages = {name: (client, path) for name, path in pages_for(unit_id).items()}
     pages.update(log_search_page())
     pages.update(sip_plan_page())
+    extras = {extra.partition("=")[0] for extra in options.extra}
+    for extra in options.extra:
+        name, _, path = extra.partition("=")
+        pages[name] = (client, path)
     pages = {
         name: (cookie_of(c), path)
         for name, (c, path) in pages.items()
-        if name == FLOOR or not options.page or name in options.page
+        if name == FLOOR or not options.page or name in options.page or name in extras
     }
     for name, (cookie, path) in pages.items():
         status, size = wsgi_get(application, path, cookie)  # warm caches; reads once
