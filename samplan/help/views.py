@@ -3,6 +3,7 @@ Om samplan with the version. Open to everyone logged in; the manual holds no pat
 
 from __future__ import annotations
 
+import functools
 from importlib.metadata import PackageNotFoundError, version
 
 from django.contrib.auth.decorators import login_required
@@ -14,6 +15,7 @@ from django.utils import timezone
 from samplan.help import manual
 
 
+@functools.cache  # the installed version does not change while the process runs
 def samplan_version() -> str:
     try:
         return version("samplan")
