@@ -520,7 +520,7 @@ def start_server(
     *,
     preload: bool = True,
     environment: dict[str, str] | None = None,
-    wait_seconds: int = 30,
+    wait_seconds: int = 120,  # the warm-up before the fork takes ~5 s, far more on a busy machine
 ) -> subprocess.Popen:
     """gunicorn as deploy/samplan-web.service runs it: --preload, so the application is
     loaded and warmed (samplan.core.warmup) once, before the workers are forked."""
@@ -952,6 +952,11 @@ def main() -> None:
         help="mean seconds a user waits between requests (0: as fast as the server answers)",
     )
     parser.add_argument("--no-limits", action="store_true", help="skip the EXPLAIN part")
+    parser.add_argument(
+        "--no-collectstatic",
+        action="store_true",
+        help="the static manifest is already collected (runs started together: bench/growth.py)",
+    )
     options = parser.parse_args()
     # This process renders the same pages (the limits part) with the server's settings.
     os.environ.update(server_environment())
@@ -965,7 +970,8 @@ def main() -> None:
     except NoReverseMatch:
         log_search_path = None
     # The manifest the production static storage needs (DEBUG off).
-    call_command("collectstatic", interactive=False, verbosity=0)
+    if not options.no_collectstatic:
+        call_command("collectstatic", interactive=False, verbosity=0)
     personas = choose_personas(options.users, options.seed, log_search_path is not None)
     load_before = os.getloadavg()
     served_by = options.base_url or f"gunicorn, {options.workers} {options.worker_class} workers"
@@ -1081,7 +1087,10 @@ def main() -> None:
         "summary": summary,
         "limits": limits,
     }
-    name = f"loadtest-{datetime.datetime.now():%Y%m%d-%H%M%S}.json"
+    # The database in the name: runs started together (bench/growth.py) end in one second.
+    name = (
+        f"loadtest-{datetime.datetime.now():%Y%m%d-%H%M%S}-{connection.settings_dict['NAME']}.json"
+    )
     (OUTPUT / name).write_text(json.dumps(report, indent=2, default=str))
     print(f"\nwritten: bench/output/{name}")
 
