@@ -15,7 +15,7 @@ from samplan.auditlog.access_log import AccessAction
 from samplan.auditlog.models import ReviewResult
 from samplan.core.choice_fields import NamedIdChoiceField
 from samplan.core.http import parse_ids
-from samplan.logreview.selectors import LogFilters, patient_by_pk, user_by_name
+from samplan.logreview.selectors import LogFilters, person_by_pk, user_by_name
 from samplan.logreview.services import MAX_REVIEW_ENTRIES
 from samplan.organizations.models import Unit
 
@@ -94,7 +94,7 @@ class LogSearchForm(PeriodMixin, forms.Form):
         if typed and data["user_object"] is None:
             self.add_error("user", _("No user has that username or HSA-id."))
         patient_id = data.get("patient")
-        data["patient_object"] = patient_by_pk(patient_id)
+        data["patient_object"], data["patient_linked"] = person_by_pk(patient_id)
         if patient_id and data["patient_object"] is None:
             self.add_error(None, _("The patient was not found. Search for the patient again."))
         return data
@@ -108,6 +108,7 @@ class LogSearchForm(PeriodMixin, forms.Form):
         data = self.cleaned_data
         return LogFilters(
             patient=data["patient_object"],
+            linked=data["patient_linked"],
             user=data["user_object"],
             unit=data["unit"],
             # A patient's or user's whole history is what one looks for; else the last month.

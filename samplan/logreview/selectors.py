@@ -21,6 +21,7 @@ from samplan.core.prepared import counted, prepared
 from samplan.organizations.models import Organization, Unit
 from samplan.patients.models import Patient
 
+BIGINT_END = 1 << 63
 FLAG_FIELDS = ("not_participant", "protected_identity", "outside_hours", "many_patients")
 # Everything a row on the review pages shows, in one query per page.
 ROW_RELATED = ("user", "unit", "organization", "patient__listed_care_centre")
@@ -38,6 +39,9 @@ class LogFilters:
     action: str = ""
     flags: tuple[str, ...] = field(default_factory=tuple)  # rows with all of these flags
     flagged_only: bool = False  # rows with any flag
+    # The reserve identities linked to the patient when read with them (person_by_pk);
+    # None: person_identities reads them.
+    linked: tuple[Patient, ...] | None = None
 
     def describe(self) -> str:
         """The filters as one line of text, for the reviewer's own log row and reviews."""
@@ -76,7 +80,10 @@ def _plain_filters(filters: LogFilters) -> dict[str, object]:
         # The person's rows, also under a reservnummer later linked to them, and searches
         # for their numbers that showed nobody (a unit without relation probing for the
         # person is exactly what a reviewer looks for).
-        identities = person_identities(filters.patient)
+        if filters.linked is None:
+            identities = person_identities(filters.patient)
+        else:
+            identities = [filters.patient, *filters.linked]
         patient_ids = [person.pk for person in identities]
         identity_numbers = [person.identity_number for person in identities]
     since = before = None
@@ -334,10 +341,28 @@ def user_by_name(text: str) -> User | None:
     return User.objects.filter(Q(username__iexact=text) | Q(hsa_id__iexact=text)).first()
 
 
-def patient_by_pk(patient_id: int | None) -> Patient | None:
-    if patient_id is None:
-        return None
-    return Patient.objects.select_related("listed_care_centre").filter(pk=patient_id).first()
+def person_by_pk(patient_id: int | None) -> tuple[Patient | None, tuple[Patient, ...]]:
+    """The patient and the reserve identities linked to them (person_identities), in one
+    read: the search by patient needs both."""
+    if patient_id is None or not 0 < patient_id < BIGINT_END:
+        # Out of the id column's range: nobody (a prepared query would pass it on as is).
+        return None, ()
+    found = _person(patient_id=patient_id)
+    patient = next((person for person in found if person.pk == patient_id), None)
+    if patient is None:
+        return None, ()
+    return patient, tuple(
+        person
+        for person in found
+        if person.pk != patient_id and person.merged_into_id == patient_id
+    )
+
+
+@prepared
+def _person(*, patient_id: int) -> QuerySet:
+    return Patient.objects.select_related("listed_care_centre").filter(
+        Q(pk=patient_id) | Q(merged_into_id=patient_id)
+    )
 
 
 def reviews_for(organization: Organization) -> QuerySet[LogReview]:
