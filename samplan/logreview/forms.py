@@ -9,11 +9,13 @@ from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from samplan.auditlog.access_log import AccessAction
 from samplan.auditlog.models import ReviewResult
 from samplan.core.choice_fields import NamedIdChoiceField
+from samplan.core.form_renderer import render_select
 from samplan.core.http import parse_ids
 from samplan.logreview.selectors import LogFilters, person_by_pk, user_by_name
 from samplan.logreview.services import MAX_REVIEW_ENTRIES
@@ -40,6 +42,38 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class NamedIdSelect(forms.Select):
+    """A NamedIdChoiceField's select written straight from its (pk, name) rows: Django's
+    Select builds an option dict (its attributes, its template name) per option before the
+    project's renderer writes them, and a region's unit filter has hundreds of options on
+    every view of the log search. The markup is Select's (test_unit_select holds them equal)."""
+
+    def render(
+        self,
+        name: str,
+        value: object,
+        attrs: dict[str, object] | None = None,
+        renderer: object = None,
+    ) -> SafeString:
+        chosen = self.format_value(value)
+        options = []
+        found = False
+        for key, label in self.choices:
+            # As ChoiceWidget.optgroups: only the first option with the value is selected.
+            selected = not found and str(key) in chosen
+            found = found or selected
+            options.append(
+                {"value": key, "label": label, "attrs": {"selected": True} if selected else {}}
+            )
+        return render_select(
+            {
+                "name": name,
+                "attrs": self.build_attrs(self.attrs, attrs),
+                "optgroups": [(None, options, 0)],
+            }
+        )
+
+
 class PeriodMixin:
     """Checks a period: not reversed, not longer than MAX_PERIOD_DAYS."""
 
@@ -62,7 +96,11 @@ class LogSearchForm(PeriodMixin, forms.Form):
         help_text=_("Username or HSA-id."),
     )
     unit = NamedIdChoiceField(
-        label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All units")
+        label=_("Unit"),
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label=_("All units"),
+        widget=NamedIdSelect,
     )
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
