@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db import connections, router
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
@@ -164,9 +165,10 @@ def review_page_readers(
     queries (core.paging.paginate's first_rows and count): the search page as opened. The
     first rows are EntryValues, read as plain values, not AccessLogEntry instances."""
     values = {"organization_id": organization.pk, **_plain_filters(filters)}
+    per_identity = _per_identity()
 
     def first_rows(limit: int) -> list[EntryValues]:
-        return _entries(_first_review_rows(limit=limit, **values))
+        return _entries(_first_review_rows(limit=limit, per_identity=per_identity, **values))
 
     def count() -> int:
         (number,) = _review_count(**values)
@@ -314,9 +316,41 @@ def _patient(patient_id: int, values: tuple) -> Patient:
     return patient
 
 
-@prepared(shape=("flags", "limit"), warm=lambda: [{**_usual_search()[0], "limit": 51}])
-def _first_review_rows(*, organization_id: int, limit: int, **filters: object) -> QuerySet:
-    rows = _filtered(AccessLogEntry.objects.filter(organization_id=organization_id), **filters)
+def _per_identity() -> bool:
+    """Whether the database takes a LIMIT in each part of a UNION (PostgreSQL; not SQLite)."""
+    return connections[
+        router.db_for_read(AccessLogEntry)
+    ].features.supports_slicing_ordering_in_compound
+
+
+@prepared(
+    shape=("flags", "limit"),
+    warm=lambda: [{**_usual_search()[0], "limit": 51, "per_identity": _per_identity()}],
+)
+def _first_review_rows(
+    *, organization_id: int, limit: int, per_identity: bool = False, **filters: object
+) -> QuerySet:
+    rows = AccessLogEntry.objects.filter(organization_id=organization_id)
+    if per_identity and (filters["patient_ids"] or filters["identity_numbers"]):
+        # A person's newest rows: "patient in (...) or searched number in (...)" made
+        # PostgreSQL read every row of the person (a bitmap scan of both indexes) and sort
+        # them, which grows with the log. Each identity's newest `limit` rows are read in
+        # order from its own index (accesslog_patient_at_idx, accesslog_searched_idx)
+        # instead, and the newest of those kept: the same rows, whatever the log's size.
+        rest = {**filters, "patient_ids": [], "identity_numbers": []}
+        parts = [
+            _filtered(rows, **rest)
+            .filter(**condition)
+            .order_by("-at", "-pk")
+            .values_list("pk", flat=True)[:limit]
+            for condition in (
+                *({"patient_id": pk} for pk in filters["patient_ids"]),
+                *({"searched_identity": number} for number in filters["identity_numbers"]),
+            )
+        ]
+        rows = AccessLogEntry.objects.filter(pk__in=parts[0].union(*parts[1:], all=True))
+    else:
+        rows = _filtered(rows, **filters)
     return rows.order_by("-at", "-pk").values_list(*_ROW_COLUMNS)[:limit]
 
 

@@ -64,3 +64,25 @@ def test_the_values_patient_reads_nothing_more(cast, log, django_assert_num_quer
         rows = entry_rows(first_rows(51))
     assert any(row.patient for row in rows)
     assert AccessLogEntry.objects.filter(organization=organization).count() == len(rows)
+
+
+@pytest.mark.skipif(
+    not selectors._per_identity(), reason="a LIMIT in each part of a UNION: PostgreSQL"
+)
+def test_the_newest_per_identity_are_the_newest_of_the_person(cast, log):
+    """The first page of a person's rows read per identity (PostgreSQL) is the page the one
+    condition over all identities gives, for a person with a linked reserve identity, a
+    search for their number, and more rows than a page."""
+    reserve = PatientFactory(merged_into=log.protected)
+    for _ in range(4):
+        log_access(cast.ward_nurse, cast.ward, reserve)
+        log_access(cast.ward_nurse, cast.ward, log.protected)
+    organization = cast.care_centre.organization
+    filters = LogFilters(patient=log.protected)
+    plain = {"organization_id": organization.pk, **selectors._plain_filters(filters)}
+    assert len(plain["patient_ids"]) == 2
+    for limit in (3, 51):
+        apart = selectors._first_review_rows(limit=limit, per_identity=True, **plain)
+        together = selectors._first_review_rows(limit=limit, per_identity=False, **plain)
+        assert apart == together
+    assert len(together) == 10
