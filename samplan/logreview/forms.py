@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from html import escape
 
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from samplan.auditlog.access_log import AccessAction
@@ -56,6 +57,10 @@ class NamedIdSelect(forms.Select):
         renderer: object = None,
     ) -> SafeString:
         chosen = self.format_value(value)
+        # The select's own tag as the project's renderer writes it, then the options.
+        select = render_select(
+            {"name": name, "attrs": self.build_attrs(self.attrs, attrs), "optgroups": []}
+        ).removesuffix("</select>")
         options = []
         found = False
         for key, label in self.choices:
@@ -63,15 +68,11 @@ class NamedIdSelect(forms.Select):
             selected = not found and str(key) in chosen
             found = found or selected
             options.append(
-                {"value": key, "label": label, "attrs": {"selected": True} if selected else {}}
+                f'<option value="{escape(str(key))}"{" selected" if selected else ""}>'
+                f"{escape(str(label))}</option>"
             )
-        return render_select(
-            {
-                "name": name,
-                "attrs": self.build_attrs(self.attrs, attrs),
-                "optgroups": [(None, options, 0)],
-            }
-        )
+        options.append("</select>")
+        return mark_safe(select + "\n".join(options))  # noqa: S308 (every value is escaped)
 
 
 class PeriodMixin:
