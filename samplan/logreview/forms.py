@@ -120,10 +120,21 @@ class LogSearchForm(PeriodMixin, forms.Form):
     flagged = forms.BooleanField(label=_("Only accesses with any mark"), required=False)
     patient = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args: object, units: QuerySet[Unit], **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        units: QuerySet[Unit],
+        unit_choices: list[tuple[int, str]] | None = None,
+        **kwargs: object,
+    ) -> None:
+        """`unit_choices`: the units' (pk, name) rows for the select, when already read
+        (selectors.unit_choices, a prepared query); `units` still checks a chosen unit."""
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
-        self.fields["unit"].empty_label = _("All units")
+        field = self.fields["unit"]
+        field.queryset = units
+        field.empty_label = _("All units")
+        if unit_choices is not None:
+            field.widget.choices = [("", field.empty_label), *unit_choices]
 
     def clean(self) -> dict:
         data = super().clean()

@@ -367,6 +367,20 @@ def organization_units(organization: Organization) -> QuerySet[Unit]:
     return Unit.objects.filter(organization=organization).only("pk", "name").order_by("name")
 
 
+def unit_choices(organization: Organization) -> list[tuple[int, str]]:
+    """organization_units as the filter's select shows them: (pk, name), by name."""
+    return _unit_choices(organization_id=organization.pk)
+
+
+@prepared
+def _unit_choices(*, organization_id: int) -> QuerySet:
+    return (
+        Unit.objects.filter(organization_id=organization_id)
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+
+
 def user_by_name(text: str) -> User | None:
     """The user a reviewer typed: a username or an HSA-id, in any case."""
     text = text.strip()

@@ -78,7 +78,11 @@ def _without_autofocus(form: PatientSearchForm) -> PatientSearchForm:
 def search(request: HttpRequest) -> HttpResponse:
     """The organisation's accesses, filtered; tick some to start a review."""
     organization = _organization(request)
-    form = LogSearchForm(request.GET or None, units=selectors.organization_units(organization))
+    form = LogSearchForm(
+        request.GET or None,
+        units=selectors.organization_units(organization),
+        unit_choices=selectors.unit_choices(organization),
+    )
     filters = form.filters()
     # Logged first: the page's count and its rows are then read from the same log.
     _log(

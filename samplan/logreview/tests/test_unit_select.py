@@ -8,11 +8,11 @@ from django import forms
 from django.utils import translation
 
 from samplan.logreview.forms import LogSearchForm, NamedIdSelect
-from samplan.logreview.selectors import organization_units
+from samplan.logreview.selectors import organization_units, unit_choices
 
 
-def _rendered(data: dict, units, plain: bool) -> str:
-    form = LogSearchForm(data, units=units)
+def _rendered(data: dict, units, plain: bool, choices: list | None = None) -> str:
+    form = LogSearchForm(data, units=units, unit_choices=choices)
     if plain:
         field = form.fields["unit"]
         field.widget = forms.Select()
@@ -30,6 +30,8 @@ def test_the_select_is_djangos(cast, language, chosen):
     data = {} if chosen is None else {"unit": str(cast.ward.pk) if chosen == "ward" else chosen}
     with translation.override(language):
         new, old = _rendered(data, units, False), _rendered(data, units, True)
+        read = _rendered(data, units, False, unit_choices(cast.ward.organization))
+    assert read == new
     assert isinstance(LogSearchForm(units=units).fields["unit"].widget, NamedIdSelect)
     assert new == old
     assert new.count("<option") == units.count() + 1
