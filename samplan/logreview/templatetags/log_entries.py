@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -26,6 +26,7 @@ from django.utils.translation import get_language, gettext, ngettext, pgettext
 from samplan.core.form_renderer import render_input
 from samplan.core.templatetags.samplan import form_field, pagination
 from samplan.logreview.presentation import EntryRow
+from samplan.patients.forms import PatientSearchForm
 
 register = template.Library()
 
@@ -228,15 +229,35 @@ _CURRENT = ' aria-current="page"'
 @register.simple_tag
 def log_review_nav(current: str) -> SafeString:
     """The log review's own menu, as logreview/_nav.html."""
+    return mark_safe(  # noqa: S308 (the addresses are escaped; the words are translations)
+        _nav(get_language(), current, get_script_prefix(), get_urlconf())
+    )
+
+
+@functools.cache
+def _nav(language: str | None, current: str, script_prefix: str, urlconf: str | None) -> str:
+    # Fixed for a language and URL configuration: written once per process.
     items = "".join(
-        f'<li><a href="{conditional_escape(reverse(name))}"'
+        f'<li><a href="{conditional_escape(reverse(name, urlconf=urlconf))}"'
         f"{_CURRENT if current == key else ''}>{gettext(words)}</a></li>\n"
         for key, name, words in _NAV
     )
-    return mark_safe(  # noqa: S308 (the addresses are escaped; the words are translations)
-        f'<nav class="subnav" aria-label="{gettext("Log review")}">\n'
+    label = gettext("Log review")
+    return (
+        f'<nav class="subnav" aria-label="{label}">\n'
         f'<ul class="plain link-row">\n{items}</ul>\n</nav>\n'
     )
+
+
+@functools.cache
+def _patient_search_field(language: str | None) -> str:
+    """The search by patient's number field: an unbound form's, so fixed for a language
+    (the region's reservnummer formats matter when the number is checked, by
+    views.patient_lookup). Written once per language and process."""
+    form = PatientSearchForm()
+    # On the search page the filters come first; the cursor is not put in the number.
+    form.fields["identity"].widget.attrs.pop("autofocus", None)
+    return str(form_field(template.Context(), form["identity"], search=True))
 
 
 def _form_errors(form: object) -> str:
@@ -255,7 +276,7 @@ def _form_errors(form: object) -> str:
 @register.simple_tag(takes_context=True)
 def log_search_forms(context: template.Context) -> SafeString:
     """The page's lead, menu, the search by patient and the filter form."""
-    request, form, patient_form = context["request"], context["form"], context["patient_form"]
+    request, form = context["request"], context["form"]
     query = conditional_escape(context.get("query", ""))
     csrf = CsrfTokenNode().render(context)
     lead = gettext(
@@ -295,7 +316,7 @@ def log_search_forms(context: template.Context) -> SafeString:
         f'<form method="post" action="{conditional_escape(reverse("logreview:patient_lookup"))}"'
         ' class="filters" role="search">\n'
         f'{csrf}\n<input type="hidden" name="back" value="{query}">\n'
-        f"{form_field(context, patient_form['identity'], search=True)}\n"
+        f"{_patient_search_field(get_language())}\n"
         f'<button type="submit" class="button">{gettext("Search patient")}</button>\n'
         "</form>\n</section>\n"
         '<form method="get" class="panel" role="search" aria-labelledby="filter-heading">\n'
