@@ -24,6 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 from samplan.core.form_renderer import render_input
+from samplan.core.markup import reverse_once
 from samplan.core.templatetags.samplan import form_field, pagination
 from samplan.logreview.presentation import EntryRow
 from samplan.patients.forms import PatientSearchForm
@@ -278,6 +279,7 @@ def log_search_forms(context: template.Context) -> SafeString:
     """The page's lead, menu, the search by patient and the filter form."""
     request, form = context["request"], context["form"]
     query = conditional_escape(context.get("query", ""))
+    lookup = conditional_escape(reverse_once("logreview:patient_lookup"))
     csrf = CsrfTokenNode().render(context)
     lead = gettext(
         "Accesses to patient data by the units of %(name)s. Your searches here are logged too."
@@ -313,7 +315,7 @@ def log_search_forms(context: template.Context) -> SafeString:
         f'<p class="lead">{lead}</p>\n{log_review_nav("search")}\n'
         '<section class="panel" aria-labelledby="patient-heading">\n'
         f'<h2 id="patient-heading">{gettext("Search by patient")}</h2>\n{shown}'
-        f'<form method="post" action="{conditional_escape(reverse("logreview:patient_lookup"))}"'
+        f'<form method="post" action="{lookup}"'
         ' class="filters" role="search">\n'
         f'{csrf}\n<input type="hidden" name="back" value="{query}">\n'
         f"{_patient_search_field(get_language())}\n"
@@ -330,7 +332,7 @@ def log_search_forms(context: template.Context) -> SafeString:
         f"{form_field(context, form['flagged'])}\n"
         '<div class="actions">\n'
         f'<button type="submit" class="button">{gettext("Show accesses")}</button>\n'
-        f'<a href="{conditional_escape(reverse("logreview:export"))}?{query}">'
+        f'<a href="{conditional_escape(reverse_once("logreview:export"))}?{query}">'
         f"{gettext('Export to CSV')}</a>\n</div>\n</form>\n"
     )
 
@@ -357,6 +359,7 @@ def log_search_results(context: template.Context) -> SafeString:
     count = page.paginator.count
     caption = ngettext("%(counter)s access", "%(counter)s accesses", count) % {"counter": count}
     heads = "\n".join(f'<th scope="col">{gettext(c)}</th>' for c in _COLUMNS)
+    create = conditional_escape(reverse_once("logreview:review_create"))
     review = (
         '<div class="actions"><button type="submit" class="button">'
         f"{gettext('Review the ticked accesses')}</button></div>"
@@ -364,7 +367,7 @@ def log_search_results(context: template.Context) -> SafeString:
         else ""
     )
     return mark_safe(  # noqa: S308 (every value is escaped)
-        f'<form method="post" action="{conditional_escape(reverse("logreview:review_create"))}"'
+        f'<form method="post" action="{create}"'
         ' aria-labelledby="result-heading">\n'
         f"{CsrfTokenNode().render(context)}\n"
         f'<input type="hidden" name="form_key" value="{conditional_escape(context["form_key"])}">\n'
