@@ -88,6 +88,7 @@ class _RowWriter:
         self.units: dict[int | None, str] = {}
         self.patients: dict[tuple[str, object], str] = {}
         self.marks: dict[tuple[str, ...], tuple[str, str]] = {}
+        self.actions: dict[tuple[object, ...], str] = {}
 
     def user(self, row: EntryRow) -> tuple[str, str]:
         """The user's cell and their name, escaped."""
@@ -149,6 +150,26 @@ class _RowWriter:
                 self.marks[key] = (self.words.no_marks, "<tr>")
         return self.marks[key]
 
+    def action(self, row: EntryRow) -> str:
+        """The action cell; a page repeats few actions from few addresses."""
+        entry = row.entry
+        key = (row.action, row.what, row.detail, entry.client_address, entry.integration_client)
+        if key not in self.actions:
+            action = escape(row.action)
+            if row.what:
+                action += f": {escape(row.what)}"
+            if row.detail:
+                action += f'<br><span class="muted">{escape(row.detail)}</span>'
+            if entry.client_address:
+                action += f'<br><span class="muted">{escape(entry.client_address)}</span>'
+            if entry.integration_client:
+                action += (
+                    f'<br><span class="muted">{self.words.integrating_system}: '
+                    f"{escape(entry.integration_client)}</span>"
+                )
+            self.actions[key] = action
+        return self.actions[key]
+
     def row(self, row: EntryRow) -> str:
         """One <tr> of the table, as the template's loop wrote it (its whitespace included)."""
         entry, words = row.entry, self.words
@@ -167,18 +188,6 @@ class _RowWriter:
             choose = f"<td>{words.yes if row.checked else words.no}</td>"
         else:
             choose = ""
-        action = escape(row.action)
-        if row.what:
-            action += f": {escape(row.what)}"
-        if row.detail:
-            action += f'<br><span class="muted">{escape(row.detail)}</span>'
-        if entry.client_address:
-            action += f'<br><span class="muted">{escape(entry.client_address)}</span>'
-        if entry.integration_client:
-            action += (
-                f'<br><span class="muted">{words.integrating_system}: '
-                f"{escape(entry.integration_client)}</span>"
-            )
         marks, opening = self.marks_and_opening(row)
         return (
             f"\n    {opening}\n"
@@ -187,7 +196,7 @@ class _RowWriter:
             f"      <td>{user}</td>\n"
             f"      <td>{self.unit(row)}</td>\n"
             f"      <td>{self.patient(row)}</td>\n"
-            f"      <td>{action}</td>\n"
+            f"      <td>{self.action(row)}</td>\n"
             f"      <td>{marks}</td>\n"
             "    </tr>\n  "
         )
