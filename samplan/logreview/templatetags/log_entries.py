@@ -16,6 +16,7 @@ from typing import NamedTuple
 from urllib.parse import quote
 
 from django import template
+from django.forms import BoundField
 from django.template.defaulttags import CsrfTokenNode
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
@@ -26,7 +27,9 @@ from django.utils.translation import get_language, gettext, ngettext, pgettext
 from samplan.core.form_renderer import render_input
 from samplan.core.markup import reverse_once
 from samplan.core.templatetags.samplan import form_field, pagination
+from samplan.logreview.forms import LogSearchForm
 from samplan.logreview.presentation import EntryRow
+from samplan.organizations.models import Unit
 from samplan.patients.forms import PatientSearchForm
 
 register = template.Library()
@@ -283,6 +286,45 @@ def _form_errors(form: object) -> str:
     return ""
 
 
+def _flag_boxes(flags: BoundField) -> str:
+    # Each box's input as core.form_renderer writes it: box.tag() went through Django's
+    # option templates (input_option.html is not one the project's renderer writes).
+    return "".join(
+        f"<li>{render_input(box.data)} <label "
+        f'for="{conditional_escape(box.id_for_label)}">{conditional_escape(box.choice_label)}'
+        "</label></li>"
+        for box in flags
+    )
+
+
+# What a filter shows when nothing is chosen in it: nothing is chosen, so no value and no
+# error is in the markup.
+_NOTHING = (None, "", False)
+
+
+def _filter_field(context: template.Context, form: LogSearchForm, name: str) -> str:
+    """The filter form's field: when it holds nothing and has no error, an empty form's
+    (written once per language); else written for this form. The unit select is always
+    written, as its options are the organisation's units."""
+    field = form[name]
+    if name == "unit" or field.errors or field.value() not in _NOTHING:
+        return form_field(context, field)
+    return _empty_form(get_language())[name]
+
+
+@functools.cache
+def _empty_form(language: str | None) -> dict[str, str]:
+    """The filter form's fields and mark boxes with nothing chosen: fixed for a language
+    (labels, help, widgets), so written once per language and process."""
+    form = LogSearchForm(units=Unit.objects.none())
+    written = {
+        name: str(form_field(template.Context(), form[name]))
+        for name in ("user", "date_from", "date_to", "action", "flagged")
+    }
+    written["boxes"] = _flag_boxes(form["flags"])
+    return written
+
+
 @register.simple_tag(takes_context=True)
 def log_search_forms(context: template.Context) -> SafeString:
     """The page's lead, menu, the search by patient and the filter form."""
@@ -309,16 +351,9 @@ def log_search_forms(context: template.Context) -> SafeString:
         }
         shown = f'<p>{showing}{badge}\n<a href="?">{gettext("Show all patients")}</a></p>\n'
     flags = form["flags"]
-    # Each box's input as core.form_renderer writes it: box.tag() went through Django's
-    # option templates (input_option.html is not one the project's renderer writes).
-    boxes = "".join(
-        f"<li>{render_input(box.data)} <label "
-        f'for="{conditional_escape(box.id_for_label)}">{conditional_escape(box.choice_label)}'
-        "</label></li>"
-        for box in flags
-    )
+    boxes = _flag_boxes(flags) if flags.value() else _empty_form(get_language())["boxes"]
     fields = "\n".join(
-        form_field(context, form[name]) for name in ("user", "unit", "date_from", "date_to")
+        _filter_field(context, form, name) for name in ("user", "unit", "date_from", "date_to")
     )
     return mark_safe(  # noqa: S308 (every value is escaped, the widgets by Django)
         f'<p class="lead">{lead}</p>\n{log_review_nav("search")}\n'
@@ -333,12 +368,12 @@ def log_search_forms(context: template.Context) -> SafeString:
         '<form method="get" class="panel" role="search" aria-labelledby="filter-heading">\n'
         f'<h2 id="filter-heading">{gettext("Filter")}</h2>\n{_form_errors(form)}\n'
         f'{conditional_escape(form["patient"])}\n<div class="filters">\n{fields}\n'
-        f"{form_field(context, form['action'])}\n</div>\n"
+        f"{_filter_field(context, form, 'action')}\n</div>\n"
         '<fieldset class="field">\n'
         f"<legend>{conditional_escape(flags.label)}</legend>\n"
         f'<ul class="plain check-row">{boxes}</ul>\n'
         f'<p class="field__help">{conditional_escape(flags.help_text)}</p>\n</fieldset>\n'
-        f"{form_field(context, form['flagged'])}\n"
+        f"{_filter_field(context, form, 'flagged')}\n"
         '<div class="actions">\n'
         f'<button type="submit" class="button">{gettext("Show accesses")}</button>\n'
         f'<a href="{conditional_escape(reverse_once("logreview:export"))}?{query}">'
