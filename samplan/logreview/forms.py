@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from html import escape
 
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from samplan.auditlog.access_log import AccessAction
 from samplan.auditlog.models import ReviewResult
 from samplan.core.choice_fields import NamedIdChoiceField
+from samplan.core.form_renderer import render_select
 from samplan.core.http import parse_ids
-from samplan.logreview.selectors import LogFilters, patient_by_pk, user_by_name
+from samplan.logreview.selectors import LogFilters, person_by_pk, user_by_name
 from samplan.logreview.services import MAX_REVIEW_ENTRIES
 from samplan.organizations.models import Unit
 
@@ -40,6 +43,38 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class NamedIdSelect(forms.Select):
+    """A NamedIdChoiceField's select written straight from its (pk, name) rows: Django's
+    Select builds an option dict (its attributes, its template name) per option before the
+    project's renderer writes them, and a region's unit filter has hundreds of options on
+    every view of the log search. The markup is Select's (test_unit_select holds them equal)."""
+
+    def render(
+        self,
+        name: str,
+        value: object,
+        attrs: dict[str, object] | None = None,
+        renderer: object = None,
+    ) -> SafeString:
+        chosen = self.format_value(value)
+        # The select's own tag as the project's renderer writes it, then the options.
+        select = render_select(
+            {"name": name, "attrs": self.build_attrs(self.attrs, attrs), "optgroups": []}
+        ).removesuffix("</select>")
+        options = []
+        found = False
+        for key, label in self.choices:
+            # As ChoiceWidget.optgroups: only the first option with the value is selected.
+            selected = not found and str(key) in chosen
+            found = found or selected
+            options.append(
+                f'<option value="{escape(str(key))}"{" selected" if selected else ""}>'
+                f"{escape(str(label))}</option>"
+            )
+        options.append("</select>")
+        return mark_safe(select + "\n".join(options))  # noqa: S308 (every value is escaped)
+
+
 class PeriodMixin:
     """Checks a period: not reversed, not longer than MAX_PERIOD_DAYS."""
 
@@ -62,7 +97,11 @@ class LogSearchForm(PeriodMixin, forms.Form):
         help_text=_("Username or HSA-id."),
     )
     unit = NamedIdChoiceField(
-        label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All units")
+        label=_("Unit"),
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label=_("All units"),
+        widget=NamedIdSelect,
     )
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
@@ -81,10 +120,21 @@ class LogSearchForm(PeriodMixin, forms.Form):
     flagged = forms.BooleanField(label=_("Only accesses with any mark"), required=False)
     patient = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args: object, units: QuerySet[Unit], **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        units: QuerySet[Unit],
+        unit_choices: list[tuple[int, str]] | None = None,
+        **kwargs: object,
+    ) -> None:
+        """`unit_choices`: the units' (pk, name) rows for the select, when already read
+        (selectors.unit_choices, a prepared query); `units` still checks a chosen unit."""
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
-        self.fields["unit"].empty_label = _("All units")
+        field = self.fields["unit"]
+        field.queryset = units
+        field.empty_label = _("All units")
+        if unit_choices is not None:
+            field.widget.choices = [("", field.empty_label), *unit_choices]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -94,7 +144,7 @@ class LogSearchForm(PeriodMixin, forms.Form):
         if typed and data["user_object"] is None:
             self.add_error("user", _("No user has that username or HSA-id."))
         patient_id = data.get("patient")
-        data["patient_object"] = patient_by_pk(patient_id)
+        data["patient_object"], data["patient_linked"] = person_by_pk(patient_id)
         if patient_id and data["patient_object"] is None:
             self.add_error(None, _("The patient was not found. Search for the patient again."))
         return data
@@ -108,6 +158,7 @@ class LogSearchForm(PeriodMixin, forms.Form):
         data = self.cleaned_data
         return LogFilters(
             patient=data["patient_object"],
+            linked=data["patient_linked"],
             user=data["user_object"],
             unit=data["unit"],
             # A patient's or user's whole history is what one looks for; else the last month.

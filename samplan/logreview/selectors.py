@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db import connections, router
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
@@ -21,6 +22,7 @@ from samplan.core.prepared import counted, prepared
 from samplan.organizations.models import Organization, Unit
 from samplan.patients.models import Patient
 
+BIGINT_END = 1 << 63
 FLAG_FIELDS = ("not_participant", "protected_identity", "outside_hours", "many_patients")
 # Everything a row on the review pages shows, in one query per page.
 ROW_RELATED = ("user", "unit", "organization", "patient__listed_care_centre")
@@ -38,6 +40,9 @@ class LogFilters:
     action: str = ""
     flags: tuple[str, ...] = field(default_factory=tuple)  # rows with all of these flags
     flagged_only: bool = False  # rows with any flag
+    # The reserve identities linked to the patient when read with them (person_by_pk);
+    # None: person_identities reads them.
+    linked: tuple[Patient, ...] | None = None
 
     def describe(self) -> str:
         """The filters as one line of text, for the reviewer's own log row and reviews."""
@@ -76,7 +81,10 @@ def _plain_filters(filters: LogFilters) -> dict[str, object]:
         # The person's rows, also under a reservnummer later linked to them, and searches
         # for their numbers that showed nobody (a unit without relation probing for the
         # person is exactly what a reviewer looks for).
-        identities = person_identities(filters.patient)
+        if filters.linked is None:
+            identities = person_identities(filters.patient)
+        else:
+            identities = [filters.patient, *filters.linked]
         patient_ids = [person.pk for person in identities]
         identity_numbers = [person.identity_number for person in identities]
     since = before = None
@@ -152,13 +160,15 @@ def review_rows(organization: Organization, filters: LogFilters) -> QuerySet[Acc
 
 def review_page_readers(
     organization: Organization, filters: LogFilters
-) -> tuple[Callable[[int], list[AccessLogEntry]], Callable[[], int]]:
+) -> tuple[Callable[[int], list[EntryValues]], Callable[[], int]]:
     """The first rows and the count of review_rows(organization, filters) as prepared
-    queries (core.paging.paginate's first_rows and count): the search page as opened."""
+    queries (core.paging.paginate's first_rows and count): the search page as opened. The
+    first rows are EntryValues, read as plain values, not AccessLogEntry instances."""
     values = {"organization_id": organization.pk, **_plain_filters(filters)}
+    per_identity = _per_identity()
 
-    def first_rows(limit: int) -> list[AccessLogEntry]:
-        return _first_review_rows(limit=limit, **values)
+    def first_rows(limit: int) -> list[EntryValues]:
+        return _entries(_first_review_rows(limit=limit, per_identity=per_identity, **values))
 
     def count() -> int:
         (number,) = _review_count(**values)
@@ -184,10 +194,164 @@ def _usual_search() -> list[dict[str, object]]:
     return [plain]
 
 
-@prepared(shape=("flags", "limit"), warm=lambda: [{**_usual_search()[0], "limit": 51}])
-def _first_review_rows(*, organization_id: int, limit: int, **filters: object) -> QuerySet:
-    rows = _filtered(AccessLogEntry.objects.filter(organization_id=organization_id), **filters)
-    return rows.select_related(*ROW_RELATED).order_by("-at", "-pk")[:limit]
+# What a row of the search shows, read as plain values: the page's rows as model instances
+# (an entry, its user, unit, organisation, patient and listing each) were about a third of
+# the page's CPU. The patient's columns are those patient_display reads.
+_ENTRY_COLUMNS = (
+    "pk",
+    "at",
+    "user_id",
+    "user_hsa_id",
+    "unit_id",
+    "patient_id",
+    "searched_identity",
+    "action",
+    "object_type",
+    "detail",
+    "client_address",
+    "integration_client",
+    *FLAG_FIELDS,
+    "user__username",
+    "user__first_name",
+    "user__last_name",
+    "unit__name",
+)
+_PATIENT_COLUMNS = (
+    "identity_number",
+    "identity_kind",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "protection",
+    "registered_municipality",
+    "postal_code",
+    "street_address",
+    "city",
+    "phone",
+    "listed_care_centre_id",
+)
+_ROW_COLUMNS = (
+    *_ENTRY_COLUMNS,
+    *(f"patient__{name}" for name in _PATIENT_COLUMNS),
+    "patient__listed_care_centre__name",
+)
+
+
+class _Named:
+    """A related row of which the page shows the name (a unit, a listing)."""
+
+    __slots__ = ("name", "pk")
+
+    def __init__(self, pk: int, name: str) -> None:
+        self.pk, self.name = pk, name
+
+
+class _UserValues:
+    """The user of a row as logreview.presentation and the row markup read it."""
+
+    __slots__ = ("first_name", "last_name", "pk", "username")
+
+    def __init__(self, pk: int, username: str, first_name: str, last_name: str) -> None:
+        self.pk, self.username = pk, username
+        self.first_name, self.last_name = first_name, last_name
+
+    def get_full_name(self) -> str:
+        # As AbstractUser.get_full_name.
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class EntryValues:
+    """An access-log row of the search's first page, with what presentation.entry_rows and
+    the row markup read of an AccessLogEntry fetched with ROW_RELATED (the same attribute
+    names), built from one tuple of plain values. The page's patients are few: each is one
+    Patient instance, shared by its rows."""
+
+    __slots__ = (*(name for name in _ENTRY_COLUMNS if "__" not in name), "patient", "unit", "user")
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+
+# The entry's own columns come first in _ENTRY_COLUMNS, then its user's and unit's.
+_ENTRY_FIELDS = tuple(name for name in _ENTRY_COLUMNS if "__" not in name)
+_PATIENT_START = len(_ENTRY_COLUMNS)
+
+
+def _entries(rows: list[tuple]) -> list[EntryValues]:
+    users: dict[int, _UserValues] = {}
+    units: dict[int, _Named] = {}
+    patients: dict[int, Patient] = {}
+    found = []
+    fields = len(_ENTRY_FIELDS)
+    for row in rows:
+        entry = EntryValues()
+        for name, value in zip(_ENTRY_FIELDS, row, strict=False):
+            setattr(entry, name, value)
+        user_id, unit_id, patient_id = entry.user_id, entry.unit_id, entry.patient_id
+        if user_id not in users:
+            users[user_id] = _UserValues(user_id, *row[fields : fields + 3])
+        entry.user = users[user_id]
+        if unit_id is not None and unit_id not in units:
+            units[unit_id] = _Named(unit_id, row[fields + 3])
+        entry.unit = units.get(unit_id)
+        if patient_id is not None and patient_id not in patients:
+            patients[patient_id] = _patient(patient_id, row[_PATIENT_START:])
+        entry.patient = patients.get(patient_id)
+        found.append(entry)
+    return found
+
+
+def _patient(patient_id: int, values: tuple) -> Patient:
+    """The row's patient, with the columns patient_display reads (the others deferred)."""
+    read = dict(zip(_PATIENT_COLUMNS, values, strict=False))
+    read["id"] = patient_id
+    # Model.from_db takes a partial row in the model's field order.
+    names = [field.attname for field in Patient._meta.concrete_fields if field.attname in read]
+    patient = Patient.from_db(AccessLogEntry.objects.db, names, [read[name] for name in names])
+    listed_id, listed_name = values[-2], values[-1]
+    if listed_id is not None:
+        # Patient.listed_care_centre would read the unit: its name came with the row.
+        patient._state.fields_cache["listed_care_centre"] = _Named(listed_id, listed_name)
+    return patient
+
+
+def _per_identity() -> bool:
+    """Whether the database takes a LIMIT in each part of a UNION (PostgreSQL; not SQLite)."""
+    return connections[
+        router.db_for_read(AccessLogEntry)
+    ].features.supports_slicing_ordering_in_compound
+
+
+@prepared(
+    shape=("flags", "limit"),
+    warm=lambda: [{**_usual_search()[0], "limit": 51, "per_identity": _per_identity()}],
+)
+def _first_review_rows(
+    *, organization_id: int, limit: int, per_identity: bool = False, **filters: object
+) -> QuerySet:
+    rows = AccessLogEntry.objects.filter(organization_id=organization_id)
+    if per_identity and (filters["patient_ids"] or filters["identity_numbers"]):
+        # A person's newest rows: "patient in (...) or searched number in (...)" made
+        # PostgreSQL read every row of the person (a bitmap scan of both indexes) and sort
+        # them, which grows with the log. Each identity's newest `limit` rows are read in
+        # order from its own index (accesslog_patient_at_idx, accesslog_searched_idx)
+        # instead, and the newest of those kept: the same rows, whatever the log's size.
+        rest = {**filters, "patient_ids": [], "identity_numbers": []}
+        parts = [
+            _filtered(rows, **rest)
+            .filter(**condition)
+            .order_by("-at", "-pk")
+            .values_list("pk", flat=True)[:limit]
+            for condition in (
+                *({"patient_id": pk} for pk in filters["patient_ids"]),
+                *({"searched_identity": number} for number in filters["identity_numbers"]),
+            )
+        ]
+        rows = AccessLogEntry.objects.filter(pk__in=parts[0].union(*parts[1:], all=True))
+    else:
+        rows = _filtered(rows, **filters)
+    return rows.order_by("-at", "-pk").values_list(*_ROW_COLUMNS)[:limit]
 
 
 @prepared(shape=("flags",), warm=_usual_search)
@@ -203,6 +367,20 @@ def organization_units(organization: Organization) -> QuerySet[Unit]:
     return Unit.objects.filter(organization=organization).only("pk", "name").order_by("name")
 
 
+def unit_choices(organization: Organization) -> list[tuple[int, str]]:
+    """organization_units as the filter's select shows them: (pk, name), by name."""
+    return _unit_choices(organization_id=organization.pk)
+
+
+@prepared
+def _unit_choices(*, organization_id: int) -> QuerySet:
+    return (
+        Unit.objects.filter(organization_id=organization_id)
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+
+
 def user_by_name(text: str) -> User | None:
     """The user a reviewer typed: a username or an HSA-id, in any case."""
     text = text.strip()
@@ -211,10 +389,28 @@ def user_by_name(text: str) -> User | None:
     return User.objects.filter(Q(username__iexact=text) | Q(hsa_id__iexact=text)).first()
 
 
-def patient_by_pk(patient_id: int | None) -> Patient | None:
-    if patient_id is None:
-        return None
-    return Patient.objects.select_related("listed_care_centre").filter(pk=patient_id).first()
+def person_by_pk(patient_id: int | None) -> tuple[Patient | None, tuple[Patient, ...]]:
+    """The patient and the reserve identities linked to them (person_identities), in one
+    read: the search by patient needs both."""
+    if patient_id is None or not 0 < patient_id < BIGINT_END:
+        # Out of the id column's range: nobody (a prepared query would pass it on as is).
+        return None, ()
+    found = _person(patient_id=patient_id)
+    patient = next((person for person in found if person.pk == patient_id), None)
+    if patient is None:
+        return None, ()
+    return patient, tuple(
+        person
+        for person in found
+        if person.pk != patient_id and person.merged_into_id == patient_id
+    )
+
+
+@prepared
+def _person(*, patient_id: int) -> QuerySet:
+    return Patient.objects.select_related("listed_care_centre").filter(
+        Q(pk=patient_id) | Q(merged_into_id=patient_id)
+    )
 
 
 def reviews_for(organization: Organization) -> QuerySet[LogReview]:

@@ -68,17 +68,15 @@ def _patient_search_form(request: HttpRequest, data: object = None) -> PatientSe
     return PatientSearchForm(data, reserve_patterns=reserve_patterns_for(request.unit.organization))
 
 
-def _without_autofocus(form: PatientSearchForm) -> PatientSearchForm:
-    """On the search page the filters come first; the cursor is not put in the number."""
-    form.fields["identity"].widget.attrs.pop("autofocus", None)
-    return form
-
-
 @unit_required
 def search(request: HttpRequest) -> HttpResponse:
     """The organisation's accesses, filtered; tick some to start a review."""
     organization = _organization(request)
-    form = LogSearchForm(request.GET or None, units=selectors.organization_units(organization))
+    form = LogSearchForm(
+        request.GET or None,
+        units=selectors.organization_units(organization),
+        unit_choices=selectors.unit_choices(organization),
+    )
     filters = form.filters()
     # Logged first: the page's count and its rows are then read from the same log.
     _log(
@@ -110,9 +108,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "page": page,
             "rows": rows,
-            # Only shown here: the region's reservnummer formats (a query) matter when the
-            # number is checked, by patient_lookup.
-            "patient_form": _without_autofocus(PatientSearchForm()),
+            # The search by patient's form is fixed: log_entries.log_search_forms writes it.
             "patient_shown": patient_display(filters.patient, participant=True)
             if filters.patient
             else None,

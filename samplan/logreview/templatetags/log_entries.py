@@ -16,16 +16,21 @@ from typing import NamedTuple
 from urllib.parse import quote
 
 from django import template
+from django.forms import BoundField
 from django.template.defaulttags import CsrfTokenNode
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 from samplan.core.form_renderer import render_input
+from samplan.core.markup import reverse_once
 from samplan.core.templatetags.samplan import form_field, pagination
+from samplan.logreview.forms import LogSearchForm
 from samplan.logreview.presentation import EntryRow
+from samplan.organizations.models import Unit
+from samplan.patients.forms import PatientSearchForm
 
 register = template.Library()
 
@@ -86,6 +91,7 @@ class _RowWriter:
         self.units: dict[int | None, str] = {}
         self.patients: dict[tuple[str, object], str] = {}
         self.marks: dict[tuple[str, ...], tuple[str, str]] = {}
+        self.actions: dict[tuple[object, ...], str] = {}
 
     def user(self, row: EntryRow) -> tuple[str, str]:
         """The user's cell and their name, escaped."""
@@ -147,6 +153,26 @@ class _RowWriter:
                 self.marks[key] = (self.words.no_marks, "<tr>")
         return self.marks[key]
 
+    def action(self, row: EntryRow) -> str:
+        """The action cell; a page repeats few actions from few addresses."""
+        entry = row.entry
+        key = (row.action, row.what, row.detail, entry.client_address, entry.integration_client)
+        if key not in self.actions:
+            action = escape(row.action)
+            if row.what:
+                action += f": {escape(row.what)}"
+            if row.detail:
+                action += f'<br><span class="muted">{escape(row.detail)}</span>'
+            if entry.client_address:
+                action += f'<br><span class="muted">{escape(entry.client_address)}</span>'
+            if entry.integration_client:
+                action += (
+                    f'<br><span class="muted">{self.words.integrating_system}: '
+                    f"{escape(entry.integration_client)}</span>"
+                )
+            self.actions[key] = action
+        return self.actions[key]
+
     def row(self, row: EntryRow) -> str:
         """One <tr> of the table, as the template's loop wrote it (its whitespace included)."""
         entry, words = row.entry, self.words
@@ -165,18 +191,6 @@ class _RowWriter:
             choose = f"<td>{words.yes if row.checked else words.no}</td>"
         else:
             choose = ""
-        action = escape(row.action)
-        if row.what:
-            action += f": {escape(row.what)}"
-        if row.detail:
-            action += f'<br><span class="muted">{escape(row.detail)}</span>'
-        if entry.client_address:
-            action += f'<br><span class="muted">{escape(entry.client_address)}</span>'
-        if entry.integration_client:
-            action += (
-                f'<br><span class="muted">{words.integrating_system}: '
-                f"{escape(entry.integration_client)}</span>"
-            )
         marks, opening = self.marks_and_opening(row)
         return (
             f"\n    {opening}\n"
@@ -185,7 +199,7 @@ class _RowWriter:
             f"      <td>{user}</td>\n"
             f"      <td>{self.unit(row)}</td>\n"
             f"      <td>{self.patient(row)}</td>\n"
-            f"      <td>{action}</td>\n"
+            f"      <td>{self.action(row)}</td>\n"
             f"      <td>{marks}</td>\n"
             "    </tr>\n  "
         )
@@ -228,15 +242,35 @@ _CURRENT = ' aria-current="page"'
 @register.simple_tag
 def log_review_nav(current: str) -> SafeString:
     """The log review's own menu, as logreview/_nav.html."""
+    return mark_safe(  # noqa: S308 (the addresses are escaped; the words are translations)
+        _nav(get_language(), current, get_script_prefix(), get_urlconf())
+    )
+
+
+@functools.cache
+def _nav(language: str | None, current: str, script_prefix: str, urlconf: str | None) -> str:
+    # Fixed for a language and URL configuration: written once per process.
     items = "".join(
-        f'<li><a href="{conditional_escape(reverse(name))}"'
+        f'<li><a href="{conditional_escape(reverse(name, urlconf=urlconf))}"'
         f"{_CURRENT if current == key else ''}>{gettext(words)}</a></li>\n"
         for key, name, words in _NAV
     )
-    return mark_safe(  # noqa: S308 (the addresses are escaped; the words are translations)
-        f'<nav class="subnav" aria-label="{gettext("Log review")}">\n'
+    label = gettext("Log review")
+    return (
+        f'<nav class="subnav" aria-label="{label}">\n'
         f'<ul class="plain link-row">\n{items}</ul>\n</nav>\n'
     )
+
+
+@functools.cache
+def _patient_search_field(language: str | None) -> str:
+    """The search by patient's number field: an unbound form's, so fixed for a language
+    (the region's reservnummer formats matter when the number is checked, by
+    views.patient_lookup). Written once per language and process."""
+    form = PatientSearchForm()
+    # On the search page the filters come first; the cursor is not put in the number.
+    form.fields["identity"].widget.attrs.pop("autofocus", None)
+    return str(form_field(template.Context(), form["identity"], search=True))
 
 
 def _form_errors(form: object) -> str:
@@ -252,11 +286,51 @@ def _form_errors(form: object) -> str:
     return ""
 
 
+def _flag_boxes(flags: BoundField) -> str:
+    # Each box's input as core.form_renderer writes it: box.tag() went through Django's
+    # option templates (input_option.html is not one the project's renderer writes).
+    return "".join(
+        f"<li>{render_input(box.data)} <label "
+        f'for="{conditional_escape(box.id_for_label)}">{conditional_escape(box.choice_label)}'
+        "</label></li>"
+        for box in flags
+    )
+
+
+# What a filter shows when nothing is chosen in it: nothing is chosen, so no value and no
+# error is in the markup.
+_NOTHING = (None, "", False)
+
+
+def _filter_field(context: template.Context, form: LogSearchForm, name: str) -> str:
+    """The filter form's field: when it holds nothing and has no error, an empty form's
+    (written once per language); else written for this form. The unit select is always
+    written, as its options are the organisation's units."""
+    field = form[name]
+    if name == "unit" or field.errors or field.value() not in _NOTHING:
+        return form_field(context, field)
+    return _empty_form(get_language())[name]
+
+
+@functools.cache
+def _empty_form(language: str | None) -> dict[str, str]:
+    """The filter form's fields and mark boxes with nothing chosen: fixed for a language
+    (labels, help, widgets), so written once per language and process."""
+    form = LogSearchForm(units=Unit.objects.none())
+    written = {
+        name: str(form_field(template.Context(), form[name]))
+        for name in ("user", "date_from", "date_to", "action", "flagged")
+    }
+    written["boxes"] = _flag_boxes(form["flags"])
+    return written
+
+
 @register.simple_tag(takes_context=True)
 def log_search_forms(context: template.Context) -> SafeString:
     """The page's lead, menu, the search by patient and the filter form."""
-    request, form, patient_form = context["request"], context["form"], context["patient_form"]
+    request, form = context["request"], context["form"]
     query = conditional_escape(context.get("query", ""))
+    lookup = conditional_escape(reverse_once("logreview:patient_lookup"))
     csrf = CsrfTokenNode().render(context)
     lead = gettext(
         "Accesses to patient data by the units of %(name)s. Your searches here are logged too."
@@ -277,39 +351,32 @@ def log_search_forms(context: template.Context) -> SafeString:
         }
         shown = f'<p>{showing}{badge}\n<a href="?">{gettext("Show all patients")}</a></p>\n'
     flags = form["flags"]
-    # Each box's input as core.form_renderer writes it: box.tag() went through Django's
-    # option templates (input_option.html is not one the project's renderer writes).
-    boxes = "".join(
-        f"<li>{render_input(box.data)} <label "
-        f'for="{conditional_escape(box.id_for_label)}">{conditional_escape(box.choice_label)}'
-        "</label></li>"
-        for box in flags
-    )
+    boxes = _flag_boxes(flags) if flags.value() else _empty_form(get_language())["boxes"]
     fields = "\n".join(
-        form_field(context, form[name]) for name in ("user", "unit", "date_from", "date_to")
+        _filter_field(context, form, name) for name in ("user", "unit", "date_from", "date_to")
     )
     return mark_safe(  # noqa: S308 (every value is escaped, the widgets by Django)
         f'<p class="lead">{lead}</p>\n{log_review_nav("search")}\n'
         '<section class="panel" aria-labelledby="patient-heading">\n'
         f'<h2 id="patient-heading">{gettext("Search by patient")}</h2>\n{shown}'
-        f'<form method="post" action="{conditional_escape(reverse("logreview:patient_lookup"))}"'
+        f'<form method="post" action="{lookup}"'
         ' class="filters" role="search">\n'
         f'{csrf}\n<input type="hidden" name="back" value="{query}">\n'
-        f"{form_field(context, patient_form['identity'], search=True)}\n"
+        f"{_patient_search_field(get_language())}\n"
         f'<button type="submit" class="button">{gettext("Search patient")}</button>\n'
         "</form>\n</section>\n"
         '<form method="get" class="panel" role="search" aria-labelledby="filter-heading">\n'
         f'<h2 id="filter-heading">{gettext("Filter")}</h2>\n{_form_errors(form)}\n'
         f'{conditional_escape(form["patient"])}\n<div class="filters">\n{fields}\n'
-        f"{form_field(context, form['action'])}\n</div>\n"
+        f"{_filter_field(context, form, 'action')}\n</div>\n"
         '<fieldset class="field">\n'
         f"<legend>{conditional_escape(flags.label)}</legend>\n"
         f'<ul class="plain check-row">{boxes}</ul>\n'
         f'<p class="field__help">{conditional_escape(flags.help_text)}</p>\n</fieldset>\n'
-        f"{form_field(context, form['flagged'])}\n"
+        f"{_filter_field(context, form, 'flagged')}\n"
         '<div class="actions">\n'
         f'<button type="submit" class="button">{gettext("Show accesses")}</button>\n'
-        f'<a href="{conditional_escape(reverse("logreview:export"))}?{query}">'
+        f'<a href="{conditional_escape(reverse_once("logreview:export"))}?{query}">'
         f"{gettext('Export to CSV')}</a>\n</div>\n</form>\n"
     )
 
@@ -336,6 +403,7 @@ def log_search_results(context: template.Context) -> SafeString:
     count = page.paginator.count
     caption = ngettext("%(counter)s access", "%(counter)s accesses", count) % {"counter": count}
     heads = "\n".join(f'<th scope="col">{gettext(c)}</th>' for c in _COLUMNS)
+    create = conditional_escape(reverse_once("logreview:review_create"))
     review = (
         '<div class="actions"><button type="submit" class="button">'
         f"{gettext('Review the ticked accesses')}</button></div>"
@@ -343,7 +411,7 @@ def log_search_results(context: template.Context) -> SafeString:
         else ""
     )
     return mark_safe(  # noqa: S308 (every value is escaped)
-        f'<form method="post" action="{conditional_escape(reverse("logreview:review_create"))}"'
+        f'<form method="post" action="{create}"'
         ' aria-labelledby="result-heading">\n'
         f"{CsrfTokenNode().render(context)}\n"
         f'<input type="hidden" name="form_key" value="{conditional_escape(context["form_key"])}">\n'
