@@ -89,8 +89,65 @@ def _contacts(*, version_id: int) -> QuerySet[SipContact]:
     )
 
 
+# What sip_plan_text (templatetags/plan_blocks.py) shows of a version's rows, for the plan
+# page: the units' whole rows were most of these reads' CPU (issue 18). The PDFs, the forms
+# and the comparisons read whole rows (plan_text_of): they show more (a unit's phone).
+_SHOWN_INTERVENTION = (
+    "version_id",
+    "position",
+    "what",
+    "unit",
+    "profession",
+    "starts_on",
+    "ends_on",
+    "status",
+    "unit__name",
+    "unit__organization__name",
+    "profession__name",
+)
+
+
+@prepared
+def _shown_interventions(*, version_id: int) -> QuerySet[SipIntervention]:
+    return (
+        SipIntervention.objects.filter(version_id=version_id)
+        .select_related("unit__organization", "profession")
+        .only(*_SHOWN_INTERVENTION)
+    )
+
+
+@prepared
+def _shown_contacts(*, version_id: int) -> QuerySet[SipContact]:
+    return (
+        SipContact.objects.filter(version_id=version_id)
+        .select_related("unit")
+        .only("version_id", "unit", "name", "phone", "unit__name")
+        .order_by("unit__name", "pk")
+    )
+
+
 def plan_text_of(version: SipVersion) -> PlanText:
     """The stored text of a version (two queries: interventions and contacts)."""
+    return _text_of(
+        version,
+        _interventions(version_id=version.pk),
+        _contacts(version_id=version.pk),
+    )
+
+
+def shown_text_of(version: SipVersion) -> PlanText:
+    """plan_text_of with only what sip_plan_text shows of the units and professions (the
+    plan page); for anything else use plan_text_of."""
+    return _text_of(
+        version,
+        _shown_interventions(version_id=version.pk),
+        _shown_contacts(version_id=version.pk),
+    )
+
+
+def _text_of(
+    version: SipVersion, intervention_rows: list[SipIntervention], contact_rows: list[SipContact]
+) -> PlanText:
     interventions = tuple(
         InterventionData(
             what=row.what,
@@ -100,11 +157,10 @@ def plan_text_of(version: SipVersion) -> PlanText:
             ends_on=row.ends_on,
             status=row.status,
         )
-        for row in _interventions(version_id=version.pk)
+        for row in intervention_rows
     )
     contacts = tuple(
-        ContactData(unit=row.unit, name=row.name, phone=row.phone)
-        for row in _contacts(version_id=version.pk)
+        ContactData(unit=row.unit, name=row.name, phone=row.phone) for row in contact_rows
     )
     return PlanText(
         goals=version.goals,

@@ -22,7 +22,7 @@ from samplan.patients.models import Consent, ConsentScope
 from samplan.patients.selectors import active_consent
 from samplan.sip import process
 from samplan.sip.access import can_sign_sip_part, plan_participants
-from samplan.sip.content import Comparison, describe_change, plan_text_of
+from samplan.sip.content import Comparison, describe_change, shown_text_of
 from samplan.sip.models import (
     VISIBLE_ANSWERS,
     Answer,
@@ -235,11 +235,26 @@ def signatures(version: SipVersion) -> list[SipSignature]:
     return _signatures(version_id=version.pk)
 
 
+_NAME = ("first_name", "last_name", "username")  # what get_full_name() or username reads
+
+
 @prepared
 def _signatures(*, version_id: int) -> QuerySet[SipSignature]:
+    # Only what the plan page, the version page and the PDF show of a signature: the users'
+    # and units' whole rows were most of the read's CPU (issue 18).
     return (
         SipSignature.objects.filter(version_id=version_id)
         .select_related("unit", "user")
+        .only(
+            "version_id",
+            "revision",
+            "unit",
+            "user",
+            "signed_at",
+            "method",
+            "unit__name",
+            *(f"user__{name}" for name in _NAME),
+        )
         .order_by("signed_at", "pk")
     )
 
@@ -253,14 +268,27 @@ def version_numbers(plan_id: int) -> list[int]:
 
 
 def versions(plan: SipPlan) -> list[SipVersion]:
+    """The plan's versions, newest first, with what the plan page's table shows only."""
     return _versions(plan_id=plan.pk)
 
 
 @prepared
 def _versions(*, plan_id: int) -> QuerySet[SipVersion]:
+    # The plan page's table of versions: only the columns it shows (not each version's text).
     return (
         SipVersion.objects.filter(plan_id=plan_id)
         .select_related("created_by", "locked_by")
+        .only(
+            "plan_id",
+            "number",
+            "reason",
+            "created_at",
+            "created_by",
+            "locked_at",
+            "locked_by",
+            *(f"created_by__{name}" for name in _NAME),
+            *(f"locked_by__{name}" for name in _NAME),
+        )
         .order_by("-number")
     )
 
@@ -369,7 +397,7 @@ def plan_page(plan: SipPlan, actor: Actor) -> dict[str, object]:
         "display": patient_display(plan.patient, participant=True),
         "viewer": viewer,
         "version": version,
-        "text": plan_text_of(version),
+        "text": shown_text_of(version),
         "participants": all_participants,
         "unanswered": [p for p in summoned if p.answer == Answer.PENDING],
         "not_sent": [p for p in summoned if p.answer == Answer.NOT_SENT],
