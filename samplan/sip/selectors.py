@@ -5,6 +5,7 @@ person it shows, one row each, as the inbox lists do. Selectors never import the
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from samplan.patients.models import Consent, ConsentScope
 from samplan.patients.selectors import active_consent
 from samplan.sip import process
 from samplan.sip.access import can_sign_sip_part, plan_participants
-from samplan.sip.content import Comparison, describe_change, shown_text_of
+from samplan.sip.content import Comparison, Named, describe_change, shown_text_of
 from samplan.sip.models import (
     VISIBLE_ANSWERS,
     Answer,
@@ -259,6 +260,66 @@ def _signatures(*, version_id: int) -> QuerySet[SipSignature]:
     )
 
 
+@dataclass(frozen=True)
+class PersonName:
+    """A user as the plan page names them (get_full_name() or username)."""
+
+    first_name: str
+    last_name: str
+    username: str
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()  # as AbstractUser's
+
+
+@dataclass(frozen=True)
+class ShownSignature:
+    """A signature as the plan page shows it: rows, not three model instances each."""
+
+    unit_id: int
+    revision: int
+    signed_at: datetime.datetime
+    unit: Named
+    user: PersonName
+
+
+def shown_signatures(version: SipVersion) -> list[ShownSignature]:
+    """The version's signatures, oldest first, as the plan page shows them (issue 18)."""
+    return [
+        ShownSignature(
+            unit_id=unit_id,
+            revision=revision,
+            signed_at=signed_at,
+            unit=Named(unit_id, unit_name),
+            user=PersonName(first_name, last_name, username),
+        )
+        for (
+            unit_id,
+            revision,
+            signed_at,
+            unit_name,
+            first_name,
+            last_name,
+            username,
+        ) in _shown_signatures(version_id=version.pk)
+    ]
+
+
+@prepared
+def _shown_signatures(*, version_id: int) -> QuerySet[SipSignature]:
+    return (
+        SipSignature.objects.filter(version_id=version_id)
+        .order_by("signed_at", "pk")
+        .values_list(
+            "unit_id",
+            "revision",
+            "signed_at",
+            "unit__name",
+            *(f"user__{name}" for name in _NAME),
+        )
+    )
+
+
 def version_numbers(plan_id: int) -> list[int]:
     return list(
         SipVersion.objects.filter(plan_id=plan_id)
@@ -324,8 +385,8 @@ class PartStatus:
     """One party's signature of the current text."""
 
     participant: SipParticipant
-    signature: SipSignature | None
-    earlier: SipSignature | None  # signed an earlier text of this version
+    signature: SipSignature | ShownSignature | None
+    earlier: SipSignature | ShownSignature | None  # signed an earlier text of this version
 
 
 def part_statuses(
@@ -333,7 +394,7 @@ def part_statuses(
     version: SipVersion,
     *,
     party_list: Sequence[SipParticipant] | None = None,
-    all_signatures: Sequence[SipSignature] | None = None,
+    all_signatures: Sequence[SipSignature | ShownSignature] | None = None,
 ) -> list[PartStatus]:
     """Each party's signature of the current text; the plan page passes what it has loaded."""
     all_signatures = signatures(version) if all_signatures is None else all_signatures
@@ -358,7 +419,7 @@ def plan_page(plan: SipPlan, actor: Actor) -> dict[str, object]:
     if all_participants is None:
         all_participants = participants(plan)
     party_list = [p for p in all_participants if p.answer == Answer.ACCEPTED]
-    all_signatures = signatures(version)
+    all_signatures = shown_signatures(version)
     statuses = part_statuses(plan, version, party_list=party_list, all_signatures=all_signatures)
     signed_here = any(s.signature and s.participant.unit_id == actor.unit.pk for s in statuses)
     consent = active_consent(plan.patient, ConsentScope.SIP)
