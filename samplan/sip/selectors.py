@@ -35,6 +35,7 @@ from samplan.sip.models import (
     SipPlan,
     SipSignature,
     SipVersion,
+    VersionReason,
 )
 
 
@@ -328,29 +329,58 @@ def version_numbers(plan_id: int) -> list[int]:
     )
 
 
-def versions(plan: SipPlan) -> list[SipVersion]:
+@dataclass(frozen=True)
+class ShownVersion:
+    """A row of the plan page's table of versions: rows, not three model instances each."""
+
+    number: int
+    reason: str
+    created_at: datetime.datetime
+    created_by: PersonName
+    locked_at: datetime.datetime | None
+    locked_by: PersonName | None
+
+    def get_reason_display(self) -> str:
+        return str(VersionReason(self.reason).label)
+
+
+def versions(plan: SipPlan) -> list[ShownVersion]:
     """The plan's versions, newest first, with what the plan page's table shows only."""
-    return _versions(plan_id=plan.pk)
+    return [
+        ShownVersion(
+            number=number,
+            reason=reason,
+            created_at=created_at,
+            created_by=PersonName(*created_by),
+            locked_at=locked_at,
+            locked_by=PersonName(*locked_by) if locked_by_id is not None else None,
+        )
+        for (
+            number,
+            reason,
+            created_at,
+            locked_at,
+            locked_by_id,
+            *names,
+        ) in _versions(plan_id=plan.pk)
+        for created_by, locked_by in [(names[:3], names[3:])]
+    ]
 
 
 @prepared
 def _versions(*, plan_id: int) -> QuerySet[SipVersion]:
-    # The plan page's table of versions: only the columns it shows (not each version's text).
     return (
         SipVersion.objects.filter(plan_id=plan_id)
-        .select_related("created_by", "locked_by")
-        .only(
-            "plan_id",
+        .order_by("-number")
+        .values_list(
             "number",
             "reason",
             "created_at",
-            "created_by",
             "locked_at",
-            "locked_by",
+            "locked_by_id",
             *(f"created_by__{name}" for name in _NAME),
             *(f"locked_by__{name}" for name in _NAME),
         )
-        .order_by("-number")
     )
 
 
