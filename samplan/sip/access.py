@@ -144,20 +144,126 @@ def _participation(
     return own, rows
 
 
+# The plan page reads only the columns it shows (issue 18): every column read is a converter
+# to find and run and an attribute to set, per request, and the users', units' and cases'
+# whole rows were most of the page's 470 columns. A field left out here is read with a query
+# of its own when touched, so the plan page's pinned query count (tests/test_next_step.py)
+# and its panels' tests (tests/test_plan_blocks.py) notice a missing one.
+_NAME = ("first_name", "last_name", "username")  # get_full_name() or username
+PAGE_PARTICIPANT_FIELDS = (
+    "plan_id",
+    "unit_id",
+    "role",
+    "answer",
+    "due_at",
+    "answered_at",
+    "attendees",
+    "decline_reason",
+    "unit__name",
+    "unit__organization__name",
+    *(f"answered_by__{name}" for name in _NAME),
+)
+_PAGE_PLAN_FIELDS = (
+    "patient",
+    "initiator_unit",
+    "created_at",
+    "case",
+    "state",
+    "purpose",
+    "person_goals",
+    "questions",
+    "proposed_coordinator",
+    "meeting_at",
+    "meeting_mode",
+    "meeting_place",
+    "meeting_link",
+    "invited_others",
+    "consent",
+    "current_version",
+    "closed_at",
+    "close_reason",
+    "close_text",
+    # patient_display and the access log's flags
+    *(
+        f"patient__{name}"
+        for name in (
+            "identity_number",
+            "identity_kind",
+            "first_name",
+            "last_name",
+            "birth_date",
+            "protection",
+            "registered_municipality",
+            "postal_code",
+            "street_address",
+            "city",
+            "phone",
+            "listed_care_centre",
+        )
+    ),
+    "patient__listed_care_centre__name",
+    "initiator_unit__name",
+    "consent__withdrawn_at",
+    # the version's text, its state, and what finalising still needs
+    *(
+        f"current_version__{name}"
+        for name in (
+            "number",
+            "revision",
+            "locked_at",
+            "goals",
+            "others_do",
+            "responsible_principal",
+            "coordinator",
+            "coordinator_unit",
+            "participation",
+            "relatives_views",
+            "follow_up_date",
+            "follow_up_how",
+        )
+    ),
+    *(f"current_version__coordinator__{name}" for name in _NAME),
+    "current_version__coordinator_unit__name",
+    "current_version__responsible_principal__name",
+)
+
+
 @prepared
 def _participants_if_visible(*, plan_id: int, unit_id: int) -> QuerySet[SipParticipant]:
-    return plan_participants(plan_id).filter(
-        Exists(
-            SipParticipant.objects.filter(
-                plan_id=plan_id, unit_id=unit_id, answer__in=VISIBLE_ANSWERS
+    return (
+        SipParticipant.objects.filter(plan_id=plan_id)
+        .filter(
+            Exists(
+                SipParticipant.objects.filter(
+                    plan_id=plan_id, unit_id=unit_id, answer__in=VISIBLE_ANSWERS
+                )
             )
         )
+        .select_related("unit__organization", "answered_by")
+        .only(*PAGE_PARTICIPANT_FIELDS)
+        .order_by("role", "unit__name")
     )
 
 
 @prepared
 def _plan(*, plan_id: int) -> QuerySet[SipPlan]:
     return SipPlan.objects.select_related(*_PLAN_RELATED).filter(pk=plan_id)
+
+
+@prepared
+def _page_plan(*, plan_id: int) -> QuerySet[SipPlan]:
+    return (
+        SipPlan.objects.select_related(
+            "patient__listed_care_centre",
+            "initiator_unit",
+            "consent",
+            "current_version__coordinator",
+            "current_version__coordinator_unit",
+            "current_version__responsible_principal",
+        )
+        .only(*_PAGE_PLAN_FIELDS)
+        .filter(pk=plan_id)
+    )
 
 
 def plan_for_unit(
@@ -172,7 +278,8 @@ def plan_for_unit(
 
     Sets plan.viewer (process.Viewer) and plan.participation (the unit's SipParticipant);
     with `with_participants` also plan.participant_rows (plan_participants, read in the same
-    query as the unit's own row: the plan page).
+    query as the unit's own row: the plan page), and the plan, its rows and its current
+    version with only the columns the plan page shows (PAGE_PARTICIPANT_FIELDS, above).
     """
     unit = actor.unit
     if not can_work_with_sip(actor.user, unit):
@@ -180,7 +287,7 @@ def plan_for_unit(
     participation, rows = _participation(plan_id, unit, with_participants=with_participants)
     if participation is None:
         raise Http404
-    (plan,) = _plan(plan_id=plan_id)
+    (plan,) = _page_plan(plan_id=plan_id) if with_participants else _plan(plan_id=plan_id)
     # The unit takes part in a plan for the person (just checked): the same answer the access
     # log's relation check ("sip.participant", sip/apps.py) would find with a query of its own.
     access_log_record(

@@ -89,6 +89,48 @@ def _contacts(*, version_id: int) -> QuerySet[SipContact]:
     )
 
 
+# What sip_plan_text (templatetags/plan_blocks.py) shows of a version's rows, for the plan
+# page: names only, as rows rather than model instances (the units' whole rows and a model
+# instance per unit, organization and profession were most of these reads' CPU, issue 18).
+# The PDFs, the forms and the comparisons read whole rows (plan_text_of): they show more (a
+# unit's phone) or keep the instances.
+
+
+@dataclass(frozen=True)
+class Named:
+    """A unit, organization or profession as the plan page shows it: its name (and a unit's
+    organization)."""
+
+    pk: int
+    name: str
+    organization: Named | None = None
+
+
+@prepared
+def _shown_interventions(*, version_id: int) -> QuerySet[SipIntervention]:
+    return SipIntervention.objects.filter(version_id=version_id).values_list(
+        "what",
+        "unit_id",
+        "unit__name",
+        "unit__organization_id",
+        "unit__organization__name",
+        "profession_id",
+        "profession__name",
+        "starts_on",
+        "ends_on",
+        "status",
+    )
+
+
+@prepared
+def _shown_contacts(*, version_id: int) -> QuerySet[SipContact]:
+    return (
+        SipContact.objects.filter(version_id=version_id)
+        .order_by("unit__name", "pk")
+        .values_list("unit_id", "unit__name", "name", "phone")
+    )
+
+
 def plan_text_of(version: SipVersion) -> PlanText:
     """The stored text of a version (two queries: interventions and contacts)."""
     interventions = tuple(
@@ -106,6 +148,48 @@ def plan_text_of(version: SipVersion) -> PlanText:
         ContactData(unit=row.unit, name=row.name, phone=row.phone)
         for row in _contacts(version_id=version.pk)
     )
+    return _text_of(version, interventions, contacts)
+
+
+def shown_text_of(version: SipVersion) -> PlanText:
+    """plan_text_of with only what sip_plan_text shows of the units and professions (their
+    names, as Named): the plan page. For anything else use plan_text_of."""
+    interventions = tuple(
+        InterventionData(
+            what=what,
+            unit=Named(unit_id, unit_name, Named(organization_id, organization_name))
+            if unit_id is not None
+            else None,
+            profession=Named(profession_id, profession_name) if profession_id is not None else None,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            status=status,
+        )
+        for (
+            what,
+            unit_id,
+            unit_name,
+            organization_id,
+            organization_name,
+            profession_id,
+            profession_name,
+            starts_on,
+            ends_on,
+            status,
+        ) in _shown_interventions(version_id=version.pk)
+    )
+    contacts = tuple(
+        ContactData(unit=Named(unit_id, unit_name), name=name, phone=phone)
+        for unit_id, unit_name, name, phone in _shown_contacts(version_id=version.pk)
+    )
+    return _text_of(version, interventions, contacts)
+
+
+def _text_of(
+    version: SipVersion,
+    interventions: tuple[InterventionData, ...],
+    contacts: tuple[ContactData, ...],
+) -> PlanText:
     return PlanText(
         goals=version.goals,
         others_do=version.others_do,

@@ -5,6 +5,7 @@ person it shows, one row each, as the inbox lists do. Selectors never import the
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from samplan.patients.models import Consent, ConsentScope
 from samplan.patients.selectors import active_consent
 from samplan.sip import process
 from samplan.sip.access import can_sign_sip_part, plan_participants
-from samplan.sip.content import Comparison, describe_change, plan_text_of
+from samplan.sip.content import Comparison, Named, describe_change, shown_text_of
 from samplan.sip.models import (
     VISIBLE_ANSWERS,
     Answer,
@@ -34,6 +35,7 @@ from samplan.sip.models import (
     SipPlan,
     SipSignature,
     SipVersion,
+    VersionReason,
 )
 
 
@@ -235,12 +237,87 @@ def signatures(version: SipVersion) -> list[SipSignature]:
     return _signatures(version_id=version.pk)
 
 
+_NAME = ("first_name", "last_name", "username")  # what get_full_name() or username reads
+
+
 @prepared
 def _signatures(*, version_id: int) -> QuerySet[SipSignature]:
+    # Only what the plan page, the version page and the PDF show of a signature: the users'
+    # and units' whole rows were most of the read's CPU (issue 18).
     return (
         SipSignature.objects.filter(version_id=version_id)
         .select_related("unit", "user")
+        .only(
+            "version_id",
+            "revision",
+            "unit",
+            "user",
+            "signed_at",
+            "method",
+            "unit__name",
+            *(f"user__{name}" for name in _NAME),
+        )
         .order_by("signed_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class PersonName:
+    """A user as the plan page names them (get_full_name() or username)."""
+
+    first_name: str
+    last_name: str
+    username: str
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()  # as AbstractUser's
+
+
+@dataclass(frozen=True)
+class ShownSignature:
+    """A signature as the plan page shows it: rows, not three model instances each."""
+
+    unit_id: int
+    revision: int
+    signed_at: datetime.datetime
+    unit: Named
+    user: PersonName
+
+
+def shown_signatures(version: SipVersion) -> list[ShownSignature]:
+    """The version's signatures, oldest first, as the plan page shows them (issue 18)."""
+    return [
+        ShownSignature(
+            unit_id=unit_id,
+            revision=revision,
+            signed_at=signed_at,
+            unit=Named(unit_id, unit_name),
+            user=PersonName(first_name, last_name, username),
+        )
+        for (
+            unit_id,
+            revision,
+            signed_at,
+            unit_name,
+            first_name,
+            last_name,
+            username,
+        ) in _shown_signatures(version_id=version.pk)
+    ]
+
+
+@prepared
+def _shown_signatures(*, version_id: int) -> QuerySet[SipSignature]:
+    return (
+        SipSignature.objects.filter(version_id=version_id)
+        .order_by("signed_at", "pk")
+        .values_list(
+            "unit_id",
+            "revision",
+            "signed_at",
+            "unit__name",
+            *(f"user__{name}" for name in _NAME),
+        )
     )
 
 
@@ -252,16 +329,58 @@ def version_numbers(plan_id: int) -> list[int]:
     )
 
 
-def versions(plan: SipPlan) -> list[SipVersion]:
-    return _versions(plan_id=plan.pk)
+@dataclass(frozen=True)
+class ShownVersion:
+    """A row of the plan page's table of versions: rows, not three model instances each."""
+
+    number: int
+    reason: str
+    created_at: datetime.datetime
+    created_by: PersonName
+    locked_at: datetime.datetime | None
+    locked_by: PersonName | None
+
+    def get_reason_display(self) -> str:
+        return str(VersionReason(self.reason).label)
+
+
+def versions(plan: SipPlan) -> list[ShownVersion]:
+    """The plan's versions, newest first, with what the plan page's table shows only."""
+    return [
+        ShownVersion(
+            number=number,
+            reason=reason,
+            created_at=created_at,
+            created_by=PersonName(*created_by),
+            locked_at=locked_at,
+            locked_by=PersonName(*locked_by) if locked_by_id is not None else None,
+        )
+        for (
+            number,
+            reason,
+            created_at,
+            locked_at,
+            locked_by_id,
+            *names,
+        ) in _versions(plan_id=plan.pk)
+        for created_by, locked_by in [(names[:3], names[3:])]
+    ]
 
 
 @prepared
 def _versions(*, plan_id: int) -> QuerySet[SipVersion]:
     return (
         SipVersion.objects.filter(plan_id=plan_id)
-        .select_related("created_by", "locked_by")
         .order_by("-number")
+        .values_list(
+            "number",
+            "reason",
+            "created_at",
+            "locked_at",
+            "locked_by_id",
+            *(f"created_by__{name}" for name in _NAME),
+            *(f"locked_by__{name}" for name in _NAME),
+        )
     )
 
 
@@ -296,8 +415,8 @@ class PartStatus:
     """One party's signature of the current text."""
 
     participant: SipParticipant
-    signature: SipSignature | None
-    earlier: SipSignature | None  # signed an earlier text of this version
+    signature: SipSignature | ShownSignature | None
+    earlier: SipSignature | ShownSignature | None  # signed an earlier text of this version
 
 
 def part_statuses(
@@ -305,7 +424,7 @@ def part_statuses(
     version: SipVersion,
     *,
     party_list: Sequence[SipParticipant] | None = None,
-    all_signatures: Sequence[SipSignature] | None = None,
+    all_signatures: Sequence[SipSignature | ShownSignature] | None = None,
 ) -> list[PartStatus]:
     """Each party's signature of the current text; the plan page passes what it has loaded."""
     all_signatures = signatures(version) if all_signatures is None else all_signatures
@@ -330,7 +449,7 @@ def plan_page(plan: SipPlan, actor: Actor) -> dict[str, object]:
     if all_participants is None:
         all_participants = participants(plan)
     party_list = [p for p in all_participants if p.answer == Answer.ACCEPTED]
-    all_signatures = signatures(version)
+    all_signatures = shown_signatures(version)
     statuses = part_statuses(plan, version, party_list=party_list, all_signatures=all_signatures)
     signed_here = any(s.signature and s.participant.unit_id == actor.unit.pk for s in statuses)
     consent = active_consent(plan.patient, ConsentScope.SIP)
@@ -369,7 +488,7 @@ def plan_page(plan: SipPlan, actor: Actor) -> dict[str, object]:
         "display": patient_display(plan.patient, participant=True),
         "viewer": viewer,
         "version": version,
-        "text": plan_text_of(version),
+        "text": shown_text_of(version),
         "participants": all_participants,
         "unanswered": [p for p in summoned if p.answer == Answer.PENDING],
         "not_sent": [p for p in summoned if p.answer == Answer.NOT_SENT],

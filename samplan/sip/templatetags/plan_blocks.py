@@ -12,18 +12,30 @@ from __future__ import annotations
 
 import datetime
 import functools
+from html import escape as html_escape
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape as esc
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
 from samplan.core.markup import reverse_once
 
 register = template.Library()
+
+
+def esc(value: object) -> str:
+    """conditional_escape(value). Most values are plain str, for which Django's escape() is
+    html.escape() behind a check for lazy arguments that cost more than the escaping on this
+    page's some hundred values (issue 18); anything else (safe, lazy, numbers) goes to
+    conditional_escape as before. Used inside f-strings only, so the result need not be a
+    SafeString."""
+    if type(value) is str:
+        return html_escape(value)
+    return conditional_escape(value)
 
 
 def _minute(value: datetime.datetime | None) -> str:
