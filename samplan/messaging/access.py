@@ -200,15 +200,30 @@ def _received_rows(deliveries: QuerySet[Delivery], unit_id: int) -> QuerySet[Del
     # messaging_message, so the paginator's COUNT (which drops unused annotations) stays on
     # the delivery indexes alone.
     # The list shows no message text or content: leave them (and their JSON decoding) out.
+    # Nor the delivery's handling, the message's other times and keys, nor more of the
+    # sender and the care centre than their names: each column is a converter and a value
+    # to set per row (a time also a parse), some 300 per page.
     return (
         deliveries.select_related("message__sender_unit", f"{_PATIENT}__listed_care_centre")
         .annotate(
             in_thread=threads.in_thread("message_id"),
             takes_part=threads.unit_takes_part(unit_id, "message_id"),
         )
-        .defer("message__text", "message__content")
+        .defer(
+            *_unshown("", Delivery, kept=_LISTED_DELIVERY),
+            *_unshown("message", Message, kept=_LISTED_MESSAGE),
+            *_unshown("message__sender_unit", Unit, kept={"id", "name"}),
+            *_unshown(f"{_PATIENT}__listed_care_centre", Unit, kept={"id", "name"}),
+            f"{_PATIENT}__created_at",
+            f"{_PATIENT}__updated_at",
+        )
         .order_by("-arrived_at", "-pk")
     )
+
+
+# What Mottagna shows of a delivery and its message (received_rows.py, ReceivedRow).
+_LISTED_DELIVERY = {"id", "message", "unit", "state", "arrived_at", "due_at"}
+_LISTED_MESSAGE = {"id", "message_type", "patient", "sender_unit"}
 
 
 @prepared(shape=("limit",), warm=lambda: [{"unit_id": 1, "limit": DEFAULT_PAGE_SIZE + 1}])
@@ -441,8 +456,10 @@ _NAMED = {"id", "username", "first_name", "last_name"}
 
 
 def _unshown(path: str, model: type, *, kept: set[str]) -> list[str]:
-    """The columns of the related row at `path` other than those `kept`, to defer."""
-    return [f"{path}__{f.name}" for f in model._meta.concrete_fields if f.name not in kept]
+    """The columns of the related row at `path` ("" for the row itself) other than those
+    `kept`, to defer."""
+    prefix = f"{path}__" if path else ""
+    return [f"{prefix}{f.name}" for f in model._meta.concrete_fields if f.name not in kept]
 
 
 def unit_takes_part_in_message(unit: Unit, message: Message, delivery: Delivery | None) -> bool:
