@@ -19,10 +19,12 @@ still holds its delivery or sent it); elsewhere the placeholder.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page
 from django.db.models import (
+    FilteredRelation,
     Prefetch,
     Q,
     QuerySet,
@@ -198,15 +200,30 @@ def _received_rows(deliveries: QuerySet[Delivery], unit_id: int) -> QuerySet[Del
     # messaging_message, so the paginator's COUNT (which drops unused annotations) stays on
     # the delivery indexes alone.
     # The list shows no message text or content: leave them (and their JSON decoding) out.
+    # Nor the delivery's handling, the message's other times and keys, nor more of the
+    # sender and the care centre than their names: each column is a converter and a value
+    # to set per row (a time also a parse), some 300 per page.
     return (
         deliveries.select_related("message__sender_unit", f"{_PATIENT}__listed_care_centre")
         .annotate(
             in_thread=threads.in_thread("message_id"),
             takes_part=threads.unit_takes_part(unit_id, "message_id"),
         )
-        .defer("message__text", "message__content")
+        .defer(
+            *_unshown("", Delivery, kept=_LISTED_DELIVERY),
+            *_unshown("message", Message, kept=_LISTED_MESSAGE),
+            *_unshown("message__sender_unit", Unit, kept={"id", "name"}),
+            *_unshown(f"{_PATIENT}__listed_care_centre", Unit, kept={"id", "name"}),
+            f"{_PATIENT}__created_at",
+            f"{_PATIENT}__updated_at",
+        )
         .order_by("-arrived_at", "-pk")
     )
+
+
+# What Mottagna shows of a delivery and its message (received_rows.py, ReceivedRow).
+_LISTED_DELIVERY = {"id", "message", "unit", "state", "arrived_at", "due_at"}
+_LISTED_MESSAGE = {"id", "message_type", "patient", "sender_unit"}
 
 
 @prepared(shape=("limit",), warm=lambda: [{"unit_id": 1, "limit": DEFAULT_PAGE_SIZE + 1}])
@@ -356,9 +373,22 @@ def message_for_unit(actor: Actor, message_id: int) -> Message:
     whether it belongs to one (`in_thread`), whether the unit takes part in it now
     (`takes_part`), and the process's own values for its link (e.g. `case_id`).
     """
+    return _logged(actor, _message_of_unit, message_id)
+
+
+def message_and_delivery_for_unit(actor: Actor, message_id: int) -> tuple[Message, Delivery | None]:
+    """For the message page: message_for_unit with the current unit's delivery of it, if any
+    (as delivery_of_unit reads it, without its users), in the same query, and of the sender,
+    the patient's care centre and the sender's user only what the page shows."""
+    message = _logged(actor, _message_page_row, message_id)
+    # Without a delivery of the unit, the filtered relation sets no attribute at all.
+    return message, getattr(message, "unit_delivery", None)
+
+
+def _logged(actor: Actor, read: Callable[..., list[Message]], message_id: int) -> Message:
     if not can_work_with_patients(actor.user, actor.unit):
         raise Http404
-    rows = _message_of_unit(message_id=message_id, unit_id=actor.unit.pk)
+    rows = read(message_id=message_id, unit_id=actor.unit.pk)
     if not rows:
         raise Http404
     message = rows[0]
@@ -375,19 +405,61 @@ def message_for_unit(actor: Actor, message_id: int) -> Message:
     return message
 
 
-@prepared
-def _message_of_unit(*, message_id: int, unit_id: int) -> QuerySet[Message]:
+def _of_unit(message_id: int, unit_id: int) -> QuerySet[Message]:
+    """The message if the unit sent it or has a delivery of it, with that delivery.
+
+    The unit's delivery is joined through a filtered relation: one row at most
+    (delivery_message_unit_unique), so no DISTINCT and no second read for it."""
     return (
-        Message.objects.select_related("patient", "sender_unit", "sender_user")
+        Message.objects.annotate(
+            unit_delivery=FilteredRelation("deliveries", condition=Q(deliveries__unit_id=unit_id))
+        )
+        .select_related(
+            "patient__listed_care_centre", "sender_unit", "sender_user", "unit_delivery"
+        )
         .filter(pk=message_id)
-        .filter(Q(sender_unit_id=unit_id) | Q(deliveries__unit_id=unit_id))
+        .filter(Q(sender_unit_id=unit_id) | Q(unit_delivery__isnull=False))
         .annotate(
             in_thread=threads.in_thread("pk"),
             takes_part=threads.unit_takes_part(unit_id, "pk"),
             **threads.thread_annotations("pk"),
         )
-        .distinct()[:1]
+        .order_by()
     )
+
+
+@prepared
+def _message_of_unit(*, message_id: int, unit_id: int) -> QuerySet[Message]:
+    return _of_unit(message_id, unit_id)[:1]
+
+
+@prepared
+def _message_page_row(*, message_id: int, unit_id: int) -> QuerySet[Message]:
+    # Each column is a converter to find and a value to set per query: the units' and the
+    # user's other columns (about 40) were a noticeable part of the page's ORM time.
+    return _of_unit(message_id, unit_id).defer(
+        "uuid",
+        "idempotency_key",
+        *_unshown("sender_unit", Unit, kept={"id", "name"}),
+        *_unshown("patient__listed_care_centre", Unit, kept={"id", "name"}),
+        *_unshown("sender_user", User, kept=_NAMED),
+        "patient__created_at",
+        "patient__updated_at",
+        "unit_delivery__reason_code",
+        "unit_delivery__escalated_at",
+        "unit_delivery__changed_at",
+    )[:1]
+
+
+# What the pages show of a user: user.get_full_name|default:user.username.
+_NAMED = {"id", "username", "first_name", "last_name"}
+
+
+def _unshown(path: str, model: type, *, kept: set[str]) -> list[str]:
+    """The columns of the related row at `path` ("" for the row itself) other than those
+    `kept`, to defer."""
+    prefix = f"{path}__" if path else ""
+    return [f"{prefix}{f.name}" for f in model._meta.concrete_fields if f.name not in kept]
 
 
 def unit_takes_part_in_message(unit: Unit, message: Message, delivery: Delivery | None) -> bool:
@@ -417,9 +489,25 @@ def message_history(message: Message, unit: Unit, delivery: Delivery | None) -> 
 )
 def _deliveries_of_message(*, message_id: int, delivery_id: int | None) -> QuerySet[Delivery]:
     """All the message's deliveries (delivery_id None), or one and those it led to."""
-    deliveries = Delivery.objects.select_related(
-        "unit", "read_by", "acknowledged_by", "handled_by", "forwarded_from__unit"
-    ).filter(message_id=message_id)
+    # Of the units and users, the history shows names only (see _message_page_row).
+    deliveries = (
+        Delivery.objects.select_related(
+            "unit", "read_by", "acknowledged_by", "handled_by", "forwarded_from__unit"
+        )
+        .defer(
+            "reason_code",
+            "reason_text",
+            "escalated_at",
+            "changed_at",
+            *_unshown("unit", Unit, kept={"id", "name"}),
+            *_unshown("forwarded_from", Delivery, kept={"id", "unit"}),
+            *_unshown("forwarded_from__unit", Unit, kept={"id", "name"}),
+            *_unshown("read_by", User, kept=_NAMED),
+            *_unshown("acknowledged_by", User, kept=_NAMED),
+            *_unshown("handled_by", User, kept=_NAMED),
+        )
+        .filter(message_id=message_id)
+    )
     if delivery_id is not None:
         deliveries = deliveries.filter(Q(pk=delivery_id) | Q(forwarded_from_id=delivery_id))
     return deliveries.order_by("arrived_at", "pk")

@@ -20,7 +20,7 @@ from samplan.core.decorators import unit_required
 from samplan.core.http import parse_ids, parse_int
 from samplan.core.paging import PAGE_SIZES, PageRequest, paginate
 from samplan.messaging import access
-from samplan.messaging.access import can_edit_alert_settings, message_for_unit
+from samplan.messaging.access import can_edit_alert_settings
 from samplan.messaging.content import content_items
 from samplan.messaging.context_processors import cached_new_count
 from samplan.messaging.fallback import fallback_inbox_for
@@ -174,13 +174,20 @@ def _message_page(
     return_form: ReturnForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    message = message_for_unit(request.actor, pk)  # 404 unless sent or received here; logged
-    delivery = access.delivery_of_unit(request.actor, pk)
+    # 404 unless sent or received here; logged. The unit's delivery comes in the same read.
+    message, delivery = access.message_and_delivery_for_unit(request.actor, pk)
     if delivery is not None and delivery.state == DeliveryState.NEW:
         delivery_mark_read(actor=request.actor, delivery=delivery)
         delivery = access.delivery_of_unit(request.actor, pk)
     participant = access.unit_takes_part_in_message(request.unit, message, delivery)
     can_act = delivery is not None and delivery.state in OPEN_STATES
+    if can_act:
+        # The actions' forms are shown only while the delivery is open: otherwise neither
+        # is built (nor the forward targets' query).
+        forward_form = forward_form or ForwardForm(
+            units=access.forward_targets(request.unit), auto_id="forward_%s"
+        )
+        return_form = return_form or ReturnForm(auto_id="return_%s")
     context = {
         "message": message,
         "delivery": delivery,
@@ -194,9 +201,8 @@ def _message_page(
         # The case and plan the message belongs to, as their processes link them (threads.py).
         "thread_links": thread_links(message, request.unit),
         "can_act": can_act,
-        "forward_form": forward_form
-        or ForwardForm(units=access.forward_targets(request.unit), auto_id="forward_%s"),
-        "return_form": return_form or ReturnForm(auto_id="return_%s"),
+        "forward_form": forward_form,
+        "return_form": return_form,
     }
     return render(request, "messaging/message_detail.html", context, status=status)
 
