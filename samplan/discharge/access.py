@@ -77,13 +77,20 @@ def can_open_discharge_case(user: User, unit: Unit | None) -> bool:
     return group == process.SenderGroup.WARD
 
 
-def case_message_types(user: User, unit: Unit | None, case: DischargeCase) -> list[str]:
-    """The message types the user may send for `unit` on `case` now (the send buttons)."""
+def case_message_types(
+    user: User,
+    unit: Unit | None,
+    case: DischargeCase,
+    *,
+    has_admission_notice: bool | None = None,
+) -> list[str]:
+    """The message types the user may send for `unit` on `case` now (the send buttons).
+    `has_admission_notice`: as services.case_sendable_types."""
     from samplan.discharge.services import case_sendable_types
 
     if not can_work_with_patients(user, unit):
         return []
-    return case_sendable_types(case, unit)
+    return case_sendable_types(case, unit, has_admission_notice=has_admission_notice)
 
 
 def can_send_on_case(user: User, unit: Unit | None, case: DischargeCase, message_type: str) -> bool:
@@ -123,12 +130,20 @@ def can_cancel_message(
     )
 
 
-def case_may_carry_summons(case: DischargeCase, unit: Unit) -> bool:
+def case_may_carry_summons(
+    case: DischargeCase, unit: Unit, *, takes_part: bool | None = None
+) -> bool:
     """Whether `unit` may send the case's SIP summons: it takes part in the open case and is
-    the kind of unit the discharge process lets send it (the care contact's)."""
+    the kind of unit the discharge process lets send it (the care contact's). `takes_part`
+    is whether the unit takes part now, when the caller has already read the case's
+    participants (the case page), so it is not asked again."""
     kind = process.principal_kind(unit.organization)
     return (
         case.is_open
         and process.may_send(unit.kind, kind, MessageType.SIP_SUMMONS)
-        and cases_for_unit(unit.pk).filter(pk=case.pk).exists()
+        and (
+            cases_for_unit(unit.pk).filter(pk=case.pk).exists()
+            if takes_part is None
+            else takes_part
+        )
     )

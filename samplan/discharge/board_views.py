@@ -10,7 +10,7 @@ from django.utils import timezone
 from samplan.core.decorators import unit_required
 from samplan.core.paging import PageRequest
 from samplan.discharge.board import overview_page
-from samplan.discharge.board_cells import STEPS, cell_legend
+from samplan.discharge.board_cells import STEPS
 from samplan.discharge.forms import OverviewFilterForm
 from samplan.discharge.process import WARD_KINDS
 from samplan.messaging.access import require_inbox
@@ -37,7 +37,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             **filters.values(),
         )
     context = inbox_list_context(request, "overview", search_form)
-    context.update(filters=filters, page=page, steps=STEPS, cell_legend=cell_legend())
+    context.update(filters=filters, page=page, steps=STEPS)
     return render(request, "discharge/board.html", context)
 
 

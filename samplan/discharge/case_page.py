@@ -130,6 +130,13 @@ class CaseOverview:
     discharged_at: datetime.datetime | None
     overdue_count: int = 0
     cancellations: dict[int, Message] = field(default_factory=dict)
+    # services.case_has_admission_notice, from the messages read here.
+    has_admission_notice: bool = False
+
+    def takes_part(self, unit_id: int) -> bool:
+        """Whether the unit takes part in the case now (access.cases_for_unit's rule), from
+        the participants read here."""
+        return any(p.unit_id == unit_id and p.left_at is None for p in self.participants)
 
     @property
     def withdrawn_reason_label(self) -> str:
@@ -149,11 +156,36 @@ def case_messages(case: DischargeCase) -> list[Message]:
     return messages
 
 
+# What the page shows of the people and units on a case: a name. Reading only these columns of
+# the joined rows, not every column of each user, unit and organisation (some 330 columns
+# per page before), keeps the rows' conversion and model building small. A field left out
+# here and read later would cost a query per row: test_case_page pins the page's queries for
+# a case with many messages.
+_USER_FIELDS = ("username", "first_name", "last_name")
+# hsa_id: the API's unit_ref; kind and contracted_by: the liability's municipality rule.
+_UNIT_FIELDS = ("organization", "name", "kind", "hsa_id")
+_ORGANIZATION_FIELDS = ("name", "kind", "contracted_by")
+
+
+def _own_fields(model: type) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields]
+
+
+def _related(path: str, names: Sequence[str]) -> list[str]:
+    return [f"{path}__{name}" for name in names]
+
+
 @prepared
 def _case_messages(*, case_id: int) -> QuerySet[Message]:
     return (
         Message.objects.filter(case_link__case_id=case_id)
         .select_related("sender_unit__organization", "sender_user")
+        .only(
+            *_own_fields(Message),
+            *_related("sender_unit", _UNIT_FIELDS),
+            *_related("sender_unit__organization", _ORGANIZATION_FIELDS),
+            *_related("sender_user", _USER_FIELDS),
+        )
         .order_by("sent_at", "pk")
     )
 
@@ -163,13 +195,29 @@ def _case_deliveries(*, case_id: int) -> QuerySet[Delivery]:
     return (
         Delivery.objects.filter(message__case_link__case_id=case_id)
         .select_related("unit__organization", "acknowledged_by", "read_by", "handled_by")
+        .only(
+            *_own_fields(Delivery),
+            *_related("unit", _UNIT_FIELDS),
+            *_related("unit__organization", _ORGANIZATION_FIELDS),
+            *_related("acknowledged_by", _USER_FIELDS),
+            *_related("read_by", _USER_FIELDS),
+            *_related("handled_by", _USER_FIELDS),
+        )
         .order_by("arrived_at", "pk")
     )
 
 
 @prepared
 def _case_participants(*, case_id: int) -> QuerySet[CaseParticipant]:
-    return CaseParticipant.objects.filter(case_id=case_id).select_related("unit__organization")
+    return (
+        CaseParticipant.objects.filter(case_id=case_id)
+        .select_related("unit__organization")
+        .only(
+            *_own_fields(CaseParticipant),
+            *_related("unit", _UNIT_FIELDS),
+            *_related("unit__organization", _ORGANIZATION_FIELDS),
+        )
+    )
 
 
 @prepared
@@ -177,6 +225,11 @@ def _case_events(*, case_id: int) -> QuerySet[CaseEvent]:
     return (
         CaseEvent.objects.filter(case_id=case_id)
         .select_related("user", "unit")
+        .only(
+            *_own_fields(CaseEvent),
+            *_related("user", _USER_FIELDS),
+            *_related("unit", _UNIT_FIELDS),
+        )
         .order_by("at", "pk")
     )
 
@@ -228,6 +281,7 @@ def case_overview(
         care_contact=_care_contact(by_type),
         discharged_at=discharged_at,
         cancellations=cancellations,
+        has_admission_notice=bool(by_type.get(M.ADMISSION_NOTICE)),
     )
     overview.overdue_count = sum(
         1 for m in messages for d in m.delivery_rows if getattr(d, "overdue", False)

@@ -139,7 +139,9 @@ def _case_page(request: HttpRequest, case: DischargeCase) -> dict:
     overview = case_overview(case, protected=case.patient.is_protected)
     for message in overview.messages:
         message.may_cancel = can_cancel_message(user, unit, message, case)
-    sendable = case_message_types(user, unit, case)
+    sendable = case_message_types(
+        user, unit, case, has_admission_notice=overview.has_admission_notice
+    )
     return {
         "case": case,
         "display": patient_display(case.patient, participant=True),
@@ -154,7 +156,9 @@ def _case_page(request: HttpRequest, case: DischargeCase) -> dict:
         "may_close": can_close_case(user, unit, case),
         "may_change": can_change_case(user, unit, case),
         # The summons goes out from a real plan (samplan.sip), which counts as the case's.
-        "may_start_sip": case_may_carry_summons(case, unit),
+        "may_start_sip": case_may_carry_summons(
+            case, unit, takes_part=overview.takes_part(unit.pk)
+        ),
     }
 
 

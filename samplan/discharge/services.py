@@ -365,12 +365,16 @@ def case_has_admission_notice(case: DischargeCase) -> bool:
     ).exists()
 
 
-def case_sendable_types(case: DischargeCase, unit: Unit) -> list[str]:
+def case_sendable_types(
+    case: DischargeCase, unit: Unit, *, has_admission_notice: bool | None = None
+) -> list[str]:
     """The message types `unit` may send on the case now, in domain.md's order.
 
     process.sendable_message_types, plus the admission notice while the person is in
     hospital and none stands (the case is opened before its notice is sent, and a cancelled
     notice is sent anew); minus cancellation, which is an action on a sent message.
+    `has_admission_notice` is case_has_admission_notice(case) when the caller has already
+    read the case's messages (the case page), so it is not asked again.
     """
     try:
         principal = process.principal_kind(unit.organization)
@@ -384,7 +388,11 @@ def case_sendable_types(case: DischargeCase, unit: Unit) -> list[str]:
     if (
         case.state in (process.CaseState.ADMITTED, process.CaseState.READY)
         and process.may_send(unit.kind, principal, MessageType.ADMISSION_NOTICE)
-        and not case_has_admission_notice(case)
+        and not (
+            case_has_admission_notice(case)
+            if has_admission_notice is None
+            else has_admission_notice
+        )
     ):
         types.insert(0, MessageType.ADMISSION_NOTICE)
     return types

@@ -1,8 +1,9 @@
-"""Översikt's table caption and header row, written in Python like its rows
-(templatetags/board.py, whose step headings it uses): they were a blocktranslate, six
-translations and a loop over the steps with a tag each, in discharge/board.html, on the page
+"""Översikt's table (caption, header row, body) and its legend, written in Python like its
+rows (templatetags/board.py, whose step headings and rows it uses): they were a
+blocktranslate, six translations, a loop over the steps with a tag each, a loop over the rows
+with a tag each and a loop over the legend's states, in discharge/board.html, on the page
 opened most. discharge/tests/test_board_frame.py renders the template as it was
-(tests/reference/overview_head.html) beside this tag.
+(tests/reference/overview_head.html, overview_table.html) beside these tags.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ import functools
 from collections.abc import Iterable
 
 from django import template
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
-from samplan.discharge.board_cells import STEPS, Step
-from samplan.discharge.templatetags.board import overview_heading
+from samplan.discharge.board_cells import STEPS, Step, cell_legend
+from samplan.discharge.templatetags.board import overview_heading, overview_row
 
 register = template.Library()
 
@@ -67,3 +69,42 @@ def overview_table_head(page: object, steps: Iterable[Step]) -> SafeString:
         f"<caption>{caption}</caption>\n    <thead>\n      <tr>\n"
         f"{_fixed_columns(get_language())}        {step_heads}\n      </tr>\n    </thead>\n"
     )
+
+
+@register.simple_tag
+def overview_table(page: object, steps: Iterable[Step]) -> SafeString:
+    """The whole table of a page of Översikt: its head (overview_table_head) and one row per
+    case (overview_row), or a row saying there are none."""
+    label = conditional_escape(gettext("Overview"))
+    rows = "".join(f"\n      {overview_row(row)}\n      " for row in page)
+    if not rows:
+        none = conditional_escape(gettext("No cases."))
+        rows = f'\n      <tr><td colspan="{len(steps) + 5}">{none}</td></tr>\n      '
+    return mark_safe(  # noqa: S308 (translations escaped; the head and rows escape their own)
+        f'<div class="table-wrap" tabindex="0" role="region" aria-label="{label}">\n'
+        '  <table class="inbox-table overview-table">\n'
+        f"    {overview_table_head(page, steps)}\n    <tbody>\n      {rows}\n    </tbody>\n"
+        "  </table>\n</div>"
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _legend(language: str | None) -> str:
+    # The states, their icons and words are constants: the same legend in every view in a
+    # language (`language` is the key only).
+    items = "".join(
+        f'<dt><span aria-hidden="true">{conditional_escape(icon)}</span> '
+        f"{conditional_escape(text)}</dt><dd>{conditional_escape(explanation)}</dd>"
+        for icon, text, explanation in cell_legend()
+    )
+    summary = conditional_escape(gettext("What the cells mean"))
+    return (
+        f'<details class="legend">\n  <summary>{summary}</summary>\n'
+        f'  <dl class="facts">\n    {items}\n  </dl>\n</details>'
+    )
+
+
+@register.simple_tag
+def overview_legend() -> SafeString:
+    """What each cell state means: icon, words and explanation per state."""
+    return mark_safe(_legend(get_language()))  # noqa: S308 (every value escaped)

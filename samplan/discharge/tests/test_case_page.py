@@ -9,11 +9,18 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from samplan.auditlog.models import AccessLogEntry
 from samplan.core.actor import Actor
-from samplan.discharge.models import DailyAmount
-from samplan.discharge.services import case_cancel_message, case_transfer
+from samplan.discharge.access import cases_for_unit
+from samplan.discharge.case_page import case_overview
+from samplan.discharge.models import CaseParticipant, DailyAmount
+from samplan.discharge.services import (
+    case_cancel_message,
+    case_has_admission_notice,
+    case_transfer,
+)
 from samplan.discharge.tests.casekit import M, notify, open_case, send
 from samplan.messaging.services import deliveries_acknowledge, delivery_forward, delivery_return
 from samplan.organizations.models import UnitKind
@@ -133,9 +140,43 @@ def test_page_runs_a_fixed_number_of_queries(cast, login_as, django_assert_max_n
     client = login_as(cast.ward_nurse, cast.ward)
     client.get(page_url(small))  # warm the session and the caches of the first request
     assert _queries(client, small) == _queries(client, large)
-    # Budget includes the SIP offer check and the chained access-log row.
-    with django_assert_max_num_queries(17):
+    # Budget includes the chained access-log row. Was 17: the admission notice and the SIP
+    # offer's participation are now taken from the messages and participants already read.
+    with django_assert_max_num_queries(15):
         client.get(page_url(large))
+    for user, unit in ((cast.care_centre_nurse, cast.care_centre), (cast.ward_nurse, cast.ward)):
+        other = login_as(user, unit)
+        other.get(page_url(small))
+        with django_assert_max_num_queries(15):
+            other.get(page_url(large))
+
+
+def test_overview_answers_as_the_queries_it_replaces(cast, patient):
+    """has_admission_notice and takes_part, derived from what case_overview read, agree with
+    services.case_has_admission_notice and access.cases_for_unit before the notice, after it,
+    once it is cancelled and after a unit left the case."""
+    case = open_case(cast, patient)
+
+    def agree():
+        overview = case_overview(case, protected=False)
+        assert overview.has_admission_notice == case_has_admission_notice(case)
+        for unit in (cast.ward, cast.home_care, cast.care_centre, cast.outsider_unit):
+            taking_part = cases_for_unit(unit.pk).filter(pk=case.pk).exists()
+            assert overview.takes_part(unit.pk) == taking_part
+        return overview
+
+    assert not agree().has_admission_notice
+    notice = notify(cast, case)
+    assert agree().has_admission_notice
+    case_cancel_message(
+        message=notice,
+        reason="Fel",
+        actor=Actor(user=cast.ward_nurse, unit=cast.ward),
+        idempotency_key="cancel-notice",
+    )
+    assert not agree().has_admission_notice
+    CaseParticipant.objects.filter(case=case, unit=cast.home_care).update(left_at=timezone.now())
+    assert not agree().takes_part(cast.home_care.pk)
 
 
 # Memberships start on the real today, so the clock is moved forward, never back.
