@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from samplan.core.localtime import local_date
 from samplan.core.message_types import MessageType
@@ -385,13 +386,15 @@ def _delivery_entries(
     return result
 
 
+# The msgids only: translated where an event is shown, in the reader's language (gettext
+# here, at import, fixed every label in the language active when the module was loaded).
 _DETAIL_LABELS = {
-    "care_type": _("Care type"),
-    "estimated_discharge_date": _("Estimated discharge date"),
-    "services_need_assessed_at": _("Need of services assessed"),
-    "care_contact_needed": _("Care contact needed"),
-    "sip_needed": _("SIP needed"),
-    "services_refused": _("The patient declines the services"),
+    "care_type": gettext_noop("Care type"),
+    "estimated_discharge_date": gettext_noop("Estimated discharge date"),
+    "services_need_assessed_at": gettext_noop("Need of services assessed"),
+    "care_contact_needed": gettext_noop("Care contact needed"),
+    "sip_needed": gettext_noop("SIP needed"),
+    "services_refused": gettext_noop("The patient declines the services"),
 }
 
 
@@ -427,7 +430,7 @@ def _event_detail(event: CaseEvent) -> str:
     if event.kind == CaseEventKind.UPDATED:
         parts = []
         for name, (old, new) in (detail.get("changes") or {}).items():
-            label = _DETAIL_LABELS.get(name, name)
+            label = _(_DETAIL_LABELS[name]) if name in _DETAIL_LABELS else name
             parts.append(f"{label}: {_change_value(old)} → {_change_value(new)}")
         return "; ".join(parts)
     return ""
