@@ -74,7 +74,8 @@ def patient_display(patient: Patient, *, participant: bool) -> PatientDisplay:
     protected = patient.protection != Protection.NONE
     identity_shown = participant or not protected
     contact_shown = not protected
-    hidden = protected_placeholder()
+    # Translated only when something is hidden: lists show twenty patients, few protected.
+    hidden = protected_placeholder() if protected else ""
 
     def contact(value: str) -> str:
         return value if contact_shown else hidden
