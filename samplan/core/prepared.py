@@ -74,6 +74,10 @@ class _Plan:
         self.sql = sql
         self.params = params
         self.slots = slots  # (parameter index, path to the value: (name,) or (name, i))
+        # The result converters Django works out for the selected columns on every run (a
+        # look-up per column in the backend and the field: about 400 on the case page):
+        # (connection, the columns' identities, converters), kept from the last run.
+        self.converters: tuple[object, tuple[int, ...], dict] | None = None
 
     def bind(self, values: dict[str, Any], alias: str) -> Any:
         params = list(self.params)
@@ -84,7 +88,20 @@ class _Plan:
         compiler.using = alias
         sql = self.sql
         compiler.as_sql = lambda *args, **kwargs: (sql, tuple(params))
+        compiler.get_converters = functools.partial(self._converters_for, compiler)
         return compiler
+
+    def _converters_for(self, compiler: Any, expressions: list) -> dict:
+        """SQLCompiler.get_converters, kept while the connection (converters may be bound to
+        it) and the selected expressions (the plan's own, shared by its copies) are the same.
+        """
+        key = tuple(map(id, expressions))
+        kept = self.converters
+        if kept is not None and kept[0] is compiler.connection and kept[1] == key:
+            return kept[2]
+        converters = type(compiler).get_converters(compiler, expressions)
+        self.converters = (compiler.connection, key, converters)
+        return converters
 
 
 def _shape_of(value: Any) -> Any:

@@ -212,3 +212,27 @@ def test_two_arguments_shifted_onto_one_value_are_not_cached() -> None:
     assert memberships_between(user_id=user.pk, since=today, until=today - day) == []
     assert _only_shape(memberships_between) is _NOT_CACHED
     assert memberships_between(user_id=user.pk, since=today - day, until=today) == [membership]
+
+
+def test_result_converters_are_worked_out_once_per_plan(monkeypatch) -> None:
+    """Later runs reuse the converters, and the rows are still converted (SQLite gives
+    booleans as integers)."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    first, second = OrganizationFactory(), OrganizationFactory()
+    a = UnitFactory(organization=first)
+    b = UnitFactory(organization=second, is_active=False)
+    assert units_of(organization_ids=[first.pk], active=True) == [a]
+    calls = []
+    original = SQLCompiler.get_converters
+
+    def counting(self, expressions):
+        calls.append(len(expressions))
+        return original(self, expressions)
+
+    monkeypatch.setattr(SQLCompiler, "get_converters", counting)
+    rows = units_of(organization_ids=[second.pk], active=False)
+    assert rows == [b] and rows[0].is_active is False
+    assert rows[0].organization.name == second.name
+    assert units_of(organization_ids=[first.pk], active=True)[0].is_active is True
+    assert calls == []  # the first call's converters served both
