@@ -98,8 +98,6 @@ TEMPLATES = [
                 "samplan.navigation.links",
                 "samplan.messaging.context_processors.inbox",
             ],
-            # {% static %} with each URL worked out once per process (its module says why).
-            "libraries": {"static": "samplan.core.templatetags.static_once"},
         },
     },
 ]

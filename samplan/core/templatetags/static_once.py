@@ -1,5 +1,5 @@
-"""{% static %} with each file's URL worked out once per process (registered as the `static`
-library in settings.TEMPLATES, so every `{% load static %}` gets it).
+"""{% static %} with each file's URL worked out once per process: templates load this
+library (`{% load static_once %}`) instead of Django's `static` (a test holds them to it).
 
 Django's tag asks the storage for the URL on every use: with the manifest storage that is a
 look-up of the hashed name and a URL join, about 50 µs, five times on every page (the icon,

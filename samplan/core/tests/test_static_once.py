@@ -1,12 +1,15 @@
 """{% static %} works each file's URL out once per process with DEBUG off, and never gives a
 replaced storage (changed settings) the URLs of the one before."""
 
+import re
+from pathlib import Path
+
 from django.contrib.staticfiles.storage import StaticFilesStorage
 from django.template import engines
 from django.test import override_settings
 
 TEMPLATE = (
-    "{% load static %}{% static 'core/samplan.css' %}|"
+    "{% load static_once %}{% static 'core/samplan.css' %}|"
     "{% static 'core/favicon.svg' as icon %}{{ icon }}"
 )
 
@@ -53,3 +56,16 @@ def test_with_debug_on_every_use_asks_the_storage():
     render()
     render()
     assert CountingStorage.calls == 4
+
+
+def test_every_template_loads_this_library_not_djangos():
+    """Django's {% static %} asks the storage on every use; a template that loads it (not
+    static_once) would quietly go back to that."""
+    root = Path(__file__).resolve().parents[2]
+    loads = re.compile(r"{%\s*load\s[^%]*\bstatic\b(?!_)")
+    found = [
+        str(path.relative_to(root))
+        for path in root.glob("*/templates/**/*.html")
+        if loads.search(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
