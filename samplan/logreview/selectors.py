@@ -20,6 +20,7 @@ from samplan.auditlog.models import AccessLogEntry, LogReview, LogReviewEntry
 from samplan.core.localtime import start_of_local_day
 from samplan.core.prepared import counted, prepared
 from samplan.organizations.models import Organization, Unit
+from samplan.patients.display import DISPLAY_FIELDS
 from samplan.patients.models import Patient
 
 BIGINT_END = 1 << 63
@@ -216,20 +217,8 @@ _ENTRY_COLUMNS = (
     "user__last_name",
     "unit__name",
 )
-_PATIENT_COLUMNS = (
-    "identity_number",
-    "identity_kind",
-    "first_name",
-    "last_name",
-    "birth_date",
-    "protection",
-    "registered_municipality",
-    "postal_code",
-    "street_address",
-    "city",
-    "phone",
-    "listed_care_centre_id",
-)
+# What patient_display reads, as columns (listed_care_centre_id last: _patient reads it so).
+_PATIENT_COLUMNS = tuple(Patient._meta.get_field(name).attname for name in DISPLAY_FIELDS)
 _ROW_COLUMNS = (
     *_ENTRY_COLUMNS,
     *(f"patient__{name}" for name in _PATIENT_COLUMNS),

@@ -25,6 +25,23 @@ from django.utils.translation import gettext as _
 
 from samplan.patients.models import Patient, Protection
 
+# The Patient fields patient_display reads (and the listed care centre's name): what a page
+# that reads only the columns it shows must read of each patient it displays.
+DISPLAY_FIELDS = (
+    "identity_number",
+    "identity_kind",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "protection",
+    "registered_municipality",
+    "postal_code",
+    "street_address",
+    "city",
+    "phone",
+    "listed_care_centre",
+)
+
 
 @dataclass(frozen=True)
 class PatientDisplay:

@@ -22,6 +22,7 @@ from samplan.core.actor import Actor
 from samplan.core.prepared import prepared
 from samplan.messaging.models import Message
 from samplan.organizations.models import Unit
+from samplan.patients.display import DISPLAY_FIELDS
 from samplan.sip import process
 from samplan.sip.models import VISIBLE_ANSWERS, SipParticipant, SipPlan, SipVersion
 from samplan.sip.process import Viewer
@@ -184,23 +185,7 @@ _PAGE_PLAN_FIELDS = (
     "close_reason",
     "close_text",
     # patient_display and the access log's flags
-    *(
-        f"patient__{name}"
-        for name in (
-            "identity_number",
-            "identity_kind",
-            "first_name",
-            "last_name",
-            "birth_date",
-            "protection",
-            "registered_municipality",
-            "postal_code",
-            "street_address",
-            "city",
-            "phone",
-            "listed_care_centre",
-        )
-    ),
+    *(f"patient__{name}" for name in DISPLAY_FIELDS),
     "patient__listed_care_centre__name",
     "initiator_unit__name",
     "consent__withdrawn_at",
