@@ -1058,7 +1058,7 @@ class CaseBuilder:
             ],
         )
         self.participants = writer.table(
-            CaseParticipant, ["id", "case", "unit", "role", "joined_at", "left_at"]
+            CaseParticipant, ["id", "case", "unit", "role", "joined_at", "left_at", "case_open"]
         )
         self.events = writer.table(
             CaseEvent, ["id", "case", "at", "kind", "user", "unit", "detail"]
@@ -1452,6 +1452,7 @@ class CaseBuilder:
                     role,
                     joined,
                     left if left is not None and left <= end else None,
+                    state in OPEN_STATES,
                 )
         for at, kind, user, unit_id, detail in sorted(events, key=lambda e: e[0]):
             if at <= end:

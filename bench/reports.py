@@ -354,6 +354,7 @@ def generate_region_year(
             unit_id=case.ward_id,
             role=ParticipantRole.WARD,
             joined_at=case.admitted_at,
+            case_open=case.is_open,
         )
     for index, (message, to) in enumerate(zip(stored_messages, recipients, strict=True)):
         for unit in to:
@@ -391,6 +392,7 @@ def generate_region_year(
                     unit_id=unit.pk,
                     role=ParticipantRole.ADDED,
                     joined_at=arrived,
+                    case_open=message_cases[index].is_open,
                 ),
             )
     Delivery.objects.bulk_create(deliveries, batch_size=BATCH)

@@ -23,11 +23,17 @@ from samplan.organizations.models import Unit
 from samplan.patients.access import can_work_with_patients
 
 
-def cases_for_unit(unit_id: int) -> QuerySet[DischargeCase]:
-    """The cases a unit takes part in now (for lists; the caller logs what it shows)."""
-    return DischargeCase.objects.filter(
-        participants__unit_id=unit_id, participants__left_at__isnull=True
-    )
+def cases_for_unit(unit_id: int, *, open_only: bool = False) -> QuerySet[DischargeCase]:
+    """The cases a unit takes part in now (for lists; the caller logs what it shows).
+
+    `open_only`: only those whose participation says the case is open (caseparticipant_open_idx,
+    a far smaller set than all a ward ever had); the caller still filters on the case's state,
+    which stays the rule. One filter() call, so both conditions are on the same participant row.
+    """
+    participation = {"participants__unit_id": unit_id, "participants__left_at__isnull": True}
+    if open_only:
+        participation["participants__case_open"] = True
+    return DischargeCase.objects.filter(**participation)
 
 
 def case_for_unit(actor: Actor, case_id: int, *, action: str = AccessAction.VIEW) -> DischargeCase:

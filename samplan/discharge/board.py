@@ -88,14 +88,15 @@ def _agreement_term(name: str) -> Subquery:
     )
 
 
-def overview_cases(unit: Unit) -> QuerySet[DischargeCase]:
+def overview_cases(unit: Unit, *, open_only: bool = False) -> QuerySet[DischargeCase]:
     """The unit's cases with what the cells and the overdue filter need, per row in SQL.
 
-    Reached through caseparticipant_active_idx (unit, case) WHERE left_at IS NULL; the
-    annotations are correlated lookups on message_case_sent_idx and agreement_pair_from_idx.
+    Reached through caseparticipant_active_idx (unit, case) WHERE left_at IS NULL, or with
+    `open_only` caseparticipant_open_idx; the annotations are correlated lookups on
+    message_case_sent_idx and agreement_pair_from_idx.
     """
     return (
-        cases_for_unit(unit.pk)
+        cases_for_unit(unit.pk, open_only=open_only)
         # The participant row joined by cases_for_unit is this unit's: its role.
         .annotate(
             unit_role=F("participants__role"),
@@ -249,7 +250,10 @@ def overview_filtered(
     sort: str = OverviewSort.NEWEST,
 ) -> QuerySet[DischargeCase]:
     cases = _overview_where(
-        overview_cases(unit), state=state, care_type=care_type, identity=identity
+        overview_cases(unit, open_only=state == OPEN_CASES),
+        state=state,
+        care_type=care_type,
+        identity=identity,
     )
     if overdue:
         cases = with_overdue_times(cases).filter(overview_overdue_q(unit, now))
@@ -364,7 +368,10 @@ def _overview_count(
     """How many cases overview_filtered lists, without "overdue only" (as its COUNT)."""
     return counted(
         _overview_where(
-            cases_for_unit(unit_id), state=state, care_type=care_type, identity=identity
+            cases_for_unit(unit_id, open_only=state == OPEN_CASES),
+            state=state,
+            care_type=care_type,
+            identity=identity,
         )
     )
 

@@ -74,7 +74,7 @@ def participant_add(*, case: DischargeCase, unit: Unit, role: str | None = None)
     existing = CaseParticipant.objects.filter(case=case, unit=unit).first()
     if existing is None:
         CaseParticipant.objects.create(
-            case=case, unit=unit, role=role or _participant_role(case, unit)
+            case=case, unit=unit, role=role or _participant_role(case, unit), case_open=case.is_open
         )
         return True
     if existing.left_at is not None:
@@ -96,7 +96,7 @@ def participants_add(*, case: DischargeCase, units: Sequence[Unit]) -> list[Unit
         participant = existing.get(unit.pk)
         if participant is None:
             existing[unit.pk] = CaseParticipant.objects.create(
-                case=case, unit=unit, role=_participant_role(case, unit)
+                case=case, unit=unit, role=_participant_role(case, unit), case_open=case.is_open
             )
             added.append(unit)
         elif participant.left_at is not None:
@@ -293,6 +293,8 @@ def case_send(
             updates["withdrawn_reason"] = (content or {}).get("reason", "")[:40]
         if updates:
             DischargeCase.objects.filter(pk=case.pk).update(**updates)
+        if new_state in process.FINAL_STATES:
+            _participants_case_ended(case)
     return message
 
 
@@ -352,7 +354,14 @@ def case_close(*, actor: Actor, case: DischargeCase) -> None:
         except process.TransitionNotAllowed as refused:
             raise CaseError(refused.user_message) from None
         DischargeCase.objects.filter(pk=case.pk).update(state=new_state, closed_at=timezone.now())
+        _participants_case_ended(case)
         _event(case, CaseEventKind.CLOSED, actor, old=case.state, new=new_state)
+
+
+def _participants_case_ended(case: DischargeCase) -> None:
+    """The case reached a final state: its participations leave the units' open lists
+    (CaseParticipant.case_open), those that ended included, in the case's transaction."""
+    CaseParticipant.objects.filter(case=case).update(case_open=False)
 
 
 def _iso(value: datetime.date | datetime.datetime | None) -> str | None:

@@ -59,7 +59,11 @@ class CaseBuilder:
             state="closed",
         )
         CaseParticipant.objects.create(
-            case=self.case, unit=self.ward, role=ParticipantRole.WARD, joined_at=self.admitted_at
+            case=self.case,
+            unit=self.ward,
+            role=ParticipantRole.WARD,
+            joined_at=self.admitted_at,
+            case_open=False,
         )
 
     def send(
@@ -99,7 +103,7 @@ class CaseBuilder:
             CaseParticipant.objects.get_or_create(
                 case=self.case,
                 unit=unit,
-                defaults={"role": ParticipantRole.ADDED, "joined_at": sent_at},
+                defaults={"role": ParticipantRole.ADDED, "joined_at": sent_at, "case_open": False},
             )
         return self
 
