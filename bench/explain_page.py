@@ -20,12 +20,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchenv import setup_django
 from loadtest import server_environment
-from profile_pages import busiest_ward_user, pages_for
+from profile_pages import busiest_ward_user, log_search_page, pages_for, sip_plan_page
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("page", help="Översikt, Mottagna, case page or message page")
+    parser.add_argument(
+        "page", help="Översikt, Mottagna, case page, message page, log search or SIP plan"
+    )
     parser.add_argument("--plan-over", type=float, default=3.0, help="ms; print the plan")
     options = parser.parse_args()
     os.environ.update(server_environment())
@@ -44,7 +46,10 @@ def main() -> None:
     session = client.session
     session[SESSION_UNIT_KEY] = unit_id
     session.save()
-    path = pages_for(unit_id)[options.page]
+    pages = {name: (client, path) for name, path in pages_for(unit_id).items()}
+    pages.update(log_search_page())  # as a log reviewer
+    pages.update(sip_plan_page())  # as a user of one of the plan's parties
+    client, path = pages[options.page]
     client.get(path)  # warm: the measured render below is an ordinary one
     statements = []
 
