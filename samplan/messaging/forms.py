@@ -42,6 +42,10 @@ UNACKNOWLEDGED = "open"
 
 
 class ReceivedFilterForm(forms.Form):
+    # Its fields' markup depends on the language and the chosen values alone (fixed choices,
+    # nothing set per instance): inbox_frame keeps it per language and value.
+    fixed_markup = True
+
     state = forms.ChoiceField(
         label=_("State"),
         required=False,
@@ -58,6 +62,8 @@ class ReceivedFilterForm(forms.Form):
 
 
 class SentFilterForm(forms.Form):
+    fixed_markup = True  # as ReceivedFilterForm's
+
     message_type = forms.ChoiceField(
         label=_("Type"),
         required=False,
