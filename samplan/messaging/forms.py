@@ -28,6 +28,10 @@ def _blank_choice(label: str, choices: list[tuple[str, str]]) -> list[tuple[str,
 class IdentitySearchForm(forms.Form):
     """Search a list by personnummer; the number goes by POST, never into the address."""
 
+    # Its field's markup depends on the language and the number alone: inbox_frame keeps it
+    # per language while no number is shown (a number is data: never kept).
+    fixed_markup = True
+
     # Empty shows the whole list: a filter, not a required field.
     identity = IdentityNumberField(required=False)
 

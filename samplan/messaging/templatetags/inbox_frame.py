@@ -118,8 +118,9 @@ def page_size_field(context: template.Context) -> SafeString:
 # (language, form class, field name, ids, search, value) -> the field's markup, for forms
 # that say their filter fields' markup depends on nothing else (`fixed_markup`): rendering
 # the selects through Django's widgets (a dozen options each) was most of the form's time.
-# Only a field without errors whose value is one of its choices (or a checkbox's, or none)
-# is kept: a finite set, and never a value from the database.
+# Only a field without errors whose value is one of its choices (or a checkbox's, or none;
+# a text field only without a value) is kept: a finite set, never a value from the database
+# or a number searched for.
 _fixed_fields: dict[tuple, str] = {}
 # (form class, field name) -> the values the field's markup may be kept for.
 _fixed_values: dict[tuple[type, str], frozenset] = {}
@@ -167,8 +168,10 @@ def inbox_search(context: template.Context) -> SafeString:
     request = context.get("request")
     action = esc(request.get_full_path()) if request is not None else ""
     search_form = context.get("search_form")
-    identity = form_field(context, search_form["identity"]) if search_form is not None else ""
     language = get_language()
+    identity = (
+        _filter_field(context, search_form["identity"], language) if search_form is not None else ""
+    )
     filters = "".join(
         _filter_field(context, field, language) for field in context.get("filters") or ()
     )
