@@ -17,8 +17,10 @@ from collections.abc import Mapping
 from django.forms.renderers import DjangoTemplates
 from django.http import HttpRequest
 from django.utils.formats import localize
+from django.utils.functional import Promise
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 SELECT_TEMPLATE = "django/forms/widgets/select.html"
 OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
@@ -38,16 +40,43 @@ def _attrs(attrs: Mapping[str, object]) -> str:
     return "".join(parts)
 
 
+# (language, id of a lazy label) -> (the label, its text escaped). A form's fixed choices
+# (a ChoiceField's) have lazy labels made once at import, which forms share (a lazy object's
+# deep copy is itself): without this every view of a list translated every choice of its
+# filter form. The label is kept in the entry, so its id is not reused while the entry lives.
+# Only lazy labels are kept, so never a label from the database (a plain string).
+_lazy_labels: dict[tuple[str | None, int], tuple[Promise, str]] = {}
+# Lazy labels made per form (not at import) would each add an entry: a bound, not a leak.
+_MAX_LAZY_LABELS = 2048
+
+
+def _label(label: object, language: str | None) -> str:
+    """conditional_escape(label), a lazy label's translated once per language."""
+    if not isinstance(label, Promise):
+        return conditional_escape(label)
+    key = (language, id(label))
+    found = _lazy_labels.get(key)
+    if found is not None and found[0] is label:
+        return found[1]
+    # conditional_escape keeps a lazy label lazy: str() translates it now, as the f-string did.
+    text = str(conditional_escape(label))
+    if len(_lazy_labels) >= _MAX_LAZY_LABELS:
+        _lazy_labels.clear()
+    _lazy_labels[key] = (label, text)
+    return text
+
+
 def render_select(widget: Mapping[str, object]) -> SafeString:
     """The markup of django/forms/widgets/select.html and select_option.html."""
     html = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+    language = get_language()
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
             html.append(f'<optgroup label="{conditional_escape(group_name)}">')
         for option in options:
             html.append(
                 f'<option value="{conditional_escape(str(option["value"]))}"'
-                f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>"
+                f"{_attrs(option['attrs'])}>{_label(option['label'], language)}</option>"
             )
         if group_name:
             html.append("</optgroup>")

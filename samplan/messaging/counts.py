@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, QuerySet
 
+from samplan.core.prepared import prepared
 from samplan.messaging.models import Delivery, UnitDeliveryCount
 
 
@@ -46,9 +47,15 @@ def received_count_add(unit_ids: Iterable[int], *, each: int = 1) -> None:
 
 def received_total(unit_id: int) -> int | None:
     """The unit's deliveries in every state (one primary-key read), or None without a row."""
-    return (
-        UnitDeliveryCount.objects.filter(unit_id=unit_id).values_list("received", flat=True).first()
-    )
+    found = _received_total(unit_id=unit_id)
+    return found[0] if found else None
+
+
+@prepared
+def _received_total(*, unit_id: int) -> QuerySet:
+    # Prepared: Mottagna reads it on every view, and building and compiling the query was
+    # most of its cost. The unit is the primary key: one row at most, no ordering needed.
+    return UnitDeliveryCount.objects.filter(unit_id=unit_id).values_list("received", flat=True)
 
 
 def received_counts_rebuild() -> int:

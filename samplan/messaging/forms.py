@@ -28,6 +28,10 @@ def _blank_choice(label: str, choices: list[tuple[str, str]]) -> list[tuple[str,
 class IdentitySearchForm(forms.Form):
     """Search a list by personnummer; the number goes by POST, never into the address."""
 
+    # Its field's markup depends on the language and the number alone: inbox_frame keeps it
+    # per language while no number is shown (a number is data: never kept).
+    fixed_markup = True
+
     # Empty shows the whole list: a filter, not a required field.
     identity = IdentityNumberField(required=False)
 
@@ -42,6 +46,10 @@ UNACKNOWLEDGED = "open"
 
 
 class ReceivedFilterForm(forms.Form):
+    # Its fields' markup depends on the language and the chosen values alone (fixed choices,
+    # nothing set per instance): inbox_frame keeps it per language and value.
+    fixed_markup = True
+
     state = forms.ChoiceField(
         label=_("State"),
         required=False,
@@ -58,6 +66,8 @@ class ReceivedFilterForm(forms.Form):
 
 
 class SentFilterForm(forms.Form):
+    fixed_markup = True  # as ReceivedFilterForm's
+
     message_type = forms.ChoiceField(
         label=_("Type"),
         required=False,

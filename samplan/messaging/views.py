@@ -41,6 +41,7 @@ from samplan.messaging.models import (
     DeliveryState,
     EscalationSettings,
 )
+from samplan.messaging.received import received_page
 from samplan.messaging.services import (
     MessagingError,
     alert_settings_update,
@@ -76,7 +77,7 @@ def received(request: HttpRequest) -> HttpResponse:
     values = valid_filters(filters)
     page = None
     if not search_form.errors:
-        page = access.received_page(
+        page = received_page(
             request.actor,
             paging=PageRequest.of(request),
             now=timezone.now(),

@@ -2,6 +2,8 @@ import re
 
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from samplan.core.form_renderer import FormRenderer
 
@@ -30,6 +32,30 @@ def test_selects_are_djangos_markup_without_its_templates():
         assert _same_markup(str(ours[name])) == _same_markup(str(djangos[name])), name
     assert "A &amp; &lt;b&gt;" in str(ours["plain"])
     assert '<option value="z" selected>Z</option>' in str(ours["grouped"])
+
+
+class LazyChoices(forms.Form):
+    # Translated labels, made once at import as a filter form's are.
+    state = forms.ChoiceField(
+        required=False,
+        choices=[("", gettext_lazy("All")), ("new", gettext_lazy("New")), ("x", "<Plain>")],
+    )
+
+
+def test_lazy_labels_are_translated_once_per_language_and_still_djangos_markup():
+    seen = {}
+    for language in ("sv", "en", "sv", "en"):
+        with translation.override(language):
+            for data in ({}, {"state": "new"}, {"state": "x"}):
+                ours = str(LazyChoices(data, renderer=FormRenderer())["state"])
+                djangos = str(LazyChoices(data, renderer=DjangoTemplates())["state"])
+                assert _same_markup(ours) == _same_markup(djangos), (language, data)
+                seen.setdefault((language, str(data)), ours)
+                assert seen[(language, str(data))] == ours
+    with translation.override("sv"):
+        assert ">Alla</option>" in str(LazyChoices(renderer=FormRenderer())["state"])
+    with translation.override("en"):
+        assert ">All</option>" in str(LazyChoices(renderer=FormRenderer())["state"])
 
 
 def test_the_project_uses_it(settings):

@@ -18,6 +18,7 @@ import functools
 
 from django import template
 from django.conf import settings
+from django.forms import BoundField
 from django.template.defaulttags import CsrfTokenNode
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import conditional_escape as esc
@@ -114,6 +115,51 @@ def page_size_field(context: template.Context) -> SafeString:
     return mark_safe(_page_size(context))  # noqa: S308 (every value is escaped)
 
 
+# (language, form class, field name, ids, search, value) -> the field's markup, for forms
+# that say their filter fields' markup depends on nothing else (`fixed_markup`): rendering
+# the selects through Django's widgets (a dozen options each) was most of the form's time.
+# Only a field without errors whose value is one of its choices (or a checkbox's, or none;
+# a text field only without a value) is kept: a finite set, never a value from the database
+# or a number searched for.
+_fixed_fields: dict[tuple, str] = {}
+# (form class, field name) -> the values the field's markup may be kept for.
+_fixed_values: dict[tuple[type, str], frozenset] = {}
+
+
+def _keepable(form: object, field: BoundField) -> frozenset:
+    key = (type(form), field.name)
+    found = _fixed_values.get(key)
+    if found is None:
+        choices = getattr(field.field, "choices", None)
+        values = {None}
+        if choices is not None:
+            for value, label in choices:
+                if isinstance(label, list | tuple):  # a group of choices
+                    values.update(str(inner) for inner, _label in label)
+                else:
+                    values.add(str(value))
+        elif getattr(field.field.widget, "input_type", None) == "checkbox":
+            values.update((True, False))
+        found = _fixed_values[key] = frozenset(values)
+    return found
+
+
+def _filter_field(context: template.Context, field: BoundField, language: str | None) -> str:
+    """form_field(context, field), kept per language and value for a `fixed_markup` form."""
+    form = field.form
+    if not getattr(form, "fixed_markup", False) or field.errors:
+        return form_field(context, field)
+    value = field.value()
+    if type(value) not in (str, bool, type(None)) or value not in _keepable(form, field):
+        return form_field(context, field)
+    search = bool(context.get("search"))
+    key = (language, type(form), field.name, form.auto_id, form.prefix, search, value)
+    found = _fixed_fields.get(key)
+    if found is None:
+        found = _fixed_fields[key] = form_field(context, field)
+    return found
+
+
 @register.simple_tag(takes_context=True)
 def inbox_search(context: template.Context) -> SafeString:
     """A list's one filter form: the personnummer (posted, so it stays out of the address;
@@ -122,8 +168,13 @@ def inbox_search(context: template.Context) -> SafeString:
     request = context.get("request")
     action = esc(request.get_full_path()) if request is not None else ""
     search_form = context.get("search_form")
-    identity = form_field(context, search_form["identity"]) if search_form is not None else ""
-    filters = "".join(form_field(context, field) for field in context.get("filters") or ())
+    language = get_language()
+    identity = (
+        _filter_field(context, search_form["identity"], language) if search_form is not None else ""
+    )
+    filters = "".join(
+        _filter_field(context, field, language) for field in context.get("filters") or ()
+    )
     notice = ""
     if context.get("searched") or context.get("unknown_search"):
         clear = esc(context.get("clear_search_query", ""))

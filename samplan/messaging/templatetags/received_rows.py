@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import functools
 import html
+from datetime import tzinfo
 
 from django import template
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
-from samplan.messaging.access import ReceivedRow
+from samplan.messaging.models import Delivery, Message
+from samplan.messaging.received import ReceivedRow
 from samplan.patients.display import PatientDisplay
 
 register = template.Library()
@@ -34,13 +37,10 @@ _URL_SLOT = 987654321
 
 @functools.cache
 def _message_url_pattern(script_prefix: str) -> str:
-    # One reverse per process (and script prefix) instead of one per row.
-    return reverse("messaging:message_detail", args=[_URL_SLOT]).replace(str(_URL_SLOT), "{}")
-
-
-def _minute(value: object) -> str:
-    """As the template filter date:"Y-m-d H:i" (local time)."""
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    # One reverse per process (and script prefix) instead of one per row; escaped once (a
+    # number put into the slot needs no escaping).
+    url = reverse("messaging:message_detail", args=[_URL_SLOT])
+    return escape(url).replace(str(_URL_SLOT), "{}")
 
 
 def patient_cell(display: PatientDisplay) -> str:
@@ -70,29 +70,38 @@ def _words(language: str | None) -> dict[str, str]:
     }
 
 
+# The fields whose choice labels the rows show.
+_CHOICE_FIELDS = {
+    "message_type": Message._meta.get_field("message_type"),
+    "state": Delivery._meta.get_field("state"),
+}
+
 # (language, field, value) -> the choice's label, escaped: a choice label is lazy, and
 # showing it translated it anew in every row. The values are the fields' choices only.
 _labels: dict[tuple[str | None, str, str], str] = {}
 
 
-def _label(language: str | None, field: str, value: str, label: object) -> str:
+def _label(language: str | None, field: str, value: str) -> str:
     key = (language, field, value)
     found = _labels.get(key)
     if found is None:
-        found = _labels[key] = escape(label())
+        # As get_FOO_display (core.choices.ChoiceLabels): the value itself if not a choice.
+        label = dict(_CHOICE_FIELDS[field].flatchoices).get(value, value)
+        found = _labels[key] = escape(force_str(label))
     return found
 
 
-def _row(row: ReceivedRow, words: dict[str, str], language: str | None, urls: str) -> str:
-    delivery = row.delivery
-    message = delivery.message
-    pk = int(delivery.pk)
-    type_label = _label(
-        language, "message_type", message.message_type, message.get_message_type_display
-    )
+def _row(
+    row: ReceivedRow, words: dict[str, str], language: str | None, urls: str, zone: tzinfo
+) -> str:
+    """One row; `urls` is the message page's address with a slot for the id, escaped, and
+    `zone` the current time zone (timezone.localtime's, read once per page)."""
+    pk = int(row.delivery_id)
+    type_label = _label(language, "message_type", row.message_type)
     is_new = row.is_new
-    classes = ("row--new" if is_new else "") + (" row--overdue" if row.overdue else "")
-    arrived = _minute(delivery.arrived_at)
+    overdue = row.overdue
+    classes = ("row--new" if is_new else "") + (" row--overdue" if overdue else "")
+    arrived = row.arrived_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     choose = ""
     if is_new:  # can_acknowledge: the same open states
         label = words["choose"] % {"type": type_label, "at": arrived}
@@ -105,23 +114,23 @@ def _row(row: ReceivedRow, words: dict[str, str], language: str | None, urls: st
         badge = f' <strong class="badge badge--new">{words["new"]}</strong>'
     elif is_new:
         badge = f' <strong class="badge badge--unacknowledged">{words["unacknowledged"]}</strong>'
-    url = urls.format(int(message.pk))
-    overdue = ""
-    if row.overdue:
-        overdue = (
+    url = urls.format(int(row.message_id))
+    shown_overdue = ""
+    if overdue:
+        shown_overdue = (
             ' <strong class="badge badge--alert"><span aria-hidden="true">⚠ </span>'
             f"{words['overdue']}</strong>"
         )
-    due = _minute(delivery.due_at) if is_new else "–"
-    state = _label(language, "state", delivery.state, delivery.get_state_display)
+    due = row.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if is_new else "–"
+    state = _label(language, "state", row.state)
     return (
         f'<tr class="{classes}" data-testid="delivery-row">\n'
         f"          <td>{choose}</td>\n"
         f"          <td>{arrived}</td>\n"
-        f'          <td><a href="{escape(url)}">{type_label}</a>{badge}</td>\n'
+        f'          <td><a href="{url}">{type_label}</a>{badge}</td>\n'
         f"          <td>{patient_cell(row.display)}</td>\n"
-        f"          <td>{escape(message.sender_unit.name)}</td>\n"
-        f"          <td>{state}{overdue}</td>\n"
+        f"          <td>{escape(row.sender_name)}</td>\n"
+        f"          <td>{state}{shown_overdue}</td>\n"
         f"          <td>{due}</td>\n"
         "        </tr>"
     )
@@ -131,7 +140,13 @@ def _row(row: ReceivedRow, words: dict[str, str], language: str | None, urls: st
 def received_row(row: ReceivedRow) -> SafeString:
     language = get_language()
     return mark_safe(  # noqa: S308 (every value is escaped)
-        _row(row, _words(language), language, _message_url_pattern(get_script_prefix()))
+        _row(
+            row,
+            _words(language),
+            language,
+            _message_url_pattern(get_script_prefix()),
+            timezone.get_current_timezone(),
+        )
     )
 
 
@@ -142,7 +157,8 @@ def received_rows(page: object) -> SafeString:
     language = get_language()
     words = _words(language)
     urls = _message_url_pattern(get_script_prefix())
-    rows = [_row(row, words, language, urls) for row in page]
+    zone = timezone.get_current_timezone()
+    rows = [_row(row, words, language, urls, zone) for row in page]
     if not rows:
         return mark_safe(f'<tr><td colspan="7">{words["none"]}</td></tr>')  # noqa: S308
     return mark_safe("\n".join(rows))  # noqa: S308 (every value is escaped)

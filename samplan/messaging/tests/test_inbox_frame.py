@@ -20,9 +20,12 @@ from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 
 from samplan.core.paging import PAGE_SIZES
+from samplan.core.templatetags.samplan import form_field
 from samplan.discharge.forms import OverviewFilterForm
 from samplan.messaging.forms import IdentitySearchForm, ReceivedFilterForm, SentFilterForm
 from samplan.messaging.templatetags.inbox_frame import (
+    _filter_field,
+    _fixed_fields,
     inbox_search,
     inbox_tabs,
     page_size_field,
@@ -103,7 +106,9 @@ def contexts():
         OverviewFilterForm({"state": "all", "overdue": "on", "sort": "x<y"}),
         OverviewFilterForm({}),
         ReceivedFilterForm({"state": 'a"<b>', "message_type": ""}),
+        ReceivedFilterForm({"state": "open", "message_type": "planning_info", "overdue": "on"}),
         SentFilterForm({}),
+        SentFilterForm({"message_type": "status_report"}),
     )
     searches = (
         ({}, IdentitySearchForm()),
@@ -154,6 +159,36 @@ def test_the_search_form_gives_the_old_markup():
     with translation.override("sv"):
         html = inbox_search(Context({"search_form": form, "page_sizes": PAGE_SIZES}))
     assert "field--error" in html and "Rader per sida" in html
+
+
+def test_fixed_filter_fields_are_kept_per_language_and_value():
+    """A `fixed_markup` form's field, kept per language and value, is what form_field gives;
+    a value that is no choice (an error), or a number searched for, is not kept."""
+    datas = (
+        {},
+        {"state": "open", "message_type": "planning_info", "overdue": "on"},
+        {"state": "new", "overdue": "false"},
+        {"state": 'x"<y>', "message_type": "nope"},
+        {"message_type": ""},
+    )
+    for language in ("sv", "en", "sv", "en"):
+        with translation.override(language):
+            for data, search in itertools.product(datas, (False, True)):
+                identity = data.get("message_type", "")
+                for form in (
+                    ReceivedFilterForm(data),
+                    SentFilterForm(data),
+                    IdentitySearchForm(),
+                    IdentitySearchForm(initial={"identity": "191212121212"}),
+                    IdentitySearchForm({"identity": identity}),
+                ):
+                    form.is_valid()
+                    for field in form:
+                        context = Context({"search": search})
+                        kept = _filter_field(context, field, translation.get_language())
+                        assert kept == form_field(context, field), (language, data)
+    kept = "".join(_fixed_fields.values())
+    assert "x&quot;" not in kept and "nope" not in kept and "191212121212" not in kept
 
 
 def test_the_list_pages_show_the_frame(client, cast, login_as, build):

@@ -288,7 +288,7 @@ def test_forward_with_a_reason_reaches_the_new_unit_and_it_can_open_the_case(
     # The new unit has it in Mottagna as a normal delivery and can open the case.
     login_as(stuck.west_nurse, stuck.west)
     received = client.get(reverse("messaging:received"))
-    assert new.pk in {row.delivery.pk for row in received.context["page"]}
+    assert new.pk in {row.delivery_id for row in received.context["page"]}
     case_page = client.get(case_url)
     assert case_page.status_code == 200
     # The forward and its reason are in the case's timeline and the message's history.
