@@ -10,6 +10,7 @@ PDF or comparing versions.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from django.db.models import Exists, QuerySet
@@ -24,7 +25,15 @@ from samplan.messaging.models import Message
 from samplan.organizations.models import Unit
 from samplan.patients.display import DISPLAY_FIELDS
 from samplan.sip import process
-from samplan.sip.models import VISIBLE_ANSWERS, SipParticipant, SipPlan, SipVersion
+from samplan.sip.content import Named, PersonName
+from samplan.sip.models import (
+    VISIBLE_ANSWERS,
+    Answer,
+    ParticipantRole,
+    SipParticipant,
+    SipPlan,
+    SipVersion,
+)
 from samplan.sip.process import Viewer
 
 # --- Who may work with plans (domain.md §7) -------------------------------------------------
@@ -127,8 +136,9 @@ def plan_participants(plan_id: int) -> QuerySet[SipParticipant]:
 
 def _participation(
     plan_id: int, unit: Unit, *, with_participants: bool
-) -> tuple[SipParticipant | None, list[SipParticipant] | None]:
-    """The unit's visible row in the plan and, if asked, every row of the plan, in one query.
+) -> tuple[SipParticipant | PageParticipant | None, list[PageParticipant] | None]:
+    """The unit's visible row in the plan and, if asked, every row of the plan, in one query
+    (then as PageParticipants, the unit's own row among them).
 
     With `with_participants` the rows come only if the unit sees the plan (the EXISTS below),
     so the database never hands over another plan's units.
@@ -140,7 +150,9 @@ def _participation(
             .first()
         )
         return own, None
-    rows = _participants_if_visible(plan_id=plan_id, unit_id=unit.pk)
+    rows = [
+        PageParticipant(*row) for row in _participants_if_visible(plan_id=plan_id, unit_id=unit.pk)
+    ]
     own = next((p for p in rows if p.unit_id == unit.pk), None)
     return own, rows
 
@@ -151,6 +163,7 @@ def _participation(
 # of its own when touched, so the plan page's pinned query count (tests/test_next_step.py)
 # and its panels' tests (tests/test_plan_blocks.py) notice a missing one.
 _NAME = ("first_name", "last_name", "username")  # get_full_name() or username
+# The plan page's participants come as value rows (PageParticipant, below), in this order.
 PAGE_PARTICIPANT_FIELDS = (
     "plan_id",
     "unit_id",
@@ -161,9 +174,72 @@ PAGE_PARTICIPANT_FIELDS = (
     "attendees",
     "decline_reason",
     "unit__name",
+    "unit__organization_id",
     "unit__organization__name",
+    "answered_by_id",
     *(f"answered_by__{name}" for name in _NAME),
 )
+
+
+class PageParticipant:
+    """A unit of the plan as the plan page shows it (PAGE_PARTICIPANT_FIELDS): one value row
+    rather than a participant, unit, organization and user instance each (issue 18). It has
+    what the page, the readiness and the viewer read of a SipParticipant, under its names."""
+
+    __slots__ = (
+        "answer",
+        "answered_at",
+        "answered_by",
+        "attendees",
+        "decline_reason",
+        "due_at",
+        "overdue",
+        "plan_id",
+        "role",
+        "unit",
+        "unit_id",
+    )
+
+    def __init__(
+        self,
+        plan_id: int,
+        unit_id: int,
+        role: str,
+        answer: str,
+        due_at: datetime.datetime | None,
+        answered_at: datetime.datetime | None,
+        attendees: str,
+        decline_reason: str,
+        unit_name: str,
+        organization_id: int,
+        organization_name: str,
+        answered_by_id: int | None,
+        *answered_by_name: str,
+    ) -> None:
+        self.plan_id = plan_id
+        self.unit_id = unit_id
+        self.role = role
+        self.answer = answer
+        self.due_at = due_at
+        self.answered_at = answered_at
+        self.attendees = attendees
+        self.decline_reason = decline_reason
+        self.unit = Named(unit_id, unit_name, Named(organization_id, organization_name))
+        self.answered_by = PersonName(*answered_by_name) if answered_by_id is not None else None
+        self.overdue = False  # set by selectors.plan_page, which knows the time
+
+    @property
+    def answered_late(self) -> bool:
+        # As SipParticipant.answered_late.
+        return bool(self.answered_at and self.due_at and self.answered_at > self.due_at)
+
+    def get_role_display(self) -> str:
+        return str(ParticipantRole(self.role).label)
+
+    def get_answer_display(self) -> str:
+        return str(Answer(self.answer).label)
+
+
 _PAGE_PLAN_FIELDS = (
     "patient",
     "initiator_unit",
@@ -224,9 +300,8 @@ def _participants_if_visible(*, plan_id: int, unit_id: int) -> QuerySet[SipParti
                 )
             )
         )
-        .select_related("unit__organization", "answered_by")
-        .only(*PAGE_PARTICIPANT_FIELDS)
         .order_by("role", "unit__name")
+        .values_list(*PAGE_PARTICIPANT_FIELDS)
     )
 
 
@@ -262,9 +337,10 @@ def plan_for_unit(
     """The plan, if the current unit sees it (else 404); writes one access-log row.
 
     Sets plan.viewer (process.Viewer) and plan.participation (the unit's SipParticipant);
-    with `with_participants` also plan.participant_rows (plan_participants, read in the same
-    query as the unit's own row: the plan page), and the plan, its rows and its current
-    version with only the columns the plan page shows (PAGE_PARTICIPANT_FIELDS, above).
+    with `with_participants` also plan.participant_rows (every unit of the plan as a
+    PageParticipant, read in the same query as the unit's own row, which is then one of them
+    and plan.participation: the plan page), and the plan and its current version with only
+    the columns the plan page shows.
     """
     unit = actor.unit
     if not can_work_with_sip(actor.user, unit):

@@ -23,7 +23,7 @@ from samplan.patients.models import Consent, ConsentScope
 from samplan.patients.selectors import active_consent
 from samplan.sip import process
 from samplan.sip.access import can_sign_sip_part, plan_participants
-from samplan.sip.content import Comparison, Named, describe_change, shown_text_of
+from samplan.sip.content import Comparison, Named, PersonName, describe_change, shown_text_of
 from samplan.sip.models import (
     VISIBLE_ANSWERS,
     Answer,
@@ -259,18 +259,6 @@ def _signatures(*, version_id: int) -> QuerySet[SipSignature]:
         )
         .order_by("signed_at", "pk")
     )
-
-
-@dataclass(frozen=True)
-class PersonName:
-    """A user as the plan page names them (get_full_name() or username)."""
-
-    first_name: str
-    last_name: str
-    username: str
-
-    def get_full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()  # as AbstractUser's
 
 
 @dataclass(frozen=True)

@@ -112,11 +112,13 @@ def test_the_plan_page_gets_every_unit_of_the_plan_with_its_own_row(sip):
         actor=req(sip.social_worker, sip.social), plan=plan, accept=False, reason="Nej"
     )
     found = plan_for_unit(req(sip.psychologist, sip.bup), plan.pk, with_participants=True)
-    rows = found.participant_rows
-    assert rows[0].unit == sip.school  # the initiator first; then the summoned, by name
-    answers = {p.unit: p.answer for p in rows}
-    assert answers == {sip.school: "accepted", sip.bup: "pending", sip.social: "declined"}
-    assert any(p is found.participation for p in rows) and found.participation.unit == sip.bup
+    rows = found.participant_rows  # value rows (PageParticipant), naming their units
+    assert rows[0].unit_id == sip.school.pk  # the initiator first; then the summoned, by name
+    assert rows[0].unit.name == sip.school.name
+    assert rows[0].unit.organization.name == sip.school.organization.name
+    answers = {p.unit_id: p.answer for p in rows}
+    assert answers == {sip.school.pk: "accepted", sip.bup.pk: "pending", sip.social.pk: "declined"}
+    assert any(p is found.participation for p in rows) and found.participation.unit_id == sip.bup.pk
     assert not hasattr(plan_for_unit(req(sip.psychologist, sip.bup), plan.pk), "participant_rows")
 
 
