@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Exists, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from samplan.accounts.access import holds_role_in_unit, role_holders, roles_in_unit
 from samplan.accounts.models import Membership, Role, User
@@ -24,6 +25,7 @@ from samplan.core.prepared import prepared
 from samplan.messaging.models import Message
 from samplan.organizations.models import Unit
 from samplan.patients.display import DISPLAY_FIELDS
+from samplan.patients.models import Consent, ConsentScope
 from samplan.sip import process
 from samplan.sip.content import Named, PersonName
 from samplan.sip.models import (
@@ -265,6 +267,11 @@ _PAGE_PLAN_FIELDS = (
     "patient__listed_care_centre__name",
     "initiator_unit__name",
     "consent__withdrawn_at",
+    # the consent panel, when the plan's consent is the active one (ACTIVE_CONSENT_ID)
+    *(
+        f"consent__{name}"
+        for name in ("given_by", "given_at", "given_by_name", "given_by_relation", "exclusions")
+    ),
     # the version's text, its state, and what finalising still needs
     *(
         f"current_version__{name}"
@@ -310,8 +317,28 @@ def _plan(*, plan_id: int) -> QuerySet[SipPlan]:
     return SipPlan.objects.select_related(*_PLAN_RELATED).filter(pk=plan_id)
 
 
+# The plan page's read also finds which consent is the person's active one to the SIP, by
+# patients.selectors.active_consent's rule (the newest given and not withdrawn): mostly the
+# plan's own consent, which comes in the same read, so the page needs no query for it
+# (selectors.page_consent).
+ACTIVE_CONSENT_ID = "active_consent_id"
+
+
+def _active_consent_id(now: datetime.datetime) -> Subquery:
+    return Subquery(
+        Consent.objects.filter(
+            patient_id=OuterRef("patient_id"),
+            scope=ConsentScope.SIP,
+            withdrawn_at__isnull=True,
+            given_at__lte=now,
+        )
+        .order_by("-given_at", "-pk")
+        .values("pk")[:1]
+    )
+
+
 @prepared
-def _page_plan(*, plan_id: int) -> QuerySet[SipPlan]:
+def _page_plan(*, plan_id: int, now: datetime.datetime) -> QuerySet[SipPlan]:
     return (
         SipPlan.objects.select_related(
             "patient__listed_care_centre",
@@ -322,6 +349,7 @@ def _page_plan(*, plan_id: int) -> QuerySet[SipPlan]:
             "current_version__responsible_principal",
         )
         .only(*_PAGE_PLAN_FIELDS)
+        .annotate(**{ACTIVE_CONSENT_ID: _active_consent_id(now)})
         .filter(pk=plan_id)
     )
 
@@ -340,7 +368,8 @@ def plan_for_unit(
     with `with_participants` also plan.participant_rows (every unit of the plan as a
     PageParticipant, read in the same query as the unit's own row, which is then one of them
     and plan.participation: the plan page), and the plan and its current version with only
-    the columns the plan page shows.
+    the columns the plan page shows, and the id of the person's active consent to the SIP
+    (ACTIVE_CONSENT_ID, for selectors.page_consent).
     """
     unit = actor.unit
     if not can_work_with_sip(actor.user, unit):
@@ -348,7 +377,11 @@ def plan_for_unit(
     participation, rows = _participation(plan_id, unit, with_participants=with_participants)
     if participation is None:
         raise Http404
-    (plan,) = _page_plan(plan_id=plan_id) if with_participants else _plan(plan_id=plan_id)
+    (plan,) = (
+        _page_plan(plan_id=plan_id, now=timezone.now())
+        if with_participants
+        else _plan(plan_id=plan_id)
+    )
     # The unit takes part in a plan for the person (just checked): the same answer the access
     # log's relation check ("sip.participant", sip/apps.py) would find with a query of its own.
     access_log_record(

@@ -22,7 +22,7 @@ from samplan.patients.display import PatientDisplay, patient_display
 from samplan.patients.models import Consent, ConsentScope
 from samplan.patients.selectors import active_consent
 from samplan.sip import process
-from samplan.sip.access import can_sign_sip_part, plan_participants
+from samplan.sip.access import ACTIVE_CONSENT_ID, can_sign_sip_part, plan_participants
 from samplan.sip.content import Comparison, Named, PersonName, describe_change, shown_text_of
 from samplan.sip.models import (
     VISIBLE_ANSWERS,
@@ -426,6 +426,19 @@ def part_statuses(
     ]
 
 
+def page_consent(plan: SipPlan) -> Consent | None:
+    """active_consent(plan.patient, ConsentScope.SIP), without a query of its own when
+    plan_for_unit read the plan for its page: that read found the active consent's id, and the
+    plan's own consent, which it mostly is (issue 18)."""
+    if hasattr(plan, ACTIVE_CONSENT_ID):
+        found = getattr(plan, ACTIVE_CONSENT_ID)
+        if found is None:
+            return None
+        if found == plan.consent_id:
+            return plan.consent
+    return active_consent(plan.patient, ConsentScope.SIP)
+
+
 def plan_page(plan: SipPlan, actor: Actor) -> dict[str, object]:
     """Everything the plan page shows, and which actions the acting user has."""
     viewer = plan.viewer
@@ -440,7 +453,7 @@ def plan_page(plan: SipPlan, actor: Actor) -> dict[str, object]:
     all_signatures = shown_signatures(version)
     statuses = part_statuses(plan, version, party_list=party_list, all_signatures=all_signatures)
     signed_here = any(s.signature and s.participant.unit_id == actor.unit.pk for s in statuses)
-    consent = active_consent(plan.patient, ConsentScope.SIP)
+    consent = page_consent(plan)
     now = timezone.now()
     for p in all_participants:
         p.overdue = process.answer_overdue(p.answer, p.due_at, now)
