@@ -34,6 +34,7 @@ from samplan.sip.models import (
     ParticipantRole,
     SipParticipant,
     SipPlan,
+    SipSignature,
     SipVersion,
 )
 from samplan.sip.process import Viewer
@@ -180,6 +181,11 @@ PAGE_PARTICIPANT_FIELDS = (
     "unit__organization__name",
     "answered_by_id",
     *(f"answered_by__{name}" for name in _NAME),
+    # the unit's signature of the current text, and whether it signed an earlier one
+    # (_SIGNATURE_COLUMNS, below)
+    "signed_at",
+    *(f"signed_by_{name}" for name in _NAME),
+    "signed_earlier",
 )
 
 
@@ -198,6 +204,9 @@ class PageParticipant:
         "overdue",
         "plan_id",
         "role",
+        "signed_at",
+        "signed_by",
+        "signed_earlier",
         "unit",
         "unit_id",
     )
@@ -216,7 +225,14 @@ class PageParticipant:
         organization_id: int,
         organization_name: str,
         answered_by_id: int | None,
-        *answered_by_name: str,
+        answered_by_first_name: str | None,
+        answered_by_last_name: str | None,
+        answered_by_username: str | None,
+        signed_at: datetime.datetime | None,
+        signed_by_first_name: str | None,
+        signed_by_last_name: str | None,
+        signed_by_username: str | None,
+        signed_earlier: bool,
     ) -> None:
         self.plan_id = plan_id
         self.unit_id = unit_id
@@ -227,7 +243,20 @@ class PageParticipant:
         self.attendees = attendees
         self.decline_reason = decline_reason
         self.unit = Named(unit_id, unit_name, Named(organization_id, organization_name))
-        self.answered_by = PersonName(*answered_by_name) if answered_by_id is not None else None
+        self.answered_by = (
+            PersonName(answered_by_first_name, answered_by_last_name, answered_by_username)
+            if answered_by_id is not None
+            else None
+        )
+        # The unit's signature of the current text (at most one: sipsignature_unique), as
+        # selectors.part_statuses would find it among the version's signatures.
+        self.signed_at = signed_at
+        self.signed_by = (
+            PersonName(signed_by_first_name, signed_by_last_name, signed_by_username)
+            if signed_at is not None
+            else None
+        )
+        self.signed_earlier = signed_earlier
         self.overdue = False  # set by selectors.plan_page, which knows the time
 
     @property
@@ -296,6 +325,23 @@ _PAGE_PLAN_FIELDS = (
 )
 
 
+def _signature_columns() -> dict[str, Subquery | Exists]:
+    """The participant's unit's signature of its plan's current text (when, by whom), and
+    whether the unit signed an earlier text of that version: the plan page's signatures,
+    read with its units rather than by a query of their own (issue 18)."""
+    of_unit = SipSignature.objects.filter(
+        version_id=OuterRef("plan__current_version_id"), unit_id=OuterRef("unit_id")
+    )
+    current = of_unit.filter(revision=OuterRef("plan__current_version__revision"))
+    return {
+        "signed_at": Subquery(current.values("signed_at")),
+        **{f"signed_by_{name}": Subquery(current.values(f"user__{name}")) for name in _NAME},
+        "signed_earlier": Exists(
+            of_unit.exclude(revision=OuterRef("plan__current_version__revision"))
+        ),
+    }
+
+
 @prepared
 def _participants_if_visible(*, plan_id: int, unit_id: int) -> QuerySet[SipParticipant]:
     return (
@@ -307,6 +353,7 @@ def _participants_if_visible(*, plan_id: int, unit_id: int) -> QuerySet[SipParti
                 )
             )
         )
+        .annotate(**_signature_columns())
         .order_by("role", "unit__name")
         .values_list(*PAGE_PARTICIPANT_FIELDS)
     )
