@@ -10,10 +10,12 @@ PDF or comparing versions.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
-from django.db.models import Exists, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from samplan.accounts.access import holds_role_in_unit, role_holders, roles_in_unit
 from samplan.accounts.models import Membership, Role, User
@@ -23,8 +25,18 @@ from samplan.core.prepared import prepared
 from samplan.messaging.models import Message
 from samplan.organizations.models import Unit
 from samplan.patients.display import DISPLAY_FIELDS
+from samplan.patients.models import Consent, ConsentScope
 from samplan.sip import process
-from samplan.sip.models import VISIBLE_ANSWERS, SipParticipant, SipPlan, SipVersion
+from samplan.sip.content import Named, PersonName
+from samplan.sip.models import (
+    VISIBLE_ANSWERS,
+    Answer,
+    ParticipantRole,
+    SipParticipant,
+    SipPlan,
+    SipSignature,
+    SipVersion,
+)
 from samplan.sip.process import Viewer
 
 # --- Who may work with plans (domain.md §7) -------------------------------------------------
@@ -127,8 +139,9 @@ def plan_participants(plan_id: int) -> QuerySet[SipParticipant]:
 
 def _participation(
     plan_id: int, unit: Unit, *, with_participants: bool
-) -> tuple[SipParticipant | None, list[SipParticipant] | None]:
-    """The unit's visible row in the plan and, if asked, every row of the plan, in one query.
+) -> tuple[SipParticipant | PageParticipant | None, list[PageParticipant] | None]:
+    """The unit's visible row in the plan and, if asked, every row of the plan, in one query
+    (then as PageParticipants, the unit's own row among them).
 
     With `with_participants` the rows come only if the unit sees the plan (the EXISTS below),
     so the database never hands over another plan's units.
@@ -140,7 +153,9 @@ def _participation(
             .first()
         )
         return own, None
-    rows = _participants_if_visible(plan_id=plan_id, unit_id=unit.pk)
+    rows = [
+        PageParticipant(*row) for row in _participants_if_visible(plan_id=plan_id, unit_id=unit.pk)
+    ]
     own = next((p for p in rows if p.unit_id == unit.pk), None)
     return own, rows
 
@@ -151,6 +166,7 @@ def _participation(
 # of its own when touched, so the plan page's pinned query count (tests/test_next_step.py)
 # and its panels' tests (tests/test_plan_blocks.py) notice a missing one.
 _NAME = ("first_name", "last_name", "username")  # get_full_name() or username
+# The plan page's participants come as value rows (PageParticipant, below), in this order.
 PAGE_PARTICIPANT_FIELDS = (
     "plan_id",
     "unit_id",
@@ -161,9 +177,100 @@ PAGE_PARTICIPANT_FIELDS = (
     "attendees",
     "decline_reason",
     "unit__name",
+    "unit__organization_id",
     "unit__organization__name",
+    "answered_by_id",
     *(f"answered_by__{name}" for name in _NAME),
+    # the unit's signature of the current text, and whether it signed an earlier one
+    # (_SIGNATURE_COLUMNS, below)
+    "signed_at",
+    *(f"signed_by_{name}" for name in _NAME),
+    "signed_earlier",
 )
+
+
+class PageParticipant:
+    """A unit of the plan as the plan page shows it (PAGE_PARTICIPANT_FIELDS): one value row
+    rather than a participant, unit, organization and user instance each (issue 18). It has
+    what the page, the readiness and the viewer read of a SipParticipant, under its names."""
+
+    __slots__ = (
+        "answer",
+        "answered_at",
+        "answered_by",
+        "attendees",
+        "decline_reason",
+        "due_at",
+        "overdue",
+        "plan_id",
+        "role",
+        "signed_at",
+        "signed_by",
+        "signed_earlier",
+        "unit",
+        "unit_id",
+    )
+
+    def __init__(
+        self,
+        plan_id: int,
+        unit_id: int,
+        role: str,
+        answer: str,
+        due_at: datetime.datetime | None,
+        answered_at: datetime.datetime | None,
+        attendees: str,
+        decline_reason: str,
+        unit_name: str,
+        organization_id: int,
+        organization_name: str,
+        answered_by_id: int | None,
+        answered_by_first_name: str | None,
+        answered_by_last_name: str | None,
+        answered_by_username: str | None,
+        signed_at: datetime.datetime | None,
+        signed_by_first_name: str | None,
+        signed_by_last_name: str | None,
+        signed_by_username: str | None,
+        signed_earlier: bool,
+    ) -> None:
+        self.plan_id = plan_id
+        self.unit_id = unit_id
+        self.role = role
+        self.answer = answer
+        self.due_at = due_at
+        self.answered_at = answered_at
+        self.attendees = attendees
+        self.decline_reason = decline_reason
+        self.unit = Named(unit_id, unit_name, Named(organization_id, organization_name))
+        self.answered_by = (
+            PersonName(answered_by_first_name, answered_by_last_name, answered_by_username)
+            if answered_by_id is not None
+            else None
+        )
+        # The unit's signature of the current text (at most one: sipsignature_unique), as
+        # selectors.part_statuses would find it among the version's signatures.
+        self.signed_at = signed_at
+        self.signed_by = (
+            PersonName(signed_by_first_name, signed_by_last_name, signed_by_username)
+            if signed_at is not None
+            else None
+        )
+        self.signed_earlier = signed_earlier
+        self.overdue = False  # set by selectors.plan_page, which knows the time
+
+    @property
+    def answered_late(self) -> bool:
+        # As SipParticipant.answered_late.
+        return bool(self.answered_at and self.due_at and self.answered_at > self.due_at)
+
+    def get_role_display(self) -> str:
+        return str(ParticipantRole(self.role).label)
+
+    def get_answer_display(self) -> str:
+        return str(Answer(self.answer).label)
+
+
 _PAGE_PLAN_FIELDS = (
     "patient",
     "initiator_unit",
@@ -189,6 +296,11 @@ _PAGE_PLAN_FIELDS = (
     "patient__listed_care_centre__name",
     "initiator_unit__name",
     "consent__withdrawn_at",
+    # the consent panel, when the plan's consent is the active one (ACTIVE_CONSENT_ID)
+    *(
+        f"consent__{name}"
+        for name in ("given_by", "given_at", "given_by_name", "given_by_relation", "exclusions")
+    ),
     # the version's text, its state, and what finalising still needs
     *(
         f"current_version__{name}"
@@ -213,6 +325,23 @@ _PAGE_PLAN_FIELDS = (
 )
 
 
+def _signature_columns() -> dict[str, Subquery | Exists]:
+    """The participant's unit's signature of its plan's current text (when, by whom), and
+    whether the unit signed an earlier text of that version: the plan page's signatures,
+    read with its units rather than by a query of their own (issue 18)."""
+    of_unit = SipSignature.objects.filter(
+        version_id=OuterRef("plan__current_version_id"), unit_id=OuterRef("unit_id")
+    )
+    current = of_unit.filter(revision=OuterRef("plan__current_version__revision"))
+    return {
+        "signed_at": Subquery(current.values("signed_at")),
+        **{f"signed_by_{name}": Subquery(current.values(f"user__{name}")) for name in _NAME},
+        "signed_earlier": Exists(
+            of_unit.exclude(revision=OuterRef("plan__current_version__revision"))
+        ),
+    }
+
+
 @prepared
 def _participants_if_visible(*, plan_id: int, unit_id: int) -> QuerySet[SipParticipant]:
     return (
@@ -224,9 +353,9 @@ def _participants_if_visible(*, plan_id: int, unit_id: int) -> QuerySet[SipParti
                 )
             )
         )
-        .select_related("unit__organization", "answered_by")
-        .only(*PAGE_PARTICIPANT_FIELDS)
+        .annotate(**_signature_columns())
         .order_by("role", "unit__name")
+        .values_list(*PAGE_PARTICIPANT_FIELDS)
     )
 
 
@@ -235,8 +364,28 @@ def _plan(*, plan_id: int) -> QuerySet[SipPlan]:
     return SipPlan.objects.select_related(*_PLAN_RELATED).filter(pk=plan_id)
 
 
+# The plan page's read also finds which consent is the person's active one to the SIP, by
+# patients.selectors.active_consent's rule (the newest given and not withdrawn): mostly the
+# plan's own consent, which comes in the same read, so the page needs no query for it
+# (selectors.page_consent).
+ACTIVE_CONSENT_ID = "active_consent_id"
+
+
+def _active_consent_id(now: datetime.datetime) -> Subquery:
+    return Subquery(
+        Consent.objects.filter(
+            patient_id=OuterRef("patient_id"),
+            scope=ConsentScope.SIP,
+            withdrawn_at__isnull=True,
+            given_at__lte=now,
+        )
+        .order_by("-given_at", "-pk")
+        .values("pk")[:1]
+    )
+
+
 @prepared
-def _page_plan(*, plan_id: int) -> QuerySet[SipPlan]:
+def _page_plan(*, plan_id: int, now: datetime.datetime) -> QuerySet[SipPlan]:
     return (
         SipPlan.objects.select_related(
             "patient__listed_care_centre",
@@ -247,6 +396,7 @@ def _page_plan(*, plan_id: int) -> QuerySet[SipPlan]:
             "current_version__responsible_principal",
         )
         .only(*_PAGE_PLAN_FIELDS)
+        .annotate(**{ACTIVE_CONSENT_ID: _active_consent_id(now)})
         .filter(pk=plan_id)
     )
 
@@ -262,9 +412,11 @@ def plan_for_unit(
     """The plan, if the current unit sees it (else 404); writes one access-log row.
 
     Sets plan.viewer (process.Viewer) and plan.participation (the unit's SipParticipant);
-    with `with_participants` also plan.participant_rows (plan_participants, read in the same
-    query as the unit's own row: the plan page), and the plan, its rows and its current
-    version with only the columns the plan page shows (PAGE_PARTICIPANT_FIELDS, above).
+    with `with_participants` also plan.participant_rows (every unit of the plan as a
+    PageParticipant, read in the same query as the unit's own row, which is then one of them
+    and plan.participation: the plan page), and the plan and its current version with only
+    the columns the plan page shows, and the id of the person's active consent to the SIP
+    (ACTIVE_CONSENT_ID, for selectors.page_consent).
     """
     unit = actor.unit
     if not can_work_with_sip(actor.user, unit):
@@ -272,7 +424,11 @@ def plan_for_unit(
     participation, rows = _participation(plan_id, unit, with_participants=with_participants)
     if participation is None:
         raise Http404
-    (plan,) = _page_plan(plan_id=plan_id) if with_participants else _plan(plan_id=plan_id)
+    (plan,) = (
+        _page_plan(plan_id=plan_id, now=timezone.now())
+        if with_participants
+        else _plan(plan_id=plan_id)
+    )
     # The unit takes part in a plan for the person (just checked): the same answer the access
     # log's relation check ("sip.participant", sip/apps.py) would find with a query of its own.
     access_log_record(

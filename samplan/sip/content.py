@@ -106,6 +106,18 @@ class Named:
     organization: Named | None = None
 
 
+@dataclass(frozen=True)
+class PersonName:
+    """A user as the plan page names them (get_full_name() or username)."""
+
+    first_name: str
+    last_name: str
+    username: str
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()  # as AbstractUser's
+
+
 @prepared
 def _shown_interventions(*, version_id: int) -> QuerySet[SipIntervention]:
     return SipIntervention.objects.filter(version_id=version_id).values_list(

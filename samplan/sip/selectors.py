@@ -22,8 +22,13 @@ from samplan.patients.display import PatientDisplay, patient_display
 from samplan.patients.models import Consent, ConsentScope
 from samplan.patients.selectors import active_consent
 from samplan.sip import process
-from samplan.sip.access import can_sign_sip_part, plan_participants
-from samplan.sip.content import Comparison, Named, describe_change, shown_text_of
+from samplan.sip.access import (
+    ACTIVE_CONSENT_ID,
+    PageParticipant,
+    can_sign_sip_part,
+    plan_participants,
+)
+from samplan.sip.content import Comparison, Named, PersonName, describe_change, shown_text_of
 from samplan.sip.models import (
     VISIBLE_ANSWERS,
     Answer,
@@ -262,18 +267,6 @@ def _signatures(*, version_id: int) -> QuerySet[SipSignature]:
 
 
 @dataclass(frozen=True)
-class PersonName:
-    """A user as the plan page names them (get_full_name() or username)."""
-
-    first_name: str
-    last_name: str
-    username: str
-
-    def get_full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()  # as AbstractUser's
-
-
-@dataclass(frozen=True)
 class ShownSignature:
     """A signature as the plan page shows it: rows, not three model instances each."""
 
@@ -414,9 +407,9 @@ def describe_events(rows: list[SipEvent]) -> list[EventRow]:
 class PartStatus:
     """One party's signature of the current text."""
 
-    participant: SipParticipant
+    participant: SipParticipant | PageParticipant
     signature: SipSignature | ShownSignature | None
-    earlier: SipSignature | ShownSignature | None  # signed an earlier text of this version
+    earlier: bool  # signed an earlier text of this version
 
 
 def part_statuses(
@@ -429,13 +422,51 @@ def part_statuses(
     """Each party's signature of the current text; the plan page passes what it has loaded."""
     all_signatures = signatures(version) if all_signatures is None else all_signatures
     current: dict[int, SipSignature] = {}
-    earlier: dict[int, SipSignature] = {}
+    earlier: set[int] = set()
     for s in all_signatures:
-        (current if s.revision == version.revision else earlier)[s.unit_id] = s
+        if s.revision == version.revision:
+            current[s.unit_id] = s
+        else:
+            earlier.add(s.unit_id)
     return [
-        PartStatus(participant=p, signature=current.get(p.unit_id), earlier=earlier.get(p.unit_id))
+        PartStatus(participant=p, signature=current.get(p.unit_id), earlier=p.unit_id in earlier)
         for p in (parties(plan) if party_list is None else party_list)
     ]
+
+
+def page_part_statuses(
+    version: SipVersion, party_list: Sequence[PageParticipant]
+) -> list[PartStatus]:
+    """part_statuses from the plan page's rows, which carry their unit's signatures."""
+    return [
+        PartStatus(
+            participant=p,
+            signature=ShownSignature(
+                unit_id=p.unit_id,
+                revision=version.revision,
+                signed_at=p.signed_at,
+                unit=p.unit,
+                user=p.signed_by,
+            )
+            if p.signed_at is not None
+            else None,
+            earlier=p.signed_earlier,
+        )
+        for p in party_list
+    ]
+
+
+def page_consent(plan: SipPlan) -> Consent | None:
+    """active_consent(plan.patient, ConsentScope.SIP), without a query of its own when
+    plan_for_unit read the plan for its page: that read found the active consent's id, and the
+    plan's own consent, which it mostly is (issue 18)."""
+    if hasattr(plan, ACTIVE_CONSENT_ID):
+        found = getattr(plan, ACTIVE_CONSENT_ID)
+        if found is None:
+            return None
+        if found == plan.consent_id:
+            return plan.consent
+    return active_consent(plan.patient, ConsentScope.SIP)
 
 
 def plan_page(plan: SipPlan, actor: Actor) -> dict[str, object]:
@@ -444,15 +475,19 @@ def plan_page(plan: SipPlan, actor: Actor) -> dict[str, object]:
     version = plan.current_version
     # Participants and signatures are read once and shared by the table, the signatures and
     # the readiness to finalise; the participants come with the plan when the view asked
-    # plan_for_unit for them (one query for the unit's own row and the table).
-    all_participants = getattr(plan, "participant_rows", None)
-    if all_participants is None:
-        all_participants = participants(plan)
+    # plan_for_unit for them (one query for the unit's own row, the table and each unit's
+    # signature).
+    rows = getattr(plan, "participant_rows", None)
+    all_participants = participants(plan) if rows is None else rows
     party_list = [p for p in all_participants if p.answer == Answer.ACCEPTED]
-    all_signatures = shown_signatures(version)
-    statuses = part_statuses(plan, version, party_list=party_list, all_signatures=all_signatures)
+    if rows is not None:
+        statuses = page_part_statuses(version, party_list)
+    else:
+        statuses = part_statuses(
+            plan, version, party_list=party_list, all_signatures=shown_signatures(version)
+        )
     signed_here = any(s.signature and s.participant.unit_id == actor.unit.pk for s in statuses)
-    consent = active_consent(plan.patient, ConsentScope.SIP)
+    consent = page_consent(plan)
     now = timezone.now()
     for p in all_participants:
         p.overdue = process.answer_overdue(p.answer, p.due_at, now)
@@ -465,7 +500,7 @@ def plan_page(plan: SipPlan, actor: Actor) -> dict[str, object]:
             unanswered=[
                 p.unit.name for p in summoned if p.answer in (Answer.PENDING, Answer.NOT_SENT)
             ],
-            signed_unit_ids={s.unit_id for s in all_signatures if s.revision == version.revision},
+            signed_unit_ids={s.participant.unit_id for s in statuses if s.signature},
         )
     own = next((p for p in all_participants if p.unit_id == actor.unit.pk), None)
     coordinator = ""

@@ -52,6 +52,10 @@ def _link(message: Any, unit: Any) -> tuple[str, str] | None:
     plan_id = getattr(message, "sip_plan_id", None)
     if plan_id is None or unit is None:
         return None
+    if getattr(message, "takes_part", None) is False:
+        # The page read whether the unit takes part in any thread of the message (the OR of
+        # every kind's taking_part, _taking_part's among them): not in any, so not in the plan.
+        return None
     if not _seen_by(plan_id=plan_id, unit_id=unit.pk):
         return None
     return _("Open the plan"), reverse("sip:detail", args=[plan_id])

@@ -1,7 +1,10 @@
 """Need-to-know for plans: who sees a plan, logged; the relation opens the person; reassign."""
 
+import datetime
+
 import pytest
 from django.http import Http404
+from django.utils import timezone
 
 from samplan.auditlog.models import AccessLogEntry
 from samplan.patients.access import unit_may_see_patient
@@ -112,11 +115,13 @@ def test_the_plan_page_gets_every_unit_of_the_plan_with_its_own_row(sip):
         actor=req(sip.social_worker, sip.social), plan=plan, accept=False, reason="Nej"
     )
     found = plan_for_unit(req(sip.psychologist, sip.bup), plan.pk, with_participants=True)
-    rows = found.participant_rows
-    assert rows[0].unit == sip.school  # the initiator first; then the summoned, by name
-    answers = {p.unit: p.answer for p in rows}
-    assert answers == {sip.school: "accepted", sip.bup: "pending", sip.social: "declined"}
-    assert any(p is found.participation for p in rows) and found.participation.unit == sip.bup
+    rows = found.participant_rows  # value rows (PageParticipant), naming their units
+    assert rows[0].unit_id == sip.school.pk  # the initiator first; then the summoned, by name
+    assert rows[0].unit.name == sip.school.name
+    assert rows[0].unit.organization.name == sip.school.organization.name
+    answers = {p.unit_id: p.answer for p in rows}
+    assert answers == {sip.school.pk: "accepted", sip.bup.pk: "pending", sip.social.pk: "declined"}
+    assert any(p is found.participation for p in rows) and found.participation.unit_id == sip.bup.pk
     assert not hasattr(plan_for_unit(req(sip.psychologist, sip.bup), plan.pk), "participant_rows")
 
 
@@ -153,3 +158,60 @@ def test_linking_a_reserve_number_moves_the_plan(sip):
     assert link.moved["sip.plans"] == 1
     assert plan.messages.get().message.patient == link.to_patient
     assert plan_for_unit(req(sip.psychologist, sip.bup), plan.pk).patient == link.to_patient
+
+
+def _newer_consent(plan, **changes):
+    """Another consent for the plan's person (as the patient page records one)."""
+    from samplan.patients.models import Consent
+
+    consent = Consent.objects.get(pk=plan.consent_id)
+    consent.pk = None
+    consent.given_at = changes.pop("given_at", timezone.now())
+    for name, value in changes.items():
+        setattr(consent, name, value)
+    consent.save()
+    return consent
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "the plan's",
+        "none",
+        "withdrawn",
+        "newer elsewhere",
+        "not given yet",
+        "other scope",
+        "not yet the plan's",
+    ],
+)
+def test_the_plan_pages_consent_is_the_active_consent(sip, django_assert_num_queries, case):
+    """The plan page's read finds the active consent's id (access.ACTIVE_CONSENT_ID): the
+    page shows what active_consent gives, reading it only when it is not the plan's own (the
+    consent the summons was sent under)."""
+    from samplan.patients.models import Consent, ConsentScope
+    from samplan.patients.selectors import active_consent
+    from samplan.sip.selectors import page_consent
+
+    plan = start(sip, consent=case != "none")
+    if case not in ("none", "not yet the plan's"):
+        summon(sip, plan)
+        plan.refresh_from_db()
+    if case == "withdrawn":
+        Consent.objects.filter(pk=plan.consent_id).update(withdrawn_at=timezone.now())
+    elif case == "newer elsewhere":
+        _newer_consent(plan)
+    elif case == "not given yet":
+        _newer_consent(plan, given_at=timezone.now() + datetime.timedelta(days=1))
+    elif case == "other scope":
+        _newer_consent(plan, scope=next(s for s in ConsentScope if s != ConsentScope.SIP))
+    found = plan_for_unit(req(sip.counsellor, sip.school), plan.pk, with_participants=True)
+    expected = active_consent(plan.patient, ConsentScope.SIP)
+    with django_assert_num_queries(1 if case in ("newer elsewhere", "not yet the plan's") else 0):
+        consent = page_consent(found)
+    assert (consent and consent.pk) == (expected and expected.pk)
+    if consent is not None:
+        for name in ("given_by", "given_at", "given_by_name", "given_by_relation", "exclusions"):
+            assert getattr(consent, name) == getattr(expected, name)
+    alone = plan_for_unit(req(sip.counsellor, sip.school), plan.pk)
+    assert (page_consent(alone) and page_consent(alone).pk) == (expected and expected.pk)

@@ -17,6 +17,7 @@ from samplan.organizations.models import Profession
 from samplan.sip import services, versions
 from samplan.sip.content import InterventionData
 from samplan.sip.models import SipParticipant
+from samplan.sip.selectors import part_statuses
 from samplan.sip.templatetags.plan_blocks import (
     sip_intervention_rows,
     sip_participant_rows,
@@ -140,6 +141,25 @@ def test_the_blocks_give_the_old_loops_markup(
     }
     with translation.override(language):
         _compare(page_context)
+    # The page's rows bring their units' signatures: the same statuses as the version's
+    # signatures give (selectors.part_statuses).
+    version = page_context["plan"].current_version
+    expected = part_statuses(plan, version)
+    assert [
+        (
+            s.participant.unit_id,
+            s.signature and (s.signature.signed_at, s.signature.user.username),
+            s.earlier,
+        )
+        for s in page_context["statuses"]
+    ] == [
+        (
+            s.participant.unit_id,
+            s.signature and (s.signature.signed_at, s.signature.user.username),
+            s.earlier,
+        )
+        for s in expected
+    ]
     if which == "pending":
         participants = page_context["participants"]
         assert any(getattr(p, "overdue", False) for p in participants)
