@@ -112,7 +112,7 @@ def test_a_forwarded_stuck_summons_lets_the_new_unit_open_the_plan(client, login
 
     login_as(stuck.west_worker, stuck.west)
     received = client.get(RECEIVED)
-    assert new.pk in {row.delivery.pk for row in received.context["page"]}
+    assert new.pk in {row.delivery_id for row in received.context["page"]}
     assert client.get(stuck.plan_url).status_code == 200
     # The message page links to the plan; the history names the forward and its reason.
     assert stuck.plan_url in _without_tokens(client.get(stuck.message_url))
@@ -198,7 +198,7 @@ def test_no_link_to_the_plan_for_a_unit_that_declined(client, login_as, stuck, s
 
 
 def _shown_in_received(client, delivery: Delivery) -> bool:
-    rows = {row.delivery.pk: row for row in client.get(RECEIVED).context["page"]}
+    rows = {row.delivery_id: row for row in client.get(RECEIVED).context["page"]}
     return rows[delivery.pk].display.identity_shown
 
 
