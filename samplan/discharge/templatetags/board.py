@@ -202,7 +202,7 @@ def overview_row(row: object) -> SafeString:
         f'<tr class="{classes}" data-testid="case-row">\n'
         f'        <th scope="row">{marker}{identity}{badge}</th>\n'
         f"        <td>{escape(display.name)}</td>\n"
-        f"        <td>{escape(case.ward.name if case.ward else '')}</td>\n"
+        f"        <td>{escape(case.ward_name)}</td>\n"
         f'        <td class="nowrap">{admitted}</td>\n'
         f'        <td class="num" data-testid="length-of-stay">{escape(row.length_of_stay)}</td>\n'
         f"        {cells}\n"

@@ -190,7 +190,9 @@ def _overdue_by_sql(unit, now):
 
 
 def _overdue_by_cells(unit, now):
-    cases = list(board.overview_filtered(unit, now=now, state=ALL_CASES))
+    cases = board.listed_cases(
+        board.listed_columns(board.overview_filtered(unit, now=now, state=ALL_CASES))
+    )
     return {row.case.pk for row in board.overview_rows(unit, cases, now) if has_overdue(row.cells)}
 
 
@@ -235,3 +237,51 @@ def test_the_pages_messages_and_deliveries_are_read_by_compiled_queries(
     for run in (board._page_messages, board._page_deliveries):
         plans = [plan for shape in run.shapes.values() for plan in shape.plans.values()]
         assert plans and all(plan is not _NOT_CACHED for plan in plans), run.__qualname__
+
+
+# --- The rows' patients are column values: the same display and log as a Patient ------------
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_listed_patients_display_as_their_patients(cast, build, language):
+    """Översikt reads each case's patient as column values (ListedPatient), not a Patient:
+    patient_display gives the same PatientDisplay from both, and the access log reads the
+    same id and protection."""
+    from django.utils import translation
+
+    from samplan.auditlog.subjects import subjects
+    from samplan.patients.display import patient_display
+    from samplan.patients.identity import IdentityKind
+    from samplan.patients.models import Patient, Protection
+
+    build.case(first_name="Alma", last_name="Andersson", listed_care_centre=cast.care_centre)
+    build.case(
+        first_name="Bo", protection=Protection.PROTECTED_REGISTRATION, listed_care_centre=None
+    )
+    build.case(
+        identity_number="991234567890",
+        identity_kind=IdentityKind.RESERVE,
+        birth_date=None,
+        postal_code="",
+    )
+    build.case(
+        identity_number="191212721212",
+        identity_kind=IdentityKind.COORDINATION,
+        birth_date=None,
+        city="",
+    )
+    with translation.override(language):
+        listed = board.listed_cases(
+            board.listed_columns(
+                board.overview_filtered(cast.ward, now=None, state=ALL_CASES, sort="oldest")
+            )
+        )
+        assert len(listed) == 4
+        for case in listed:
+            patient = Patient.objects.get(pk=case.patient.pk)
+            for participant in (True, False):
+                assert patient_display(case.patient, participant=participant) == patient_display(
+                    patient, participant=participant
+                )
+            assert subjects().is_protected(case.patient) == subjects().is_protected(patient)
+            assert case.patient.pk == DischargeCase.objects.get(pk=case.pk).patient_id
