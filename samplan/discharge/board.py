@@ -15,7 +15,17 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.core.paginator import Page
-from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils.encoding import force_str
 from django.utils.translation import get_language
@@ -380,43 +390,46 @@ def case_facts(case: ListedCase) -> board_cells.CaseFacts:
 _WARM_CASE_IDS = list(range(1, DEFAULT_PAGE_SIZE + 1))
 
 
-@prepared(warm=lambda: [{"case_ids": _WARM_CASE_IDS}])
-def _page_messages(*, case_ids: list[int]) -> QuerySet[Message]:
-    """The page's messages through casemessage by case: (case id, then MessageFacts' fields
-    in their order)."""
-    return Message.objects.filter(case_link__case_id__in=case_ids).values_list(
-        "case_link__case_id",
-        "pk",
-        "message_type",
-        "sender_unit_id",
-        "sent_at",
-        "occurred_at",
-        "cancelled_at",
+@prepared(warm=lambda: [{"unit_id": 1, "case_ids": _WARM_CASE_IDS}])
+def _page_messages(*, unit_id: int, case_ids: list[int]) -> QuerySet[Message]:
+    """The page's messages through casemessage by case, each with this unit's delivery of it
+    if any (delivery_message_unit_unique: at most one): (case id, MessageFacts' fields in
+    their order, then DeliveryFacts' fields but the message's id, or Nones). One query: the
+    deliveries were a second one, on the same casemessage rows."""
+    return (
+        Message.objects.filter(case_link__case_id__in=case_ids)
+        .annotate(mine=FilteredRelation("deliveries", condition=Q(deliveries__unit_id=unit_id)))
+        .values_list(
+            "case_link__case_id",
+            "pk",
+            "message_type",
+            "sender_unit_id",
+            "sent_at",
+            "occurred_at",
+            "cancelled_at",
+            "mine__pk",
+            "mine__state",
+            "mine__due_at",
+        )
     )
 
 
-@prepared(warm=lambda: [{"unit_id": 1, "case_ids": _WARM_CASE_IDS}])
-def _page_deliveries(*, unit_id: int, case_ids: list[int]) -> QuerySet[Delivery]:
-    """This unit's deliveries of the page's messages on delivery_message_unit_unique: (case
-    id, then DeliveryFacts' fields in their order)."""
-    return Delivery.objects.filter(
-        unit_id=unit_id, message__case_link__case_id__in=case_ids
-    ).values_list("message__case_link__case_id", "pk", "message_id", "state", "due_at")
-
-
 def overview_rows(unit: Unit, cases: list[ListedCase], now: datetime.datetime) -> list[OverviewRow]:
-    """Cells for a page of cases: two queries whatever the number of cases (their messages
-    through casemessage by case; this unit's deliveries of them on
-    delivery_message_unit_unique), both prepared (compiled once per number of cases)."""
+    """Cells for a page of cases: one query whatever the number of cases (their messages
+    through casemessage by case, with this unit's deliveries of them), prepared (compiled
+    once per number of cases)."""
     case_ids = [case.pk for case in cases]
     messages_by_case: dict[int, list[board_cells.MessageFacts]] = defaultdict(list)
     deliveries_by_case: dict[int, list[board_cells.DeliveryFacts]] = defaultdict(list)
     if case_ids:  # no query for an empty page, as before (an empty IN runs none)
         message_facts, delivery_facts = board_cells.MessageFacts, board_cells.DeliveryFacts
-        for case_id, *fields in _page_messages(case_ids=case_ids):
-            messages_by_case[case_id].append(message_facts(*fields))
-        for case_id, *fields in _page_deliveries(unit_id=unit.pk, case_ids=case_ids):
-            deliveries_by_case[case_id].append(delivery_facts(*fields))
+        for row in _page_messages(unit_id=unit.pk, case_ids=case_ids):
+            case_id, message_id = row[0], row[1]
+            messages_by_case[case_id].append(message_facts(*row[1:7]))
+            if row[7] is not None:
+                deliveries_by_case[case_id].append(
+                    delivery_facts(row[7], message_id, row[8], row[9])
+                )
     return [
         OverviewRow(
             case=case,

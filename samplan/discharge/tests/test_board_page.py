@@ -223,8 +223,8 @@ def test_overdue_only_on_the_page(client, cast, login_as, scenario):
 def test_the_pages_messages_and_deliveries_are_read_by_compiled_queries(
     client, cast, login_as, build
 ):
-    """overview_rows' two reads are prepared: a page of cases puts its ids into SQL compiled
-    once per number of cases (not compiled again per page), with the same rows."""
+    """overview_rows' read is prepared: a page of cases puts its ids into SQL compiled once
+    per number of cases (not compiled again per page), with the same rows."""
     from samplan.core.prepared import _NOT_CACHED
 
     for _ in range(3):
@@ -234,7 +234,7 @@ def test_the_pages_messages_and_deliveries_are_read_by_compiled_queries(
     html = client.get(url()).content.decode()
     # New for home care: each case's admission notice and planning information.
     assert rows(html) == 3 and html.count('cell cell--new"') == 6
-    for run in (board._page_messages, board._page_deliveries):
+    for run in (board._page_messages,):
         plans = [plan for shape in run.shapes.values() for plan in shape.plans.values()]
         assert plans and all(plan is not _NOT_CACHED for plan in plans), run.__qualname__
 
