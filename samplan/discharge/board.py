@@ -425,7 +425,7 @@ def overview_rows(unit: Unit, cases: list[ListedCase], now: datetime.datetime) -
         message_facts, delivery_facts = board_cells.MessageFacts, board_cells.DeliveryFacts
         for row in _page_messages(unit_id=unit.pk, case_ids=case_ids):
             case_id, message_id = row[0], row[1]
-            messages_by_case[case_id].append(message_facts(*row[1:7]))
+            messages_by_case[case_id].append(message_facts._make(row[1:7]))
             if row[7] is not None:
                 deliveries_by_case[case_id].append(
                     delivery_facts(row[7], message_id, row[8], row[9])
