@@ -214,7 +214,9 @@ class DeliveryFacts(NamedTuple):
     pk: int
     message_id: int
     state: str
-    due_at: datetime.datetime
+    # The answer time. Only an open (new or read) delivery's matters to the cells: a reader
+    # may leave it None for the others (Översikt does, see board._page_messages).
+    due_at: datetime.datetime | None
 
 
 class Cell(NamedTuple):
