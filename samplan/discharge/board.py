@@ -17,6 +17,7 @@ from typing import NamedTuple
 from django.core.paginator import Page
 from django.db.models import (
     Case,
+    Count,
     Exists,
     F,
     FilteredRelation,
@@ -27,6 +28,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils.encoding import force_str
@@ -222,6 +224,7 @@ _PATIENT_COLUMNS = (
 )
 _LISTED_COLUMNS = (*_CASE_COLUMNS, *_PATIENT_COLUMNS)
 _PATIENT_START = len(_CASE_COLUMNS)
+_PATIENT_END = len(_LISTED_COLUMNS)
 
 
 def listed_columns(cases: QuerySet[DischargeCase]) -> QuerySet[DischargeCase]:
@@ -238,12 +241,13 @@ def _identity_kind_labels(language: str | None) -> dict[str, str]:
 
 
 def listed_cases(rows: list[tuple]) -> list[ListedCase]:
-    """listed_columns' rows as ListedCases, each with its ListedPatient."""
+    """listed_columns' rows as ListedCases, each with its ListedPatient (columns after
+    listed_columns', as the first rows' total, are left out)."""
     labels = _identity_kind_labels(get_language())
-    start = _PATIENT_START
+    start, end = _PATIENT_START, _PATIENT_END
     cases = []
     for row in rows:
-        patient = row[start:]
+        patient = row[start:end]
         kind = patient[2]
         cases.append(ListedCase(*row[:start], ListedPatient(*patient, labels.get(kind, kind))))
     return cases
@@ -470,13 +474,20 @@ def _overview_first_rows(
     sort: str = OverviewSort.NEWEST,
 ) -> QuerySet[DischargeCase]:
     """The first page of overview_filtered (and one row more), without "overdue only", as
-    listed_columns."""
+    listed_columns, each row ending with the number of cases in the whole list.
+
+    The number is a window count over the rows the LIMIT picks from: the same as
+    _overview_count's COUNT, in the same statement (the count was a second query on the
+    same participations whenever the first page is full). PostgreSQL computes the
+    agreement terms' subqueries for the limited rows only, as without the count."""
     unit = Unit(pk=unit_id)  # overview_filtered reads only the unit's id
-    return listed_columns(
+    return (
         overview_filtered(
             unit, now=None, state=state, care_type=care_type, identity=identity, sort=sort
         )
-    )[:limit]
+        .annotate(listed_total=Window(Count("pk")))
+        .values_list(*_LISTED_COLUMNS, "listed_total")[:limit]
+    )
 
 
 @prepared(
@@ -510,11 +521,19 @@ def overview_page(
     unit_id = actor.unit.pk
     first_rows = count = None
     if not filters.get("overdue"):  # "overdue only" reads the agreements' terms: not prepared
+        # The first page's rows end with the whole list's number (_overview_first_rows):
+        # kept for the paginator, which asks for it when the first page is full.
+        first_total: list[int] = []
 
         def first_rows(n: int) -> list[tuple]:
-            return _overview_first_rows(unit_id=unit_id, identity=identity, limit=n, **filters)
+            rows = _overview_first_rows(unit_id=unit_id, identity=identity, limit=n, **filters)
+            if rows:
+                first_total.append(rows[0][-1])
+            return rows
 
         def count() -> int:
+            if first_total:
+                return first_total[0]
             (number,) = _overview_count(
                 unit_id=unit_id,
                 identity=identity,
