@@ -9,12 +9,30 @@ them in a fixed number of queries, and holds "has an overdue cell" as SQL for th
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.core.paginator import Page
-from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce, TruncDate
+from django.utils.encoding import force_str
+from django.utils.translation import get_language
 
 from samplan.core.actor import Actor
 from samplan.core.localtime import STOCKHOLM, local_date, start_of_local_day
@@ -32,12 +50,69 @@ from samplan.messaging.models import OPEN_STATES, Delivery, Message
 from samplan.organizations.models import Agreement, Unit
 from samplan.organizations.terms import DEFAULT_TERMS
 from samplan.patients.display import PatientDisplay, patient_display
+from samplan.patients.identity import format_identity
 from samplan.patients.models import Patient
+
+
+class ListedPatient(NamedTuple):
+    """The patient of a row of Översikt, read as column values: what patients.display's
+    patient_display reads of a Patient (DISPLAY_FIELDS, the listed care centre's name) and
+    what the access log reads (pk, protection), under the same names. A page built a Patient
+    and a Unit instance per row for these few columns."""
+
+    pk: int
+    identity_number: str
+    identity_kind: str
+    first_name: str
+    last_name: str
+    birth_date: datetime.date | None
+    protection: str
+    registered_municipality: str
+    postal_code: str
+    street_address: str
+    city: str
+    phone: str
+    listed_care_centre_id: int | None
+    listed_care_centre_name: str | None
+    identity_kind_label: str  # get_identity_kind_display(), in the page's language
+
+    @property
+    def identity_display(self) -> str:
+        return format_identity(self.identity_number, self.identity_kind)
+
+    @property
+    def listed_care_centre(self) -> _Named | None:
+        if self.listed_care_centre_id is None:
+            return None
+        return _Named(self.listed_care_centre_name)
+
+    def get_identity_kind_display(self) -> str:
+        return self.identity_kind_label
+
+
+class _Named(NamedTuple):
+    name: str
+
+
+class ListedCase(NamedTuple):
+    """A case of Översikt as column values: what case_facts and the row read of it."""
+
+    pk: int
+    ward_id: int
+    state: str
+    admitted_at: datetime.datetime
+    services_need_assessed_at: datetime.datetime | None
+    sip_needed: bool
+    unit_role: str | None  # this unit's participation's role
+    admission_hours: int
+    summons_days: int
+    ward_name: str
+    patient: ListedPatient
 
 
 @dataclass
 class OverviewRow:
-    case: DischargeCase
+    case: ListedCase
     display: PatientDisplay
     cells: list[board_cells.Cell]
     # Vårdtid: whole local days from admission to discharge (or today while in hospital).
@@ -114,26 +189,68 @@ def overview_cases(unit: Unit, *, open_only: bool = False) -> QuerySet[Discharge
                 output_field=IntegerField(),
             ),
         )
-        .select_related("patient__listed_care_centre", "ward")
-        # Of the case, what the cells and the row show; of the ward and the listed care
-        # centre, their names. Not every column of each (some 70 per row), which the page
-        # converted for 20 rows and more. A field left out and read per row would cost a
-        # query per row: test_board_page pins the page's queries for 5 and 50 cases.
-        .only(*_CASE_FIELDS, *_PATIENT_FIELDS, "ward__name", "patient__listed_care_centre__name")
     )
 
 
-# The case's own fields Översikt reads (case_facts, the row); the patient's, whole, for
-# patients.display and the access log.
-_CASE_FIELDS = (
-    "patient",
-    "ward",
+# The columns of a ListedCase, in its order: of the case, what case_facts and the row read
+# (the ward's name for the row); then the ListedPatient's, without its translated label.
+_CASE_COLUMNS = (
+    "pk",
+    "ward_id",
     "state",
     "admitted_at",
     "services_need_assessed_at",
     "sip_needed",
+    "unit_role",
+    "admission_hours",
+    "summons_days",
+    "ward__name",
 )
-_PATIENT_FIELDS = tuple(f"patient__{f.name}" for f in Patient._meta.concrete_fields)
+_PATIENT_COLUMNS = (
+    "patient_id",
+    "patient__identity_number",
+    "patient__identity_kind",
+    "patient__first_name",
+    "patient__last_name",
+    "patient__birth_date",
+    "patient__protection",
+    "patient__registered_municipality",
+    "patient__postal_code",
+    "patient__street_address",
+    "patient__city",
+    "patient__phone",
+    "patient__listed_care_centre_id",
+    "patient__listed_care_centre__name",
+)
+_LISTED_COLUMNS = (*_CASE_COLUMNS, *_PATIENT_COLUMNS)
+_PATIENT_START = len(_CASE_COLUMNS)
+_PATIENT_END = len(_LISTED_COLUMNS)
+
+
+def listed_columns(cases: QuerySet[DischargeCase]) -> QuerySet[DischargeCase]:
+    """overview_cases' rows as the column values listed_cases turns into ListedCases."""
+    return cases.values_list(*_LISTED_COLUMNS)
+
+
+@functools.lru_cache(maxsize=8)
+def _identity_kind_labels(language: str | None) -> dict[str, str]:
+    # Patient.get_identity_kind_display per value, translated once per language (`language`
+    # is the key only): it was a gettext per row.
+    field = Patient._meta.get_field("identity_kind")
+    return {value: force_str(label, strings_only=True) for value, label in field.flatchoices}
+
+
+def listed_cases(rows: list[tuple]) -> list[ListedCase]:
+    """listed_columns' rows as ListedCases, each with its ListedPatient (columns after
+    listed_columns', as the first rows' total, are left out)."""
+    labels = _identity_kind_labels(get_language())
+    start, end = _PATIENT_START, _PATIENT_END
+    cases = []
+    for row in rows:
+        patient = row[start:end]
+        kind = patient[2]
+        cases.append(ListedCase(*row[:start], ListedPatient(*patient, labels.get(kind, kind))))
+    return cases
 
 
 def with_overdue_times(cases: QuerySet[DischargeCase]) -> QuerySet[DischargeCase]:
@@ -260,7 +377,7 @@ def overview_filtered(
     return cases.order_by(*_OVERVIEW_ORDER.get(sort, _OVERVIEW_ORDER[OverviewSort.NEWEST]))
 
 
-def case_facts(case: DischargeCase) -> board_cells.CaseFacts:
+def case_facts(case: ListedCase) -> board_cells.CaseFacts:
     return board_cells.CaseFacts(
         pk=case.pk,
         ward_id=case.ward_id,
@@ -279,45 +396,50 @@ def case_facts(case: DischargeCase) -> board_cells.CaseFacts:
 _WARM_CASE_IDS = list(range(1, DEFAULT_PAGE_SIZE + 1))
 
 
-@prepared(warm=lambda: [{"case_ids": _WARM_CASE_IDS}])
-def _page_messages(*, case_ids: list[int]) -> QuerySet[Message]:
-    """The page's messages through casemessage by case: (case id, then MessageFacts' fields
-    in their order)."""
-    return Message.objects.filter(case_link__case_id__in=case_ids).values_list(
-        "case_link__case_id",
-        "pk",
-        "message_type",
-        "sender_unit_id",
-        "sent_at",
-        "occurred_at",
-        "cancelled_at",
+@prepared(warm=lambda: [{"unit_id": 1, "case_ids": _WARM_CASE_IDS}])
+def _page_messages(*, unit_id: int, case_ids: list[int]) -> QuerySet[Message]:
+    """The page's messages through casemessage by case, each with this unit's delivery of it
+    if any (delivery_message_unit_unique: at most one): (case id, MessageFacts' fields in
+    their order, then DeliveryFacts' fields but the message's id, or Nones; the answer time
+    only while the delivery is open). One query: the deliveries were a second one, on the same
+    casemessage rows."""
+    return (
+        Message.objects.filter(case_link__case_id__in=case_ids)
+        .annotate(mine=FilteredRelation("deliveries", condition=Q(deliveries__unit_id=unit_id)))
+        # The answer time of an open delivery only (the cells read no other): most of the
+        # unit's deliveries are acknowledged, and a time costs some microseconds to load.
+        .annotate(mine_due_at=Case(When(mine__state__in=OPEN_STATES, then=F("mine__due_at"))))
+        .values_list(
+            "case_link__case_id",
+            "pk",
+            "message_type",
+            "sender_unit_id",
+            "sent_at",
+            "occurred_at",
+            "cancelled_at",
+            "mine__pk",
+            "mine__state",
+            "mine_due_at",
+        )
     )
 
 
-@prepared(warm=lambda: [{"unit_id": 1, "case_ids": _WARM_CASE_IDS}])
-def _page_deliveries(*, unit_id: int, case_ids: list[int]) -> QuerySet[Delivery]:
-    """This unit's deliveries of the page's messages on delivery_message_unit_unique: (case
-    id, then DeliveryFacts' fields in their order)."""
-    return Delivery.objects.filter(
-        unit_id=unit_id, message__case_link__case_id__in=case_ids
-    ).values_list("message__case_link__case_id", "pk", "message_id", "state", "due_at")
-
-
-def overview_rows(
-    unit: Unit, cases: list[DischargeCase], now: datetime.datetime
-) -> list[OverviewRow]:
-    """Cells for a page of cases: two queries whatever the number of cases (their messages
-    through casemessage by case; this unit's deliveries of them on
-    delivery_message_unit_unique), both prepared (compiled once per number of cases)."""
+def overview_rows(unit: Unit, cases: list[ListedCase], now: datetime.datetime) -> list[OverviewRow]:
+    """Cells for a page of cases: one query whatever the number of cases (their messages
+    through casemessage by case, with this unit's deliveries of them), prepared (compiled
+    once per number of cases)."""
     case_ids = [case.pk for case in cases]
     messages_by_case: dict[int, list[board_cells.MessageFacts]] = defaultdict(list)
     deliveries_by_case: dict[int, list[board_cells.DeliveryFacts]] = defaultdict(list)
     if case_ids:  # no query for an empty page, as before (an empty IN runs none)
         message_facts, delivery_facts = board_cells.MessageFacts, board_cells.DeliveryFacts
-        for case_id, *fields in _page_messages(case_ids=case_ids):
-            messages_by_case[case_id].append(message_facts(*fields))
-        for case_id, *fields in _page_deliveries(unit_id=unit.pk, case_ids=case_ids):
-            deliveries_by_case[case_id].append(delivery_facts(*fields))
+        for row in _page_messages(unit_id=unit.pk, case_ids=case_ids):
+            case_id, message_id = row[0], row[1]
+            messages_by_case[case_id].append(message_facts._make(row[1:7]))
+            if row[7] is not None:
+                deliveries_by_case[case_id].append(
+                    delivery_facts(row[7], message_id, row[8], row[9])
+                )
     return [
         OverviewRow(
             case=case,
@@ -351,11 +473,21 @@ def _overview_first_rows(
     overdue: bool = False,
     sort: str = OverviewSort.NEWEST,
 ) -> QuerySet[DischargeCase]:
-    """The first page of overview_filtered (and one row more), without "overdue only"."""
+    """The first page of overview_filtered (and one row more), without "overdue only", as
+    listed_columns, each row ending with the number of cases in the whole list.
+
+    The number is a window count over the rows the LIMIT picks from: the same as
+    _overview_count's COUNT, in the same statement (the count was a second query on the
+    same participations whenever the first page is full). PostgreSQL computes the
+    agreement terms' subqueries for the limited rows only, as without the count."""
     unit = Unit(pk=unit_id)  # overview_filtered reads only the unit's id
-    return overview_filtered(
-        unit, now=None, state=state, care_type=care_type, identity=identity, sort=sort
-    )[:limit]
+    return (
+        overview_filtered(
+            unit, now=None, state=state, care_type=care_type, identity=identity, sort=sort
+        )
+        .annotate(listed_total=Window(Count("pk")))
+        .values_list(*_LISTED_COLUMNS, "listed_total")[:limit]
+    )
 
 
 @prepared(
@@ -389,11 +521,19 @@ def overview_page(
     unit_id = actor.unit.pk
     first_rows = count = None
     if not filters.get("overdue"):  # "overdue only" reads the agreements' terms: not prepared
+        # The first page's rows end with the whole list's number (_overview_first_rows):
+        # kept for the paginator, which asks for it when the first page is full.
+        first_total: list[int] = []
 
-        def first_rows(n: int) -> list[DischargeCase]:
-            return _overview_first_rows(unit_id=unit_id, identity=identity, limit=n, **filters)
+        def first_rows(n: int) -> list[tuple]:
+            rows = _overview_first_rows(unit_id=unit_id, identity=identity, limit=n, **filters)
+            if rows:
+                first_total.append(rows[0][-1])
+            return rows
 
         def count() -> int:
+            if first_total:
+                return first_total[0]
             (number,) = _overview_count(
                 unit_id=unit_id,
                 identity=identity,
@@ -404,11 +544,13 @@ def overview_page(
 
     page = paginate(
         paging,
-        lambda: overview_filtered(actor.unit, now=now, identity=identity, **filters),
+        lambda: listed_columns(
+            overview_filtered(actor.unit, now=now, identity=identity, **filters)
+        ),
         first_rows=first_rows,
         count=count,
     )
-    page.object_list = overview_rows(actor.unit, list(page.object_list), now)
+    page.object_list = overview_rows(actor.unit, listed_cases(page.object_list), now)
     log_list_page(
         actor,
         [row.case.patient for row in page.object_list],

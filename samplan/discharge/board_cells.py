@@ -28,6 +28,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -172,8 +173,11 @@ CELL_ICON = {
 }
 
 
-@dataclass(frozen=True)
-class CaseFacts:
+# The facts and cells are named tuples, not frozen dataclasses: a page makes a few hundred
+# of them, and a frozen dataclass sets each field through object.__setattr__.
+
+
+class CaseFacts(NamedTuple):
     """What the cells need of a case, and this unit's part in it."""
 
     pk: int
@@ -187,8 +191,7 @@ class CaseFacts:
     summons_days: int = DEFAULT_TERMS.summons_days
 
 
-@dataclass(frozen=True)
-class MessageFacts:
+class MessageFacts(NamedTuple):
     pk: int
     message_type: str
     sender_unit_id: int
@@ -205,18 +208,18 @@ class MessageFacts:
         return self.cancelled_at is None
 
 
-@dataclass(frozen=True)
-class DeliveryFacts:
+class DeliveryFacts(NamedTuple):
     """One of THIS unit's deliveries."""
 
     pk: int
     message_id: int
     state: str
-    due_at: datetime.datetime
+    # The answer time. Only an open (new or read) delivery's matters to the cells: a reader
+    # may leave it None for the others (Översikt does, see board._page_messages).
+    due_at: datetime.datetime | None
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     step: Step
     state: CellState
     message_id: int | None = None  # the message the cell links to
@@ -308,7 +311,7 @@ def _obligations(
 
 
 # A step's cell when there is nothing to say is the same for every case: made once (a Cell
-# is frozen, so sharing it is safe).
+# is immutable, so sharing it is safe).
 _NOTHING_YET = tuple(Cell(step, CellState.NOT_YET) for step in STEPS)
 _NO_CANDIDATE = max(CellState) + 1
 

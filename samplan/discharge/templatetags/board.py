@@ -6,6 +6,7 @@ import datetime
 import functools
 import html
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from django import template
 from django.urls import get_script_prefix, reverse
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
-from samplan.core.markup import reverse_once, url_pattern
+from samplan.core.markup import url_pattern
 from samplan.discharge.board_cells import (
     CELL_ICON,
     CELL_SHORT,
@@ -113,8 +114,10 @@ def _cell_table(language: str | None, script_prefix: str) -> list[dict[str, tupl
     return table
 
 
-def _due(due_at: datetime.datetime, language: str | None) -> str:
-    local = timezone.localtime(due_at)
+def _due(
+    due_at: datetime.datetime, language: str | None, zone: datetime.tzinfo | None = None
+) -> str:
+    local = timezone.localtime(due_at, zone)
     full = _due_words(language) % {"due": local.strftime("%Y-%m-%d %H:%M")}
     return (
         f'<span class="cell__due"><span aria-hidden="true">{local:%m-%d %H:%M}</span>'
@@ -122,9 +125,14 @@ def _due(due_at: datetime.datetime, language: str | None) -> str:
     )
 
 
-def _cells(cells: Iterable[Cell], language: str | None, script_prefix: str) -> str:
-    """The row's cells, each in its <td>: as _cell, from _cell_table's parts."""
-    table = _cell_table(language, script_prefix)
+def _cells(
+    cells: Iterable[Cell],
+    language: str | None,
+    table: list[dict[str, tuple[str, str, str]]],
+    zone: datetime.tzinfo,
+) -> str:
+    """The row's cells, each in its <td>: as _cell, from _cell_table's parts for the
+    language and script prefix, times due in the time zone `zone`."""
     parts = []
     for cell in cells:
         state = cell.state
@@ -135,7 +143,7 @@ def _cells(cells: Iterable[Cell], language: str | None, script_prefix: str) -> s
         else:
             parts.append(plain)
         if _SHOWS_DUE[state] and cell.due_at is not None:
-            parts.append(_due(cell.due_at, language))
+            parts.append(_due(cell.due_at, language, zone))
         parts.append("</span></td>")
     return "".join(parts)
 
@@ -174,6 +182,40 @@ def protection_badge(display: object) -> str:
     )
 
 
+class RowContext(NamedTuple):
+    """What every row of a table shares, looked up once per table rather than once per row
+    (each look-up goes through the request's thread-local state)."""
+
+    language: str | None
+    timezone: datetime.tzinfo
+    cells: list[dict[str, tuple[str, str, str]]]  # _cell_table's
+    case_url: str  # the case page's escaped path, "{0}" for the case's id
+    overdue_marker: str
+    new_marker: str
+
+
+@functools.cache
+def _markers(language: str | None) -> tuple[str, str]:
+    # The row markers for screen readers, translated once per language (`language` is the
+    # key only).
+    return (
+        f'<span class="visually-hidden">{escape(gettext("Overdue"))}: </span>',
+        f'<span class="visually-hidden">{escape(gettext("New"))}: </span>',
+    )
+
+
+def row_context() -> RowContext:
+    """The rows' shared parts in the active language, time zone and script prefix."""
+    language = get_language()
+    return RowContext(
+        language,
+        timezone.get_current_timezone(),
+        _cell_table(language, get_script_prefix()),
+        escape(url_pattern("discharge:case_detail", 1)),
+        *_markers(language),
+    )
+
+
 @register.simple_tag
 def overview_row(row: object) -> SafeString:
     """One row of Översikt: the patient, ward, admission, length of stay and the cells.
@@ -182,27 +224,28 @@ def overview_row(row: object) -> SafeString:
     the template's lookups, filters and tags per row were half of the page's time (bench/
     RESULTS.md, issue 18). Everything from the database or translations is escaped.
     """
+    return mark_safe(table_row(row, row_context()))  # noqa: S308 (see table_row)
+
+
+def table_row(row: object, shared: RowContext) -> str:
+    """overview_row's markup, with the parts every row shares given (row_context)."""
     case, display = row.case, row.display
     overdue, new = row.overdue, row.has_new
     classes = ("row--new" if new else "") + (" row--overdue" if overdue else "")
-    marker = ""
-    if overdue:
-        marker = f'<span class="visually-hidden">{escape(gettext("Overdue"))}: </span>'
-    elif new:
-        marker = f'<span class="visually-hidden">{escape(gettext("New"))}: </span>'
+    marker = shared.overdue_marker if overdue else shared.new_marker if new else ""
     identity = escape(display.identity)
-    script_prefix = get_script_prefix()
     if case.pk is not None:
-        url = reverse_once("discharge:case_detail", int(case.pk))
-        identity = f'<a href="{escape(url)}">{identity}</a>'
+        # The pattern is escaped and an int needs no escaping: as escape(reverse(...)).
+        identity = f'<a href="{shared.case_url.format(int(case.pk))}">{identity}</a>'
     badge = f" {protection_badge(display)}" if display.badge else ""
-    admitted = timezone.localtime(case.admitted_at).strftime("%Y-%m-%d")
-    cells = _cells(row.cells, get_language(), script_prefix)
-    return mark_safe(  # noqa: S308 (every value above is escaped)
+    admitted = case.admitted_at.astimezone(shared.timezone).strftime("%Y-%m-%d")
+    cells = _cells(row.cells, shared.language, shared.cells, shared.timezone)
+    # Every value in the markup is escaped (or an escaped constant of this module).
+    return (
         f'<tr class="{classes}" data-testid="case-row">\n'
         f'        <th scope="row">{marker}{identity}{badge}</th>\n'
         f"        <td>{escape(display.name)}</td>\n"
-        f"        <td>{escape(case.ward.name if case.ward else '')}</td>\n"
+        f"        <td>{escape(case.ward_name)}</td>\n"
         f'        <td class="nowrap">{admitted}</td>\n'
         f'        <td class="num" data-testid="length-of-stay">{escape(row.length_of_stay)}</td>\n'
         f"        {cells}\n"

@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
 from samplan.discharge.board_cells import STEPS, Step, cell_legend
-from samplan.discharge.templatetags.board import overview_heading, overview_row
+from samplan.discharge.templatetags.board import overview_heading, row_context, table_row
 
 register = template.Library()
 
@@ -76,7 +76,8 @@ def overview_table(page: object, steps: Iterable[Step]) -> SafeString:
     """The whole table of a page of Översikt: its head (overview_table_head) and one row per
     case (overview_row), or a row saying there are none."""
     label = conditional_escape(gettext("Overview"))
-    rows = "".join(f"\n      {overview_row(row)}\n      " for row in page)
+    shared = row_context()
+    rows = "".join(f"\n      {table_row(row, shared)}\n      " for row in page)
     if not rows:
         none = conditional_escape(gettext("No cases."))
         rows = f'\n      <tr><td colspan="{len(steps) + 5}">{none}</td></tr>\n      '

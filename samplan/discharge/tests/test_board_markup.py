@@ -47,7 +47,7 @@ class _Ward:
 
 class _Case:
     def __init__(self, pk, ward):
-        self.pk, self.ward, self.admitted_at = pk, ward, ADMITTED
+        self.pk, self.ward_name, self.admitted_at = pk, ward.name, ADMITTED
 
 
 def cells(states_and_more):

@@ -95,14 +95,22 @@ def test_page_size_and_log_rows(client, cast, login_as, build):
     for _ in range(22):
         build.admitted()
     login_as(cast.home_care_nurse, cast.home_care)
-    assert rows(client.get(url()).content.decode()) == 20
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url()).content.decode()
+    assert rows(html) == 20
+    # The first page's query counts the whole list too (no COUNT query of its own); a later
+    # page asks for the count on its own, with the same answer.
+    assert "<caption>22 " in html
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"] and "dischargecase" in q["sql"]]
+    assert len(counts) == 1 and "OVER" in counts[0]
     assert (
         AccessLogEntry.objects.filter(
             detail="list_page|list=overview&page=1", action="view"
         ).count()
         == 20
     )
-    assert rows(client.get(url(page=2)).content.decode()) == 2
+    html = client.get(url(page=2)).content.decode()
+    assert rows(html) == 2 and "<caption>22 " in html
     assert AccessLogEntry.objects.filter(detail="list_page|list=overview&page=2").count() == 2
     assert rows(client.get(url(size=50)).content.decode()) == 22
 
@@ -190,7 +198,9 @@ def _overdue_by_sql(unit, now):
 
 
 def _overdue_by_cells(unit, now):
-    cases = list(board.overview_filtered(unit, now=now, state=ALL_CASES))
+    cases = board.listed_cases(
+        board.listed_columns(board.overview_filtered(unit, now=now, state=ALL_CASES))
+    )
     return {row.case.pk for row in board.overview_rows(unit, cases, now) if has_overdue(row.cells)}
 
 
@@ -221,8 +231,8 @@ def test_overdue_only_on_the_page(client, cast, login_as, scenario):
 def test_the_pages_messages_and_deliveries_are_read_by_compiled_queries(
     client, cast, login_as, build
 ):
-    """overview_rows' two reads are prepared: a page of cases puts its ids into SQL compiled
-    once per number of cases (not compiled again per page), with the same rows."""
+    """overview_rows' read is prepared: a page of cases puts its ids into SQL compiled once
+    per number of cases (not compiled again per page), with the same rows."""
     from samplan.core.prepared import _NOT_CACHED
 
     for _ in range(3):
@@ -232,6 +242,54 @@ def test_the_pages_messages_and_deliveries_are_read_by_compiled_queries(
     html = client.get(url()).content.decode()
     # New for home care: each case's admission notice and planning information.
     assert rows(html) == 3 and html.count('cell cell--new"') == 6
-    for run in (board._page_messages, board._page_deliveries):
+    for run in (board._page_messages,):
         plans = [plan for shape in run.shapes.values() for plan in shape.plans.values()]
         assert plans and all(plan is not _NOT_CACHED for plan in plans), run.__qualname__
+
+
+# --- The rows' patients are column values: the same display and log as a Patient ------------
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_listed_patients_display_as_their_patients(cast, build, language):
+    """Översikt reads each case's patient as column values (ListedPatient), not a Patient:
+    patient_display gives the same PatientDisplay from both, and the access log reads the
+    same id and protection."""
+    from django.utils import translation
+
+    from samplan.auditlog.subjects import subjects
+    from samplan.patients.display import patient_display
+    from samplan.patients.identity import IdentityKind
+    from samplan.patients.models import Patient, Protection
+
+    build.case(first_name="Alma", last_name="Andersson", listed_care_centre=cast.care_centre)
+    build.case(
+        first_name="Bo", protection=Protection.PROTECTED_REGISTRATION, listed_care_centre=None
+    )
+    build.case(
+        identity_number="991234567890",
+        identity_kind=IdentityKind.RESERVE,
+        birth_date=None,
+        postal_code="",
+    )
+    build.case(
+        identity_number="191212721212",
+        identity_kind=IdentityKind.COORDINATION,
+        birth_date=None,
+        city="",
+    )
+    with translation.override(language):
+        listed = board.listed_cases(
+            board.listed_columns(
+                board.overview_filtered(cast.ward, now=None, state=ALL_CASES, sort="oldest")
+            )
+        )
+        assert len(listed) == 4
+        for case in listed:
+            patient = Patient.objects.get(pk=case.patient.pk)
+            for participant in (True, False):
+                assert patient_display(case.patient, participant=participant) == patient_display(
+                    patient, participant=participant
+                )
+            assert subjects().is_protected(case.patient) == subjects().is_protected(patient)
+            assert case.patient.pk == DischargeCase.objects.get(pk=case.pk).patient_id
