@@ -106,7 +106,8 @@ def test_anonymous_is_sent_to_login(client, case):
 
 
 def _case_with_messages(cast, count):
-    patient = PatientFactory()
+    # Listed at a care centre: the page shows its name, read with the case.
+    patient = PatientFactory(listed_care_centre=cast.care_centre)
     case = open_case(cast, patient)
     notify(cast, case)
     for n in range(count - 1):
@@ -142,6 +143,7 @@ def test_page_runs_a_fixed_number_of_queries(cast, login_as, django_assert_max_n
     assert _queries(client, small) == _queries(client, large)
     # Budget includes the chained access-log row. Was 17: the admission notice and the SIP
     # offer's participation are now taken from the messages and participants already read.
+    # The patient's listed care centre is read with the case (it was a query of its own).
     with django_assert_max_num_queries(15):
         client.get(page_url(large))
     for user, unit in ((cast.care_centre_nurse, cast.care_centre), (cast.ward_nurse, cast.ward)):
