@@ -168,8 +168,16 @@ _UNIT_FIELDS = ("organization", "name", "kind", "hsa_id")
 _ORGANIZATION_FIELDS = ("name", "kind", "contracted_by")
 
 
-def _own_fields(model: type) -> list[str]:
-    return [f.name for f in model._meta.concrete_fields]
+def _own_fields(model: type, *, unread: Sequence[str] = ()) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields if f.name not in unread]
+
+
+# Own columns of messages and deliveries nothing here or on the page reads (their conversion,
+# a UUID and timestamps, was most of a row's): the idempotency and escalation bookkeeping.
+# Who read a delivery is not shown either (its state says "read" and when), so read_by is
+# not joined.
+_MESSAGE_UNREAD = ("uuid", "patient", "idempotency_key")
+_DELIVERY_UNREAD = ("reason_code", "read_by", "escalated_at", "changed_at")
 
 
 def _related(path: str, names: Sequence[str]) -> list[str]:
@@ -182,7 +190,7 @@ def _case_messages(*, case_id: int) -> QuerySet[Message]:
         Message.objects.filter(case_link__case_id=case_id)
         .select_related("sender_unit__organization", "sender_user")
         .only(
-            *_own_fields(Message),
+            *_own_fields(Message, unread=_MESSAGE_UNREAD),
             *_related("sender_unit", _UNIT_FIELDS),
             *_related("sender_unit__organization", _ORGANIZATION_FIELDS),
             *_related("sender_user", _USER_FIELDS),
@@ -195,13 +203,12 @@ def _case_messages(*, case_id: int) -> QuerySet[Message]:
 def _case_deliveries(*, case_id: int) -> QuerySet[Delivery]:
     return (
         Delivery.objects.filter(message__case_link__case_id=case_id)
-        .select_related("unit__organization", "acknowledged_by", "read_by", "handled_by")
+        .select_related("unit__organization", "acknowledged_by", "handled_by")
         .only(
-            *_own_fields(Delivery),
+            *_own_fields(Delivery, unread=_DELIVERY_UNREAD),
             *_related("unit", _UNIT_FIELDS),
             *_related("unit__organization", _ORGANIZATION_FIELDS),
             *_related("acknowledged_by", _USER_FIELDS),
-            *_related("read_by", _USER_FIELDS),
             *_related("handled_by", _USER_FIELDS),
         )
         .order_by("arrived_at", "pk")
