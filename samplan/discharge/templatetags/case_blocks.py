@@ -129,16 +129,18 @@ def words() -> dict[str, str]:
     return _words_in(get_language())
 
 
-def minute(value: datetime.datetime | None) -> str:
-    """As the filter date:"Y-m-d H:i" (in the current time zone); "" for None."""
+def minute(value: datetime.datetime | None, tz: datetime.tzinfo | None = None) -> str:
+    """As the filter date:"Y-m-d H:i" (in the current time zone); "" for None. `tz`: the
+    current time zone, when the caller has it (each look-up goes through asgiref's Local, and
+    a case page shows some 50 times)."""
     if value is None:
         return ""
-    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+    return f"{timezone.localtime(value, tz):%Y-%m-%d %H:%M}"
 
 
-def _iso(value: datetime.datetime | None) -> str:
+def _iso(value: datetime.datetime | None, tz: datetime.tzinfo | None = None) -> str:
     """As the filter date:"c"."""
-    return "" if value is None else timezone.localtime(value).isoformat()
+    return "" if value is None else timezone.localtime(value, tz).isoformat()
 
 
 def who(user: object, unit: object) -> str:
@@ -161,9 +163,11 @@ _STATE_BADGES = {
 }
 
 
-def delivery_state(delivery: object, w: dict[str, str] | None = None) -> str:
+def delivery_state(
+    delivery: object, w: dict[str, str] | None = None, tz: datetime.tzinfo | None = None
+) -> str:
     """One delivery's state in words (never colour alone), as _delivery_state.html was.
-    `w`: words(), when the caller has it."""
+    `w`: words(), and `tz` the current time zone, when the caller has them."""
     w = w or words()
     state = delivery.state
     html = ""
@@ -172,12 +176,12 @@ def delivery_state(delivery: object, w: dict[str, str] | None = None) -> str:
     elif state == "read":
         html = (
             f'<span class="badge badge--off">{esc(w["Read"])}</span> '
-            f'<span class="muted">{minute(delivery.read_at)}</span>'
+            f'<span class="muted">{minute(delivery.read_at, tz)}</span>'
         )
     elif state == "acknowledged":
         html = (
             f'<span class="badge badge--ok">✓ {esc(w["Acknowledged"])}</span> '
-            f"{minute(delivery.acknowledged_at)}, {who(delivery.acknowledged_by, None)}"
+            f"{minute(delivery.acknowledged_at, tz)}, {who(delivery.acknowledged_by, None)}"
         )
     elif state == "forwarded":
         html = f'<span class="badge badge--off">{esc(w["Forwarded"])}</span>'
@@ -186,7 +190,7 @@ def delivery_state(delivery: object, w: dict[str, str] | None = None) -> str:
     elif state == "cancelled":
         html = f'<span class="badge badge--off">{esc(w["Cancelled"])}</span>'
     if getattr(delivery, "overdue", False):
-        due = w["acknowledge by %(due)s"] % {"due": minute(delivery.due_at)}
+        due = w["acknowledge by %(due)s"] % {"due": minute(delivery.due_at, tz)}
         html += (
             f' <span class="badge badge--alert">⚠ {esc(w["Overdue"])}</span>'
             f' <span class="muted">{due}</span>'
@@ -194,19 +198,20 @@ def delivery_state(delivery: object, w: dict[str, str] | None = None) -> str:
     return html + "\n"
 
 
-def _head(entry: object) -> str:
+def _head(entry: object, tz: datetime.tzinfo) -> str:
     title = esc(entry.title)
     if entry.message is not None and entry.message.cancelled_at:
         title = f"<s>{title}</s>"
-    return f'<time datetime="{_iso(entry.at)}">{minute(entry.at)}</time> <strong>{title}</strong>'
+    at = f'<time datetime="{_iso(entry.at, tz)}">{minute(entry.at, tz)}</time>'
+    return f"{at} <strong>{title}</strong>"
 
 
-def _delivery_row(delivery: object, printing: bool, w: dict[str, str]) -> str:
-    arrived = w["arrived %(at)s"] % {"at": minute(delivery.arrived_at)}
+def _delivery_row(delivery: object, printing: bool, w: dict[str, str], tz: datetime.tzinfo) -> str:
+    arrived = w["arrived %(at)s"] % {"at": minute(delivery.arrived_at, tz)}
     html = [
         f'\n<li data-testid="delivery">{esc(delivery.unit.name)} '
         f'<span class="muted">{esc(delivery.unit.organization.name)}</span> · {arrived} · '
-        f"{delivery_state(delivery, w)}\n"
+        f"{delivery_state(delivery, w, tz)}\n"
     ]
     returned = ""
     if printing:
@@ -224,13 +229,15 @@ def _delivery_row(delivery: object, printing: bool, w: dict[str, str]) -> str:
     return "".join(html)
 
 
-def _message_entry(entry: object, case: object, printing: bool, w: dict[str, str]) -> str:
+def _message_entry(
+    entry: object, case: object, printing: bool, w: dict[str, str], tz: datetime.tzinfo
+) -> str:
     message = entry.message
     count = len(message.delivery_rows)
     units = ngettext("%(counter)s unit", "%(counter)s units", count) % {"counter": count}
     html = [
         f'\n<details class="timeline__details"{" open" if printing else ""}>\n'
-        f'<summary class="timeline__head">{_head(entry)} <span class="muted">– '
+        f'<summary class="timeline__head">{_head(entry, tz)} <span class="muted">– '
         f'{who(entry.user, entry.unit)}</span> <span class="muted">({units})</span></summary>\n'
     ]
     if message.message_type != "cancellation" and message.items:
@@ -244,18 +251,18 @@ def _message_entry(entry: object, case: object, printing: bool, w: dict[str, str
         html.append("</dl>")
     to = ngettext("To %(counter)s unit:", "To %(counter)s units:", count) % {"counter": count}
     html.append(f'\n<p class="timeline__sub">{to}</p>\n<ul class="deliveries">\n')
-    html.extend(_delivery_row(delivery, printing, w) for delivery in message.delivery_rows)
+    html.extend(_delivery_row(delivery, printing, w, tz) for delivery in message.delivery_rows)
     html.append("\n</ul>\n")
     if message.may_cancel and not printing:
         url = reverse_once("discharge:message_cancel", int(case.pk), int(message.pk))
         html.append(
             f'<p class="no-print"><a href="{esc(url)}">{esc(w["Cancel message"])}'
             f'<span class="visually-hidden"> – {esc(message.get_message_type_display())} '
-            f"{minute(message.sent_at)}</span></a></p>"
+            f"{minute(message.sent_at, tz)}</span></a></p>"
         )
     html.append("\n</details>\n")
     if message.entered_late:
-        happened = w["happened %(at)s"] % {"at": minute(message.occurred_at)}
+        happened = w["happened %(at)s"] % {"at": minute(message.occurred_at, tz)}
         html.append(
             f'<p><span class="badge badge--warn">{esc(w["Entered late"])}</span> {happened}</p>'
         )
@@ -268,7 +275,7 @@ def _message_entry(entry: object, case: object, printing: bool, w: dict[str, str
                 w["Cancels %(original)s sent %(sent)s."]
                 % {
                     "original": esc(original.get_message_type_display()),
-                    "sent": minute(original.sent_at),
+                    "sent": minute(original.sent_at, tz),
                 }
                 + " "
             )
@@ -284,7 +291,7 @@ def _message_entry(entry: object, case: object, printing: bool, w: dict[str, str
         html.append(
             '\n<p class="timeline__cancelled" data-testid="cancelled-note">'
             f'<span class="badge badge--alert">{esc(w["Cancelled"])}</span> '
-            f"{minute(message.cancelled_at)}{by}</p>\n"
+            f"{minute(message.cancelled_at, tz)}{by}</p>\n"
         )
     return "".join(html) + "\n"
 
@@ -297,6 +304,7 @@ def case_timeline(overview: object, case: object, printing: bool = False) -> Saf
     returns and case events, each with Swedish local time and the acting user and unit.
     `printing` leaves out the links."""
     w = words()
+    tz = timezone.get_current_timezone()
     html = ['<ol class="timeline">\n']
     for entry in overview.timeline:
         kind = esc(entry.kind)
@@ -307,11 +315,11 @@ def case_timeline(overview: object, case: object, printing: bool = False) -> Saf
         if entry.kind != "message":
             detail = f": {esc(entry.detail)}" if entry.detail else ""
             html.append(
-                f'<p class="timeline__head">{_head(entry)}{detail} <span class="muted">– '
+                f'<p class="timeline__head">{_head(entry, tz)}{detail} <span class="muted">– '
                 f"{who(entry.user, entry.unit)}</span></p>\n"
             )
         else:
-            html.append(_message_entry(entry, case, printing, w))
+            html.append(_message_entry(entry, case, printing, w, tz))
         html.append("\n</li>\n")
     if not overview.timeline:
         html.append(f"\n<li>{esc(w['Nothing has happened on the case yet.'])}</li>\n")
@@ -334,6 +342,7 @@ def case_steps(overview: object) -> SafeString:
     """The steps of the discharge process (domain.md §5), each in words and an icon, never
     colour alone."""
     w = words()
+    tz = timezone.get_current_timezone()
     name = esc(w["Steps of the discharge process"])
     html = [
         f'<div class="table-wrap" tabindex="0" role="region" aria-label="{name}">\n'
@@ -349,7 +358,7 @@ def case_steps(overview: object) -> SafeString:
         sent = acknowledged = "–"
         if message:
             sender = esc(message.sender_unit.name)
-            when = timezone.localtime(message.effective_time)
+            when = timezone.localtime(message.effective_time, tz)
             late = (
                 f' <span class="badge badge--off">{esc(w["entered late"])}</span>'
                 if message.entered_late
@@ -379,6 +388,7 @@ def case_steps(overview: object) -> SafeString:
 def case_participants(overview: object) -> SafeString:
     """Units taking part in the case, with their role."""
     w = words()
+    tz = timezone.get_current_timezone()
     name = esc(w["Participants"])
     html = [
         f'<div class="table-wrap" tabindex="0" role="region" aria-label="{name}">\n'
@@ -393,10 +403,10 @@ def case_participants(overview: object) -> SafeString:
         if participant.left_at:
             takes_part = (
                 f'<span class="badge badge--off">{esc(w["Left"])}</span> '
-                f"{minute(participant.joined_at)} – {minute(participant.left_at)}"
+                f"{minute(participant.joined_at, tz)} – {minute(participant.left_at, tz)}"
             )
         else:
-            joined = timezone.localtime(participant.joined_at)
+            joined = timezone.localtime(participant.joined_at, tz)
             since = w["since %(since)s"] % {"since": f"{joined:%Y-%m-%d}"}
             takes_part = f'<span title="{joined:%Y-%m-%d %H:%M}">{since}</span>'
         html.append(
@@ -433,6 +443,7 @@ def _fact(label: str, value: str) -> str:
 def case_facts(case: object, overview: object) -> SafeString:
     """The case's own facts (was discharge/_case_facts.html), on the page and the printout."""
     w = words()
+    tz = timezone.get_current_timezone()
     phone_word = w["phone"]
     state = "ok" if case.is_open else "off"
     withdrawn = ""
@@ -448,15 +459,17 @@ def case_facts(case: object, overview: object) -> SafeString:
         f"{esc(case.get_state_display())}</strong>{withdrawn}</dd>",
         _fact(w["Ward"], f"{esc(ward.name)}, {esc(ward.organization.name)}{ward_phone}"),
         _fact(w["Care type"], esc(case.get_care_type_display())),
-        _fact(w["Admitted"], minute(case.admitted_at)),
+        _fact(w["Admitted"], minute(case.admitted_at, tz)),
     ]
     if case.services_need_assessed_at:
-        parts.append(_fact(w["Need of services assessed"], minute(case.services_need_assessed_at)))
+        parts.append(
+            _fact(w["Need of services assessed"], minute(case.services_need_assessed_at, tz))
+        )
     parts.append(_fact(w["Estimated discharge date"], day(case.estimated_discharge_date) or "–"))
     if overview.discharged_at:
-        parts.append(_fact(w["Discharged"], minute(overview.discharged_at)))
+        parts.append(_fact(w["Discharged"], minute(overview.discharged_at, tz)))
     if case.closed_at:
-        parts.append(_fact(w["Closed"], minute(case.closed_at)))
+        parts.append(_fact(w["Closed"], minute(case.closed_at, tz)))
     municipality = esc(case.municipality.name) if case.municipality else ""
     unknown = w["Not known (no registered municipality)"]
     parts.append(_fact(w["Municipality"], municipality or unknown))
@@ -485,7 +498,9 @@ def _badge(kind: str, words: str) -> str:
     return f'<span class="badge {kind}">{words}</span>'
 
 
-def deadline_state(status: object, w: dict[str, str] | None = None) -> str:
+def deadline_state(
+    status: object, w: dict[str, str] | None = None, tz: datetime.tzinfo | None = None
+) -> str:
     """One deadline as of now, in words and a badge, never colour alone (was
     discharge/_deadline.html). `status` is a deadlines.DeadlineStatus; `w`: words(), when
     the caller has it."""
@@ -493,19 +508,19 @@ def deadline_state(status: object, w: dict[str, str] | None = None) -> str:
     state = status.state
     if state == "met":
         badge = _badge("badge--ok", w["In time"])
-        text = w["done %(at)s"] % {"at": minute(status.met_at)}
+        text = w["done %(at)s"] % {"at": minute(status.met_at, tz)}
     elif state == "late":
         badge = _badge("badge--warn", w["Late"])
         text = w["done %(at)s, due %(due)s"] % {
-            "at": minute(status.met_at),
-            "due": minute(status.due_at),
+            "at": minute(status.met_at, tz),
+            "due": minute(status.due_at, tz),
         }
     elif state == "overdue":
         badge = _badge("badge--alert", w["Overdue"])
-        text = w["was due %(due)s"] % {"due": minute(status.due_at)}
+        text = w["was due %(due)s"] % {"due": minute(status.due_at, tz)}
     else:
         badge = _badge("badge--off", w["Not yet due"])
-        text = w["due %(due)s"] % {"due": minute(status.due_at)}
+        text = w["due %(due)s"] % {"due": minute(status.due_at, tz)}
     return f"\n{badge} {text}\n"
 
 
@@ -513,6 +528,7 @@ def deadline_state(status: object, w: dict[str, str] | None = None) -> str:
 def case_deadlines(overview: object) -> SafeString:
     """The case's deadlines (deadlines.py) as of now (was discharge/_deadlines.html)."""
     w = words()
+    tz = timezone.get_current_timezone()
     name, deadline, status_label = w["Deadlines"], w["Deadline"], w["Status"]
     html = [
         f'<div class="table-wrap" tabindex="0" role="region" aria-label="{name}">\n'
@@ -522,7 +538,7 @@ def case_deadlines(overview: object) -> SafeString:
     ]
     for row in overview.deadlines:
         if row.status:
-            status = deadline_state(row.status, w)
+            status = deadline_state(row.status, w, tz)
         else:
             status = f'<span class="muted">{esc(row.note)}</span>'
         html.append(
