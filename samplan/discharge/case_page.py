@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime
 import functools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -716,7 +717,30 @@ def _liability(
         for group in by_type.values()
         for m in group
     ]
-    return stay_liability(stay_of(case), messages, now=now, terms=terms, amounts=daily_amounts())
+    return stay_liability(stay_of(case), messages, now=now, terms=terms, amounts=AmountsWhenAsked())
+
+
+class AmountsWhenAsked(Mapping[int, Decimal]):
+    """selectors.daily_amounts(), read the first time the liability asks for a year's amount
+    (in this request only): a stay with no liable days yet, most open cases, never does, and
+    the read was a query of every case page."""
+
+    def __init__(self) -> None:
+        self._amounts: dict[int, Decimal] | None = None
+
+    def _read(self) -> dict[int, Decimal]:
+        if self._amounts is None:
+            self._amounts = daily_amounts()
+        return self._amounts
+
+    def __getitem__(self, year: int) -> Decimal:
+        return self._read()[year]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
 
 
 def stay_of(case: DischargeCase) -> Stay:

@@ -14,8 +14,9 @@ from django.utils import timezone
 from samplan.auditlog.models import AccessLogEntry
 from samplan.core.actor import Actor
 from samplan.discharge.access import cases_for_unit
-from samplan.discharge.case_page import case_overview
+from samplan.discharge.case_page import AmountsWhenAsked, case_overview
 from samplan.discharge.models import CaseParticipant, DailyAmount
+from samplan.discharge.selectors import daily_amounts
 from samplan.discharge.services import (
     case_cancel_message,
     case_has_admission_notice,
@@ -327,3 +328,18 @@ def test_timeline_shows_forwards_and_returns(cast, login_as, case):
         s for s in response.context["overview"].steps if s.message_type == M.ADMISSION_NOTICE
     )
     assert step.receivers == 1
+
+
+@pytest.mark.django_db
+def test_daily_amounts_are_read_when_the_liability_asks(django_assert_num_queries):
+    """The case page reads the amounts per day only for a stay with liable days: once, the
+    first time a year's amount is asked for, and then as selectors.daily_amounts() gives them."""
+    DailyAmount.objects.update_or_create(year=2099, defaults={"amount": Decimal("1234.50")})
+    with django_assert_num_queries(0):
+        amounts = AmountsWhenAsked()
+    with django_assert_num_queries(1):
+        assert amounts.get(2099) == Decimal("1234.50")
+    with django_assert_num_queries(0):
+        assert amounts.get(1999) is None
+        assert dict(amounts) == {**amounts}
+    assert dict(amounts) == daily_amounts()
