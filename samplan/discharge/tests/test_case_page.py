@@ -144,13 +144,14 @@ def test_page_runs_a_fixed_number_of_queries(cast, login_as, django_assert_max_n
     assert _queries(client, small) == _queries(client, large)
     # Budget includes the chained access-log row. Was 17: the admission notice and the SIP
     # offer's participation are now taken from the messages and participants already read.
-    # The patient's listed care centre is read with the case (it was a query of its own).
-    with django_assert_max_num_queries(15):
+    # The patient's listed care centre is read with the case (it was a query of its own), and
+    # the amounts per day only for a stay with liable days (was 15).
+    with django_assert_max_num_queries(14):
         client.get(page_url(large))
     for user, unit in ((cast.care_centre_nurse, cast.care_centre), (cast.ward_nurse, cast.ward)):
         other = login_as(user, unit)
         other.get(page_url(small))
-        with django_assert_max_num_queries(15):
+        with django_assert_max_num_queries(14):
             other.get(page_url(large))
 
 
