@@ -73,7 +73,8 @@ _SHOWN_FIELDS = (
 )
 
 
-@prepared
+# Both shapes at start-up: the case page's (shown) is the busiest.
+@prepared(warm=lambda: [{"case_id": 1, "unit_id": 1, "shown": shown} for shown in (True, False)])
 def _case_of_unit(*, case_id: int, unit_id: int, shown: bool = False) -> QuerySet[DischargeCase]:
     cases = cases_for_unit(unit_id).filter(pk=case_id)
     if shown:
