@@ -21,6 +21,7 @@ from samplan.discharge.models import DischargeCase
 from samplan.messaging.models import Message
 from samplan.organizations.models import Unit
 from samplan.patients.access import can_work_with_patients
+from samplan.patients.display import DISPLAY_FIELDS
 
 
 def cases_for_unit(unit_id: int, *, open_only: bool = False) -> QuerySet[DischargeCase]:
@@ -36,11 +37,17 @@ def cases_for_unit(unit_id: int, *, open_only: bool = False) -> QuerySet[Dischar
     return DischargeCase.objects.filter(**participation)
 
 
-def case_for_unit(actor: Actor, case_id: int, *, action: str = AccessAction.VIEW) -> DischargeCase:
-    """The case, if the current unit takes part in it (else 404); writes one log row."""
+def case_for_unit(
+    actor: Actor, case_id: int, *, action: str = AccessAction.VIEW, shown: bool = False
+) -> DischargeCase:
+    """The case, if the current unit takes part in it (else 404); writes one log row.
+
+    `shown`: the caller only shows the case (the case page and its printout), so of the
+    patient, ward and municipality only what they show is read (_SHOWN_FIELDS); other
+    callers get whole rows, which their services may read further or save."""
     if not can_work_with_patients(actor.user, actor.unit):
         raise Http404
-    rows = _case_of_unit(case_id=case_id, unit_id=actor.unit.pk)
+    rows = _case_of_unit(case_id=case_id, unit_id=actor.unit.pk, shown=shown)
     if not rows:
         raise Http404
     case = rows[0]
@@ -48,13 +55,35 @@ def case_for_unit(actor: Actor, case_id: int, *, action: str = AccessAction.VIEW
     return case
 
 
-@prepared
-def _case_of_unit(*, case_id: int, unit_id: int) -> QuerySet[DischargeCase]:
-    return (
-        cases_for_unit(unit_id)
-        .select_related("patient", "ward__organization", "region", "municipality")
-        .filter(pk=case_id)[:1]
-    )
+# What the case page and its printout read of a case's related rows, besides the case's own
+# columns: the patient as patient_display and the access log read it (the log: pk and
+# protection) with the listed care centre's name, the ward's name, phone and organisation's
+# name, and the municipality's name. The region is not shown (terms_for takes region_id).
+# Every column of the four rows (some 60) cost their conversion and the listed care centre a
+# query of its own; a field left out here and read later costs a query: test_case_page pins
+# the page's queries.
+_SHOWN_FIELDS = (
+    *(f.name for f in DischargeCase._meta.concrete_fields),
+    *(f"patient__{name}" for name in DISPLAY_FIELDS),
+    "patient__listed_care_centre__name",
+    "ward__name",
+    "ward__phone",
+    "ward__organization__name",
+    "municipality__name",
+)
+
+
+# Both shapes at start-up: the case page's (shown) is the busiest.
+@prepared(warm=lambda: [{"case_id": 1, "unit_id": 1, "shown": shown} for shown in (True, False)])
+def _case_of_unit(*, case_id: int, unit_id: int, shown: bool = False) -> QuerySet[DischargeCase]:
+    cases = cases_for_unit(unit_id).filter(pk=case_id)
+    if shown:
+        cases = cases.select_related(
+            "patient__listed_care_centre", "ward__organization", "municipality"
+        ).only(*_SHOWN_FIELDS)
+    else:
+        cases = cases.select_related("patient", "ward__organization", "region", "municipality")
+    return cases[:1]
 
 
 # --- What a unit that sees a case may do on it ---------------------------------------------

@@ -11,14 +11,16 @@ need-to-know.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from samplan.core.localtime import local_date
 from samplan.core.message_types import MessageType
@@ -145,6 +147,60 @@ class CaseOverview:
         return str(WithdrawalReason(reason).label) if reason in WithdrawalReason.values else reason
 
 
+@dataclass(frozen=True)
+class _Labels:
+    """The overview's fixed words and choice labels, translated: the timeline, steps and
+    deadlines asked gettext (through asgiref's Local) for them some 50 times a page."""
+
+    message_types: dict[str, str]
+    event_kinds: dict[str, str]
+    words: dict[str, str]
+
+    def message_type(self, value: str) -> str:
+        # As get_message_type_display (ChoiceLabels): the value itself when unknown.
+        return self.message_types.get(value, value)
+
+
+@functools.lru_cache(maxsize=8)
+def _labels_in(language: str | None) -> _Labels:
+    # `language` is the cache key only: gettext translates in the active language.
+    return _Labels(
+        message_types={str(value): str(label) for value, label in MessageType.choices},
+        event_kinds={str(value): str(label) for value, label in CaseEventKind.choices},
+        words={
+            "Acknowledged: %(message)s": _("Acknowledged: %(message)s"),
+            "Forwarded: %(message)s": _("Forwarded: %(message)s"),
+            "Returned as misaddressed: %(message)s": _("Returned as misaddressed: %(message)s"),
+            "Admission notice within %(hours)s hours": _("Admission notice within %(hours)s hours"),
+            "Summons to SIP within %(days)s days of ready for discharge": _(
+                "Summons to SIP within %(days)s days of ready for discharge"
+            ),
+            "Starts when the patient is ready for discharge.": _(
+                "Starts when the patient is ready for discharge."
+            ),
+            "Only when services from both region and municipality are needed.": _(
+                "Only when services from both region and municipality are needed."
+            ),
+            "Information at discharge by the day of discharge": _(
+                "Information at discharge by the day of discharge"
+            ),
+            "Starts when the patient is discharged.": _("Starts when the patient is discharged."),
+            "Not sent, overdue": _("Not sent, overdue"),
+            "Not sent (optional)": _("Not sent (optional)"),
+            "Not sent": _("Not sent"),
+            "Withdrawn": _("Withdrawn"),
+            "Acknowledged by every receiver": _("Acknowledged by every receiver"),
+            "Acknowledgement overdue": _("Acknowledgement overdue"),
+            "Sent, waiting for acknowledgement": _("Sent, waiting for acknowledgement"),
+        },
+    )
+
+
+def _labels() -> _Labels:
+    """_Labels in the active language, translated once per language."""
+    return _labels_in(get_language())
+
+
 def case_messages(case: DischargeCase) -> list[Message]:
     """The case's messages (cancellations included) in time order, each with its deliveries
     as `delivery_rows`: 2 queries."""
@@ -168,8 +224,16 @@ _UNIT_FIELDS = ("organization", "name", "kind", "hsa_id")
 _ORGANIZATION_FIELDS = ("name", "kind", "contracted_by")
 
 
-def _own_fields(model: type) -> list[str]:
-    return [f.name for f in model._meta.concrete_fields]
+def _own_fields(model: type, *, unread: Sequence[str] = ()) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields if f.name not in unread]
+
+
+# Own columns of messages and deliveries nothing here or on the page reads (their conversion,
+# a UUID and timestamps, was most of a row's): the idempotency and escalation bookkeeping.
+# Who read a delivery is not shown either (its state says "read" and when), so read_by is
+# not joined.
+_MESSAGE_UNREAD = ("uuid", "patient", "idempotency_key")
+_DELIVERY_UNREAD = ("reason_code", "read_by", "escalated_at", "changed_at")
 
 
 def _related(path: str, names: Sequence[str]) -> list[str]:
@@ -182,7 +246,7 @@ def _case_messages(*, case_id: int) -> QuerySet[Message]:
         Message.objects.filter(case_link__case_id=case_id)
         .select_related("sender_unit__organization", "sender_user")
         .only(
-            *_own_fields(Message),
+            *_own_fields(Message, unread=_MESSAGE_UNREAD),
             *_related("sender_unit", _UNIT_FIELDS),
             *_related("sender_unit__organization", _ORGANIZATION_FIELDS),
             *_related("sender_user", _USER_FIELDS),
@@ -195,13 +259,12 @@ def _case_messages(*, case_id: int) -> QuerySet[Message]:
 def _case_deliveries(*, case_id: int) -> QuerySet[Delivery]:
     return (
         Delivery.objects.filter(message__case_link__case_id=case_id)
-        .select_related("unit__organization", "acknowledged_by", "read_by", "handled_by")
+        .select_related("unit__organization", "acknowledged_by", "handled_by")
         .only(
-            *_own_fields(Delivery),
+            *_own_fields(Delivery, unread=_DELIVERY_UNREAD),
             *_related("unit", _UNIT_FIELDS),
             *_related("unit__organization", _ORGANIZATION_FIELDS),
             *_related("acknowledged_by", _USER_FIELDS),
-            *_related("read_by", _USER_FIELDS),
             *_related("handled_by", _USER_FIELDS),
         )
         .order_by("arrived_at", "pk")
@@ -268,15 +331,16 @@ def case_overview(
         else DEFAULT_TERMS
     )
     discharged_at = _discharged_at(by_type)
-    deadline_rows = _deadlines(case, by_type, terms, discharged_at, now)
+    labels = _labels()
+    deadline_rows = _deadlines(case, by_type, terms, discharged_at, now, labels)
     overview = CaseOverview(
         case=case,
         now=now,
         terms=terms,
         participants=participants,
         messages=messages,
-        timeline=_timeline(messages, events),
-        steps=_steps(by_type, deadline_rows, now),
+        timeline=_timeline(messages, events, labels),
+        steps=_steps(by_type, deadline_rows, now, labels),
         deadlines=deadline_rows,
         liability=_liability(case, by_type, terms, now),
         care_contact=_care_contact(by_type),
@@ -293,14 +357,17 @@ def case_overview(
 # --- Timeline ------------------------------------------------------------------------------
 
 
-def _timeline(messages: Sequence[Message], events: Sequence[CaseEvent]) -> list[TimelineEntry]:
+def _timeline(
+    messages: Sequence[Message], events: Sequence[CaseEvent], labels: _Labels
+) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = []
     for message in messages:
+        label = labels.message_type(message.message_type)
         entries.append(
             TimelineEntry(
                 at=message.sent_at,
                 kind="message",
-                title=message.get_message_type_display(),
+                title=label,
                 user=message.sender_user,
                 unit=message.sender_unit,
                 message=message,
@@ -311,13 +378,15 @@ def _timeline(messages: Sequence[Message], events: Sequence[CaseEvent]) -> list[
         )
         forwards = {d.forwarded_from_id: d for d in message.delivery_rows if d.forwarded_from_id}
         for delivery in message.delivery_rows:
-            entries.extend(_delivery_entries(message, delivery, forwards.get(delivery.pk)))
+            entries.extend(
+                _delivery_entries(message, delivery, forwards.get(delivery.pk), label, labels)
+            )
     for event in events:
         entries.append(
             TimelineEntry(
                 at=event.at,
                 kind="event",
-                title=event.get_kind_display(),
+                title=labels.event_kinds.get(event.kind, event.kind),
                 user=event.user,
                 unit=event.unit,
                 detail=_event_detail(event),
@@ -338,16 +407,15 @@ def _forward_detail(delivery: Delivery, onward: Delivery | None) -> str:
 
 
 def _delivery_entries(
-    message: Message, delivery: Delivery, onward: Delivery | None
+    message: Message, delivery: Delivery, onward: Delivery | None, label: str, labels: _Labels
 ) -> list[TimelineEntry]:
-    label = message.get_message_type_display()
     result = []
     if delivery.acknowledged_at is not None:
         result.append(
             TimelineEntry(
                 at=delivery.acknowledged_at,
                 kind="acknowledged",
-                title=_("Acknowledged: %(message)s") % {"message": label},
+                title=labels.words["Acknowledged: %(message)s"] % {"message": label},
                 user=delivery.acknowledged_by,
                 unit=delivery.unit,
                 message=message,
@@ -360,7 +428,7 @@ def _delivery_entries(
             TimelineEntry(
                 at=delivery.handled_at,
                 kind="forwarded",
-                title=_("Forwarded: %(message)s") % {"message": label},
+                title=labels.words["Forwarded: %(message)s"] % {"message": label},
                 user=delivery.handled_by,
                 unit=delivery.unit,
                 message=message,
@@ -374,7 +442,7 @@ def _delivery_entries(
             TimelineEntry(
                 at=delivery.handled_at,
                 kind="returned",
-                title=_("Returned as misaddressed: %(message)s") % {"message": label},
+                title=labels.words["Returned as misaddressed: %(message)s"] % {"message": label},
                 user=delivery.handled_by,
                 unit=delivery.unit,
                 message=message,
@@ -475,6 +543,7 @@ def _deadlines(
     terms: AgreementTerms,
     discharged_at: datetime.datetime | None,
     now: datetime.datetime,
+    labels: _Labels,
 ) -> list[DeadlineRow]:
     rows = []
     notice = _first(by_type, M.ADMISSION_NOTICE)
@@ -488,7 +557,7 @@ def _deadlines(
     )
     rows.append(
         DeadlineRow(
-            label=_("Admission notice within %(hours)s hours")
+            label=labels.words["Admission notice within %(hours)s hours"]
             % {"hours": terms.admission_notice_hours},
             status=deadlines.deadline_status(
                 due_at=due.admission_notice,
@@ -497,20 +566,22 @@ def _deadlines(
             ),
         )
     )
-    summons_label = _("Summons to SIP within %(days)s days of ready for discharge") % {
+    summons_label = labels.words["Summons to SIP within %(days)s days of ready for discharge"] % {
         "days": terms.summons_days
     }
     summons = _first(by_type, M.SIP_SUMMONS)
     if due.summons is None:
         rows.append(
-            DeadlineRow(summons_label, None, _("Starts when the patient is ready for discharge."))
+            DeadlineRow(
+                summons_label, None, labels.words["Starts when the patient is ready for discharge."]
+            )
         )
     elif not case.sip_needed and summons is None:
         rows.append(
             DeadlineRow(
                 summons_label,
                 None,
-                _("Only when services from both region and municipality are needed."),
+                labels.words["Only when services from both region and municipality are needed."],
             )
         )
     else:
@@ -524,10 +595,12 @@ def _deadlines(
                 ),
             )
         )
-    info_label = _("Information at discharge by the day of discharge")
+    info_label = labels.words["Information at discharge by the day of discharge"]
     info = _first(by_type, M.DISCHARGE_INFO)
     if due.discharge_info is None:
-        rows.append(DeadlineRow(info_label, None, _("Starts when the patient is discharged.")))
+        rows.append(
+            DeadlineRow(info_label, None, labels.words["Starts when the patient is discharged."])
+        )
     else:
         rows.append(
             DeadlineRow(
@@ -559,11 +632,14 @@ _ICONS = {
 
 
 def _steps(
-    by_type: dict[str, list[Message]], deadline_rows: list[DeadlineRow], now: datetime.datetime
+    by_type: dict[str, list[Message]],
+    deadline_rows: list[DeadlineRow],
+    now: datetime.datetime,
+    labels: _Labels,
 ) -> list[CaseStep]:
     steps = []
     for message_type in STEPS:
-        label = str(MessageType(message_type).label)
+        label = labels.message_type(message_type)
         latest = _latest(by_type, message_type)
         if latest is None:
             row = (
@@ -572,23 +648,23 @@ def _steps(
                 else None
             )
             if row is not None and row.status is not None and row.status.overdue:
-                status, text = "overdue", _("Not sent, overdue")
+                status, text = "overdue", labels.words["Not sent, overdue"]
             elif message_type == M.STATUS_REPORT:
-                status, text = "optional", _("Not sent (optional)")
+                status, text = "optional", labels.words["Not sent (optional)"]
             else:
-                status, text = "not_sent", _("Not sent")
+                status, text = "not_sent", labels.words["Not sent"]
             steps.append(CaseStep(message_type, label, status, text, _ICONS[status]))
             continue
         waiting = [d for d in latest.delivery_rows if d.state not in _HANDED_ON]
         acknowledged = sum(1 for d in waiting if d.state == DeliveryState.ACKNOWLEDGED)
         if message_type == M.READY_FOR_DISCHARGE and _readiness_withdrawn(by_type):
-            status, text = "withdrawn", _("Withdrawn")
+            status, text = "withdrawn", labels.words["Withdrawn"]
         elif waiting and acknowledged == len(waiting):
-            status, text = "acknowledged", _("Acknowledged by every receiver")
+            status, text = "acknowledged", labels.words["Acknowledged by every receiver"]
         elif any(d.is_overdue(now) for d in waiting):
-            status, text = "ack_overdue", _("Acknowledgement overdue")
+            status, text = "ack_overdue", labels.words["Acknowledgement overdue"]
         else:
-            status, text = "sent", _("Sent, waiting for acknowledgement")
+            status, text = "sent", labels.words["Sent, waiting for acknowledgement"]
         steps.append(
             CaseStep(
                 message_type,
@@ -641,7 +717,30 @@ def _liability(
         for group in by_type.values()
         for m in group
     ]
-    return stay_liability(stay_of(case), messages, now=now, terms=terms, amounts=daily_amounts())
+    return stay_liability(stay_of(case), messages, now=now, terms=terms, amounts=AmountsWhenAsked())
+
+
+class AmountsWhenAsked(Mapping[int, Decimal]):
+    """selectors.daily_amounts(), read the first time the liability asks for a year's amount
+    (in this request only): a stay with no liable days yet, most open cases, never does, and
+    the read was a query of every case page."""
+
+    def __init__(self) -> None:
+        self._amounts: dict[int, Decimal] | None = None
+
+    def _read(self) -> dict[int, Decimal]:
+        if self._amounts is None:
+            self._amounts = daily_amounts()
+        return self._amounts
+
+    def __getitem__(self, year: int) -> Decimal:
+        return self._read()[year]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
 
 
 def stay_of(case: DischargeCase) -> Stay:

@@ -164,14 +164,14 @@ def _case_page(request: HttpRequest, case: DischargeCase) -> dict:
 
 @unit_required
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = case_for_unit(request.actor, case_id)
+    case = case_for_unit(request.actor, case_id, shown=True)
     return render(request, "discharge/case_detail.html", _case_page(request, case))
 
 
 @unit_required
 def case_print(request: HttpRequest, case_id: int) -> HttpResponse:
     """A printable summary for the downtime routine; logged as a printout."""
-    case = case_for_unit(request.actor, case_id, action=AccessAction.PRINT)
+    case = case_for_unit(request.actor, case_id, action=AccessAction.PRINT, shown=True)
     return render(request, "discharge/case_print.html", _case_page(request, case))
 
 

@@ -61,3 +61,33 @@ def test_participation_that_ended_gives_404(cast, case):
 def test_forged_id_gives_404(cast, case):
     with pytest.raises(Http404):
         case_for_unit(request_for(cast.ward_nurse, cast.ward), case.pk + 999)
+
+
+@pytest.mark.parametrize("protection", ["none", "protected_registration"])
+def test_shown_case_logs_and_displays_as_the_whole_row(cast, case, protection):
+    """case_for_unit(shown=True) reads fewer columns of the patient, ward and municipality:
+    the access-log row and what the page shows of the patient are those of the whole row."""
+    from samplan.patients.display import patient_display
+
+    Patient.objects.filter(pk=case.patient_id).update(
+        protection=protection, listed_care_centre=cast.care_centre, phone="070-1"
+    )
+    actor = request_for(cast.ward_nurse, cast.ward)
+    columns = [
+        f.attname
+        for f in AccessLogEntry._meta.concrete_fields
+        if f.attname not in ("id", "seq", "at", "hash", "prev_hash")
+    ]
+    whole = case_for_unit(actor, case.pk)
+    shown = case_for_unit(actor, case.pk, shown=True)
+    first, second = AccessLogEntry.objects.order_by("seq").values(*columns)
+    assert first == second and first["protected_identity"] == (protection != "none")
+    for participant in (True, False):
+        assert patient_display(shown.patient, participant=participant) == patient_display(
+            whole.patient, participant=participant
+        )
+    assert (shown.ward.name, shown.ward.phone, shown.ward.organization.name) == (
+        whole.ward.name,
+        whole.ward.phone,
+        whole.ward.organization.name,
+    )

@@ -14,8 +14,9 @@ from django.utils import timezone
 from samplan.auditlog.models import AccessLogEntry
 from samplan.core.actor import Actor
 from samplan.discharge.access import cases_for_unit
-from samplan.discharge.case_page import case_overview
+from samplan.discharge.case_page import AmountsWhenAsked, case_overview
 from samplan.discharge.models import CaseParticipant, DailyAmount
+from samplan.discharge.selectors import daily_amounts
 from samplan.discharge.services import (
     case_cancel_message,
     case_has_admission_notice,
@@ -106,7 +107,8 @@ def test_anonymous_is_sent_to_login(client, case):
 
 
 def _case_with_messages(cast, count):
-    patient = PatientFactory()
+    # Listed at a care centre: the page shows its name, read with the case.
+    patient = PatientFactory(listed_care_centre=cast.care_centre)
     case = open_case(cast, patient)
     notify(cast, case)
     for n in range(count - 1):
@@ -142,12 +144,14 @@ def test_page_runs_a_fixed_number_of_queries(cast, login_as, django_assert_max_n
     assert _queries(client, small) == _queries(client, large)
     # Budget includes the chained access-log row. Was 17: the admission notice and the SIP
     # offer's participation are now taken from the messages and participants already read.
-    with django_assert_max_num_queries(15):
+    # The patient's listed care centre is read with the case (it was a query of its own), and
+    # the amounts per day only for a stay with liable days (was 15).
+    with django_assert_max_num_queries(14):
         client.get(page_url(large))
     for user, unit in ((cast.care_centre_nurse, cast.care_centre), (cast.ward_nurse, cast.ward)):
         other = login_as(user, unit)
         other.get(page_url(small))
-        with django_assert_max_num_queries(15):
+        with django_assert_max_num_queries(14):
             other.get(page_url(large))
 
 
@@ -325,3 +329,18 @@ def test_timeline_shows_forwards_and_returns(cast, login_as, case):
         s for s in response.context["overview"].steps if s.message_type == M.ADMISSION_NOTICE
     )
     assert step.receivers == 1
+
+
+@pytest.mark.django_db
+def test_daily_amounts_are_read_when_the_liability_asks(django_assert_num_queries):
+    """The case page reads the amounts per day only for a stay with liable days: once, the
+    first time a year's amount is asked for, and then as selectors.daily_amounts() gives them."""
+    DailyAmount.objects.update_or_create(year=2099, defaults={"amount": Decimal("1234.50")})
+    with django_assert_num_queries(0):
+        amounts = AmountsWhenAsked()
+    with django_assert_num_queries(1):
+        assert amounts.get(2099) == Decimal("1234.50")
+    with django_assert_num_queries(0):
+        assert amounts.get(1999) is None
+        assert dict(amounts) == {**amounts}
+    assert dict(amounts) == daily_amounts()
