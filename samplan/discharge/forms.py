@@ -254,6 +254,10 @@ class OverviewSort:
 
 
 class OverviewFilterForm(forms.Form):
+    # Its fields' markup depends on the language and the chosen values alone (fixed choices,
+    # nothing set per instance): messaging's inbox_search keeps it per language and value.
+    fixed_markup = True
+
     state = forms.ChoiceField(
         label=_("Case state"),
         required=False,
