@@ -40,12 +40,12 @@ def open_deliveries(unit_ids: Iterable[int]) -> QuerySet[Delivery]:
 
 
 def open_cases(unit_ids: Iterable[int]) -> QuerySet[CaseParticipant]:
-    """The units' standing participations in open cases (caseparticipant_open_idx)."""
+    """The units' standing participations in open cases (participant_open_newest_idx)."""
     return (
         CaseParticipant.objects.filter(
             unit_id__in=list(unit_ids),
             left_at__isnull=True,
-            case_open=True,  # caseparticipant_open_idx; the state below stays the rule
+            case_open=True,  # participant_open_newest_idx; the state below stays the rule
             case__state__in=OPEN_CASE_STATES,
         )
         .select_related("unit", "case")

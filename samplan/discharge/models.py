@@ -4,6 +4,7 @@ year. (The agreements between a region and a municipality are samplan.organizati
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -164,6 +165,13 @@ class CaseParticipant(ChoiceLabels, models.Model):
     # (services.case_send, case_close); a case never reopens. True on a closed case costs
     # only speed, because the lists also filter on the case's state.
     case_open = models.BooleanField(default=True, db_default=True)
+    # A copy of the case's admitted_at (never changed after the case is opened), so that
+    # Översikt's default list, newest first, reads a unit's open participations in order from
+    # participant_open_newest_idx and stops after a page: a municipal intake unit takes
+    # part in thousands of open cases (3,004 at bench scale 3), and walking the region's open
+    # cases by admission to find its own grew with the region (22 ms at scale 3). Filled
+    # from the case on save().
+    case_admitted_at = models.DateTimeField()
 
     class Meta:
         constraints = [
@@ -176,16 +184,22 @@ class CaseParticipant(ChoiceLabels, models.Model):
                 condition=Q(left_at__isnull=True),
                 name="caseparticipant_active_idx",
             ),
-            # Översikt's default list and its count: the open cases a unit takes part in now.
+            # Översikt's default list and its count: the open cases a unit takes part in now,
+            # newest admission first (backwards for the oldest first).
             models.Index(
-                fields=["unit", "case"],
+                fields=["unit", "-case_admitted_at", "-case"],
                 condition=Q(left_at__isnull=True, case_open=True),
-                name="caseparticipant_open_idx",
+                name="participant_open_newest_idx",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.unit} in {self.case_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.case_admitted_at is None:
+            self.case_admitted_at = self.case.admitted_at
+        super().save(*args, **kwargs)
 
 
 class CaseEventKind(models.TextChoices):
