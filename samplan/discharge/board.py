@@ -42,7 +42,7 @@ from samplan.core.prepared import counted, prepared
 from samplan.discharge import board_cells
 from samplan.discharge.access import cases_for_unit
 from samplan.discharge.forms import ALL_CASES, OPEN_CASES, OverviewSort
-from samplan.discharge.models import DischargeCase, ParticipantRole
+from samplan.discharge.models import CaseParticipant, DischargeCase, ParticipantRole
 from samplan.discharge.process import OPEN_STATES as OPEN_CASE_STATES
 from samplan.discharge.process import CaseState
 from samplan.messaging.access import log_list_page, require_inbox
@@ -364,9 +364,11 @@ def _overview_order(state: str, sort: str) -> tuple[str, ...]:
 def _overview_where(
     cases: QuerySet[DischargeCase], *, state: str, care_type: str, identity: str
 ) -> QuerySet[DischargeCase]:
-    if state == OPEN_CASES:
-        cases = cases.filter(state__in=list(OPEN_CASE_STATES))
-    elif state != ALL_CASES:
+    # The open cases are those whose participation says so (cases_for_unit with open_only,
+    # which every open list is built on): the database keeps the flag in step with the
+    # case's state. A check of the state here too made PostgreSQL expect a seventh of the
+    # rows, and sort them all rather than read the first page in order.
+    if state not in (OPEN_CASES, ALL_CASES):
         cases = cases.filter(state=state)
     if care_type:
         cases = cases.filter(care_type=care_type)
@@ -514,9 +516,15 @@ def _overview_first_rows(
     return cases.annotate(listed_total=total).values_list(*_LISTED_COLUMNS, "listed_total")[:limit]
 
 
-def _overview_counted(
-    *, unit_id: int, identity: str, state: str, care_type: str
-) -> QuerySet[DischargeCase]:
+def _overview_counted(*, unit_id: int, identity: str, state: str, care_type: str) -> QuerySet:
+    if state == OPEN_CASES and not care_type and not identity:
+        # Nothing of the case itself is asked: the unit's open participations alone, counted
+        # in participant_open_newest_idx (one per case: caseparticipant_unique). PostgreSQL
+        # does not drop a join it does not need: the case's was a probe per open case.
+        return counted(
+            CaseParticipant.objects.filter(unit_id=unit_id, left_at__isnull=True, case_open=True),
+            of="case",
+        )
     return counted(
         _overview_where(
             cases_for_unit(unit_id, open_only=state == OPEN_CASES),

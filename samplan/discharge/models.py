@@ -158,19 +158,16 @@ class CaseParticipant(ChoiceLabels, models.Model):
     role = models.CharField(_("role"), max_length=20, choices=ParticipantRole.choices)
     joined_at = models.DateTimeField(default=timezone.now)
     left_at = models.DateTimeField(null=True, blank=True)
-    # A copy of "the case is open" (its state in OPEN_STATES), so that a unit's open cases are
-    # found from its own participations: a ward takes part in every case it ever had, and at a
-    # region's scale most of them are closed (1,147 of which 165 open, bench scale 3). Set
-    # false, for every participant at once, where a case reaches a final state
-    # (services.case_send, case_close); a case never reopens. True on a closed case costs
-    # only speed, because the lists also filter on the case's state.
+    # Copies of the case's "is open" (its state in OPEN_STATES) and admitted_at, so that
+    # Översikt's default list reads a unit's open cases from its own participations, newest
+    # first, and stops after a page (participant_open_newest_idx): a ward takes part in every
+    # case it ever had, most of them closed, and a municipal intake unit in thousands of open
+    # ones (3,004 at bench scale 3); walking the region's open cases to find the unit's own
+    # grew with the region. The open lists take the flag as the rule. A new participation
+    # copies them from its case (services; save() for the time); after that the database
+    # keeps them in step with the case, whatever changes it (a trigger, migration discharge
+    # 0009).
     case_open = models.BooleanField(default=True, db_default=True)
-    # A copy of the case's admitted_at (never changed after the case is opened), so that
-    # Översikt's default list, newest first, reads a unit's open participations in order from
-    # participant_open_newest_idx and stops after a page: a municipal intake unit takes
-    # part in thousands of open cases (3,004 at bench scale 3), and walking the region's open
-    # cases by admission to find its own grew with the region (22 ms at scale 3). Filled
-    # from the case on save().
     case_admitted_at = models.DateTimeField()
 
     class Meta:
