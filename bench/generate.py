@@ -1058,7 +1058,8 @@ class CaseBuilder:
             ],
         )
         self.participants = writer.table(
-            CaseParticipant, ["id", "case", "unit", "role", "joined_at", "left_at", "case_open"]
+            CaseParticipant,
+            ["id", "case", "unit", "role", "joined_at", "left_at", "case_open", "case_admitted_at"],
         )
         self.events = writer.table(
             CaseEvent, ["id", "case", "at", "kind", "user", "unit", "detail"]
@@ -1453,6 +1454,7 @@ class CaseBuilder:
                     joined,
                     left if left is not None and left <= end else None,
                     state in OPEN_STATES,
+                    admitted,
                 )
         for at, kind, user, unit_id, detail in sorted(events, key=lambda e: e[0]):
             if at <= end:

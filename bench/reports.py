@@ -355,6 +355,7 @@ def generate_region_year(
             role=ParticipantRole.WARD,
             joined_at=case.admitted_at,
             case_open=case.is_open,
+            case_admitted_at=case.admitted_at,
         )
     for index, (message, to) in enumerate(zip(stored_messages, recipients, strict=True)):
         for unit in to:
@@ -393,6 +394,7 @@ def generate_region_year(
                     role=ParticipantRole.ADDED,
                     joined_at=arrived,
                     case_open=message_cases[index].is_open,
+                    case_admitted_at=message_cases[index].admitted_at,
                 ),
             )
     Delivery.objects.bulk_create(deliveries, batch_size=BATCH)

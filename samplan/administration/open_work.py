@@ -15,7 +15,6 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from samplan.discharge.models import CaseParticipant
-from samplan.discharge.process import OPEN_STATES as OPEN_CASE_STATES
 from samplan.messaging.models import OPEN_STATES as OPEN_DELIVERY_STATES
 from samplan.messaging.models import Delivery
 from samplan.sip.models import Answer, PlanState, SipParticipant
@@ -40,13 +39,12 @@ def open_deliveries(unit_ids: Iterable[int]) -> QuerySet[Delivery]:
 
 
 def open_cases(unit_ids: Iterable[int]) -> QuerySet[CaseParticipant]:
-    """The units' standing participations in open cases (caseparticipant_open_idx)."""
+    """The units' standing participations in open cases (participant_open_newest_idx)."""
     return (
         CaseParticipant.objects.filter(
             unit_id__in=list(unit_ids),
             left_at__isnull=True,
-            case_open=True,  # caseparticipant_open_idx; the state below stays the rule
-            case__state__in=OPEN_CASE_STATES,
+            case_open=True,  # kept in step with the case's state by the database
         )
         .select_related("unit", "case")
         .only("id", "role", "unit__name", "case__id", "case__state", "case__admitted_at")

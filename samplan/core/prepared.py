@@ -191,15 +191,16 @@ def _make_plan(
     return _Plan(compiler, sql, params, slots)
 
 
-def counted(queryset: QuerySet) -> QuerySet:
+def counted(queryset: QuerySet, *, of: str = "pk") -> QuerySet:
     """The number of the queryset's rows as a one-value queryset, for a prepared count
     (QuerySet.count() returns a number, not a queryset to prepare): SELECT COUNT(pk) with
     the queryset's joins and conditions, no ordering, no grouping. Give it the filtered
-    queryset without annotations, as count() would drop them."""
+    queryset without annotations, as count() would drop them. `of`: another column that is
+    never null, one an index holds, so that PostgreSQL counts from the index alone."""
     return (
         queryset.order_by()
         .values(_one=Value(1))
-        .annotate(_count=Count("pk"))
+        .annotate(_count=Count(of))
         .values_list("_count", flat=True)
     )
 

@@ -27,9 +27,10 @@ from samplan.patients.display import DISPLAY_FIELDS
 def cases_for_unit(unit_id: int, *, open_only: bool = False) -> QuerySet[DischargeCase]:
     """The cases a unit takes part in now (for lists; the caller logs what it shows).
 
-    `open_only`: only those whose participation says the case is open (caseparticipant_open_idx,
-    a far smaller set than all a ward ever had); the caller still filters on the case's state,
-    which stays the rule. One filter() call, so both conditions are on the same participant row.
+    `open_only`: only the open ones, as their participation says (CaseParticipant.case_open,
+    kept in step with the case's state by the database; participant_open_newest_idx): a far
+    smaller set than all a ward ever had. One filter() call, so both conditions are on the
+    same participant row.
     """
     participation = {"participants__unit_id": unit_id, "participants__left_at__isnull": True}
     if open_only:

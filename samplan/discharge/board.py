@@ -42,7 +42,7 @@ from samplan.core.prepared import counted, prepared
 from samplan.discharge import board_cells
 from samplan.discharge.access import cases_for_unit
 from samplan.discharge.forms import ALL_CASES, OPEN_CASES, OverviewSort
-from samplan.discharge.models import DischargeCase, ParticipantRole
+from samplan.discharge.models import CaseParticipant, DischargeCase, ParticipantRole
 from samplan.discharge.process import OPEN_STATES as OPEN_CASE_STATES
 from samplan.discharge.process import CaseState
 from samplan.messaging.access import log_list_page, require_inbox
@@ -167,7 +167,7 @@ def overview_cases(unit: Unit, *, open_only: bool = False) -> QuerySet[Discharge
     """The unit's cases with what the cells and the overdue filter need, per row in SQL.
 
     Reached through caseparticipant_active_idx (unit, case) WHERE left_at IS NULL, or with
-    `open_only` caseparticipant_open_idx; the annotations are correlated lookups on
+    `open_only` participant_open_newest_idx; the annotations are correlated lookups on
     message_case_sent_idx and agreement_pair_from_idx.
     """
     return (
@@ -340,14 +340,35 @@ _OVERVIEW_ORDER = {
     OverviewSort.NAME: ("patient__last_name", "patient__first_name", "pk"),
     OverviewSort.WARD: ("ward__name", "-admitted_at", "pk"),
 }
+# The open cases by admission, in the same order from the unit's participation row (joined by
+# cases_for_unit): CaseParticipant.case_admitted_at and case_id are the case's admitted_at
+# and pk, so the first page is read in order from participant_open_newest_idx.
+_OPEN_ORDER = {
+    OverviewSort.NEWEST: ("-participants__case_admitted_at", "-participants__case_id"),
+    OverviewSort.OLDEST: ("participants__case_admitted_at", "participants__case_id"),
+}
+
+
+def _read_in_order(state: str, sort: str) -> bool:
+    """The list is read in order from the unit's participations (_OPEN_ORDER): its first page
+    stops after a page's rows, whatever the unit's number of cases."""
+    return state == OPEN_CASES and sort in _OPEN_ORDER
+
+
+def _overview_order(state: str, sort: str) -> tuple[str, ...]:
+    if _read_in_order(state, sort):
+        return _OPEN_ORDER[sort]
+    return _OVERVIEW_ORDER.get(sort, _OVERVIEW_ORDER[OverviewSort.NEWEST])
 
 
 def _overview_where(
     cases: QuerySet[DischargeCase], *, state: str, care_type: str, identity: str
 ) -> QuerySet[DischargeCase]:
-    if state == OPEN_CASES:
-        cases = cases.filter(state__in=list(OPEN_CASE_STATES))
-    elif state != ALL_CASES:
+    # The open cases are those whose participation says so (cases_for_unit with open_only,
+    # which every open list is built on): the database keeps the flag in step with the
+    # case's state. A check of the state here too made PostgreSQL expect a seventh of the
+    # rows, and sort them all rather than read the first page in order.
+    if state not in (OPEN_CASES, ALL_CASES):
         cases = cases.filter(state=state)
     if care_type:
         cases = cases.filter(care_type=care_type)
@@ -374,7 +395,7 @@ def overview_filtered(
     )
     if overdue:
         cases = with_overdue_times(cases).filter(overview_overdue_q(unit, now))
-    return cases.order_by(*_OVERVIEW_ORDER.get(sort, _OVERVIEW_ORDER[OverviewSort.NEWEST]))
+    return cases.order_by(*_overview_order(state, sort))
 
 
 def case_facts(case: ListedCase) -> board_cells.CaseFacts:
@@ -476,17 +497,41 @@ def _overview_first_rows(
     """The first page of overview_filtered (and one row more), without "overdue only", as
     listed_columns, each row ending with the number of cases in the whole list.
 
-    The number is a window count over the rows the LIMIT picks from: the same as
-    _overview_count's COUNT, in the same statement (the count was a second query on the
-    same participations whenever the first page is full). PostgreSQL computes the
-    agreement terms' subqueries for the limited rows only, as without the count."""
+    The number comes in the same statement (it was a second query on the same participations
+    whenever the first page is full). A list read in order (_read_in_order) has it as
+    _overview_count's COUNT in a subquery that PostgreSQL runs once: a window count would
+    read every row of the list, which the order lets the LIMIT skip. Other lists are sorted
+    whole anyway, and count the rows the LIMIT picks from with a window. PostgreSQL computes
+    the agreement terms' subqueries for the limited rows only, as without the count."""
     unit = Unit(pk=unit_id)  # overview_filtered reads only the unit's id
-    return (
-        overview_filtered(
-            unit, now=None, state=state, care_type=care_type, identity=identity, sort=sort
+    cases = overview_filtered(
+        unit, now=None, state=state, care_type=care_type, identity=identity, sort=sort
+    )
+    if _read_in_order(state, sort):
+        total = Subquery(
+            _overview_counted(unit_id=unit_id, identity=identity, state=state, care_type=care_type)
         )
-        .annotate(listed_total=Window(Count("pk")))
-        .values_list(*_LISTED_COLUMNS, "listed_total")[:limit]
+    else:
+        total = Window(Count("pk"))
+    return cases.annotate(listed_total=total).values_list(*_LISTED_COLUMNS, "listed_total")[:limit]
+
+
+def _overview_counted(*, unit_id: int, identity: str, state: str, care_type: str) -> QuerySet:
+    if state == OPEN_CASES and not care_type and not identity:
+        # Nothing of the case itself is asked: the unit's open participations alone, counted
+        # in participant_open_newest_idx (one per case: caseparticipant_unique). PostgreSQL
+        # does not drop a join it does not need: the case's was a probe per open case.
+        return counted(
+            CaseParticipant.objects.filter(unit_id=unit_id, left_at__isnull=True, case_open=True),
+            of="case",
+        )
+    return counted(
+        _overview_where(
+            cases_for_unit(unit_id, open_only=state == OPEN_CASES),
+            state=state,
+            care_type=care_type,
+            identity=identity,
+        )
     )
 
 
@@ -498,14 +543,7 @@ def _overview_count(
     *, unit_id: int, identity: str, state: str, care_type: str
 ) -> QuerySet[DischargeCase]:
     """How many cases overview_filtered lists, without "overdue only" (as its COUNT)."""
-    return counted(
-        _overview_where(
-            cases_for_unit(unit_id, open_only=state == OPEN_CASES),
-            state=state,
-            care_type=care_type,
-            identity=identity,
-        )
-    )
+    return _overview_counted(unit_id=unit_id, identity=identity, state=state, care_type=care_type)
 
 
 def overview_page(

@@ -4,6 +4,7 @@ year. (The agreements between a region and a municipality are samplan.organizati
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -157,13 +158,17 @@ class CaseParticipant(ChoiceLabels, models.Model):
     role = models.CharField(_("role"), max_length=20, choices=ParticipantRole.choices)
     joined_at = models.DateTimeField(default=timezone.now)
     left_at = models.DateTimeField(null=True, blank=True)
-    # A copy of "the case is open" (its state in OPEN_STATES), so that a unit's open cases are
-    # found from its own participations: a ward takes part in every case it ever had, and at a
-    # region's scale most of them are closed (1,147 of which 165 open, bench scale 3). Set
-    # false, for every participant at once, where a case reaches a final state
-    # (services.case_send, case_close); a case never reopens. True on a closed case costs
-    # only speed, because the lists also filter on the case's state.
+    # Copies of the case's "is open" (its state in OPEN_STATES) and admitted_at, so that
+    # Översikt's default list reads a unit's open cases from its own participations, newest
+    # first, and stops after a page (participant_open_newest_idx): a ward takes part in every
+    # case it ever had, most of them closed, and a municipal intake unit in thousands of open
+    # ones (3,004 at bench scale 3); walking the region's open cases to find the unit's own
+    # grew with the region. The open lists take the flag as the rule. A new participation
+    # copies them from its case (services; save() for the time); after that the database
+    # keeps them in step with the case, whatever changes it (a trigger, migration discharge
+    # 0009).
     case_open = models.BooleanField(default=True, db_default=True)
+    case_admitted_at = models.DateTimeField()
 
     class Meta:
         constraints = [
@@ -176,16 +181,22 @@ class CaseParticipant(ChoiceLabels, models.Model):
                 condition=Q(left_at__isnull=True),
                 name="caseparticipant_active_idx",
             ),
-            # Översikt's default list and its count: the open cases a unit takes part in now.
+            # Översikt's default list and its count: the open cases a unit takes part in now,
+            # newest admission first (backwards for the oldest first).
             models.Index(
-                fields=["unit", "case"],
+                fields=["unit", "-case_admitted_at", "-case"],
                 condition=Q(left_at__isnull=True, case_open=True),
-                name="caseparticipant_open_idx",
+                name="participant_open_newest_idx",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.unit} in {self.case_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.case_admitted_at is None:
+            self.case_admitted_at = self.case.admitted_at
+        super().save(*args, **kwargs)
 
 
 class CaseEventKind(models.TextChoices):

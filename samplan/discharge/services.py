@@ -292,9 +292,9 @@ def case_send(
         if message_type == MessageType.CASE_WITHDRAWN:
             updates["withdrawn_reason"] = (content or {}).get("reason", "")[:40]
         if updates:
+            # A final state takes the case off its units' open lists: the database sets
+            # CaseParticipant.case_open (migration discharge 0009), in this transaction.
             DischargeCase.objects.filter(pk=case.pk).update(**updates)
-        if new_state in process.FINAL_STATES:
-            _participants_case_ended(case)
     return message
 
 
@@ -354,14 +354,7 @@ def case_close(*, actor: Actor, case: DischargeCase) -> None:
         except process.TransitionNotAllowed as refused:
             raise CaseError(refused.user_message) from None
         DischargeCase.objects.filter(pk=case.pk).update(state=new_state, closed_at=timezone.now())
-        _participants_case_ended(case)
         _event(case, CaseEventKind.CLOSED, actor, old=case.state, new=new_state)
-
-
-def _participants_case_ended(case: DischargeCase) -> None:
-    """The case reached a final state: its participations leave the units' open lists
-    (CaseParticipant.case_open), those that ended included, in the case's transaction."""
-    CaseParticipant.objects.filter(case=case).update(case_open=False)
 
 
 def _iso(value: datetime.date | datetime.datetime | None) -> str | None:

@@ -1,6 +1,8 @@
 """CaseParticipant.case_open, the copy of "the case is open" that Översikt finds a unit's open
-cases by: every way a case ends sets it false on all its participations, nothing else does, and
-the lists still take the case's state as the rule when the copy is wrong."""
+cases by: every way a case ends sets it false on all its participations, nothing else does,
+and the database keeps it in step with the case whatever changes the case's state."""
+
+import datetime
 
 import pytest
 from django.db import connection
@@ -101,23 +103,56 @@ def _open_count(unit) -> int:
     return number
 
 
-def test_overview_finds_open_cases_by_the_flag_and_the_state_stays_the_rule(cast, case):
+def test_overview_finds_open_cases_by_the_flag_the_database_keeps(cast, case):
     closed = open_case(cast, PatientFactory())
     notify(cast, closed)
     send(cast, closed, M.CASE_WITHDRAWN, content={"reason": "deceased"})
     assert _open_list(cast.ward) == [case.pk] and _open_count(cast.ward) == 1
-    # A wrong copy that says open costs speed, never correctness: the state still decides.
-    CaseParticipant.objects.filter(case=closed).update(case_open=True)
-    assert _open_list(cast.ward) == [case.pk] and _open_count(cast.ward) == 1
-    # The open list reads the flag; "all cases" does not, so it lists the closed case too.
-    CaseParticipant.objects.filter(case=closed).update(case_open=False)
+    # The open list reads the flag alone; "all cases" does not, so it lists the closed case too.
     with CaptureQueriesContext(connection) as queries:
         _open_list(cast.ward)
         _open_count(cast.ward)
     assert all("case_open" in query["sql"] for query in queries.captured_queries)
+    assert not any('"state"' in query["sql"] for query in queries.captured_queries)
     listed = board.overview_filtered(cast.ward, now=timezone.now(), state=ALL_CASES)
     assert set(listed.values_list("pk", flat=True)) == {case.pk, closed.pk}
     assert "case_open" not in str(listed.query)
+
+
+@pytest.mark.parametrize("final", [CaseState.CLOSED, CaseState.WITHDRAWN])
+def test_the_database_keeps_the_flag_whatever_changes_the_state(cast, case, final):
+    """Not only the services: a state set by the admin, a data fix in SQL or a later service
+    that forgets moves the participations with it (the trigger of migration discharge 0009,
+    on PostgreSQL and on SQLite; a migration that rebuilds the case table on SQLite drops it,
+    and this test fails until the trigger is made again)."""
+    send(cast, case, M.READY_FOR_DISCHARGE)
+    DischargeCase.objects.filter(pk=case.pk).update(state=final)
+    assert not any(flags(case).values())
+    assert _open_list(cast.ward) == [] and _open_count(cast.ward) == 0
+    # Back to an open state (a correction): the flag follows, for every participation.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE discharge_dischargecase SET state = %s WHERE id = %s",
+            [CaseState.DISCHARGED, case.pk],
+        )
+    assert all(flags(case).values()) and len(flags(case)) == 3
+    assert _open_list(cast.home_care) == [case.pk] and _open_count(cast.home_care) == 1
+    # A participation that ended follows too, and a save of the whole case keeps them all.
+    CaseParticipant.objects.filter(case=case, unit=cast.care_centre).update(left_at=timezone.now())
+    case.refresh_from_db()
+    case.state = CaseState.CLOSED
+    case.save()
+    assert flags(case) == dict.fromkeys(
+        [cast.ward.pk, cast.home_care.pk, cast.care_centre.pk], False
+    )
+
+
+def test_the_database_keeps_the_admission_copy_too(cast, case):
+    later = case.admitted_at + datetime.timedelta(hours=3)
+    DischargeCase.objects.filter(pk=case.pk).update(admitted_at=later)
+    assert set(
+        CaseParticipant.objects.filter(case=case).values_list("case_admitted_at", flat=True)
+    ) == {later}
 
 
 BEFORE = [("discharge", "0006_case_message_link")]
