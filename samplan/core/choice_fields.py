@@ -8,12 +8,10 @@ anything else with the field's ordinary "not one of the choices" error.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms.models import ModelChoiceIterator
 
 from samplan.core.http import parse_id
 
@@ -42,21 +40,3 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
                         params={"value": pk},
                     )
         return super()._check_values(value)
-
-
-class _PkAndNameIterator(ModelChoiceIterator):
-    """The choices read as (pk, name) pairs: no model instance per option."""
-
-    def __iter__(self) -> Iterator[tuple[Any, Any]]:
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        yield from self.queryset.values_list("pk", "name")
-
-
-class NamedIdChoiceField(IdChoiceField):
-    """An IdChoiceField of rows whose str() is their `name` (units, organisations): its select
-    reads pk and name only, without making a model instance (and a choice value wrapping it)
-    per option. A region's unit filter has hundreds of options. The chosen row is still
-    fetched and checked as IdChoiceField does it."""
-
-    iterator = _PkAndNameIterator

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from html import escape
 
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from samplan.auditlog.access_log import AccessAction
 from samplan.auditlog.models import ReviewResult
-from samplan.core.choice_fields import NamedIdChoiceField
-from samplan.core.form_renderer import render_select
 from samplan.core.http import parse_ids
-from samplan.logreview.selectors import LogFilters, person_by_pk, user_by_name
+from samplan.logreview.selectors import LogFilters, person_by_pk, units_by_name, user_by_name
 from samplan.logreview.services import MAX_REVIEW_ENTRIES
 from samplan.organizations.models import Unit
 
@@ -43,36 +39,32 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class NamedIdSelect(forms.Select):
-    """A NamedIdChoiceField's select written straight from its (pk, name) rows: Django's
-    Select builds an option dict (its attributes, its template name) per option before the
-    project's renderer writes them, and a region's unit filter has hundreds of options on
-    every view of the log search. The markup is Select's (test_unit_select holds them equal)."""
+class UnitNameField(forms.CharField):
+    """A unit of the reviewer's organisation, typed as its HSA-id or its name: a select would
+    list every unit, and a region has hundreds to thousands. Cleans to the Unit, or None when
+    nothing is typed (nothing is read then); what was typed stays in the field. The form
+    sets `units`, the organisation's units: a unit of another organisation is no unit here."""
 
-    def render(
-        self,
-        name: str,
-        value: object,
-        attrs: dict[str, object] | None = None,
-        renderer: object = None,
-    ) -> SafeString:
-        chosen = self.format_value(value)
-        # The select's own tag as the project's renderer writes it, then the options.
-        select = render_select(
-            {"name": name, "attrs": self.build_attrs(self.attrs, attrs), "optgroups": []}
-        ).removesuffix("</select>")
-        options = []
-        found = False
-        for key, label in self.choices:
-            # As ChoiceWidget.optgroups: only the first option with the value is selected.
-            selected = not found and str(key) in chosen
-            found = found or selected
-            options.append(
-                f'<option value="{escape(str(key))}"{" selected" if selected else ""}>'
-                f"{escape(str(label))}</option>"
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("help_text", _("HSA-id or name of a unit in your organisation."))
+        super().__init__(required=False, max_length=200, **kwargs)
+        self.units: QuerySet[Unit] = Unit.objects.none()
+
+    def clean(self, value: object) -> Unit | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        found = units_by_name(self.units, text)
+        if not found:
+            raise forms.ValidationError(
+                _("No unit in your organisation has that name or HSA-id."), code="not_found"
             )
-        options.append("</select>")
-        return mark_safe(select + "\n".join(options))  # noqa: S308 (every value is escaped)
+        if len(found) > 1:
+            raise forms.ValidationError(
+                _("Several units in your organisation have that name. Type the unit's HSA-id."),
+                code="ambiguous",
+            )
+        return found[0]
 
 
 class PeriodMixin:
@@ -96,13 +88,7 @@ class LogSearchForm(PeriodMixin, forms.Form):
         max_length=150,
         help_text=_("Username or HSA-id."),
     )
-    unit = NamedIdChoiceField(
-        label=_("Unit"),
-        queryset=Unit.objects.none(),
-        required=False,
-        empty_label=_("All units"),
-        widget=NamedIdSelect,
-    )
+    unit = UnitNameField(label=_("Unit"))
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     action = forms.ChoiceField(
@@ -120,21 +106,10 @@ class LogSearchForm(PeriodMixin, forms.Form):
     flagged = forms.BooleanField(label=_("Only accesses with any mark"), required=False)
     patient = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
-    def __init__(
-        self,
-        *args: object,
-        units: QuerySet[Unit],
-        unit_choices: list[tuple[int, str]] | None = None,
-        **kwargs: object,
-    ) -> None:
-        """`unit_choices`: the units' (pk, name) rows for the select, when already read
-        (selectors.unit_choices, a prepared query); `units` still checks a chosen unit."""
+    def __init__(self, *args: object, units: QuerySet[Unit], **kwargs: object) -> None:
+        """`units`: the reviewer's organisation's units, where a typed unit is looked for."""
         super().__init__(*args, **kwargs)
-        field = self.fields["unit"]
-        field.queryset = units
-        field.empty_label = _("All units")
-        if unit_choices is not None:
-            field.widget.choices = [("", field.empty_label), *unit_choices]
+        self.fields["unit"].units = units
 
     def clean(self) -> dict:
         data = super().clean()
@@ -213,16 +188,13 @@ class SampleForm(PeriodMixin, forms.Form):
         max_value=MAX_REVIEW_ENTRIES,
         initial=20,
     )
-    unit = NamedIdChoiceField(
-        label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All units")
-    )
+    unit = UnitNameField(label=_("Unit"))
     flagged = forms.BooleanField(label=_("Only accesses with any mark"), required=False)
     form_key = FormKeyField()
 
     def __init__(self, *args: object, units: QuerySet[Unit], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
-        self.fields["unit"].empty_label = _("All units")
+        self.fields["unit"].units = units
 
     def clean(self) -> dict:
         data = super().clean()

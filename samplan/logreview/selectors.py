@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connections, router
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, When
 from django.http import Http404
 
 from samplan.accounts.models import User
@@ -216,6 +216,7 @@ _ENTRY_COLUMNS = (
     "user__first_name",
     "user__last_name",
     "unit__name",
+    "unit__hsa_id",
 )
 # What patient_display reads, as columns (listed_care_centre_id last: _patient reads it so).
 _PATIENT_COLUMNS = tuple(Patient._meta.get_field(name).attname for name in DISPLAY_FIELDS)
@@ -233,6 +234,16 @@ class _Named:
 
     def __init__(self, pk: int, name: str) -> None:
         self.pk, self.name = pk, name
+
+
+class _UnitValues(_Named):
+    """The unit of a row: its name, and its HSA-id for the row's filter link."""
+
+    __slots__ = ("hsa_id",)
+
+    def __init__(self, pk: int, name: str, hsa_id: str | None) -> None:
+        super().__init__(pk, name)
+        self.hsa_id = hsa_id
 
 
 class _UserValues:
@@ -269,7 +280,7 @@ _PATIENT_START = len(_ENTRY_COLUMNS)
 
 def _entries(rows: list[tuple]) -> list[EntryValues]:
     users: dict[int, _UserValues] = {}
-    units: dict[int, _Named] = {}
+    units: dict[int, _UnitValues] = {}
     patients: dict[int, Patient] = {}
     found = []
     fields = len(_ENTRY_FIELDS)
@@ -282,7 +293,7 @@ def _entries(rows: list[tuple]) -> list[EntryValues]:
             users[user_id] = _UserValues(user_id, *row[fields : fields + 3])
         entry.user = users[user_id]
         if unit_id is not None and unit_id not in units:
-            units[unit_id] = _Named(unit_id, row[fields + 3])
+            units[unit_id] = _UnitValues(unit_id, *row[fields + 3 : fields + 5])
         entry.unit = units.get(unit_id)
         if patient_id is not None and patient_id not in patients:
             patients[patient_id] = _patient(patient_id, row[_PATIENT_START:])
@@ -351,23 +362,35 @@ def _review_count(*, organization_id: int, **filters: object) -> QuerySet:
 
 
 def organization_units(organization: Organization) -> QuerySet[Unit]:
-    """The organisation's units for a filter: a region has hundreds, so only what the
-    select shows is read."""
-    return Unit.objects.filter(organization=organization).only("pk", "name").order_by("name")
+    """The organisation's units, among which a typed unit filter is looked for (units_by_name):
+    nothing is read until then."""
+    return Unit.objects.filter(organization=organization)
 
 
-def unit_choices(organization: Organization) -> list[tuple[int, str]]:
-    """organization_units as the filter's select shows them: (pk, name), by name."""
-    return _unit_choices(organization_id=organization.pk)
+# How many units of one name a typed unit filter reads at most: enough to tell one from several.
+UNITS_NAMED_AT_MOST = 10
 
 
-@prepared
-def _unit_choices(*, organization_id: int) -> QuerySet:
-    return (
-        Unit.objects.filter(organization_id=organization_id)
-        .order_by("name")
-        .values_list("pk", "name")
+def units_by_name(units: QuerySet[Unit], text: str) -> list[Unit]:
+    """The units among `units` that a reviewer's typed unit filter names, in one read: the
+    unit with that HSA-id (unique), else those with that name, in any case, the text trimmed.
+    One unit: found; none: no such unit; several: the name is not enough (ask for the HSA-id).
+
+    A region has hundreds to thousands of units, so they are looked for, not listed. On
+    PostgreSQL any letter's case is ignored; SQLite's LIKE (Django's iexact) ignores only the
+    case of A-Z, so "VÅRD" does not find "Vård" there."""
+    text = text.strip()
+    if not text:
+        return []
+    by_hsa_id = Q(hsa_id__iexact=text)
+    found = list(
+        units.filter(by_hsa_id | Q(name__iexact=text))
+        .only("pk", "name", "hsa_id")
+        # The HSA-id's unit first, so the limit never leaves it out.
+        .order_by(Case(When(by_hsa_id, then=0), default=1), "name", "pk")[:UNITS_NAMED_AT_MOST]
     )
+    typed = text.upper()
+    return [unit for unit in found if (unit.hsa_id or "").upper() == typed][:1] or found
 
 
 def user_by_name(text: str) -> User | None:

@@ -72,11 +72,7 @@ def _patient_search_form(request: HttpRequest, data: object = None) -> PatientSe
 def search(request: HttpRequest) -> HttpResponse:
     """The organisation's accesses, filtered; tick some to start a review."""
     organization = _organization(request)
-    form = LogSearchForm(
-        request.GET or None,
-        units=selectors.organization_units(organization),
-        unit_choices=selectors.unit_choices(organization),
-    )
+    form = LogSearchForm(request.GET or None, units=selectors.organization_units(organization))
     filters = form.filters()
     # Logged first: the page's count and its rows are then read from the same log.
     _log(

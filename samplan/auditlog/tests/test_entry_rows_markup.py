@@ -20,7 +20,9 @@ from samplan.logreview.selectors import ROW_RELATED
 from samplan.organizations.models import Unit
 from samplan.patients.models import Patient, Protection
 
-# logreview/_entries.html as it was before its rows were written in Python (commit 35011ef).
+# logreview/_entries.html as it was before its rows were written in Python (commit 35011ef),
+# but for the unit's filter link: the unit filter is typed since, so the link carries the
+# unit's HSA-id, or its name when it has none, instead of its id.
 TEMPLATE_BEFORE = """{% load i18n %}{# The rows of the access log: rows (presentation.EntryRow), caption, select (checkbox name or empty), checked_column (show "Checked: yes/no" instead), links (filter links on) #}
 <div class="table-wrap">
 <table class="log-table">
@@ -40,7 +42,7 @@ TEMPLATE_BEFORE = """{% load i18n %}{# The rows of the access log: rows (present
       {% if select %}<td><input type="checkbox" name="{{ select }}" value="{{ entry.pk }}" id="{{ select }}-{{ entry.pk }}"{% if row.checked %} checked{% endif %}><label for="{{ select }}-{{ entry.pk }}"><span class="visually-hidden">{% blocktranslate with time=entry.at|date:"Y-m-d H:i" user=row.user_name %}Access {{ time }} by {{ user }}{% endblocktranslate %}</span></label></td>{% elif checked_column %}<td>{% if row.checked %}{% translate "Yes" %}{% else %}{% translate "No" %}{% endif %}</td>{% endif %}
       <td class="nowrap">{{ entry.at|date:"Y-m-d H:i:s" }}</td>
       <td>{% if links %}<a href="?user={{ entry.user.username|urlencode }}">{{ row.user_name }}</a>{% else %}{{ row.user_name }}{% endif %}{% if entry.user_hsa_id %}<br><span class="muted">{{ entry.user_hsa_id }}</span>{% endif %}</td>
-      <td>{% if entry.unit_id %}{% if links %}<a href="?unit={{ entry.unit_id }}">{{ entry.unit.name }}</a>{% else %}{{ entry.unit.name }}{% endif %}{% else %}<span class="muted">{% translate "No unit" %}</span>{% endif %}</td>
+      <td>{% if entry.unit_id %}{% if links %}<a href="?unit={{ entry.unit.hsa_id|default:entry.unit.name|urlencode }}">{{ entry.unit.name }}</a>{% else %}{{ entry.unit.name }}{% endif %}{% else %}<span class="muted">{% translate "No unit" %}</span>{% endif %}</td>
       <td>{% if row.patient %}{% if links %}<a href="?patient={{ row.patient.pk }}">{{ row.patient.name }}</a>{% else %}{{ row.patient.name }}{% endif %}<br><span class="nowrap">{{ row.patient.identity }}</span>{% if row.patient.badge %} <span class="badge badge--alert">{{ row.patient.badge }}</span>{% endif %}
         {% elif row.searched %}<span class="muted">{% translate "Searched for" %}</span> <span class="nowrap">{{ row.searched }}</span><br><span class="muted">{% translate "nobody shown" %}</span>
         {% else %}<span class="muted">–</span>{% endif %}</td>
@@ -64,6 +66,7 @@ def hand_made_rows() -> list[AccessLogEntry]:
     odd = User(pk=990001, username="o'hara&<b>", first_name="", last_name="")
     named = User(pk=990002, username="anna svensson+x/y", first_name="Anna <i>", last_name="Ö")
     unit = Unit(pk=990003, name='Avd. 5 "<Hjärta>" & kärl')
+    with_hsa_id = Unit(pk=990006, name="Avd/6 #1", hsa_id="SE2321000016-A&B 6")
     patient = Patient(
         pk=990004,
         first_name="<script>",
@@ -129,7 +132,7 @@ def hand_made_rows() -> list[AccessLogEntry]:
         AccessLogEntry(
             pk=990014,
             user=odd,
-            unit=unit,
+            unit=with_hsa_id,
             patient=None,
             action="strange_action",
             **base,
@@ -164,6 +167,10 @@ def test_the_rows_are_the_templates(cast, log, language, mode):
         rows = entry_rows(entries, checked=checked)
         before, after = both(rows, **MODES[mode])
     assert after == before
+    if mode == "search":
+        # The unit filter's links: the HSA-id, else the name, quoted for the address.
+        assert 'href="?unit=SE2321000016-A%26B%206"' in after
+        assert 'href="?unit=Avd.%205%20%22%3CHj%C3%A4rta%3E%22%20%26%20k%C3%A4rl"' in after
     # What the comparison covers: flags, protection, no unit, a system, escaping.
     assert "log-row--flagged" in after and "badge--alert" in after
     assert "&lt;script&gt;" in after and "<script>" not in after

@@ -91,12 +91,12 @@ def test_filters(as_reviewer, log, query, expected):
 
 
 def test_filter_by_unit(cast, as_reviewer, log):
-    response = as_reviewer.get(SEARCH, {"unit": cast.ward.pk})
+    response = as_reviewer.get(SEARCH, {"unit": cast.ward.name})
     assert shown(response) == {log.ward_row.pk, log.protected_row.pk}
 
 
 def test_a_unit_of_another_organisation_is_refused_as_a_filter(cast, as_reviewer, log):
-    response = as_reviewer.get(SEARCH, {"unit": cast.home_care.pk})
+    response = as_reviewer.get(SEARCH, {"unit": cast.home_care.name})
     assert response.context["form"].errors["unit"]
     assert log.home_care_row.pk not in shown(response)
 

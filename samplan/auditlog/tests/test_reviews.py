@@ -123,7 +123,7 @@ def test_sample_is_random(cast, as_reviewer, log):
 
 
 def test_sample_of_flagged_rows_of_one_unit(cast, as_reviewer, log):
-    sample(as_reviewer, unit=cast.ward.pk, flagged="on", size=10)
+    sample(as_reviewer, unit=cast.ward.name, flagged="on", size=10)
     drawn = set(LogReview.objects.get().items.values_list("entry_id", flat=True))
     assert drawn == {log.protected_row.pk}
 
@@ -150,7 +150,7 @@ def test_sample_of_an_empty_period_says_so(as_reviewer, log):
 
 
 def test_sample_with_a_unit_of_another_organisation_is_refused(cast, as_reviewer, log):
-    response = sample(as_reviewer, unit=cast.home_care.pk)
+    response = sample(as_reviewer, unit=cast.home_care.name)
     assert response.context["form"].errors["unit"] and not LogReview.objects.exists()
 
 

@@ -113,7 +113,9 @@ class _RowWriter:
             if entry.unit_id:
                 cell = escape(entry.unit.name)
                 if self.links:
-                    cell = f'<a href="?unit={int(entry.unit_id)}">{cell}</a>'
+                    # The filter is typed: its HSA-id (unique), else its name.
+                    typed = quote(entry.unit.hsa_id or entry.unit.name)
+                    cell = f'<a href="?unit={escape(typed)}">{cell}</a>'
             else:
                 cell = self.words.no_unit
             self.units[entry.unit_id] = cell
@@ -304,10 +306,9 @@ _NOTHING = (None, "", False)
 
 def _filter_field(context: template.Context, form: LogSearchForm, name: str) -> str:
     """The filter form's field: when it holds nothing and has no error, an empty form's
-    (written once per language); else written for this form. The unit select is always
-    written, as its options are the organisation's units."""
+    (written once per language); else written for this form."""
     field = form[name]
-    if name == "unit" or field.errors or field.value() not in _NOTHING:
+    if field.errors or field.value() not in _NOTHING:
         return form_field(context, field)
     return _empty_form(get_language())[name]
 
@@ -319,7 +320,7 @@ def _empty_form(language: str | None) -> dict[str, str]:
     form = LogSearchForm(units=Unit.objects.none())
     written = {
         name: str(form_field(template.Context(), form[name]))
-        for name in ("user", "date_from", "date_to", "action", "flagged")
+        for name in ("user", "unit", "date_from", "date_to", "action", "flagged")
     }
     written["boxes"] = _flag_boxes(form["flags"])
     return written

@@ -42,6 +42,7 @@ def _both(organization, filters: LogFilters) -> tuple[list, list]:
 def test_values_rows_write_what_model_rows_write(cast, log, language, by_patient):
     odd_rows(cast)
     cast.ward.name = "Avd <7> & co"
+    cast.ward.hsa_id = "SE2321000016-AVD7"  # the unit's filter link: its HSA-id, else its name
     cast.ward.save()
     organization = cast.care_centre.organization
     filters = LogFilters(patient=log.protected if by_patient else None)
@@ -54,6 +55,7 @@ def test_values_rows_write_what_model_rows_write(cast, log, language, by_patient
             new = log_entry_rows(entry_rows(values, checked=checked), select, column, links)
             old = log_entry_rows(entry_rows(instances, checked=checked), select, column, links)
             assert new == old
+            assert ('href="?unit=SE2321000016-AVD7"' in new) == links
 
 
 def test_the_values_patient_reads_nothing_more(cast, log, django_assert_num_queries):
