@@ -14,6 +14,7 @@ import factory
 from stdnum import luhn
 
 from samplan.accounts.models import Membership, Role, User
+from samplan.core.test_names import STAFF_FIRST_NAMES, STAFF_LAST_NAMES
 from samplan.organizations.models import Organization, OrganizationKind, Unit, UnitKind
 
 TEST_PASSWORD = "Testlösen1!"  # meets the password rules (å/ä/ö count as two)
@@ -52,8 +53,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    first_name = factory.Faker("first_name", locale="sv_SE")
-    last_name = factory.Faker("last_name", locale="sv_SE")
+    first_name = factory.Iterator(STAFF_FIRST_NAMES)
+    last_name = factory.Iterator(STAFF_LAST_NAMES)
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.se")
     password = factory.django.Password(TEST_PASSWORD)
 

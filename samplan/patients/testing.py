@@ -8,6 +8,7 @@ import itertools
 import factory
 from stdnum import luhn
 
+from samplan.core.test_names import PATIENT_FIRST_NAMES, PATIENT_LAST_NAMES
 from samplan.patients.identity import parse_identity
 from samplan.patients.models import Patient
 
@@ -44,8 +45,8 @@ class PatientFactory(factory.django.DjangoModelFactory):
     identity_number = factory.LazyFunction(make_personnummer)
     identity_kind = factory.LazyAttribute(lambda p: parse_identity(p.identity_number).kind)
     birth_date = factory.LazyAttribute(lambda p: parse_identity(p.identity_number).birth_date)
-    first_name = factory.Faker("first_name", locale="sv_SE")
-    last_name = factory.Faker("last_name", locale="sv_SE")
+    first_name = factory.Iterator(PATIENT_FIRST_NAMES)
+    last_name = factory.Iterator(PATIENT_LAST_NAMES)
     registered_municipality = "0483"
     postal_code = "61131"
     street_address = factory.Sequence(lambda n: f"Storgatan {n + 1}")
