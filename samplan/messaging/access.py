@@ -366,6 +366,35 @@ def own_delivery_or_404(actor: Actor, message_id: int) -> Delivery:
     return delivery
 
 
+def delivery_to_forward(actor: Actor, message_id: int) -> Delivery:
+    """The current unit's delivery of a message, for its forward page (else 404), with what
+    the page names the message by: its type, when it was sent and by which unit. The page
+    shows no person (the message page that leads to it did, and logged it), so no patient
+    data is read and nothing is logged."""
+    require_inbox(actor)
+    rows = _delivery_to_forward(message_id=message_id, unit_id=actor.unit.pk)
+    if not rows:
+        raise Http404
+    return rows[0]
+
+
+@prepared
+def _delivery_to_forward(*, message_id: int, unit_id: int) -> QuerySet[Delivery]:
+    return (
+        Delivery.objects.select_related("message__sender_unit")
+        .only(
+            "state",
+            "arrived_at",
+            "due_at",
+            "unit_id",
+            "message__message_type",
+            "message__sent_at",
+            "message__sender_unit__name",
+        )
+        .filter(message_id=message_id, unit_id=unit_id)[:1]
+    )
+
+
 def message_for_unit(actor: Actor, message_id: int) -> Message:
     """A message the current unit sent or received (else 404); writes one log row.
 

@@ -38,6 +38,7 @@ from samplan.messaging.inbox import inbox_list_context, inbox_search, valid_filt
 from samplan.messaging.models import (
     OPEN_STATES,
     AlertSettings,
+    Delivery,
     DeliveryState,
     EscalationSettings,
 )
@@ -171,7 +172,6 @@ def _message_page(
     request: HttpRequest,
     pk: int,
     *,
-    forward_form: ForwardForm | None = None,
     return_form: ReturnForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -183,11 +183,9 @@ def _message_page(
     participant = access.unit_takes_part_in_message(request.unit, message, delivery)
     can_act = delivery is not None and delivery.state in OPEN_STATES
     if can_act:
-        # The actions' forms are shown only while the delivery is open: otherwise neither
-        # is built (nor the forward targets' query).
-        forward_form = forward_form or ForwardForm(
-            units=access.forward_targets(request.unit), auto_id="forward_%s"
-        )
+        # The return form is shown only while the delivery is open. Forwarding has a page of
+        # its own (message_forward): its choice of every unit with an inbox in the
+        # organisation (hundreds in a region) would be read and written on every opening.
         return_form = return_form or ReturnForm(auto_id="return_%s")
     context = {
         "message": message,
@@ -202,7 +200,6 @@ def _message_page(
         # The case and plan the message belongs to, as their processes link them (threads.py).
         "thread_links": thread_links(message, request.unit),
         "can_act": can_act,
-        "forward_form": forward_form,
         "return_form": return_form,
     }
     return render(request, "messaging/message_detail.html", context, status=status)
@@ -226,13 +223,34 @@ def message_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("messaging:message_detail", pk=pk)
 
 
-@unit_required
-@require_POST
-def message_forward(request: HttpRequest, pk: int) -> HttpResponse:
-    delivery = access.own_delivery_or_404(request.actor, pk)
-    form = ForwardForm(
-        request.POST, units=access.forward_targets(request.unit), auto_id="forward_%s"
+def _forward_page(
+    request: HttpRequest, delivery: Delivery, form: ForwardForm, status: int = 200
+) -> HttpResponse:
+    can_forward = delivery.state in OPEN_STATES
+    return render(
+        request,
+        "messaging/message_forward.html",
+        {
+            "delivery": delivery,
+            "message": delivery.message,
+            "form": form,
+            "can_forward": can_forward,
+            "has_targets": can_forward and form.fields["to_unit"].queryset.exists(),
+            "now": timezone.now(),
+        },
+        status=status,
     )
+
+
+@unit_required
+def message_forward(request: HttpRequest, pk: int) -> HttpResponse:
+    """Vidarebefordra: the unit's own open delivery of a message to another unit with an
+    inbox in the organisation. 404 unless the unit received the message."""
+    delivery = access.delivery_to_forward(request.actor, pk)
+    units = access.forward_targets(request.unit)
+    if request.method != "POST":
+        return _forward_page(request, delivery, ForwardForm(units=units))
+    form = ForwardForm(request.POST, units=units)
     if form.is_valid():
         to_unit = form.cleaned_data["to_unit"]
         try:
@@ -244,7 +262,7 @@ def message_forward(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("The message was forwarded to %(unit)s.") % {"unit": to_unit.name}
             )
             return redirect("messaging:message_detail", pk=pk)
-    return _message_page(request, pk, forward_form=form, status=400)
+    return _forward_page(request, delivery, form, status=400)
 
 
 @unit_required

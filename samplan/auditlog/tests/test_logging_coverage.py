@@ -426,7 +426,9 @@ NOT_WALKED: dict[str, str] = {
     # Log review: recording a review is a POST; the extract is a POST that answers a PDF.
     "logreview:review_complete": "POST only",
     "messaging:message_acknowledge": "POST only",
-    "messaging:message_forward": "POST only",
+    # The forward page names the message by its type, sender and times, never the person
+    # (messaging/tests/test_message_page.py checks it writes no row).
+    "messaging:message_forward": "the message's type, sender and times: no person",
     "messaging:message_return": "POST only",
     "messaging:alert_settings_unit": "a unit's alert numbers and addresses: no person",
     "messaging:stuck_escalation": "POST only; an organisation's escalation setting: no person",

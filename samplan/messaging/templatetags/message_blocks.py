@@ -182,28 +182,16 @@ def _actions(context: template.Context, message: object) -> str:
     pk = message.pk
     acknowledge_url = esc(reverse_once("messaging:message_acknowledge", pk))
     acknowledge = gettext("Acknowledge")
-    forward = gettext("Forward")
-    forward_form = context.get("forward_form")
+    forward_url = esc(reverse_once("messaging:message_forward", pk))
+    forward = gettext("Forward…")
     return_form = context.get("return_form")
-    if forward_form.fields["to_unit"].queryset:
-        forward_url = esc(reverse_once("messaging:message_forward", pk))
-        forwarding = (
-            f'<form method="post" action="{forward_url}" aria-labelledby="forward-h" '
-            f"novalidate>\n{csrf}\n{_form_errors(forward_form)}"
-            f"{form_field(context, forward_form['to_unit'])}"
-            f'<button type="submit" class="button button--secondary">{forward}</button>\n'
-            "</form>\n"
-        )
-    else:
-        nowhere = gettext("Your organisation has no other unit with an inbox to forward to.")
-        forwarding = f'<p class="muted">{nowhere}</p>\n'
     return_url = esc(reverse_once("messaging:message_return", pk))
     returning = gettext("Return (misaddressed)")
     return (
         f'<form method="post" action="{acknowledge_url}" class="actions actions--lead">\n'
         f'{csrf}\n<button type="submit" class="button">{acknowledge}</button>\n</form>\n'
-        f'<details class="disclosure"{" open" if forward_form.errors else ""}>\n'
-        f'<summary id="forward-h">{forward}</summary>\n{forwarding}</details>\n'
+        f'<p class="actions"><a class="button button--secondary" href="{forward_url}" '
+        f'id="forward-link">{forward}</a></p>\n'
         f'<details class="disclosure"{" open" if return_form.errors else ""}>\n'
         f'<summary id="return-h">{returning}</summary>\n'
         f'<form method="post" action="{return_url}" aria-labelledby="return-h" novalidate>\n'

@@ -2,6 +2,8 @@
 actions Kvittera, Vidarebefordra and Returnera (felsänt)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from samplan.auditlog.models import AccessLogEntry
@@ -114,15 +116,55 @@ def test_acknowledge_twice_is_harmless(client, cast, login_as, sent):
 def test_forward_within_the_own_organisation(client, cast, login_as, sent, home_health):
     login_as(cast.home_care_nurse, cast.home_care)
     html = client.get(page(sent)).content.decode()
+    # The message page links to the forward page and lists no units itself.
+    assert f'href="{action("forward", sent)}"' in html and "Hemsjukvården" not in html
+    html = client.get(action("forward", sent)).content.decode()
     assert "Hemsjukvården" in html and "Hemtjänst Annan" not in html  # the choices
+    assert "Hemtjänst Öst</option>" not in html  # not the own unit
     response = client.post(action("forward", sent), {"to_unit": home_health.pk})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == page(sent)
     assert mine(cast, sent).state == DeliveryState.FORWARDED
     copy = Delivery.objects.get(message=sent, unit=home_health)
     assert copy.state == DeliveryState.NEW and copy.forwarded_from == mine(cast, sent)
     # The history shows where it went; the receiving unit can now open it.
     html = client.get(page(sent)).content.decode()
     assert "Vidarebefordrat" in html and "Hemsjukvården" in html
+    assert "Meddelandet vidarebefordrades till Hemsjukvården." in html
+
+
+def test_the_forward_page_names_the_message_but_no_person_and_logs_nothing(
+    client, cast, login_as, sent, home_health
+):
+    login_as(cast.home_care_nurse, cast.home_care)
+    before = AccessLogEntry.objects.count()
+    response = client.get(action("forward", sent))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Inskrivningsmeddelande" in html and "Avd 1 Medicin" in html
+    patient = sent.patient
+    assert patient.last_name not in html and patient.identity_number not in html
+    assert AccessLogEntry.objects.count() == before
+    # Opening it does not mark the delivery read: only the message page shows the content.
+    assert mine(cast, sent).state == DeliveryState.NEW
+
+
+def test_forward_twice_forwards_once(client, cast, login_as, sent, home_health):
+    """A double click on Vidarebefordra: the second post finds the delivery handled."""
+    login_as(cast.home_care_nurse, cast.home_care)
+    assert client.post(action("forward", sent), {"to_unit": home_health.pk}).status_code == 302
+    response = client.post(action("forward", sent), {"to_unit": home_health.pk})
+    assert response.status_code == 400
+    assert "inte längre öppet" in response.content.decode()
+    assert Delivery.objects.filter(message=sent, unit=home_health).count() == 1
+    html = client.get(action("forward", sent)).content.decode()
+    assert "inte längre öppet" in html and 'name="to_unit"' not in html
+
+
+def test_nowhere_to_forward_to(client, cast, login_as, sent):
+    login_as(cast.home_care_nurse, cast.home_care)
+    html = client.get(action("forward", sent)).content.decode()
+    assert "Din organisation har ingen annan enhet med inkorg" in html
+    assert 'name="to_unit"' not in html
 
 
 def test_forward_to_another_organisation_is_refused(client, cast, login_as, sent, home_health):
@@ -130,10 +172,12 @@ def test_forward_to_another_organisation_is_refused(client, cast, login_as, sent
     response = client.post(action("forward", sent), {"to_unit": cast.outsider_unit.pk})
     assert response.status_code == 400
     assert "Välj ett giltigt alternativ" in response.content.decode()
-    assert mine(cast, sent).state == DeliveryState.READ  # opened by the error page, no more
+    assert mine(cast, sent).state == DeliveryState.NEW  # the error page shows no content
     assert not Delivery.objects.filter(unit=cast.outsider_unit).exists()
-    response = client.post(action("forward", sent), {"to_unit": ""})
-    assert response.status_code == 400
+    for forged in ("", "abc", str(cast.home_care.pk)):
+        response = client.post(action("forward", sent), {"to_unit": forged})
+        assert response.status_code == 400
+    assert mine(cast, sent).state == DeliveryState.NEW
 
 
 def test_return_needs_a_reason_and_the_sender_sees_it(client, cast, login_as, sent):
@@ -172,6 +216,7 @@ def test_forged_action_on_a_message_of_another_unit(client, cast, login_as, buil
     other = build.send(build.case(), "admission_notice", cast.care_centre)
     login_as(cast.home_care_nurse, cast.home_care)
     assert client.post(action("forward", other), {"to_unit": home_health.pk}).status_code == 404
+    assert client.get(action("forward", other)).status_code == 404
     assert client.post(action("return", other), {"reason": "x"}).status_code == 404
     assert Delivery.objects.get(message=other).state == DeliveryState.NEW
 
@@ -185,3 +230,23 @@ def test_links_to_the_case_page_when_it_exists(client, cast, login_as, sent):
     assert f'<a href="/utskrivning/arenden/{sent.case_link.case_id}/">Öppna ärendet</a>' in html
     html = client.get(reverse("discharge:overview")).content.decode()
     assert f'href="/utskrivning/arenden/{sent.case_link.case_id}/"' in html
+
+
+# --- Queries ----------------------------------------------------------------------------
+
+
+def test_the_message_page_reads_no_units_to_forward_to(client, cast, login_as, sent, home_health):
+    """The page's queries do not depend on how many units the organisation has: forwarding
+    has its own page. Session, user, memberships; the message with the unit's delivery; the
+    log (recent rows, chain, row, chain); the history; the header's count."""
+    for number in range(5):
+        UnitFactory(organization=cast.municipality, name=f"Hemtjänst {number}")
+    login_as(cast.home_care_nurse, cast.home_care)
+    client.get(page(sent))  # read on the first opening; later openings are the same
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(page(sent)).content.decode()
+    assert "Hemtjänst 4" not in html
+    units_read = [q for q in queries.captured_queries if 'FROM "organizations_unit"' in q["sql"]]
+    assert not units_read
+    # PostgreSQL writes the log row and moves the chain in one statement.
+    assert len(queries) == (9 if connection.vendor == "postgresql" else 10)

@@ -1,7 +1,7 @@
 """The message page's body written in Python ({% message_page %}, templatetags/message_blocks.py)
 gives the markup of the template as it was (tests/reference/message_detail.html): for the
-contexts the view really builds (a receiver with an open delivery, with forms in error, with
-nowhere to forward to; a handled delivery; the sender), varied (cancelled, entered late,
+contexts the view really builds (a receiver with an open delivery, with the return form in
+error; a handled delivery; the sender), varied (cancelled, entered late,
 referring to another message, a sender known by user name only, no thread, values that need
 escaping, the deviation button), in Swedish and English. Only the length of runs of
 whitespace may differ."""
@@ -125,41 +125,25 @@ def test_receiver_with_an_open_delivery(client, cast, login_as, build, captured,
     login_as(cast.home_care_nurse, cast.home_care)
     assert client.get(page(message)).status_code == 200  # new: read on opening
     assert client.get(page(message)).status_code == 200  # read, not acknowledged
-    forward = reverse("messaging:message_forward", args=[message.pk])
     returning = reverse("messaging:message_return", args=[message.pk])
-    assert client.post(forward, {"to_unit": "999999"}).status_code == 400
     assert client.post(returning, {"reason": " "}).status_code == 400
     assert all(context["can_act"] for context in captured)
     assert_same(captured)
+    # Forwarding is a page of its own: the message page names no other unit.
     html = client.get(page(message)).content.decode()
-    assert "Hemsjukvården &quot;Syd&quot; &lt;&amp;&gt;" in html
+    assert "Hemsjukvården" not in html
+    assert f'href="/meddelanden/{message.pk}/vidarebefordra/"' in html
 
 
-def test_forms_with_an_error_of_their_own(client, cast, login_as, build, captured, home_health):
+def test_forms_with_an_error_of_their_own(client, cast, login_as, build, captured):
     _, message = build.admitted()
     login_as(cast.home_care_nurse, cast.home_care)
     client.get(page(message))
     context = captured[0]
-    forward_form = views.ForwardForm(
-        {"to_unit": str(home_health.pk)},
-        units=context["forward_form"].fields["to_unit"].queryset,
-        auto_id="forward_%s",
-    )
-    forward_form.is_valid()
-    forward_form.add_error(None, "Kan inte <vidarebefordras> & 'nu'")
     return_form = views.ReturnForm({"reason": "Fel"}, auto_id="return_%s")
     return_form.is_valid()
     return_form.add_error(None, "Redan <hanterat>")
-    assert_same([{**context, "forward_form": forward_form, "return_form": return_form}])
-
-
-def test_nowhere_to_forward_to(client, cast, login_as, build, captured):
-    _, message = build.admitted()
-    login_as(cast.home_care_nurse, cast.home_care)
-    client.get(page(message))
-    context = captured[0]
-    empty = views.ForwardForm(units=context["forward_form"].fields["to_unit"].queryset.none())
-    assert_same([{**context, "forward_form": empty}])
+    assert_same([{**context, "return_form": return_form}])
 
 
 def test_handled_delivery_and_the_sender(client, cast, login_as, build, captured):
