@@ -110,7 +110,7 @@ DATABASES = {"default": env.database("DATABASE_URL", base_dir=BASE_DIR)}
 _REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
 if _REPLICA_URL:
     DATABASES["replica"] = parse_database_url(_REPLICA_URL, variable="DATABASE_REPLICA_URL")
-    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+    if DATABASES["replica"]["ENGINE"] != "samplan.core.postgresql":
         raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// URL.")
 DATABASE_REPLICA_READS = bool(_REPLICA_URL)
 # Behind a pooler in transaction mode (PgBouncer pool_mode=transaction, deploy/README.md) a

@@ -114,7 +114,7 @@ def parse_database_url(url: str, *, variable: str = "DATABASE_URL") -> dict[str,
         except ValueError:
             raise ImproperlyConfigured(f"{variable}: the port is not a number.") from None
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            "ENGINE": "samplan.core.postgresql",
             "NAME": database,
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),

@@ -11,7 +11,7 @@ def test_sqlite_paths():
 
 def test_postgres_url():
     config = parse_database_url("postgres://me:s%40cret@127.0.0.1:5432/samplan")
-    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["ENGINE"] == "samplan.core.postgresql"
     assert (config["USER"], config["PASSWORD"], config["HOST"], config["PORT"], config["NAME"]) == (
         "me",
         "s@cret",
