@@ -236,7 +236,6 @@ def _forward_page(
             "form": form,
             "can_forward": can_forward,
             "has_targets": can_forward and form.fields["to_unit"].queryset.exists(),
-            "now": timezone.now(),
         },
         status=status,
     )

@@ -1,6 +1,8 @@
 """The message page: who may open it, logging, read on opening, content, history, and the
 actions Kvittera, Vidarebefordra and Returnera (felsänt)."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -250,3 +252,12 @@ def test_the_message_page_reads_no_units_to_forward_to(client, cast, login_as, s
     assert not units_read
     # PostgreSQL writes the log row and moves the chain in one statement.
     assert len(queries) == (9 if connection.vendor == "postgresql" else 10)
+
+
+def test_the_forward_page_marks_an_overdue_delivery(client, cast, login_as, sent, home_health):
+    login_as(cast.home_care_nurse, cast.home_care)
+    assert "Försenad" not in client.get(action("forward", sent)).content.decode()
+    Delivery.objects.filter(pk=mine(cast, sent).pk).update(
+        due_at=mine(cast, sent).arrived_at - datetime.timedelta(minutes=1)
+    )
+    assert "Försenad" in client.get(action("forward", sent)).content.decode()
