@@ -68,7 +68,7 @@ def access_log_record(
     was shown when it is not a model instance (e.g. "accesslog" for the log review).
     """
     from samplan.auditlog import chain
-    from samplan.auditlog.flags import many_patients_at, not_participant, outside_usual_hours
+    from samplan.auditlog.flags import many_patients_check, not_participant, outside_usual_hours
     from samplan.auditlog.models import AccessLogEntry
 
     user, unit = actor.user, actor.unit
@@ -79,6 +79,9 @@ def access_log_record(
         # unrelated to the unit); the flags say so without the row naming them.
         subject = subjects().by_identity(searched_identity)
         participant = None  # the caller's answer was about nobody; ask for this person
+    # The "many patients" flag is the chain's to answer as it writes the row: on PostgreSQL in
+    # the statement that writes it, one round trip fewer on every read of a person's data.
+    many_patients = many_patients_check(user, patient.pk if patient else None, now)
     entry = AccessLogEntry(
         user=user,
         user_hsa_id=actor.hsa_id,
@@ -95,9 +98,9 @@ def access_log_record(
         not_participant=not_participant(unit, subject, participant),
         protected_identity=subject is not None and subjects().is_protected(subject),
         outside_hours=outside_usual_hours(unit, now),
-        many_patients=many_patients_at(user, patient.pk if patient else None, now),
+        many_patients=False if many_patients is None else None,
     )
-    return chain.append(entry)
+    return chain.append(entry, many_patients=many_patients)
 
 
 def access_log_record_many(

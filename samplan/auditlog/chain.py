@@ -7,11 +7,13 @@ in `seq` and a `prev_hash` that points at nothing; deleting the newest rows leav
 head (AccessLogChain) pointing past the end. `verify()` walks the chain and reports the
 first row where any of this shows.
 
-Writers take their place one at a time: `append()` locks the single chain-head row
-(SELECT ... FOR UPDATE on PostgreSQL, so several app servers queue on it; SQLite serialises
-writers anyway, the project opens its transactions IMMEDIATE), reads the head's hash, inserts
-the row and moves the head, all in one transaction. The lock is held to the end of the
-caller's transaction, so code that logs inside a longer transaction should log last, or
+Writers take their place one at a time: `append()` locks the single chain-head row, reads
+the head's hash, inserts the row and moves the head, all in one transaction. On PostgreSQL
+that is one statement (FOR UPDATE, so several app servers queue on it), in which the
+database puts the hashes together from text Python made (see "PostgreSQL: the database
+chains the rows" below); on SQLite, which serialises writers anyway (the project opens its
+transactions IMMEDIATE), Python does it under the write lock. The lock is held to the end of
+the caller's transaction, so code that logs inside a longer transaction should log last, or
 chain its rows at the end with `appends_at_end()`.
 
 The retention purge (`purge()`) removes the oldest rows and records, in the head, the seq and
@@ -36,11 +38,15 @@ import json
 import operator
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
 from samplan.auditlog.models import GENESIS_HASH, AccessLogChain, AccessLogEntry
+
+if TYPE_CHECKING:
+    from samplan.auditlog.flags import ManyPatientsCheck
 
 # Bump when the serialisation changes; it is part of what is hashed.
 HASH_VERSION = 1
@@ -154,31 +160,39 @@ def _locked_head() -> AccessLogChain:
     return AccessLogChain.objects.select_for_update().get(pk=HEAD_PK)
 
 
-def append(entry: AccessLogEntry) -> AccessLogEntry:
+def append(
+    entry: AccessLogEntry, *, many_patients: ManyPatientsCheck | None = None
+) -> AccessLogEntry:
     """Give `entry` (unsaved) its place in the chain and insert it; returns it saved.
 
-    `at` is set here, under the lock, so time never runs backwards along the chain on one
-    server (servers' clocks may still differ slightly; the chain order is `seq`).
+    `at` is set here, as the row is written. `many_patients`: the question whose answer is
+    the row's "many patients" flag, when the entry leaves it None (append_many).
     """
-    return append_many([entry])[0]
+    return append_many([entry], many_patients=many_patients)[0]
 
 
-def append_many(entries: list[AccessLogEntry | Row]) -> list[AccessLogEntry | Row]:
+def append_many(
+    entries: list[AccessLogEntry | Row], *, many_patients: ManyPatientsCheck | None = None
+) -> list[AccessLogEntry | Row]:
     """Chain several unsaved entries (a list page's rows, or one) under one lock and insert
     them in one statement: the same chain as one by one, without a round trip per row.
 
     An entry is a model instance or a Row (every column's value but seq, at, prev_hash and
     hash, which are set here); both are chained and stored alike, in the order given. A
     model instance comes back saved (its chain fields and pk set), a Row with its chain
-    fields set.
+    fields set. An entry whose many_patients is None takes the answer to `many_patients`.
 
-    Every read of patient data comes through here, so it is written in plain SQL: on
-    PostgreSQL it is three statements inside the transaction (lock the head; insert the rows
-    and move the head in one statement), without the ORM's work per query.
+    Every read of patient data comes through here. On PostgreSQL the database chains the
+    rows itself, in one statement (_append_in_database) that also answers `many_patients`:
+    no transaction of its own, no separate lock, one round trip. On SQLite, whose
+    transactions already hold the write lock, Python chains them under it.
     """
     if not entries:
         return entries
     pending = _pending.get()
+    if many_patients is not None and (pending is not None or connection.vendor != "postgresql"):
+        _answer_many_patients(entries, many_patients.answer())
+        many_patients = None
     if pending is not None:
         pending.extend(entries)  # chained when the appends_at_end() block ends
         return entries
@@ -189,6 +203,32 @@ def append_many(entries: list[AccessLogEntry | Row]) -> list[AccessLogEntry | Ro
         else entry
         for entry in entries
     ]
+    if connection.vendor == "postgresql":
+        ids = _append_in_database(rows, many_patients)
+    else:
+        ids = _append_in_python(rows)
+    for entry, row, pk in zip(entries, rows, ids, strict=True):
+        if entry is not row:
+            entry.seq, entry.at, entry.prev_hash, entry.hash, entry.many_patients = _CHAIN_FIELDS(
+                row
+            )
+            entry.pk = pk
+            entry._state.adding = False
+            entry._state.db = connection.alias
+    return entries
+
+
+def _answer_many_patients(entries: list[AccessLogEntry | Row], flag: bool) -> None:
+    for entry in entries:
+        if isinstance(entry, AccessLogEntry):
+            if entry.many_patients is None:
+                entry.many_patients = flag
+        elif entry["many_patients"] is None:
+            entry["many_patients"] = flag
+
+
+def _append_in_python(rows: list[Row]) -> list[int | None]:
+    """Chain `rows` here under the head's lock and insert them; their pks in order."""
     # No savepoint inside a caller's transaction: if the insert fails, that transaction is
     # lost anyway, and two statements fewer on every read of patient data count.
     with transaction.atomic(savepoint=False):
@@ -198,14 +238,7 @@ def append_many(entries: list[AccessLogEntry | Row]) -> list[AccessLogEntry | Ro
             seq += 1
             row["seq"], row["at"], row["prev_hash"] = seq, now, previous
             row["hash"] = previous = row_hash(row)
-        ids = _insert(rows, seq, previous)
-    for entry, row, pk in zip(entries, rows, ids, strict=True):
-        if entry is not row:
-            entry.seq, entry.at, entry.prev_hash, entry.hash = _CHAIN_FIELDS(row)
-            entry.pk = pk
-            entry._state.adding = False
-            entry._state.db = connection.alias
-    return entries
+        return _insert(rows, seq, previous)
 
 
 @contextlib.contextmanager
@@ -264,31 +297,13 @@ _PLAIN_FIELD_TYPES = (
 _NEEDS_PREP = tuple(not isinstance(f, _PLAIN_FIELD_TYPES) for f in _INSERT_FIELDS)
 # A Row's keys, in the insert's column order.
 _COLUMNS = tuple(f.attname for f in _INSERT_FIELDS)
-_CHAIN_FIELDS = operator.itemgetter("seq", "at", "prev_hash", "hash")
+_CHAIN_FIELDS = operator.itemgetter("seq", "at", "prev_hash", "hash", "many_patients")
 
 
 @functools.cache
 def _column_types() -> tuple[str, ...]:
     """Each insert column's type for a cast, without its length (varchar, not varchar(40))."""
     return tuple(field.db_type(connection).split("(")[0] for field in _INSERT_FIELDS)
-
-
-@functools.cache
-def _unnest_select(shared: tuple[bool, ...]) -> str:
-    """The rows of a PostgreSQL insert from arrays: a column whose value every row shares is
-    one parameter (cast to the column's type), every other column one array (cast to an
-    array of it), unnested in step. Parameters: the shared values, then the arrays, each in
-    column order."""
-    types = _column_types()
-    select = ", ".join(
-        f"(%s)::{db_type}" if one else f"u.c{i}"
-        for i, (db_type, one) in enumerate(zip(types, shared, strict=True))
-    )
-    arrays = ", ".join(
-        f"(%s)::{db_type}[]" for db_type, one in zip(types, shared, strict=True) if not one
-    )
-    names = ", ".join(f"c{i}" for i, one in enumerate(shared) if not one)
-    return f"SELECT {select} FROM UNNEST({arrays}) AS u({names})"  # noqa: S608 (column types)
 
 
 def _sqlite_batch() -> int:
@@ -316,20 +331,22 @@ def _statement_parts() -> tuple[str, str, str, str, str]:
     return table, columns, pk, row, move_head
 
 
-_ROW_VALUES = operator.itemgetter(*_COLUMNS)
 _UNSET = object()
 
 
-def _column_params(chunk: list[Row]) -> list[list[object]]:
-    """The chunk's values for the database, column by column (in _INSERT_FIELDS order)."""
-    columns = [list(column) for column in zip(*map(_ROW_VALUES, chunk), strict=True)]
-    for index, (field, prep) in enumerate(zip(_INSERT_FIELDS, _NEEDS_PREP, strict=True)):
-        if not prep:
+def _column_params(chunk: list[Row], indexes: tuple[int, ...] | None = None) -> list[list[object]]:
+    """The chunk's values for the database, column by column: the columns of _INSERT_FIELDS
+    at `indexes` (all of them by default), in that order."""
+    indexes = indexes if indexes is not None else tuple(range(len(_INSERT_FIELDS)))
+    values_of = operator.itemgetter(*(_COLUMNS[i] for i in indexes))
+    columns = [list(column) for column in zip(*map(values_of, chunk), strict=True)]
+    for values, index in zip(columns, indexes, strict=True):
+        if not _NEEDS_PREP[index]:
             continue
+        field = _INSERT_FIELDS[index]
         # The rows of a batch share their time and address (one object): each object goes
         # through the field's conversion once.
         last, prepared = _UNSET, None
-        values = columns[index]
         for row_index, value in enumerate(values):
             if value is not last:
                 last, prepared = value, field.get_db_prep_save(value, connection)
@@ -344,7 +361,7 @@ def _same_in_every_row(values: list[object]) -> bool:
 
 def _insert(rows: list[Row], head_seq: int, head_hash: str) -> list[int | None]:
     """Insert `rows` (chained) and move the head to (head_seq, head_hash); returns each row's
-    pk from the database, in order."""
+    pk from the database, in order. SQLite's way; PostgreSQL chains in the database."""
     if not connection.features.can_return_rows_from_bulk_insert:
         # SQLite before 3.35 has no RETURNING: the ORM's insert, then the head.
         entries = [AccessLogEntry(**row) for row in rows]
@@ -354,47 +371,168 @@ def _insert(rows: list[Row], head_seq: int, head_hash: str) -> list[int | None]:
     table, columns, pk, row, move_head = _statement_parts()
     # SQLite's limit on parameters in a statement is 999 in older builds and 32766 since 3.32:
     # ask the connection, so a list page's rows still go in one statement.
-    batch = 1000 if connection.vendor == "postgresql" else _sqlite_batch()
-    # On PostgreSQL the last insert moves the head in the same statement (one round trip).
-    move_in_insert = connection.vendor == "postgresql"
+    batch = _sqlite_batch()
     ids: list[int | None] = []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
             column_values = _column_params(chunk)
-            params: list[object]
-            if connection.vendor == "postgresql" and len(chunk) > 1:
-                # One array per column: the statement's text is the same for any number of
-                # rows, so the driver parses it once and the server plans it once (a list
-                # page's VALUES with 20 rows of 20 parameters cost the driver more to parse
-                # than anything else the page did in the log). As Django's bulk_create. A
-                # value every row shares (the user, unit, time, list...) goes once, not as
-                # an array: the driver turns every array element into text one by one. The
-                # chain's own column (seq) is always an array, so the rows are unnested.
-                shared = (
-                    False,
-                    *(_same_in_every_row(values) for values in column_values[1:]),
-                )
-                params = [
-                    values[0] for values, one in zip(column_values, shared, strict=True) if one
-                ]
-                params.extend(
-                    values for values, one in zip(column_values, shared, strict=True) if not one
-                )
-                values_sql = _unnest_select(shared)
-            else:
-                params = [value for values in zip(*column_values, strict=True) for value in values]
-                values_sql = "VALUES " + ", ".join([row] * len(chunk))
-            # Table and column names and types come from the model; every value is a parameter.
-            insert = f"INSERT INTO {table} ({columns}) {values_sql} RETURNING {pk}"
-            if move_in_insert and start + batch >= len(rows):
-                insert = f"WITH moved AS ({move_head}) {insert}"
-                params = [head_seq, head_hash, HEAD_PK, *params]
-            cursor.execute(insert, params)
+            params = [value for values in zip(*column_values, strict=True) for value in values]
+            # Table and column names come from the model; every value is a parameter.
+            values_sql = "VALUES " + ", ".join([row] * len(chunk))
+            cursor.execute(f"INSERT INTO {table} ({columns}) {values_sql} RETURNING {pk}", params)
             ids.extend(row_id for (row_id,) in cursor.fetchall())
-        if not move_in_insert:
-            cursor.execute(move_head, [head_seq, head_hash, HEAD_PK])
+        cursor.execute(move_head, [head_seq, head_hash, HEAD_PK])
     return ids
+
+
+# --- PostgreSQL: the database chains the rows ------------------------------------------------
+#
+# A row's hash is SHA-256 over the text "[1,<seq>,<body>,"<prev_hash>"<tail>]", where <body>
+# is the canonical JSON of the row's fields from `at` to `many_patients` (without the outer
+# brackets) and <tail> its optional fields: exactly the canonical form row_hash() hashes.
+# Python makes <body> and <tail>, which it knows before the row has a place in the chain; the
+# statement locks the head, numbers the rows, puts each hash into the next row's text,
+# inserts the rows and moves the head. seq is an integer and prev_hash hex, so the text the
+# database puts together is the text Python would (test_chain_rows holds the two equal, and
+# verify() checks every row in Python). One autocommit statement is one transaction: the
+# page's BEGIN, the head's SELECT ... FOR UPDATE and the COMMIT, three round trips on every
+# read of patient data, are gone, and the head's lock is held for that statement only.
+
+# The columns the statement fills in: the chain's, and the "many patients" flag, which it
+# may answer itself; every other one is the row's content.
+_CHAINED = ("seq", "prev_hash", "hash", "many_patients")
+_CONTENT = tuple(i for i, f in enumerate(_INSERT_FIELDS) if f.attname not in _CHAINED)
+# The hashed fields Python serialises: from `at` to the one before many_patients, in
+# HASHED_FIELDS order (many_patients and prev_hash follow, put in by the statement).
+assert HASHED_FIELDS[-2:] == ("many_patients", "prev_hash")
+_BODY_VALUES = operator.itemgetter(*HASHED_FIELDS[1:-2])
+# Rows per statement: the statement walks its rows once per row (a recursive CTE), so a
+# very large batch goes in slices, inside one transaction.
+_DATABASE_BATCH = 1000
+
+
+def hash_text_parts(row: Row) -> tuple[str, str]:
+    """The row's canonical hash text around seq, many_patients and prev_hash:
+    (<body>, <tail>), so that the text is "[1,<seq>,<body>,<many_patients>,"<prev_hash>"<tail>]"."""
+    body = _ENCODER.encode(list(_BODY_VALUES(row)))[1:-1]
+    tail = "".join(
+        "," + _ENCODER.encode([name, row[name]]) for name in OPTIONAL_HASHED_FIELDS if row.get(name)
+    )
+    return body, tail
+
+
+@functools.cache
+def _chain_statement(shared: tuple[bool, ...], checked: bool) -> str:
+    """The statement that chains and inserts a batch. `shared`: per content column, whether
+    every row has the same value (then it is one parameter, not an array). `checked`: rows
+    without a "many patients" flag take the answer of the check (ManyPatientsCheck), asked
+    under the head's lock. Parameters: the head's id; the bodies, tails, flags and content
+    arrays; the check's limit, user, since, limit + 1 and patient (when checked); the head's
+    id; the shared values (each in column order)."""
+    qn = connection.ops.quote_name
+    table, columns, pk, _row, _move = _statement_parts()
+    head = qn(AccessLogChain._meta.db_table)
+    entry_at, entry_user, entry_patient = (
+        qn(AccessLogEntry._meta.get_field(name).column) for name in ("at", "user", "patient")
+    )
+    types = _column_types()
+    arrays = "".join(
+        f", (%s)::{types[i]}[]" for i, one in zip(_CONTENT, shared, strict=True) if not one
+    )
+    names = "".join(f", c{i}" for i, one in zip(_CONTENT, shared, strict=True) if not one)
+    content = dict(zip(_CONTENT, shared, strict=True))
+    chained = {"seq": "c.seq", "prev_hash": "c.prev", "hash": "c.hash", "many_patients": "c.many"}
+    select = ", ".join(
+        chained.get(field.attname) or (f"(%s)::{types[i]}" if content[i] else f"i.c{i}")
+        for i, field in enumerate(_INSERT_FIELDS)
+    )
+    flag = "i.many"
+    check = ""
+    if checked:
+        # As ManyPatientsCheck.answer(): up to limit + 1 different persons in the user's rows
+        # since then, and the person of this row; more than limit is "many".
+        check = (
+            " checked AS (SELECT count(*) > %s AS many FROM ("  # noqa: S608 (model names)
+            f"(SELECT DISTINCT {entry_patient} FROM {table} WHERE {entry_user} = %s"
+            f" AND {entry_at} >= %s AND {entry_patient} IS NOT NULL LIMIT %s)"
+            " UNION SELECT (%s)::bigint) AS seen),"
+        )
+        flag = "COALESCE(i.many, (SELECT many FROM checked))"
+    # Names and types come from the model; every value is a parameter.
+    return (
+        "WITH RECURSIVE"  # noqa: S608
+        f" head AS (SELECT seq, last_hash FROM {head} WHERE id = %s FOR UPDATE),"
+        f" input AS (SELECT * FROM UNNEST((%s)::text[], (%s)::text[], (%s)::boolean[]{arrays})"
+        f" WITH ORDINALITY AS u(body, tail, many{names}, n)),"
+        f"{check}"
+        " chained (n, seq, many, prev, hash) AS ("
+        " SELECT 0::bigint, seq, false, last_hash::text, last_hash::text FROM head"
+        " UNION ALL"
+        f" SELECT i.n, c.seq + 1, {flag}, c.hash, encode(sha256(convert_to("
+        f"'[{HASH_VERSION},' || (c.seq + 1) || ',' || i.body || ','"
+        f" || CASE WHEN {flag} THEN 'true' ELSE 'false' END"
+        " || ',\"' || c.hash || '\"' || i.tail || ']', 'UTF8')), 'hex')"
+        " FROM chained c JOIN input i ON i.n = c.n + 1),"
+        f" moved AS (UPDATE {head} SET seq = last.seq, last_hash = last.hash"
+        " FROM (SELECT seq, hash FROM chained ORDER BY n DESC LIMIT 1) AS last"
+        f" WHERE {head}.id = %s)"
+        f" INSERT INTO {table} ({columns}) SELECT {select}"
+        " FROM input i JOIN chained c ON c.n = i.n ORDER BY i.n"
+        f" RETURNING {pk}, seq, prev_hash, hash, many_patients"
+    )
+
+
+def _append_in_database(
+    rows: list[Row], many_patients: ManyPatientsCheck | None
+) -> list[int | None]:
+    """Chain and insert `rows` in the database (PostgreSQL); their pks in order."""
+    now = timezone.now()
+    for row in rows:
+        row["at"] = now
+    if len(rows) <= _DATABASE_BATCH:
+        return _chain_in_database(rows, many_patients)
+    # Slices of one batch stand or fall together.
+    with transaction.atomic(savepoint=False):
+        return [
+            pk
+            for start in range(0, len(rows), _DATABASE_BATCH)
+            for pk in _chain_in_database(rows[start : start + _DATABASE_BATCH], many_patients)
+        ]
+
+
+def _chain_in_database(
+    rows: list[Row], many_patients: ManyPatientsCheck | None
+) -> list[int | None]:
+    bodies, tails = zip(*map(hash_text_parts, rows), strict=True)
+    flags = [row["many_patients"] for row in rows]
+    checked = many_patients is not None and None in flags
+    content = _column_params(rows, _CONTENT)
+    shared = tuple(_same_in_every_row(values) for values in content)
+    params: list[object] = [HEAD_PK, list(bodies), list(tails), flags]
+    params.extend(values for values, one in zip(content, shared, strict=True) if not one)
+    if checked:
+        check = many_patients
+        params.extend([check.limit, check.user_id, check.since, check.limit + 1, check.patient_id])
+    params.append(HEAD_PK)
+    params.extend(values[0] for values, one in zip(content, shared, strict=True) if one)
+    statement = _chain_statement(shared, checked)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        stored = cursor.fetchall()
+        if not stored:
+            # No head row (a flushed or restored database): make it from the newest row,
+            # then chain as usual.
+            with transaction.atomic(savepoint=False):
+                _locked_head()
+                cursor.execute(statement, params)
+                stored = cursor.fetchall()
+    if len(stored) != len(rows):
+        raise DatabaseError(f"the access log stored {len(stored)} of {len(rows)} rows")
+    stored.sort(key=operator.itemgetter(1))
+    for row, (_pk, *chain_values) in zip(rows, stored, strict=True):
+        row["seq"], row["prev_hash"], row["hash"], row["many_patients"] = chain_values
+    return [pk for pk, *_ in stored]
 
 
 @dataclass(frozen=True)

@@ -172,16 +172,43 @@ def outside_usual_hours(unit: Unit | None, moment: datetime.datetime) -> bool:
     return not usual_hours(unit).covers(moment)
 
 
+@dataclass(frozen=True)
+class ManyPatientsCheck:
+    """The "many patients" question for one row: with `patient_id`, has the user looked at
+    more than `limit` different persons since `since`? The chain asks it as it writes the
+    row (on PostgreSQL inside the statement that writes it, samplan.auditlog.chain), or
+    `answer()` asks it here: the same indexed query either way."""
+
+    user_id: int
+    patient_id: int
+    since: datetime.datetime
+    limit: int
+
+    def answer(self) -> bool:
+        recent = set(_patients_seen_since(user_id=self.user_id, since=self.since, limit=self.limit))
+        recent.add(self.patient_id)
+        return len(recent) > self.limit
+
+
+def many_patients_check(
+    user: User, patient_id: int | None, moment: datetime.datetime
+) -> ManyPatientsCheck | None:
+    """The question for a row written at `moment` (None: no person, so no flag)."""
+    if patient_id is None:
+        return None
+    return ManyPatientsCheck(
+        user_id=user.pk,
+        patient_id=patient_id,
+        since=moment - datetime.timedelta(minutes=settings.ACCESS_LOG_MANY_PATIENTS_MINUTES),
+        limit=settings.ACCESS_LOG_MANY_PATIENTS_COUNT,
+    )
+
+
 def many_patients_at(user: User, patient_id: int | None, moment: datetime.datetime) -> bool:
     """Whether, with `patient_id`, the user has looked at more than the configured number of
     different persons within the configured minutes before `moment` (one indexed query)."""
-    if patient_id is None:
-        return False
-    limit = settings.ACCESS_LOG_MANY_PATIENTS_COUNT
-    since = moment - datetime.timedelta(minutes=settings.ACCESS_LOG_MANY_PATIENTS_MINUTES)
-    recent = set(_patients_seen_since(user_id=user.pk, since=since, limit=limit))
-    recent.add(patient_id)
-    return len(recent) > limit
+    check = many_patients_check(user, patient_id, moment)
+    return check is not None and check.answer()
 
 
 def _usual_many_patients_call() -> list[dict]:

@@ -93,8 +93,8 @@ def test_the_summons_list_costs_the_same_for_one_or_many(
     summon(sip, start(sip))
     social_api.get("/sip/summons")
     # token, unit, rate (2), the list, the access log (flags, head, insert; on PostgreSQL
-    # the head moves inside the insert).
-    queries = 7 if connection.vendor == "postgresql" else 8
+    # one statement locks the head, inserts and moves it).
+    queries = 6 if connection.vendor == "postgresql" else 8
     with django_assert_num_queries(queries):
         assert len(social_api.get("/sip/summons").json()["items"]) == 1
     for _ in range(3):

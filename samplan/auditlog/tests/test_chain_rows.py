@@ -314,3 +314,46 @@ def test_mixed_single_and_batch_appends_keep_one_verifiable_chain(cast):
     head = AccessLogChain.objects.get()
     assert (head.seq, head.last_hash) == (stored[-1]["seq"], stored[-1]["hash"])
     assert chain.verify().ok
+
+
+# Text the canonical JSON escapes (quotes, backslashes, control characters) or keeps as it is
+# (letters outside ASCII, a character outside the BMP, U+2028): the hash text Python makes
+# for the database must be the text row_hash() hashes, byte for byte.
+AWKWARD = 'citat " snedstreck \\ rad\nslut\ttab \x01 å ä ö € \u2028 \U0001f600'
+
+
+def test_awkward_text_is_chained_as_python_hashes_it(cast):
+    patient = PatientFactory()
+    actor = Actor(user=cast.ward_nurse, unit=cast.ward, client_address="10.0.0.1")
+    single = log_access(cast.ward_nurse, cast.ward, patient, detail=AWKWARD)
+    access_log_record_many(
+        actor=actor, patients=[patient, PatientFactory()], action="view", detail=AWKWARD
+    )
+    stored = list(
+        AccessLogEntry.objects.filter(seq__gte=single.seq)
+        .order_by("seq")
+        .values("hash", *chain.HASHED_FIELDS, *chain.OPTIONAL_HASHED_FIELDS)
+    )
+    assert [row["detail"] for row in stored] == [AWKWARD] * 3
+    for row in stored:
+        assert row["hash"] == _reference_row_hash(row)
+    assert chain.verify().ok
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("rows", [1, 20])
+def test_on_postgresql_a_read_is_logged_in_one_statement(rows):
+    """No BEGIN, no separate lock, no COMMIT: the database locks the head, chains, inserts
+    and moves the head in the one statement, its own transaction."""
+    from samplan.testing import build_cast
+
+    cast = build_cast()
+    patients = PatientFactory.create_batch(rows)
+    actor = Actor(user=cast.ward_nurse, unit=cast.ward, client_address="10.0.0.1")
+    log_access(cast.ward_nurse, cast.ward, patients[0])  # the head exists
+    with CaptureQueriesContext(connection) as queries:
+        access_log_record_many(actor=actor, patients=patients, action="view", detail="list")
+    assert [q["sql"].split()[:2] for q in queries] == [["WITH", "RECURSIVE"]]
+    assert AccessLogEntry.objects.count() == rows + 1
+    assert chain.verify().ok
