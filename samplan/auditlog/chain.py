@@ -331,32 +331,25 @@ def _statement_parts() -> tuple[str, str, str, str, str]:
     return table, columns, pk, row, move_head
 
 
+_ROW_VALUES = operator.itemgetter(*_COLUMNS)
 _UNSET = object()
 
 
-def _column_params(chunk: list[Row], indexes: tuple[int, ...] | None = None) -> list[list[object]]:
-    """The chunk's values for the database, column by column: the columns of _INSERT_FIELDS
-    at `indexes` (all of them by default), in that order."""
-    indexes = indexes if indexes is not None else tuple(range(len(_INSERT_FIELDS)))
-    values_of = operator.itemgetter(*(_COLUMNS[i] for i in indexes))
-    columns = [list(column) for column in zip(*map(values_of, chunk), strict=True)]
-    for values, index in zip(columns, indexes, strict=True):
-        if not _NEEDS_PREP[index]:
+def _column_params(chunk: list[Row]) -> list[list[object]]:
+    """The chunk's values for the database, column by column (in _INSERT_FIELDS order)."""
+    columns = [list(column) for column in zip(*map(_ROW_VALUES, chunk), strict=True)]
+    for index, (field, prep) in enumerate(zip(_INSERT_FIELDS, _NEEDS_PREP, strict=True)):
+        if not prep:
             continue
-        field = _INSERT_FIELDS[index]
         # The rows of a batch share their time and address (one object): each object goes
         # through the field's conversion once.
         last, prepared = _UNSET, None
+        values = columns[index]
         for row_index, value in enumerate(values):
             if value is not last:
                 last, prepared = value, field.get_db_prep_save(value, connection)
             values[row_index] = prepared
     return columns
-
-
-def _same_in_every_row(values: list[object]) -> bool:
-    # Equal and of one type (True == 1, but a bool is no integer to the database).
-    return len(set(map(type, values))) == 1 and values.count(values[0]) == len(values)
 
 
 def _insert(rows: list[Row], head_seq: int, head_hash: str) -> list[int | None]:
@@ -400,9 +393,11 @@ def _insert(rows: list[Row], head_seq: int, head_hash: str) -> list[int | None]:
 # read of patient data, are gone, and the head's lock is held for that statement only.
 
 # The columns the statement fills in: the chain's, and the "many patients" flag, which it
-# may answer itself; every other one is the row's content.
+# may answer itself; `at`, the same for every row of a batch, is one parameter; every other
+# one is the row's content, sent with the row.
 _CHAINED = ("seq", "prev_hash", "hash", "many_patients")
-_CONTENT = tuple(i for i, f in enumerate(_INSERT_FIELDS) if f.attname not in _CHAINED)
+_CONTENT = tuple(i for i, f in enumerate(_INSERT_FIELDS) if f.attname not in (*_CHAINED, "at"))
+_CONTENT_VALUES = operator.itemgetter(*(_COLUMNS[i] for i in _CONTENT))
 # The hashed fields Python serialises: from `at` to the one before many_patients, in
 # HASHED_FIELDS order (many_patients and prev_hash follow, put in by the statement).
 assert HASHED_FIELDS[-2:] == ("many_patients", "prev_hash")
@@ -413,8 +408,8 @@ _DATABASE_BATCH = 1000
 
 
 def hash_text_parts(row: Row) -> tuple[str, str]:
-    """The row's canonical hash text around seq, many_patients and prev_hash:
-    (<body>, <tail>), so that the text is "[1,<seq>,<body>,<many_patients>,"<prev_hash>"<tail>]"."""
+    """The row's canonical hash text around seq, many_patients and prev_hash: (<body>,
+    <tail>), so that the text is "[1,<seq>,<body>,<many_patients>,"<prev_hash>"<tail>]"."""
     body = _ENCODER.encode(list(_BODY_VALUES(row)))[1:-1]
     tail = "".join(
         "," + _ENCODER.encode([name, row[name]]) for name in OPTIONAL_HASHED_FIELDS if row.get(name)
@@ -423,13 +418,16 @@ def hash_text_parts(row: Row) -> tuple[str, str]:
 
 
 @functools.cache
-def _chain_statement(shared: tuple[bool, ...], checked: bool) -> str:
-    """The statement that chains and inserts a batch. `shared`: per content column, whether
-    every row has the same value (then it is one parameter, not an array). `checked`: rows
-    without a "many patients" flag take the answer of the check (ManyPatientsCheck), asked
-    under the head's lock. Parameters: the head's id; the bodies, tails, flags and content
-    arrays; the check's limit, user, since, limit + 1 and patient (when checked); the head's
-    id; the shared values (each in column order)."""
+def _chain_statement(checked: bool) -> str:
+    """The statement that chains and inserts a batch.
+
+    The rows come as one JSON array (one parameter, encoded in C, where an array per column
+    cost the driver a conversion per value): per row, its <body>, <tail>, "many patients"
+    flag (null: the check's answer) and content columns. `checked`: rows without a flag take
+    the answer of the check (ManyPatientsCheck), asked under the head's lock. Parameters:
+    the head's id; the rows; the check's limit, user, since, limit + 1 and patient (when
+    checked); the head's id; the time.
+    """
     qn = connection.ops.quote_name
     table, columns, pk, _row, _move = _statement_parts()
     head = qn(AccessLogChain._meta.db_table)
@@ -437,14 +435,10 @@ def _chain_statement(shared: tuple[bool, ...], checked: bool) -> str:
         qn(AccessLogEntry._meta.get_field(name).column) for name in ("at", "user", "patient")
     )
     types = _column_types()
-    arrays = "".join(
-        f", (%s)::{types[i]}[]" for i, one in zip(_CONTENT, shared, strict=True) if not one
-    )
-    names = "".join(f", c{i}" for i, one in zip(_CONTENT, shared, strict=True) if not one)
-    content = dict(zip(_CONTENT, shared, strict=True))
+    fields = "".join(f", (e->>{k})::{types[i]} AS c{i}" for k, i in enumerate(_CONTENT, start=3))
     chained = {"seq": "c.seq", "prev_hash": "c.prev", "hash": "c.hash", "many_patients": "c.many"}
     select = ", ".join(
-        chained.get(field.attname) or (f"(%s)::{types[i]}" if content[i] else f"i.c{i}")
+        chained.get(field.attname) or ("(%s)::timestamptz" if field.attname == "at" else f"i.c{i}")
         for i, field in enumerate(_INSERT_FIELDS)
     )
     flag = "i.many"
@@ -463,8 +457,8 @@ def _chain_statement(shared: tuple[bool, ...], checked: bool) -> str:
     return (
         "WITH RECURSIVE"  # noqa: S608
         f" head AS (SELECT seq, last_hash FROM {head} WHERE id = %s FOR UPDATE),"
-        f" input AS (SELECT * FROM UNNEST((%s)::text[], (%s)::text[], (%s)::boolean[]{arrays})"
-        f" WITH ORDINALITY AS u(body, tail, many{names}, n)),"
+        " input AS (SELECT n, e->>0 AS body, e->>1 AS tail, (e->>2)::boolean AS many"
+        f"{fields} FROM json_array_elements((%s)::json) WITH ORDINALITY AS u(e, n)),"
         f"{check}"
         " chained (n, seq, many, prev, hash) AS ("
         " SELECT 0::bigint, seq, false, last_hash::text, last_hash::text FROM head"
@@ -481,6 +475,10 @@ def _chain_statement(shared: tuple[bool, ...], checked: bool) -> str:
         " FROM input i JOIN chained c ON c.n = i.n ORDER BY i.n"
         f" RETURNING {pk}, seq, prev_hash, hash, many_patients"
     )
+
+
+# The rows' JSON: plain JSON (ints, booleans, null and strings as they are).
+_ROWS_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _append_in_database(
@@ -504,19 +502,16 @@ def _append_in_database(
 def _chain_in_database(
     rows: list[Row], many_patients: ManyPatientsCheck | None
 ) -> list[int | None]:
-    bodies, tails = zip(*map(hash_text_parts, rows), strict=True)
-    flags = [row["many_patients"] for row in rows]
-    checked = many_patients is not None and None in flags
-    content = _column_params(rows, _CONTENT)
-    shared = tuple(_same_in_every_row(values) for values in content)
-    params: list[object] = [HEAD_PK, list(bodies), list(tails), flags]
-    params.extend(values for values, one in zip(content, shared, strict=True) if not one)
+    checked = many_patients is not None and any(row["many_patients"] is None for row in rows)
+    sent = _ROWS_ENCODER.encode(
+        [[*hash_text_parts(row), row["many_patients"], *_CONTENT_VALUES(row)] for row in rows]
+    )
+    params: list[object] = [HEAD_PK, sent]
     if checked:
         check = many_patients
         params.extend([check.limit, check.user_id, check.since, check.limit + 1, check.patient_id])
-    params.append(HEAD_PK)
-    params.extend(values[0] for values, one in zip(content, shared, strict=True) if one)
-    statement = _chain_statement(shared, checked)
+    params.extend([HEAD_PK, rows[0]["at"]])
+    statement = _chain_statement(checked)
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         stored = cursor.fetchall()
