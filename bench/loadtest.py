@@ -756,7 +756,7 @@ def page_queries(persona: Persona, path: str, method: str = "GET", data=None) ->
 
 def log_search_query(patient_id: int) -> dict:
     """The log search by patient as a review page runs it: the patient's rows newest first (a
-    page of 50, with user, unit and organisation) and their count (accesslog_patient_at_idx)."""
+    page of 50, with user, unit and organisation) and their count (accesslog_patient_org_at_idx)."""
     from django.db import connection
 
     from samplan.auditlog.models import AccessLogEntry

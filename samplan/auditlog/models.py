@@ -136,8 +136,11 @@ class AccessLogEntry(models.Model):
     class Meta:
         ordering = ["-at", "-pk"]
         indexes = [
-            # Log review and log extract: one patient's accesses, newest first.
-            models.Index(fields=["patient", "-at"], name="accesslog_patient_at_idx"),
+            # Log review and log extract: one patient's accesses in an organisation, newest
+            # first; and their number, counted in the index alone (logreview.selectors).
+            models.Index(
+                fields=["patient", "organization", "-at"], name="accesslog_patient_org_at_idx"
+            ),
             # Log review: one user's accesses in a period; the "many patients" count at write
             # time (user_id = %s AND at >= %s).
             models.Index(fields=["user", "-at"], name="accesslog_user_at_idx"),

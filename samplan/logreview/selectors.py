@@ -172,6 +172,8 @@ def review_page_readers(
         return _entries(_first_review_rows(limit=limit, per_identity=per_identity, **values))
 
     def count() -> int:
+        if per_identity and values["patient_ids"]:
+            return sum(_person_count(**values))
         (number,) = _review_count(**values)
         return number
 
@@ -335,7 +337,7 @@ def _first_review_rows(
         # A person's newest rows: "patient in (...) or searched number in (...)" made
         # PostgreSQL read every row of the person (a bitmap scan of both indexes) and sort
         # them, which grows with the log. Each identity's newest `limit` rows are read in
-        # order from its own index (accesslog_patient_at_idx, accesslog_searched_idx)
+        # order from its own index (accesslog_patient_org_at_idx, accesslog_searched_idx)
         # instead, and the newest of those kept: the same rows, whatever the log's size.
         rest = {**filters, "patient_ids": [], "identity_numbers": []}
         parts = [
@@ -359,6 +361,33 @@ def _review_count(*, organization_id: int, **filters: object) -> QuerySet:
     return counted(
         _filtered(AccessLogEntry.objects.filter(organization_id=organization_id), **filters)
     )
+
+
+@prepared(shape=("flags",), warm=_usual_search)
+def _person_count(
+    *, organization_id: int, patient_ids: list[int], identity_numbers: list[str], **filters: object
+) -> QuerySet:
+    """_review_count for a person (PostgreSQL): the rows naming one of the person's
+    identities, counted in accesslog_patient_org_at_idx alone, and the searches for one of
+    their numbers that named nobody else of theirs (two numbers, summed).
+
+    "patient in (...) or searched number in (...)" was a bitmap scan of both indexes that
+    fetched every row of the person from the table to check its organisation: on a log that
+    no longer fits in memory, a read from disk per row, growing with the person's history.
+    """
+    rows = _filtered(
+        AccessLogEntry.objects.filter(organization_id=organization_id),
+        patient_ids=[],
+        identity_numbers=[],
+        **filters,
+    )
+    by_patient = counted(rows.filter(patient_id__in=patient_ids))
+    if not identity_numbers:
+        return by_patient
+    searches = counted(
+        rows.filter(searched_identity__in=identity_numbers).exclude(patient_id__in=patient_ids)
+    )
+    return by_patient.union(searches, all=True)
 
 
 def organization_units(organization: Organization) -> QuerySet[Unit]:

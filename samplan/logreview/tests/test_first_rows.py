@@ -88,3 +88,22 @@ def test_the_newest_per_identity_are_the_newest_of_the_person(cast, log):
         together = selectors._first_review_rows(limit=limit, per_identity=False, **plain)
         assert apart == together
     assert len(together) == 10
+
+
+@pytest.mark.parametrize("flagged_only", [False, True])
+def test_a_persons_count_is_the_count_of_their_rows(cast, log, flagged_only):
+    """The person's count (summed per identity on PostgreSQL) counts each of their rows
+    once: rows naming them or a linked reserve identity, a search for their number that
+    found them (it names them and the number), and one that showed nobody."""
+    reserve = PatientFactory(merged_into=log.protected)
+    log_access(cast.ward_nurse, cast.ward, reserve)
+    found = log_access(
+        cast.ward_nurse, cast.ward, log.protected, searched_identity=log.protected.identity_number
+    )
+    assert found.patient_id and found.searched_identity
+    log_access(cast.ward_nurse, cast.ward, None, searched_identity=log.protected.identity_number)
+    organization = cast.care_centre.organization
+    filters = LogFilters(patient=log.protected, flagged_only=flagged_only)
+    _first_rows, count = selectors.review_page_readers(organization, filters)
+    expected = selectors.review_rows(organization, filters).count()
+    assert count() == expected > (0 if flagged_only else 3)
