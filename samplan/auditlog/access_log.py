@@ -5,9 +5,10 @@ Views never write rows themselves: the access functions that fetch protected dat
 print, export and search that shows patient data must reach this function;
 samplan/auditlog/tests/test_logging_coverage.py walks the project's URLs to hold everyone to it.
 
-A row costs one chained insert (samplan.auditlog.chain) plus, when a person is involved, one
-indexed query for the "many patients" flag; the relation check for the "not a participant"
-flag runs only when the caller has not just checked it (pass `participant=`).
+A row costs one chained insert (samplan.auditlog.chain), which on PostgreSQL also answers
+the "many patients" flag when a person is involved (on SQLite that is one indexed query
+more); the relation check for the "not a participant" flag runs only when the caller has not
+just checked it (pass `participant=`).
 """
 
 from __future__ import annotations
