@@ -542,14 +542,22 @@ def _deliveries_of_message(*, message_id: int, delivery_id: int | None) -> Query
     return deliveries.order_by("arrived_at", "pk")
 
 
-def forward_targets(unit: Unit) -> QuerySet[Unit]:
-    """Units of the own organisation that can receive messages now (unit_org_parent_idx)."""
-    return (
+def forward_targets(unit: Unit, *, named: str = "") -> QuerySet[Unit]:
+    """Units of the own organisation that can receive messages now (unit_org_parent_idx).
+
+    `named`: only those whose name contains the text, or whose HSA-id it is (any case; on
+    SQLite, whose LIKE folds only A-Z, "VÅRD" does not find "Vård"). A region has hundreds
+    of units with an inbox: the forward page lets the user narrow its list by typing."""
+    units = (
         Unit.objects.active_on()
         .filter(organization_id=unit.organization_id, has_inbox=True)
         .exclude(pk=unit.pk)
         .order_by("name")
     )
+    named = named.strip()
+    if named:
+        units = units.filter(Q(name__icontains=named) | Q(hsa_id__iexact=named))
+    return units
 
 
 # --- Stuck messages (Fastnade meddelanden) --------------------------------------------------

@@ -223,10 +223,19 @@ def message_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("messaging:message_detail", pk=pk)
 
 
+# The longest unit filter the forward page takes (a unit's name is at most 200 characters).
+UNIT_FILTER_LENGTH = 200
+
+
 def _forward_page(
-    request: HttpRequest, delivery: Delivery, form: ForwardForm, status: int = 200
+    request: HttpRequest,
+    delivery: Delivery,
+    form: ForwardForm,
+    status: int = 200,
+    named: str = "",
 ) -> HttpResponse:
     can_forward = delivery.state in OPEN_STATES
+    shown = can_forward and form.fields["to_unit"].queryset.exists()
     return render(
         request,
         "messaging/message_forward.html",
@@ -235,7 +244,11 @@ def _forward_page(
             "message": delivery.message,
             "form": form,
             "can_forward": can_forward,
-            "has_targets": can_forward and form.fields["to_unit"].queryset.exists(),
+            "named": named,
+            # With a filter that matched nothing, the organisation may still have units.
+            "has_targets": shown
+            or bool(named and can_forward and access.forward_targets(request.unit).exists()),
+            "shows_units": shown,
         },
         status=status,
     )
@@ -244,11 +257,15 @@ def _forward_page(
 @unit_required
 def message_forward(request: HttpRequest, pk: int) -> HttpResponse:
     """Vidarebefordra: the unit's own open delivery of a message to another unit with an
-    inbox in the organisation. 404 unless the unit received the message."""
+    inbox in the organisation. 404 unless the unit received the message. `?enhet=` narrows
+    the list to units of that name or HSA-id; a post is checked against every unit."""
     delivery = access.delivery_to_forward(request.actor, pk)
     units = access.forward_targets(request.unit)
     if request.method != "POST":
-        return _forward_page(request, delivery, ForwardForm(units=units))
+        named = request.GET.get("enhet", "").strip()[:UNIT_FILTER_LENGTH]
+        if named:
+            units = access.forward_targets(request.unit, named=named)
+        return _forward_page(request, delivery, ForwardForm(units=units), named=named)
     form = ForwardForm(request.POST, units=units)
     if form.is_valid():
         to_unit = form.cleaned_data["to_unit"]

@@ -35,6 +35,13 @@ def test_a_nurse_forwards_a_message_to_another_unit(page, cast, build):
     choice = page.get_by_role("combobox", name="Vidarebefordra till")
     expect(choice).to_have_attribute("aria-invalid", "true")
     assert Delivery.objects.get(message=message, unit=cast.home_care).state != "forwarded"
+    # A long list: the nurse types part of the name, and only that unit is left to choose.
+    UnitFactory(organization=cast.municipality, name="Korttidsboendet", kind=UnitKind.NURSING_HOME)
+    page.get_by_role("searchbox", name="Sök enhet").fill("sjukvård")
+    page.get_by_role("searchbox", name="Sök enhet").press("Enter")
+    choice = page.get_by_role("combobox", name="Vidarebefordra till")
+    expect(choice.locator("option")).to_have_text(["Välj en enhet", "Hemsjukvården"])
+    assert violations(page) == []
     choice.select_option(label="Hemsjukvården")
     page.get_by_role("button", name="Vidarebefordra").click()
     expect(page.get_by_text("Meddelandet vidarebefordrades till Hemsjukvården.")).to_be_visible()

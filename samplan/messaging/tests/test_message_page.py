@@ -262,3 +262,37 @@ def test_the_forward_page_marks_an_overdue_delivery(client, cast, login_as, sent
         due_at=mine(cast, sent).arrived_at - datetime.timedelta(minutes=1)
     )
     assert "Försenad" in client.get(action("forward", sent)).content.decode()
+
+
+def test_the_forward_page_narrows_its_units_by_name_or_hsa_id(
+    client, cast, login_as, sent, home_health
+):
+    """A region has hundreds of units with an inbox: typing part of a name, or an HSA-id,
+    shows only those; the post is checked against every unit of the organisation."""
+    other = UnitFactory(
+        organization=cast.municipality,
+        name="Korttidsboendet Linden",
+        kind=UnitKind.NURSING_HOME,
+        hsa_id="SE2120001234-KTB1",
+    )
+    login_as(cast.home_care_nurse, cast.home_care)
+
+    def options(query):
+        html = client.get(action("forward", sent), query).content.decode()
+        names = ("Hemsjukvården", "Korttidsboendet Linden")
+        return html, {name for name in names if f">{name}</option>" in html}
+
+    html, shown = options({})
+    assert shown == {"Hemsjukvården", "Korttidsboendet Linden"}
+    assert 'name="enhet"' in html and "Sök enhet" in html
+    html, shown = options({"enhet": "sjukvård"})
+    assert shown == {"Hemsjukvården"} and 'value="sjukvård"' in html and "Visa alla enheter" in html
+    assert options({"enhet": "  se2120001234-ktb1 "})[1] == {"Korttidsboendet Linden"}
+    html, shown = options({"enhet": '<b>"Tandvården"</b>'})
+    assert not shown and 'name="to_unit"' not in html
+    assert "Ingen enhet med inkorg i din organisation har ”&lt;b&gt;&quot;Tandvården" in html
+    assert "<b>" not in html.split("<main", 1)[1]
+    # Filtered to one unit, the form still takes any unit of the organisation.
+    response = client.post(action("forward", sent), {"to_unit": other.pk})
+    assert response.status_code == 302
+    assert Delivery.objects.filter(message=sent, unit=other).exists()
