@@ -1,11 +1,58 @@
-"""The log search counts a person's rows of an organisation in the index alone; the new
-index is built before the old one goes, so the log is never without one."""
+"""The log search counts a person's rows of an organisation in the index alone.
+
+The new index is built before the old one goes, so the log is never without one; on
+PostgreSQL both concurrently: the access log is the largest table and every page view
+writes to it, and a plain CREATE INDEX would hold those writes for the whole build.
+"""
 
 from django.conf import settings
+from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
 from django.db import migrations, models
 
 
+class AddIndexConcurrentlyOnPostgresql(AddIndexConcurrently):
+    """CREATE INDEX CONCURRENTLY on PostgreSQL; a plain CREATE INDEX elsewhere (SQLite)."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+        else:
+            migrations.AddIndex.database_forwards(
+                self, app_label, schema_editor, from_state, to_state
+            )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+        else:
+            migrations.AddIndex.database_backwards(
+                self, app_label, schema_editor, from_state, to_state
+            )
+
+
+class RemoveIndexConcurrentlyOnPostgresql(RemoveIndexConcurrently):
+    """DROP INDEX CONCURRENTLY on PostgreSQL; a plain DROP INDEX elsewhere (SQLite)."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+        else:
+            migrations.RemoveIndex.database_forwards(
+                self, app_label, schema_editor, from_state, to_state
+            )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+        else:
+            migrations.RemoveIndex.database_backwards(
+                self, app_label, schema_editor, from_state, to_state
+            )
+
+
 class Migration(migrations.Migration):
+    atomic = False  # CONCURRENTLY cannot run inside a transaction
+
     dependencies = [
         ("auditlog", "0006_accesslogentry_integration_client"),
         ("organizations", "0005_provider_start_and_subcontractor"),
@@ -14,13 +61,13 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrentlyOnPostgresql(
             model_name="accesslogentry",
             index=models.Index(
                 fields=["patient", "organization", "-at"], name="accesslog_patient_org_at_idx"
             ),
         ),
-        migrations.RemoveIndex(
+        RemoveIndexConcurrentlyOnPostgresql(
             model_name="accesslogentry",
             name="accesslog_patient_at_idx",
         ),
