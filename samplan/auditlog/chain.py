@@ -423,7 +423,9 @@ def _chain_statement(checked: bool) -> str:
 
     The rows come as one JSON array (one parameter, encoded in C, where an array per column
     cost the driver a conversion per value): per row, its <body>, <tail>, "many patients"
-    flag (null: the check's answer) and content columns. `checked`: rows without a flag take
+    flag (null: the check's answer) and content columns. Read as jsonb, parsed once: as json,
+    each of the twenty `->>` parsed the row's text again (0.8 against 0.4 ms for one row
+    under EXPLAIN ANALYZE). `checked`: rows without a flag take
     the answer of the check (ManyPatientsCheck), asked under the head's lock. Parameters:
     the head's id; the rows; the check's limit, user, since, limit + 1 and patient (when
     checked); the head's id; the time.
@@ -458,7 +460,7 @@ def _chain_statement(checked: bool) -> str:
         "WITH RECURSIVE"  # noqa: S608
         f" head AS (SELECT seq, last_hash FROM {head} WHERE id = %s FOR UPDATE),"
         " input AS (SELECT n, e->>0 AS body, e->>1 AS tail, (e->>2)::boolean AS many"
-        f"{fields} FROM json_array_elements((%s)::json) WITH ORDINALITY AS u(e, n)),"
+        f"{fields} FROM jsonb_array_elements((%s)::jsonb) WITH ORDINALITY AS u(e, n)),"
         f"{check}"
         " chained (n, seq, many, prev, hash) AS ("
         " SELECT 0::bigint, seq, false, last_hash::text, last_hash::text FROM head"
