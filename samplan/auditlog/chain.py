@@ -269,8 +269,9 @@ def appends_at_end() -> Iterator[None]:
 
 
 def _head_for_update() -> tuple[int, str]:
-    """The head's (seq, last_hash), locked for this transaction (FOR UPDATE on PostgreSQL;
-    SQLite's IMMEDIATE transactions already hold the write lock)."""
+    """The head's (seq, last_hash), locked for this transaction, for chaining in Python
+    (SQLite's IMMEDIATE transactions already hold the write lock; FOR UPDATE where a
+    database has it; PostgreSQL chains in the database, _chain_in_database)."""
     table = connection.ops.quote_name(AccessLogChain._meta.db_table)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     with connection.cursor() as cursor:
@@ -381,16 +382,18 @@ def _insert(rows: list[Row], head_seq: int, head_hash: str) -> list[int | None]:
 
 # --- PostgreSQL: the database chains the rows ------------------------------------------------
 #
-# A row's hash is SHA-256 over the text "[1,<seq>,<body>,"<prev_hash>"<tail>]", where <body>
-# is the canonical JSON of the row's fields from `at` to `many_patients` (without the outer
-# brackets) and <tail> its optional fields: exactly the canonical form row_hash() hashes.
-# Python makes <body> and <tail>, which it knows before the row has a place in the chain; the
-# statement locks the head, numbers the rows, puts each hash into the next row's text,
-# inserts the rows and moves the head. seq is an integer and prev_hash hex, so the text the
-# database puts together is the text Python would (test_chain_rows holds the two equal, and
-# verify() checks every row in Python). One autocommit statement is one transaction: the
-# page's BEGIN, the head's SELECT ... FOR UPDATE and the COMMIT, three round trips on every
-# read of patient data, are gone, and the head's lock is held for that statement only.
+# A row's hash is SHA-256 over the text "[1,<seq>,<body>,<many>,"<prev_hash>"<tail>]", where
+# <body> is the canonical JSON of the row's fields from `at` to `outside_hours` (without the
+# outer brackets), <many> its "many patients" flag (true or false) and <tail> its optional
+# fields: exactly the canonical form row_hash() hashes. Python makes <body> and <tail>, which
+# it knows before the row has a place in the chain; the statement locks the head, answers the
+# flag where Python left it open, numbers the rows, puts each hash into the next row's text,
+# inserts the rows and moves the head. seq is an integer, the flag a JSON literal and
+# prev_hash hex, so the text the database puts together is the text Python would
+# (test_chain_rows holds the two equal, and verify() checks every row in Python). One
+# autocommit statement is one transaction: the page's BEGIN, the head's SELECT ... FOR UPDATE
+# and the COMMIT, three round trips on every read of patient data, are gone, and the head's
+# lock is held for that statement only.
 
 # The columns the statement fills in: the chain's, and the "many patients" flag, which it
 # may answer itself; `at`, the same for every row of a batch, is one parameter; every other
@@ -407,7 +410,7 @@ _BODY_VALUES = operator.itemgetter(*HASHED_FIELDS[1:-2])
 _DATABASE_BATCH = 1000
 
 
-def hash_text_parts(row: Row) -> tuple[str, str]:
+def _hash_text_parts(row: Row) -> tuple[str, str]:
     """The row's canonical hash text around seq, many_patients and prev_hash: (<body>,
     <tail>), so that the text is "[1,<seq>,<body>,<many_patients>,"<prev_hash>"<tail>]"."""
     body = _ENCODER.encode(list(_BODY_VALUES(row)))[1:-1]
@@ -425,10 +428,11 @@ def _chain_statement(checked: bool) -> str:
     cost the driver a conversion per value): per row, its <body>, <tail>, "many patients"
     flag (null: the check's answer) and content columns. Read as jsonb, parsed once: as json,
     each of the twenty `->>` parsed the row's text again (0.8 against 0.4 ms for one row
-    under EXPLAIN ANALYZE). `checked`: rows without a flag take
-    the answer of the check (ManyPatientsCheck), asked under the head's lock. Parameters:
-    the head's id; the rows; the check's limit, user, since, limit + 1 and patient (when
-    checked); the head's id; the time.
+    under EXPLAIN ANALYZE).
+
+    `checked`: rows without a flag take the answer of the check (ManyPatientsCheck), asked
+    under the head's lock. Parameters: the head's id; the rows; the check's limit, user,
+    since, limit + 1 and patient (when checked); the head's id; the time.
     """
     qn = connection.ops.quote_name
     table, columns, pk, _row, _move = _statement_parts()
@@ -506,7 +510,7 @@ def _chain_in_database(
 ) -> list[int | None]:
     checked = many_patients is not None and any(row["many_patients"] is None for row in rows)
     sent = _ROWS_ENCODER.encode(
-        [[*hash_text_parts(row), row["many_patients"], *_CONTENT_VALUES(row)] for row in rows]
+        [[*_hash_text_parts(row), row["many_patients"], *_CONTENT_VALUES(row)] for row in rows]
     )
     params: list[object] = [HEAD_PK, sent]
     if checked:

@@ -10,44 +10,34 @@ from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndex
 from django.db import migrations, models
 
 
-class AddIndexConcurrentlyOnPostgresql(AddIndexConcurrently):
-    """CREATE INDEX CONCURRENTLY on PostgreSQL; a plain CREATE INDEX elsewhere (SQLite)."""
+class OnPostgresqlConcurrently:
+    """Mixed into AddIndexConcurrently or RemoveIndexConcurrently: those on PostgreSQL, the
+    plain operation (`plain`) elsewhere, as SQLite builds and drops indexes only plainly."""
+
+    plain: type
+
+    def _on_postgresql(self, schema_editor) -> bool:
+        return schema_editor.connection.vendor == "postgresql"
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
+        if self._on_postgresql(schema_editor):
             super().database_forwards(app_label, schema_editor, from_state, to_state)
         else:
-            migrations.AddIndex.database_forwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
+            self.plain.database_forwards(self, app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
+        if self._on_postgresql(schema_editor):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
         else:
-            migrations.AddIndex.database_backwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
+            self.plain.database_backwards(self, app_label, schema_editor, from_state, to_state)
 
 
-class RemoveIndexConcurrentlyOnPostgresql(RemoveIndexConcurrently):
-    """DROP INDEX CONCURRENTLY on PostgreSQL; a plain DROP INDEX elsewhere (SQLite)."""
+class AddIndexConcurrentlyOnPostgresql(OnPostgresqlConcurrently, AddIndexConcurrently):
+    plain = migrations.AddIndex
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.RemoveIndex.database_forwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.RemoveIndex.database_backwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
+class RemoveIndexConcurrentlyOnPostgresql(OnPostgresqlConcurrently, RemoveIndexConcurrently):
+    plain = migrations.RemoveIndex
 
 
 class Migration(migrations.Migration):
