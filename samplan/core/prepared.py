@@ -6,9 +6,10 @@ and SIP plan pages it was about a third of the request's CPU (about 1 ms per que
 select_related), far more than the database's work. A function decorated with `@prepared`
 builds its queryset as usual; the first call with a given *shape* of arguments compiles it,
 and later calls only put their values into the cached SQL's parameters and run it through
-Django's own result iterator (model instances, select_related, values() and values_list()
-as usual; prefetch_related still runs its own queries). The queries are the same statements
-as before, one per call, so pinned query counts do not change.
+Django's own result iterator (values() and values_list() as usual; prefetch_related still
+runs its own queries), or, for plain model rows, through the plan's own _RowBuilder (below).
+The queries are the same statements as before, one per call, so pinned query counts do not
+change.
 
 Rules for a prepared function (checked where it can be):
 - It takes keyword arguments only, and returns a QuerySet built from them alone: no clock,
@@ -51,7 +52,10 @@ from typing import Any, ParamSpec
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Count, QuerySet, Value
+from django.db.models import Count, Model, QuerySet, Value, signals
+from django.db.models.base import ModelState
+from django.db.models.query import ModelIterable
+from django.db.models.sql.constants import MULTI
 from django.utils import timezone
 
 P = ParamSpec("P")
@@ -64,16 +68,115 @@ _TEXT_MARK = "\u2063"  # invisible separator: never in real data passed as a par
 _NOT_CACHED = object()
 
 
+class _RowBuilder:
+    """Model instances, with their select_related instances, from a plan's rows: what
+    Django's ModelIterable and RelatedPopulator do, worked out once per plan instead of on
+    every run, and without Model.__init__.
+
+    Model.from_db calls Model.__init__, which sends pre_init and post_init and sets every
+    field through setattr, one by one: on the case page that was half of a small query's
+    CPU (a delivery row is five instances: the delivery, its unit and organisation, and two
+    users). Here an instance is its class's __new__ with the loaded columns put in its
+    __dict__ and a ModelState saying it came from the database, as __init__ leaves it: a
+    column not selected (only()) is not set, so it stays deferred, as with DEFERRED. The
+    setattr that this skips matters only for a foreign key's id (ForeignKeyDeferredAttribute
+    clears a cached related object that no longer matches) and a new instance has none.
+    `for_plan` gives None, and the plan runs through Django's iterator, for anything else:
+    another iterable (values()), prefetch_related, known related objects, multi-table
+    inheritance, a model with its own from_db or __init__, or init signal receivers.
+    """
+
+    def __init__(
+        self, klass_info: dict, select: list, *, local_setter: Any = None, remote_setter: Any = None
+    ) -> None:
+        self.model = klass_info["model"]
+        columns = klass_info["select_fields"]
+        self.start, self.end = columns[0], columns[-1] + 1
+        self.attnames = tuple(select[i][0].target.attname for i in range(self.start, self.end))
+        # A missing related row (a nullable foreign key) has NULL in its primary key's column.
+        self.pk_column = self.start + self.attnames.index(self.model._meta.pk.attname)
+        self.local_setter = local_setter
+        self.remote_setter = remote_setter
+        self.related = [
+            _RowBuilder(
+                info,
+                select,
+                local_setter=info["local_setter"],
+                remote_setter=info["remote_setter"],
+            )
+            for info in klass_info.get("related_klass_infos", ())
+        ]
+
+    @classmethod
+    def for_plan(cls, queryset: QuerySet, compiler: Any) -> _RowBuilder | None:
+        if (
+            queryset._iterable_class is not ModelIterable
+            or queryset._prefetch_related_lookups
+            or queryset._known_related_objects
+            or compiler.klass_info is None
+            or compiler.annotation_col_map
+        ):
+            return None
+        infos = [compiler.klass_info]
+        for info in infos:
+            if info.get("from_parent") or not _builds_plainly(info["model"]):
+                return None
+            columns = info["select_fields"]
+            if list(columns) != list(range(columns[0], columns[-1] + 1)):
+                return None
+            infos.extend(info.get("related_klass_infos", ()))
+        return cls(compiler.klass_info, compiler.select)
+
+    def build(self, row: Any, db: str) -> Model:
+        model = self.model
+        instance = model.__new__(model)
+        state = ModelState()
+        state.adding = False
+        state.db = db
+        values = instance.__dict__
+        values["_state"] = state
+        values.update(zip(self.attnames, row[self.start : self.end], strict=True))
+        for related in self.related:
+            other = None if row[related.pk_column] is None else related.build(row, db)
+            related.local_setter(instance, other)
+            if other is not None:
+                related.remote_setter(other, instance)
+        return instance
+
+    def rows(self, compiler: Any, db: str) -> list[Model]:
+        build = self.build
+        return [build(row, db) for row in compiler.results_iter(compiler.execute_sql(MULTI))]
+
+
+def _builds_plainly(model: type[Model]) -> bool:
+    """Model.from_db would build the model as _RowBuilder does: neither from_db nor __init__
+    is its own, and nothing listens for its instances being made."""
+    return (
+        model.from_db.__func__ is Model.from_db.__func__
+        and model.__init__ is Model.__init__
+        and not signals.pre_init.has_listeners(model)
+        and not signals.post_init.has_listeners(model)
+    )
+
+
 class _Plan:
     """One shape's compiled query: the compiler as left by as_sql (its select, klass_info
-    and column count, which the result iterators read), the SQL, and where each argument's
-    value goes among the parameters."""
+    and column count, which the result iterators read), the SQL, where each argument's
+    value goes among the parameters, and the rows' _RowBuilder when it can build them."""
 
-    def __init__(self, compiler: Any, sql: str, params: tuple, slots: list[tuple[int, tuple]]):
+    def __init__(
+        self,
+        compiler: Any,
+        sql: str,
+        params: tuple,
+        slots: list[tuple[int, tuple]],
+        builder: _RowBuilder | None = None,
+    ):
         self.compiler = compiler
         self.sql = sql
         self.params = params
         self.slots = slots  # (parameter index, path to the value: (name,) or (name, i))
+        self.builder = builder
         # The result converters Django works out for the selected columns on every run (a
         # look-up per column in the backend and the field: about 400 on the case page):
         # (connection, the columns' identities, converters), kept from the last run.
@@ -165,7 +268,8 @@ def _make_plan(
         for step, (name, value) in enumerate(values.items(), 1)
     }
     try:
-        compiler, sql, params = _compile(build(**values), alias)
+        queryset = build(**values)
+        compiler, sql, params = _compile(queryset, alias)
         _, shifted_sql, shifted_params = _compile(build(**shifted), alias)
     except EmptyResultSet:
         return _NOT_CACHED
@@ -188,7 +292,7 @@ def _make_plan(
         if type(param) is not type(real) or param != real:
             return _NOT_CACHED
         slots.append((index, path))
-    return _Plan(compiler, sql, params, slots)
+    return _Plan(compiler, sql, params, slots, _RowBuilder.for_plan(queryset, compiler))
 
 
 def counted(queryset: QuerySet, *, of: str = "pk") -> QuerySet:
@@ -328,6 +432,8 @@ def prepared(
         if plan is _NOT_CACHED:
             return list(build(**values))
         compiler = plan.bind(values, alias)
+        if plan.builder is not None:
+            return plan.builder.rows(compiler, alias)
         query = queryset.query  # a clone: the compiler it gives is this call's only
         query.get_compiler = lambda *args, **kwargs: compiler
         return list(queryset)

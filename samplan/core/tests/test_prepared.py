@@ -236,3 +236,99 @@ def test_result_converters_are_worked_out_once_per_plan(monkeypatch) -> None:
     assert rows[0].organization.name == second.name
     assert units_of(organization_ids=[first.pk], active=True)[0].is_active is True
     assert calls == []  # the first call's converters served both
+
+
+@prepared
+def memberships_in(*, unit_id: int) -> object:
+    return (
+        Membership.objects.filter(unit_id=unit_id)
+        .select_related("unit__organization", "ended_by", "user")
+        .only(
+            "role",
+            "valid_from",
+            "unit_id",
+            "user_id",
+            "ended_by_id",
+            "unit__name",
+            "unit__organization__name",
+            "ended_by__username",
+            "user__username",
+        )
+        .order_by("pk")
+    )
+
+
+def _loaded(instance: object) -> dict:
+    """An instance as loaded: its own values, what it cached of its relations (recursively)
+    and which fields are deferred."""
+    values = {k: v for k, v in instance.__dict__.items() if k != "_state"}
+    cached = {
+        name: None if related is None else _loaded(related)
+        for name, related in instance._state.fields_cache.items()
+    }
+    state = (instance._state.adding, instance._state.db)
+    return {
+        "values": values,
+        "cached": cached,
+        "deferred": instance.get_deferred_fields(),
+        "state": state,
+    }
+
+
+def test_model_rows_are_built_as_django_builds_them() -> None:
+    """The plan's own row builder gives what Django's ModelIterable gives: the same loaded
+    values, the same deferred fields, the same select_related instances (None for a missing
+    nullable one), and instances that save and reload like any other."""
+    unit = UnitFactory()
+    ender = UserFactory(username="avslutare")
+    ended = MembershipFactory(unit=unit, role=Role.USER, ended_by=ender)
+    open_one = MembershipFactory(unit=unit, role=Role.MANAGER)
+    MembershipFactory(role=Role.USER)  # another unit's
+    rows = memberships_in(unit_id=unit.pk)  # the first call compiles
+    assert _only_shape(memberships_in).builder is not None
+    with CaptureQueriesContext(connection) as queries:
+        rows = memberships_in(unit_id=unit.pk)
+    assert len(queries) == 1
+    plain = list(memberships_in.__wrapped__(unit_id=unit.pk))
+    assert [_loaded(row) for row in rows] == [_loaded(row) for row in plain]
+    assert [row.pk for row in rows] == [ended.pk, open_one.pk]
+    assert rows[0].ended_by.username == "avslutare" and rows[1].ended_by is None
+    assert rows[0].unit.organization.name == unit.organization.name
+    assert "valid_to" in rows[0].get_deferred_fields()
+    with CaptureQueriesContext(connection) as queries:
+        assert rows[0].valid_to == ended.valid_to  # deferred: loaded when read, as Django does
+    assert len(queries) == 1
+    rows[1].role = Role.USER
+    rows[1].save(update_fields=["role"])
+    assert Membership.objects.get(pk=open_one.pk).role == Role.USER
+
+
+def test_rows_go_through_django_when_something_listens_for_new_instances() -> None:
+    from django.db.models.signals import post_init
+
+    unit = UnitFactory(name="Lyssnad")
+    seen = []
+
+    def listener(sender: type, instance: object, **kwargs: object) -> None:
+        seen.append(instance)
+
+    post_init.connect(listener, sender=Unit)
+    try:
+        assert units_named(organization_id=unit.organization_id, name="Lyssnad") == [unit]
+        (shape,) = [s for s in units_named.shapes.values()]
+        plan = shape.plans[connection.alias]
+        if plan.builder is not None:  # compiled before the listener (another test)
+            plan.builder = type(plan.builder).for_plan(shape.queryset, plan.compiler)
+        assert plan.builder is None
+        seen.clear()
+        assert units_named(organization_id=unit.organization_id, name="Lyssnad") == [unit]
+        assert len(seen) == 1  # built by Django: post_init was sent
+    finally:
+        post_init.disconnect(listener, sender=Unit)
+
+
+def test_values_rows_have_no_model_builder() -> None:
+    organization = OrganizationFactory()
+    UnitFactory(organization=organization)
+    unit_names(organization_id=organization.pk)
+    assert _only_shape(unit_names).builder is None
