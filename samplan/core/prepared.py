@@ -81,15 +81,24 @@ class _RowBuilder:
     column not selected (only()) is not set, so it stays deferred, as with DEFERRED. The
     setattr that this skips matters only for a foreign key's id (ForeignKeyDeferredAttribute
     clears a cached related object that no longer matches) and a new instance has none.
+    Annotations are set with setattr, as ModelIterable sets them.
     `for_plan` gives None, and the plan runs through Django's iterator, for anything else:
     another iterable (values()), prefetch_related, known related objects, multi-table
     inheritance, a model with its own from_db or __init__, or init signal receivers.
     """
 
     def __init__(
-        self, klass_info: dict, select: list, *, local_setter: Any = None, remote_setter: Any = None
+        self,
+        klass_info: dict,
+        select: list,
+        *,
+        annotations: tuple[tuple[str, int], ...] = (),
+        local_setter: Any = None,
+        remote_setter: Any = None,
     ) -> None:
         self.model = klass_info["model"]
+        # The top model's annotate() values: (attribute, column), set as ModelIterable does.
+        self.annotations = annotations
         columns = klass_info["select_fields"]
         self.start, self.end = columns[0], columns[-1] + 1
         self.attnames = tuple(select[i][0].target.attname for i in range(self.start, self.end))
@@ -114,7 +123,6 @@ class _RowBuilder:
             or queryset._prefetch_related_lookups
             or queryset._known_related_objects
             or compiler.klass_info is None
-            or compiler.annotation_col_map
         ):
             return None
         infos = [compiler.klass_info]
@@ -125,7 +133,8 @@ class _RowBuilder:
             if list(columns) != list(range(columns[0], columns[-1] + 1)):
                 return None
             infos.extend(info.get("related_klass_infos", ()))
-        return cls(compiler.klass_info, compiler.select)
+        annotations = tuple((compiler.annotation_col_map or {}).items())
+        return cls(compiler.klass_info, compiler.select, annotations=annotations)
 
     def build(self, row: Any, db: str) -> Model:
         model = self.model
@@ -141,6 +150,8 @@ class _RowBuilder:
             related.local_setter(instance, other)
             if other is not None:
                 related.remote_setter(other, instance)
+        for name, column in self.annotations:
+            setattr(instance, name, row[column])
         return instance
 
     def rows(self, compiler: Any, db: str) -> list[Model]:

@@ -18,6 +18,7 @@ from samplan.core.message_types import MessageType
 from samplan.core.prepared import prepared
 from samplan.discharge import process
 from samplan.discharge.models import DischargeCase
+from samplan.messaging.access import new_count_column
 from samplan.messaging.models import Message
 from samplan.organizations.models import Unit
 from samplan.patients.access import can_work_with_patients
@@ -44,8 +45,10 @@ def case_for_unit(
     """The case, if the current unit takes part in it (else 404); writes one log row.
 
     `shown`: the caller only shows the case (the case page and its printout), so of the
-    patient, ward and municipality only what they show is read (_SHOWN_FIELDS); other
-    callers get whole rows, which their services may read further or save."""
+    patient, ward and municipality only what they show is read (_SHOWN_FIELDS), and the case
+    comes with the acting unit's new-message count for the page's header as
+    `unit_new_count` (messaging.access.new_count_column); other callers get whole rows,
+    which their services may read further or save."""
     if not can_work_with_patients(actor.user, actor.unit):
         raise Http404
     rows = _case_of_unit(case_id=case_id, unit_id=actor.unit.pk, shown=shown)
@@ -79,9 +82,13 @@ _SHOWN_FIELDS = (
 def _case_of_unit(*, case_id: int, unit_id: int, shown: bool = False) -> QuerySet[DischargeCase]:
     cases = cases_for_unit(unit_id).filter(pk=case_id)
     if shown:
-        cases = cases.select_related(
-            "patient__listed_care_centre", "ward__organization", "municipality"
-        ).only(*_SHOWN_FIELDS)
+        cases = (
+            cases.select_related(
+                "patient__listed_care_centre", "ward__organization", "municipality"
+            )
+            .only(*_SHOWN_FIELDS)
+            .annotate(unit_new_count=new_count_column(unit_id))
+        )
     else:
         cases = cases.select_related("patient", "ward__organization", "region", "municipality")
     return cases[:1]

@@ -45,7 +45,7 @@ from samplan.discharge.forms import ALL_CASES, OPEN_CASES, OverviewSort
 from samplan.discharge.models import CaseParticipant, DischargeCase, ParticipantRole
 from samplan.discharge.process import OPEN_STATES as OPEN_CASE_STATES
 from samplan.discharge.process import CaseState
-from samplan.messaging.access import log_list_page, require_inbox
+from samplan.messaging.access import log_list_page, new_count_column, require_inbox
 from samplan.messaging.models import OPEN_STATES, Delivery, Message
 from samplan.organizations.models import Agreement, Unit
 from samplan.organizations.terms import DEFAULT_TERMS
@@ -495,7 +495,8 @@ def _overview_first_rows(
     sort: str = OverviewSort.NEWEST,
 ) -> QuerySet[DischargeCase]:
     """The first page of overview_filtered (and one row more), without "overdue only", as
-    listed_columns, each row ending with the number of cases in the whole list.
+    listed_columns, each row ending with the unit's new-message count for the page's header
+    (messaging.access.new_count_column) and the number of cases in the whole list.
 
     The number comes in the same statement (it was a second query on the same participations
     whenever the first page is full). A list read in order (_read_in_order) has it as
@@ -513,7 +514,9 @@ def _overview_first_rows(
         )
     else:
         total = Window(Count("pk"))
-    return cases.annotate(listed_total=total).values_list(*_LISTED_COLUMNS, "listed_total")[:limit]
+    return cases.annotate(unit_new_count=new_count_column(unit_id), listed_total=total).values_list(
+        *_LISTED_COLUMNS, "unit_new_count", "listed_total"
+    )[:limit]
 
 
 def _overview_counted(*, unit_id: int, identity: str, state: str, care_type: str) -> QuerySet:
@@ -554,19 +557,23 @@ def overview_page(
     identity: str = "",
     **filters: object,
 ) -> Page:
-    """Översikt: one page of the unit's cases as OverviewRows; logs each patient shown."""
+    """Översikt: one page of the unit's cases as OverviewRows; logs each patient shown. The
+    page's `unit_new_count` is the header's count when the first page's statement read it
+    (None otherwise: the header counts on its own)."""
     require_inbox(actor)
     unit_id = actor.unit.pk
-    first_rows = count = None
+    first_rows = count = new_count = None
     if not filters.get("overdue"):  # "overdue only" reads the agreements' terms: not prepared
         # The first page's rows end with the whole list's number (_overview_first_rows):
         # kept for the paginator, which asks for it when the first page is full.
         first_total: list[int] = []
 
         def first_rows(n: int) -> list[tuple]:
+            nonlocal new_count
             rows = _overview_first_rows(unit_id=unit_id, identity=identity, limit=n, **filters)
             if rows:
-                first_total.append(rows[0][-1])
+                new_count, total = rows[0][-2:]
+                first_total.append(total)
             return rows
 
         def count() -> int:
@@ -589,6 +596,7 @@ def overview_page(
         count=count,
     )
     page.object_list = overview_rows(actor.unit, listed_cases(page.object_list), now)
+    page.unit_new_count = new_count
     log_list_page(
         actor,
         [row.case.patient for row in page.object_list],

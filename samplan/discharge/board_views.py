@@ -14,6 +14,7 @@ from samplan.discharge.board_cells import STEPS
 from samplan.discharge.forms import OverviewFilterForm
 from samplan.discharge.process import WARD_KINDS
 from samplan.messaging.access import require_inbox
+from samplan.messaging.context_processors import known_new_count
 from samplan.messaging.inbox import inbox_list_context, inbox_search
 
 # The filters Översikt's one filter form posts along with the personnummer.
@@ -36,6 +37,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             identity=number,
             **filters.values(),
         )
+    if page is not None:
+        known_new_count(request, page.unit_new_count)
     context = inbox_list_context(request, "overview", search_form)
     context.update(filters=filters, page=page, steps=STEPS)
     return render(request, "discharge/board.html", context)

@@ -51,6 +51,7 @@ from samplan.discharge.recipients import (
     units_by_id,
 )
 from samplan.messaging.access import message_for_unit
+from samplan.messaging.context_processors import known_new_count
 from samplan.messaging.services import MessagingError
 from samplan.patients.display import patient_display
 from samplan.patients.forms import PatientDetailsForm, add_service_errors
@@ -165,6 +166,7 @@ def _case_page(request: HttpRequest, case: DischargeCase) -> dict:
 @unit_required
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = case_for_unit(request.actor, case_id, shown=True)
+    known_new_count(request, case.unit_new_count)
     return render(request, "discharge/case_detail.html", _case_page(request, case))
 
 
@@ -172,6 +174,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 def case_print(request: HttpRequest, case_id: int) -> HttpResponse:
     """A printable summary for the downtime routine; logged as a printout."""
     case = case_for_unit(request.actor, case_id, action=AccessAction.PRINT, shown=True)
+    known_new_count(request, case.unit_new_count)
     return render(request, "discharge/case_print.html", _case_page(request, case))
 
 

@@ -28,6 +28,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
 )
 from django.http import Http404
 
@@ -43,7 +44,7 @@ from samplan.auditlog.access_log import (
 from samplan.auditlog.details import detail_code
 from samplan.core.actor import Actor
 from samplan.core.paging import DEFAULT_PAGE_SIZE, PageRequest, paginate
-from samplan.core.prepared import prepared
+from samplan.core.prepared import counted, prepared
 from samplan.messaging import threads
 from samplan.messaging.counts import received_total
 from samplan.messaging.forms import UNACKNOWLEDGED
@@ -111,11 +112,23 @@ def search_rejected(actor: Actor, *, typed: str, list_name: str) -> None:
     )
 
 
+def _open_deliveries(unit_id: int) -> QuerySet[Delivery]:
+    return Delivery.objects.filter(unit_id=unit_id, state__in=OPEN_STATES)
+
+
 def new_count(unit: Unit) -> int:
     """The unit's deliveries nobody has acknowledged yet, read or not (header badge, Mottagna
     tab): "new" lasts until the unit acknowledges, as the 12:00 routine does. One COUNT on the
     partial index delivery_unit_open_due_idx (unit, due_at) WHERE state IN ('new', 'read')."""
-    return Delivery.objects.filter(unit_id=unit.pk, state__in=OPEN_STATES).count()
+    return _open_deliveries(unit.pk).count()
+
+
+def new_count_column(unit_id: int) -> Subquery:
+    """new_count as a column of another statement: a page that reads a row of its own anyway
+    (the case page's case, Översikt's first page) carries the header's count in it, and the
+    header does not count again (context_processors.known_new_count). The same COUNT, read
+    from the same index alone (the unit's id is in it, the delivery's id is not)."""
+    return Subquery(counted(_open_deliveries(unit_id), of="unit"))
 
 
 # --- Mottagna ---------------------------------------------------------------------------------

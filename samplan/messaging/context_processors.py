@@ -23,6 +23,14 @@ def inbox(request: HttpRequest) -> dict:
     }
 
 
+def known_new_count(request: HttpRequest, count: int | None) -> None:
+    """The header's count as the page read it in a statement of its own
+    (access.new_count_column), so that the header does not run the COUNT again; None, when
+    the page did not read it, changes nothing."""
+    if count is not None:
+        request._inbox_new_count = count
+
+
 def cached_new_count(request: HttpRequest) -> int:
     from samplan.messaging.access import new_count
 

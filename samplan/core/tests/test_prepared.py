@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -332,3 +333,25 @@ def test_values_rows_have_no_model_builder() -> None:
     UnitFactory(organization=organization)
     unit_names(organization_id=organization.pk)
     assert _only_shape(unit_names).builder is None
+
+
+@prepared
+def units_with_members(*, organization_id: int) -> object:
+    return (
+        Unit.objects.filter(organization_id=organization_id)
+        .annotate(members=Count("memberships"))
+        .order_by("pk")
+    )
+
+
+def test_annotations_are_set_on_built_rows() -> None:
+    organization = OrganizationFactory()
+    busy, quiet = UnitFactory(organization=organization), UnitFactory(organization=organization)
+    MembershipFactory(unit=busy)
+    MembershipFactory(unit=busy)
+    units_with_members(organization_id=organization.pk)
+    assert _only_shape(units_with_members).builder is not None
+    rows = units_with_members(organization_id=organization.pk)
+    assert [(row.pk, row.members) for row in rows] == [(busy.pk, 2), (quiet.pk, 0)]
+    plain = list(units_with_members.__wrapped__(organization_id=organization.pk))
+    assert [_loaded(row) for row in rows] == [_loaded(row) for row in plain]

@@ -1,0 +1,76 @@
+"""The case page and Översikt read the header's new-message count in a statement of their
+own (messaging.access.new_count_column) instead of a COUNT of its own: the header shows the
+same number as the polled badge, and falls back to its own COUNT where the page read none."""
+
+import re
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from samplan.messaging.models import Delivery, DeliveryState
+
+OVERVIEW = reverse("discharge:overview")
+BADGE = re.compile(r'data-testid="header-new-count"[^>]*>(?:<span[^>]*>[^<]*</span>)?([^<]*)<')
+
+
+def _page(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    (words,) = BADGE.findall(response.content.decode())
+    counts = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT COUNT(") and "messaging_delivery" in q["sql"]
+    ]
+    return words.strip(), counts
+
+
+def _home_care_with_deliveries(cast, build):
+    """Three cases sent to home care: one delivery new, one read, one acknowledged."""
+    cases = []
+    for state in (DeliveryState.NEW, DeliveryState.READ, DeliveryState.ACKNOWLEDGED):
+        case, message = build.admitted()
+        Delivery.objects.filter(message=message, unit=cast.home_care).update(state=state)
+        cases.append(case)
+    return cases
+
+
+def test_the_case_page_shows_the_units_count_without_counting_again(client, cast, login_as, build):
+    cases = _home_care_with_deliveries(cast, build)
+    login_as(cast.home_care_nurse, cast.home_care)
+    url = reverse("discharge:case_detail", args=[cases[0].pk])
+    client.get(url)
+    words, counts = _page(client, url)
+    assert words == "2 nya" and counts == []
+    Delivery.objects.filter(unit=cast.home_care, state=DeliveryState.READ).update(
+        state=DeliveryState.ACKNOWLEDGED
+    )
+    assert _page(client, url) == ("1 ny", [])
+    # The printout reads the case the same way.
+    words, counts = _page(client, reverse("discharge:case_print", args=[cases[0].pk]))
+    assert counts == [] and (not words or words == "1 ny")
+
+
+def test_the_count_is_the_acting_units_not_the_wards(client, cast, login_as, build):
+    cases = _home_care_with_deliveries(cast, build)
+    login_as(cast.ward_nurse, cast.ward)  # the ward sent them: nothing new for it
+    words, counts = _page(client, reverse("discharge:case_detail", args=[cases[0].pk]))
+    assert words == "0 nya" and counts == []
+
+
+def test_overviews_first_page_carries_the_count(client, cast, login_as, build):
+    _home_care_with_deliveries(cast, build)
+    login_as(cast.home_care_nurse, cast.home_care)
+    client.get(OVERVIEW)
+    assert _page(client, OVERVIEW) == ("2 nya", [])
+
+
+def test_where_the_page_reads_no_row_the_header_counts_on_its_own(client, cast, login_as, build):
+    _home_care_with_deliveries(cast, build)
+    login_as(cast.home_care_nurse, cast.home_care)
+    # A search that finds nobody, and "overdue only" (not read through the first rows).
+    for url in (f"{OVERVIEW}?state=closed", f"{OVERVIEW}?overdue=on"):
+        words, counts = _page(client, url)
+        assert words == "2 nya" and len(counts) == 1, url
