@@ -47,16 +47,23 @@ FLOOR = "new count"
 
 def cookie_of(client: object) -> str:
     """The Cookie header of a django.test.Client's session, its activity recorded now (so
-    the measured requests do not write the session for it)."""
+    the measured requests do not write the session for it), with the CSRF cookie a browser
+    keeps from its first page (as the load test's users do): without it, every page with a
+    form made and set a new CSRF secret, which no browser asks for twice."""
     from django.conf import settings
     from django.utils import timezone
 
     from samplan.accounts.sessions import SESSION_ACTIVITY_KEY
 
+    if settings.CSRF_COOKIE_NAME not in client.cookies:
+        client.get("/hjalp/om/")  # a page with forms: its answer sets the CSRF cookie
     session = client.session
     session[SESSION_ACTIVITY_KEY] = int(timezone.now().timestamp())
     session.save()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    csrf = client.cookies[settings.CSRF_COOKIE_NAME].value
+    return (
+        f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={csrf}"
+    )
 
 
 def wsgi_get(application: object, path: str, cookie: str) -> tuple[str, int]:

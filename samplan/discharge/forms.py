@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samplan.core.choice_fields import IdChoiceField
+from samplan.core.filter_forms import shared_fields
 from samplan.discharge.message_forms import (
     CLOCK_TOLERANCE,
     LocalDateField,
@@ -253,6 +254,7 @@ class OverviewSort:
     )
 
 
+@shared_fields  # nothing here changes a field per instance
 class OverviewFilterForm(forms.Form):
     # Its fields' markup depends on the language and the chosen values alone (fixed choices,
     # nothing set per instance): messaging's inbox_search keeps it per language and value.

@@ -11,6 +11,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from samplan.core.choice_fields import IdChoiceField
+from samplan.core.filter_forms import shared_fields
 from samplan.core.message_types import MessageType
 from samplan.messaging.models import DeliveryState
 from samplan.organizations.models import Unit
@@ -45,6 +46,7 @@ class IdentitySearchForm(forms.Form):
 UNACKNOWLEDGED = "open"
 
 
+@shared_fields  # nothing here changes a field per instance
 class ReceivedFilterForm(forms.Form):
     # Its fields' markup depends on the language and the chosen values alone (fixed choices,
     # nothing set per instance): inbox_frame keeps it per language and value.
@@ -65,6 +67,7 @@ class ReceivedFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
 
+@shared_fields  # nothing here changes a field per instance
 class SentFilterForm(forms.Form):
     fixed_markup = True  # as ReceivedFilterForm's
 

@@ -11,6 +11,8 @@ show_* flags are lazy and cost a query).
 
 from __future__ import annotations
 
+import functools
+
 from django import template
 from django.conf import settings
 from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
@@ -76,7 +78,14 @@ def _flag(context: template.Context, name: str) -> bool:
 
 
 def _t(message: str) -> str:
-    """{% translate message %}: translated and escaped."""
+    """{% translate message %}: translated and escaped, once per language (a page's header
+    and footer asked gettext, through the request's thread-local state, some fifteen times)."""
+    return _translated(get_language(), message)
+
+
+@functools.lru_cache(maxsize=256)
+def _translated(language: str | None, message: str) -> str:
+    # `language` is the cache key only: gettext translates in the active language.
     return esc(gettext(message))
 
 

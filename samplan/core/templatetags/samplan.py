@@ -1,10 +1,12 @@
+import functools
+
 from django import template
 from django.core.paginator import Page
 from django.forms import BoundField
 from django.http import HttpRequest
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 register = template.Library()
 
@@ -18,6 +20,18 @@ def query_without_page(request: HttpRequest) -> str:
     return f"{encoded}&" if encoded else ""
 
 
+@functools.lru_cache(maxsize=8)
+def _pagination_words(language: str | None) -> tuple[str, str, str, str]:
+    # Translated once per language (`language` is the key only). The translations stand
+    # outside f-strings: xgettext does not look inside them.
+    return (
+        gettext("Previous"),
+        gettext("Next"),
+        gettext("Pages"),
+        gettext("Page %(number)s of %(total)s"),
+    )
+
+
 @register.simple_tag(takes_context=True)
 def pagination(context: template.Context, page: Page | None) -> SafeString:
     """A list's links to the previous and next page and where the page stands, when there is
@@ -28,9 +42,8 @@ def pagination(context: template.Context, page: Page | None) -> SafeString:
     if paginator is None or paginator.num_pages <= 1:
         return mark_safe("")
     query = conditional_escape(query_without_page(context.get("request")))
-    # The translations stand outside the f-strings: xgettext does not look inside them.
-    previous_words, next_words, pages = gettext("Previous"), gettext("Next"), gettext("Pages")
-    where = gettext("Page %(number)s of %(total)s") % {
+    previous_words, next_words, pages, where = _pagination_words(get_language())
+    where = where % {
         "number": page.number,
         "total": paginator.num_pages,
     }

@@ -58,6 +58,20 @@ def _new_count(value: object) -> int:
         return value + 0
 
 
+@functools.lru_cache(maxsize=8)
+def _tab_words(language: str | None) -> dict[str, str]:
+    """The tabs' fixed words, translated once per language (`language` is the key only)."""
+    return {
+        "overview": gettext("Overview"),
+        "received": gettext("Received messages"),
+        "sent": gettext("Sent messages"),
+        "create": gettext("Create"),
+        "alerts": gettext("Alerts"),
+        "lead": gettext("The inbox of %(unit)s"),
+        "inbox": gettext("Inbox"),
+    }
+
+
 @register.simple_tag(takes_context=True)
 def inbox_tabs(context: template.Context) -> SafeString:
     """The inbox's lead line and its tabs, the current one (context's `tab`) marked."""
@@ -65,26 +79,23 @@ def inbox_tabs(context: template.Context) -> SafeString:
     unit = context.get("current_unit")
     shown_count = context.get("inbox_new_count", "")
     count = _new_count(shown_count)
-    received = gettext("Received messages")
+    words = _tab_words(get_language())
     new = ngettext("%(counter)s new", "%(counter)s new", count) % {"counter": count}
     labels = {
-        "overview": gettext("Overview"),
+        **words,
         "received": (
-            f'{received} <span class="tab-count" data-testid="tab-new-count">'
+            f'{words["received"]} <span class="tab-count" data-testid="tab-new-count">'
             f'<span aria-hidden="true">({esc(shown_count)})</span>'
             f'<span class="visually-hidden">{new}</span></span>'
         ),
-        "sent": gettext("Sent messages"),
-        "create": gettext("Create"),
-        "alerts": gettext("Alerts"),
     }
     hrefs = _tab_hrefs(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
     items = "".join(
         f'    <li><a href="{href}"{_CURRENT if tab == current else ""}>{labels[tab]}</a></li>\n'
         for (tab, _), href in zip(_TABS, hrefs, strict=True)
     )
-    lead = gettext("The inbox of %(unit)s") % {"unit": esc(unit.name if unit else "")}
-    inbox = gettext("Inbox")
+    lead = words["lead"] % {"unit": esc(unit.name if unit else "")}
+    inbox = words["inbox"]
     return mark_safe(  # noqa: S308 (every value above is escaped)
         f'<p class="lead">{lead}</p>\n'
         f'<nav class="inbox-tabs" aria-label="{inbox}">\n  <ul>\n{items}  </ul>\n</nav>\n'
