@@ -101,6 +101,8 @@ STEPS: tuple[Step, ...] = (
     ),
 )
 STEP_BY_TYPE = {t: step for step in STEPS for t in step.message_types}
+# Each message type's step, by its place in STEPS (a type belongs to one step at most).
+_STEP_INDEX = {t: index for index, step in enumerate(STEPS) for t in step.message_types}
 
 _OPEN_DELIVERY = ("new", "read")
 _PASSED_ON = ("forwarded", "returned")
@@ -334,25 +336,34 @@ def step_cells(
     only its most urgent candidate instead of building and sorting every one.
     """
     standing_by_type: dict[str, list[MessageFacts]] = {}
+    by_step: dict[int, list[MessageFacts]] = {}  # the standing messages by step (_STEP_INDEX)
     for message in messages:
         if message.cancelled_at is None:  # MessageFacts.stands
-            standing_by_type.setdefault(message.message_type, []).append(message)
+            message_type = message.message_type
+            standing_by_type.setdefault(message_type, []).append(message)
+            index = _STEP_INDEX.get(message_type)
+            if index is not None:
+                by_step.setdefault(index, []).append(message)
+    owed = _obligations(case, standing_by_type, unit_id)
+    if not by_step and not owed:
+        return list(_NOTHING_YET)
     by_message: dict[int, list[DeliveryFacts]] = {}
     for delivery in deliveries_of_unit:
         by_message.setdefault(delivery.message_id, []).append(delivery)
-    owed = _obligations(case, standing_by_type, unit_id)
     cells = []
-    for step, nothing_yet in zip(STEPS, _NOTHING_YET, strict=True):
-        mine = [m for t in step.message_types for m in standing_by_type.get(t, ())]
-        due_at = owed.get(step.code)
+    for index, (step, nothing_yet) in enumerate(zip(STEPS, _NOTHING_YET, strict=True)):
+        mine = by_step.get(index)
+        due_at = owed.get(step.code) if owed else None
         if not mine and due_at is None:
             cells.append(nothing_yet)
             continue
+        if mine and len(mine) > 1:
+            mine.sort(key=_newest_first, reverse=True)  # this call's own list
         # The most urgent candidate; on equal urgency the first found, the newest message
         # (as min() over every candidate in this order would pick). _NO_CANDIDATE is less
         # urgent than every state.
         best, message_id, best_due = _NO_CANDIDATE, None, None
-        for message in sorted(mine, key=_newest_first, reverse=True):
+        for message in mine or ():
             if message.sender_unit_id == unit_id and best > CellState.SENT:
                 best, message_id, best_due = CellState.SENT, message.pk, None
             for delivery in by_message.get(message.pk, ()):

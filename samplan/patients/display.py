@@ -88,30 +88,42 @@ def protection_badge(protection: str) -> str | None:
 
 def patient_display(patient: Patient, *, participant: bool) -> PatientDisplay:
     """What the acting unit may see of the patient; `participant` per the module docstring."""
-    protected = patient.protection != Protection.NONE
-    identity_shown = participant or not protected
-    contact_shown = not protected
-    # Translated only when something is hidden: lists show twenty patients, few protected.
-    hidden = protected_placeholder() if protected else ""
-
-    def contact(value: str) -> str:
-        return value if contact_shown else hidden
-
-    listed = patient.listed_care_centre.name if patient.listed_care_centre_id else ""
-    postal = " ".join(part for part in (patient.postal_code, patient.city) if part)
+    if patient.protection == Protection.NONE:
+        # Everything shown: the common case, and lists show twenty patients at a time.
+        code, city = patient.postal_code, patient.city
+        return PatientDisplay(
+            pk=patient.pk,
+            name=f"{patient.first_name} {patient.last_name}".strip(),
+            identity=patient.identity_display,
+            identity_kind=patient.get_identity_kind_display(),
+            birth_date=patient.birth_date,
+            street_address=patient.street_address,
+            postal_address=f"{code} {city}" if code and city else code or city or "",
+            registered_municipality=patient.registered_municipality,
+            listed_care_centre=(
+                patient.listed_care_centre.name if patient.listed_care_centre_id else ""
+            ),
+            phone=patient.phone,
+            protection=patient.protection,
+            badge=None,
+            identity_shown=True,
+            contact_shown=True,
+        )
+    # Protected identity: whereabouts never shown; name and number to participants only.
+    hidden = protected_placeholder()
     return PatientDisplay(
         pk=patient.pk,
-        name=f"{patient.first_name} {patient.last_name}".strip() if identity_shown else hidden,
-        identity=patient.identity_display if identity_shown else hidden,
+        name=f"{patient.first_name} {patient.last_name}".strip() if participant else hidden,
+        identity=patient.identity_display if participant else hidden,
         identity_kind=patient.get_identity_kind_display(),
-        birth_date=patient.birth_date if identity_shown else None,
-        street_address=contact(patient.street_address),
-        postal_address=contact(postal),
-        registered_municipality=contact(patient.registered_municipality),
-        listed_care_centre=contact(listed),
-        phone=contact(patient.phone),
+        birth_date=patient.birth_date if participant else None,
+        street_address=hidden,
+        postal_address=hidden,
+        registered_municipality=hidden,
+        listed_care_centre=hidden,
+        phone=hidden,
         protection=patient.protection,
         badge=protection_badge(patient.protection),
-        identity_shown=identity_shown,
-        contact_shown=contact_shown,
+        identity_shown=participant,
+        contact_shown=False,
     )

@@ -77,13 +77,16 @@ _NUMBER = re.compile(
 )
 
 
+_TWELVE_DIGITS = re.compile(r"\d{12}")
+
+
 def format_identity(number: str, kind: str | None = None) -> str:
     """Display form of a stored number: YYYYMMDD-NNNN for personnummer and
     samordningsnummer; a reservnummer as stored (a 12-digit one starting with 99 is never a
     date, so it is not given the hyphen even when the kind is not known)."""
     if kind == IdentityKind.RESERVE or number.startswith("99"):
         return number
-    if re.fullmatch(r"\d{12}", number):
+    if _TWELVE_DIGITS.fullmatch(number):
         return f"{number[:8]}-{number[8:]}"
     return number
 

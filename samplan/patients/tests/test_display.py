@@ -86,3 +86,17 @@ def test_protected_name_and_number_only_for_participants(patient_with, protectio
     assert outside.birth_date is None and not outside.identity_shown
     assert "Tolvan" not in " ".join(_all_strings(outside))
     assert "1212" not in " ".join(_all_strings(outside))
+
+
+@pytest.mark.parametrize(
+    ("postal_code", "city", "shown"),
+    [
+        ("11122", "Gömstad", "11122 Gömstad"),
+        ("", "Gömstad", "Gömstad"),
+        ("11122", "", "11122"),
+        ("", "", ""),
+    ],
+)
+def test_the_postal_address_joins_what_there_is(db, postal_code, city, shown):
+    patient = PatientFactory(postal_code=postal_code, city=city, protection=Protection.NONE)
+    assert patient_display(patient, participant=False).postal_address == shown
