@@ -110,3 +110,15 @@ def test_the_favicon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response.url.endswith("core/favicon.svg")
     assert client.get(response.url).status_code in (200, 404)  # served by whitenoise in tests
+
+
+def test_the_help_link_is_made_in_the_active_language():
+    from samplan.help.templatetags.help import help_link
+
+    url = reverse("help:manual", args=["avdelning"])
+    with translation.override("sv"):
+        swedish = help_link("avdelning", "oversikt")
+    with translation.override("en"):
+        english = help_link("avdelning", "oversikt")
+    assert f'href="{url}#oversikt"' in swedish and f'href="{url}#oversikt"' in english
+    assert "Hjälp om sidan" in swedish and "Help with this page" in english
