@@ -8,13 +8,18 @@ from typing import Any
 from django.db import connection
 
 from samplan.auditlog.access_log import access_log_record
+from samplan.auditlog.models import AccessLogEntry
 from samplan.core.actor import Actor
 
 
 def log_access(user: Any, unit: Any, patient: Any = None, action: str = "view", **fields: Any):
-    """Write one access-log row as `user` acting for `unit` (time: now, or a frozen clock)."""
+    """Write one access-log row as `user` acting for `unit` (time: now, or a frozen clock);
+    returns it as stored (its column values while an appends_at_end() block holds it)."""
     actor = Actor(user=user, unit=unit, client_address=fields.pop("address", "10.0.0.1"))
-    return access_log_record(actor=actor, patient=patient, action=action, **fields)
+    row = access_log_record(actor=actor, patient=patient, action=action, **fields)
+    if "seq" not in row:  # inside chain.appends_at_end(): chained when the block ends
+        return row
+    return AccessLogEntry.objects.get(seq=row["seq"])
 
 
 @contextmanager

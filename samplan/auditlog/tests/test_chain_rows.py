@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from samplan.auditlog import chain
-from samplan.auditlog.access_log import AccessAction, access_log_record_many
+from samplan.auditlog.access_log import AccessAction, access_log_record, access_log_record_many
 from samplan.auditlog.models import AccessLogChain, AccessLogEntry
 from samplan.auditlog.testing import log_access
 from samplan.core.actor import Actor
@@ -357,3 +357,57 @@ def test_on_postgresql_a_read_is_logged_in_one_statement(rows):
     assert [q["sql"].split()[:2] for q in queries] == [["WITH", "RECURSIVE"]]
     assert AccessLogEntry.objects.count() == rows + 1
     assert chain.verify().ok
+
+
+@pytest.mark.parametrize("participant", [True, False, None])
+@pytest.mark.parametrize("with_object", [True, False])
+def test_a_single_read_stores_what_its_model_instance_stored(cast, participant, with_object):
+    """access_log_record writes a Row, as it once wrote AccessLogEntry(...): every column,
+    the many-patients flag (answered as the row is written) and the hashes alike."""
+    from samplan.auditlog.access_log import _client_label
+    from samplan.auditlog.flags import many_patients_check, not_participant, outside_usual_hours
+    from samplan.auditlog.subjects import subjects
+
+    log_access(cast.ward_nurse, cast.ward, PatientFactory())  # a chain to go on from
+    patient = PatientFactory(protection=Protection.PROTECTED_REGISTRATION)
+    obj = cast.ward if with_object else None
+    actor = Actor(user=cast.ward_nurse, unit=cast.ward, client_address="10.0.0.2")
+
+    def as_before() -> None:
+        now = timezone.now()
+        check = many_patients_check(actor.user, patient.pk, now)
+        entry = AccessLogEntry(
+            user=actor.user,
+            user_hsa_id=actor.hsa_id,
+            unit=actor.unit,
+            organization_id=actor.organization_id,
+            patient=patient,
+            searched_identity="",
+            action=AccessAction.VIEW,
+            object_type=obj._meta.model_name if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            detail="case",
+            client_address=actor.client_address,
+            integration_client=_client_label(actor),
+            not_participant=not_participant(actor.unit, patient, participant),
+            protected_identity=subjects().is_protected(patient),
+            outside_hours=outside_usual_hours(actor.unit, now),
+            many_patients=False if check is None else None,
+        )
+        chain.append(entry, many_patients=check)
+
+    def as_now() -> None:
+        access_log_record(
+            actor=actor,
+            patient=patient,
+            action=AccessAction.VIEW,
+            obj=obj,
+            detail="case",
+            participant=participant,
+        )
+
+    with time_machine.travel(NIGHT, tick=False):
+        written, before = _written_by(as_now), _written_by(as_before)
+    assert written == before
+    (row,) = written[0]
+    assert row["protected_identity"] and row["hash"] == _reference_row_hash(row)
