@@ -214,7 +214,10 @@ def site_header(context: template.Context) -> SafeString:
     )
 
 
+@functools.lru_cache(maxsize=8)
 def _language_options(current: object) -> str:
+    """The language select's options, the current language chosen: made once per language
+    (each option's name is looked up and capitalised)."""
     return "".join(
         f'<option value="{esc(code)}" lang="{esc(code)}"'
         f"{' selected' if code == current else ''}>"
