@@ -118,9 +118,14 @@ def _received_values(deliveries: QuerySet[Delivery], unit_id: int) -> QuerySet:
 @prepared(shape=("limit",), warm=lambda: [{"unit_id": 1, "limit": DEFAULT_PAGE_SIZE + 1}])
 def _received_first_values(*, unit_id: int, limit: int) -> QuerySet:
     """The plain list's first page (and one row more), its deliveries picked by a LIMIT of
-    their own, inside, as in access._received_first_rows (why: there)."""
+    their own, inside, as in access._received_first_rows (why: there); each row ends with
+    the unit's new-message count for the header and the tabs (access.new_count_column)."""
     newest = Delivery.objects.filter(unit_id=unit_id).order_by("-arrived_at", "-pk")
-    return _received_values(Delivery.objects.filter(pk__in=newest.values("pk")[:limit]), unit_id)
+    return (
+        _received_values(Delivery.objects.filter(pk__in=newest.values("pk")[:limit]), unit_id)
+        .annotate(unit_new_count=access.new_count_column(unit_id))
+        .values_list(*_ROW_COLUMNS, "unit_new_count")
+    )
 
 
 class _PickedFirst:
@@ -194,10 +199,18 @@ def received_page(
 ) -> Page:
     """Mottagna: one page of the current unit's deliveries as ReceivedRows; logs each patient
     (access.log_list_page). The plain list takes its length from the unit's maintained count,
-    as access.received_page does."""
+    as access.received_page does. The page's `unit_new_count` is the header's count when the
+    plain list's first page read it (None otherwise: the header counts on its own)."""
     access.require_inbox(actor)
     unit_id = actor.unit.pk
     plain = not identity and not any(filters.values())
+    new_count: list[int] = []
+
+    def first_rows(n: int) -> list[tuple]:
+        rows = _received_first_values(unit_id=unit_id, limit=n)
+        if rows:
+            new_count.append(rows[0][-1])
+        return [row[:-1] for row in rows]
 
     def chosen() -> _PickedFirst:
         picked = access.received_deliveries(actor.unit, now=now, identity=identity, **filters)
@@ -207,8 +220,9 @@ def received_page(
         paging,
         chosen,
         count=(lambda: received_total(unit_id)) if plain else None,
-        first_rows=(lambda n: _received_first_values(unit_id=unit_id, limit=n)) if plain else None,
+        first_rows=first_rows if plain else None,
     )
+    page.unit_new_count = new_count[0] if new_count else None
     rows = _rows(page.object_list, now)
     page.object_list = rows
     access.log_list_page(

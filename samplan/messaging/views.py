@@ -22,7 +22,7 @@ from samplan.core.paging import PAGE_SIZES, PageRequest, paginate
 from samplan.messaging import access
 from samplan.messaging.access import can_edit_alert_settings
 from samplan.messaging.content import content_items
-from samplan.messaging.context_processors import cached_new_count
+from samplan.messaging.context_processors import cached_new_count, known_new_count
 from samplan.messaging.fallback import fallback_inbox_for
 from samplan.messaging.forms import (
     AlertSettingsForm,
@@ -87,6 +87,8 @@ def received(request: HttpRequest) -> HttpResponse:
             message_type=values.get("message_type", ""),
             overdue=values.get("overdue", False),
         )
+    if page is not None:
+        known_new_count(request, page.unit_new_count)
     context = inbox_list_context(request, "received", search_form)
     context.update(filters=filters, page=page)
     return render(request, "messaging/received.html", context)

@@ -74,3 +74,16 @@ def test_where_the_page_reads_no_row_the_header_counts_on_its_own(client, cast, 
     for url in (f"{OVERVIEW}?state=closed", f"{OVERVIEW}?overdue=on"):
         words, counts = _page(client, url)
         assert words == "2 nya" and len(counts) == 1, url
+
+
+def test_mottagna_carries_the_count_in_its_first_page(client, cast, login_as, build):
+    _home_care_with_deliveries(cast, build)
+    login_as(cast.home_care_nurse, cast.home_care)
+    received = reverse("messaging:received")
+    client.get(received)
+    assert _page(client, received) == ("2 nya", [])
+    html = client.get(received).content.decode()
+    assert 'data-testid="tab-new-count"' in html and "(2)" in html  # the tab's count too
+    # A filtered list reads no first rows of its own: the header counts as before.
+    words, counts = _page(client, f"{received}?state=acknowledged")
+    assert words == "2 nya" and len(counts) == 1
