@@ -43,6 +43,23 @@ def _client_label(actor: Actor) -> str:
     return str(getattr(actor.system, "log_label", actor.system))[:120]
 
 
+def _actor_columns(actor: Actor, **columns: object) -> dict[str, object]:
+    """A row's columns that come from the actor (who, for which unit, from where), with the
+    others given: the column values AccessLogEntry(user=..., unit=..., ...) would hold
+    (test_chain_rows holds the two equal). Rows are built as plain values, not model
+    instances: building the instance cost more than chaining its row."""
+    user, unit = actor.user, actor.unit
+    return {
+        "user_id": user.pk if user is not None else None,
+        "user_hsa_id": actor.hsa_id,
+        "unit_id": unit.pk if unit is not None else None,
+        "organization_id": actor.organization_id,
+        "client_address": actor.client_address or None,
+        "integration_client": _client_label(actor),
+        **columns,
+    }
+
+
 def access_log_at_end() -> AbstractContextManager[None]:
     """Inside a write's transaction: chain the rows written in the block as it ends, so the
     log's lock is held only for the commit (samplan.auditlog.chain.appends_at_end)."""
@@ -83,27 +100,19 @@ def access_log_record(
     # The "many patients" flag is the chain's to answer as it writes the row: on PostgreSQL in
     # the statement that writes it, one round trip fewer on every read of a person's data.
     many_patients = many_patients_check(user, patient.pk if patient else None, now)
-    # The row's column values, as AccessLogEntry(user=..., unit=..., ...) would hold them
-    # (test_chain_rows holds the two equal): building the model instance was a fifth of
-    # writing the row that every case, message and plan page writes.
-    row: chain.Row = {
-        "user_id": user.pk if user is not None else None,
-        "user_hsa_id": actor.hsa_id,
-        "unit_id": unit.pk if unit is not None else None,
-        "organization_id": actor.organization_id,
-        "patient_id": patient.pk if patient is not None else None,
-        "searched_identity": searched_identity,
-        "action": action,
-        "object_type": obj._meta.model_name if obj is not None else object_type,
-        "object_id": str(obj.pk) if obj is not None else "",
-        "detail": detail[:200],
-        "client_address": actor.client_address or None,
-        "integration_client": _client_label(actor),
-        "not_participant": not_participant(unit, subject, participant),
-        "protected_identity": subject is not None and subjects().is_protected(subject),
-        "outside_hours": outside_usual_hours(unit, now),
-        "many_patients": False if many_patients is None else None,
-    }
+    row: chain.Row = _actor_columns(
+        actor,
+        patient_id=patient.pk if patient is not None else None,
+        searched_identity=searched_identity,
+        action=action,
+        object_type=obj._meta.model_name if obj is not None else object_type,
+        object_id=str(obj.pk) if obj is not None else "",
+        detail=detail[:200],
+        not_participant=not_participant(unit, subject, participant),
+        protected_identity=subject is not None and subjects().is_protected(subject),
+        outside_hours=outside_usual_hours(unit, now),
+        many_patients=False if many_patients is None else None,
+    )
     chain.append_many([row], many_patients=many_patients)
     return row
 
@@ -129,28 +138,18 @@ def access_log_record_many(
     from samplan.auditlog import chain
     from samplan.auditlog.flags import outside_usual_hours
 
-    user, unit = actor.user, actor.unit
-    # Every column but the patient's own ones is the same for the whole list: worked out
-    # once. The rows are plain column values (chain.Row), not model instances: a list page
-    # logs twenty rows and building a model instance costs more than chaining its row. The
-    # columns and values are what AccessLogEntry(user=..., unit=..., ...) would hold
-    # (test_chain_rows holds the two equal).
-    shared: chain.Row = {
-        "user_id": user.pk if user is not None else None,
-        "user_hsa_id": actor.hsa_id,
-        "unit_id": unit.pk if unit is not None else None,
-        "organization_id": actor.organization_id,
-        "searched_identity": searched_identity,
-        "action": action,
-        "object_type": object_type,
-        "object_id": "",
-        "detail": detail[:200],
-        "client_address": actor.client_address or None,
-        "integration_client": _client_label(actor),
-        "not_participant": False,
-        "outside_hours": outside_usual_hours(unit, timezone.now()),
-        "many_patients": False,
-    }
+    # Every column but the patient's own ones is the same for the whole list: worked out once.
+    shared = _actor_columns(
+        actor,
+        searched_identity=searched_identity,
+        action=action,
+        object_type=object_type,
+        object_id="",
+        detail=detail[:200],
+        not_participant=False,
+        outside_hours=outside_usual_hours(actor.unit, timezone.now()),
+        many_patients=False,
+    )
     is_protected = subjects().is_protected
     seen: set[int] = set()
     rows: list[chain.Row] = []
