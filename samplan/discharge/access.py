@@ -8,18 +8,21 @@ accessors: what a user may do on a case the unit sees (the can_* rules).
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.db.models.functions import TruncDate
 from django.http import Http404
 
 from samplan.accounts.administering import can_manage_agreements
 from samplan.accounts.models import User
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.actor import Actor
+from samplan.core.localtime import STOCKHOLM
 from samplan.core.message_types import MessageType
 from samplan.core.prepared import prepared
 from samplan.discharge import process
 from samplan.discharge.models import DischargeCase
 from samplan.messaging.access import new_count_column
 from samplan.messaging.models import Message
+from samplan.organizations.agreements import terms_annotations
 from samplan.organizations.models import Unit
 from samplan.patients.access import can_work_with_patients
 from samplan.patients.display import DISPLAY_FIELDS
@@ -47,8 +50,9 @@ def case_for_unit(
     `shown`: the caller only shows the case (the case page and its printout), so of the
     patient, ward and municipality only what they show is read (_SHOWN_FIELDS), and the case
     comes with the acting unit's new-message count for the page's header as
-    `unit_new_count` (messaging.access.new_count_column); other callers get whole rows,
-    which their services may read further or save."""
+    `unit_new_count` (messaging.access.new_count_column) and with the terms of the agreement
+    in force on the day of admission (organizations.agreements.terms_annotations); other
+    callers get whole rows, which their services may read further or save."""
     if not can_work_with_patients(actor.user, actor.unit):
         raise Http404
     rows = _case_of_unit(case_id=case_id, unit_id=actor.unit.pk, shown=shown)
@@ -87,7 +91,13 @@ def _case_of_unit(*, case_id: int, unit_id: int, shown: bool = False) -> QuerySe
                 "patient__listed_care_centre", "ward__organization", "municipality"
             )
             .only(*_SHOWN_FIELDS)
-            .annotate(unit_new_count=new_count_column(unit_id))
+            .annotate(
+                unit_new_count=new_count_column(unit_id),
+                admitted_day=TruncDate("admitted_at", tzinfo=STOCKHOLM),
+            )
+            # The agreement's terms the page works with (case_page.case_terms), in this
+            # statement rather than a query of their own.
+            .annotate(**terms_annotations(day="admitted_day"))
         )
     else:
         cases = cases.select_related("patient", "ward__organization", "region", "municipality")

@@ -47,6 +47,7 @@ from samplan.discharge.process import OPEN_STATES as OPEN_CASE_STATES
 from samplan.discharge.process import CaseState
 from samplan.messaging.access import log_list_page, new_count_column, require_inbox
 from samplan.messaging.models import OPEN_STATES, Delivery, Message
+from samplan.organizations.agreements import agreement_term
 from samplan.organizations.models import Agreement, Unit
 from samplan.organizations.terms import DEFAULT_TERMS
 from samplan.patients.display import PatientDisplay, patient_display
@@ -146,23 +147,6 @@ def _latest_time(message_type: str) -> Subquery:
     )
 
 
-def _agreement_term(name: str) -> Subquery:
-    """The case's agreement term: the agreement between its region and municipality in force
-    on the Swedish date of admission (agreement_pair_from_idx), as
-    organizations.agreements.terms_for."""
-    day = OuterRef("admitted_day")
-    return Subquery(
-        Agreement.objects.filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=day),
-            region_id=OuterRef("region_id"),
-            municipality_id=OuterRef("municipality_id"),
-            valid_from__lte=day,
-        )
-        .order_by("-valid_from")
-        .values(name)[:1]
-    )
-
-
 def overview_cases(unit: Unit, *, open_only: bool = False) -> QuerySet[DischargeCase]:
     """The unit's cases with what the cells and the overdue filter need, per row in SQL.
 
@@ -179,12 +163,12 @@ def overview_cases(unit: Unit, *, open_only: bool = False) -> QuerySet[Discharge
         )
         .annotate(
             admission_hours=Coalesce(
-                _agreement_term("admission_notice_hours"),
+                agreement_term("admission_notice_hours", day="admitted_day"),
                 Value(DEFAULT_TERMS.admission_notice_hours),
                 output_field=IntegerField(),
             ),
             summons_days=Coalesce(
-                _agreement_term("summons_days"),
+                agreement_term("summons_days", day="admitted_day"),
                 Value(DEFAULT_TERMS.summons_days),
                 output_field=IntegerField(),
             ),

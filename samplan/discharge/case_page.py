@@ -44,7 +44,7 @@ from samplan.discharge.models import (
 from samplan.discharge.process import CaseState
 from samplan.discharge.selectors import daily_amounts
 from samplan.messaging.models import Delivery, DeliveryState, Message
-from samplan.organizations.agreements import terms_for
+from samplan.organizations.agreements import TERMS_PREFIX, terms_for, terms_from_annotations
 from samplan.organizations.models import OrganizationKind
 from samplan.organizations.terms import DEFAULT_TERMS, AgreementTerms, CareType
 
@@ -298,6 +298,17 @@ def _case_events(*, case_id: int) -> QuerySet[CaseEvent]:
     )
 
 
+def case_terms(case: DischargeCase) -> AgreementTerms:
+    """The terms of the agreement between the case's region and municipality in force on the
+    Swedish date of admission: read with the case when it came from case_for_unit(shown=True),
+    else looked up (terms_for)."""
+    if hasattr(case, f"{TERMS_PREFIX}agreement_id"):
+        return terms_from_annotations(case)
+    if not case.municipality_id:
+        return DEFAULT_TERMS
+    return terms_for(case.region_id, case.municipality_id, local_date(case.admitted_at))
+
+
 def case_overview(
     case: DischargeCase, *, now: datetime.datetime | None = None, protected: bool
 ) -> CaseOverview:
@@ -325,11 +336,7 @@ def case_overview(
     for group in by_type.values():
         group.sort(key=lambda m: (m.effective_time, m.pk))
 
-    terms = (
-        terms_for(case.region_id, case.municipality_id, local_date(case.admitted_at))
-        if case.municipality_id
-        else DEFAULT_TERMS
-    )
+    terms = case_terms(case)
     discharged_at = _discharged_at(by_type)
     labels = _labels()
     deadline_rows = _deadlines(case, by_type, terms, discharged_at, now, labels)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Expression, OuterRef, Q, QuerySet, Subquery
 
 from samplan.core.localtime import local_date
 from samplan.core.prepared import prepared
@@ -41,6 +41,60 @@ def terms_for(
     e.g. the date of admission), or domain.md's defaults when they have no agreement."""
     agreement = agreement_in_force(region, municipality, on_date)
     return DEFAULT_TERMS if agreement is None else agreement.terms()
+
+
+# The agreement's columns that make its terms (Agreement.terms), read beside another row.
+_TERM_COLUMNS = {
+    "cutoff": "cutoff_time",
+    "cutoff_rule": "cutoff_rule",
+    "admission_notice_hours": "admission_notice_hours",
+    "summons_days": "summons_days",
+    "grace_days_somatic": "grace_days_somatic",
+    "grace_days_psychiatric": "grace_days_psychiatric",
+    "liability_model": "liability_model",
+    "daily_amount": "daily_amount",
+    "agreement_id": "pk",
+}
+TERMS_PREFIX = "terms_"
+
+
+def agreement_term(
+    column: str, *, region: str = "region_id", municipality: str = "municipality_id", day: str
+) -> Subquery:
+    """One column of the agreement in force, as a correlated subquery of an outer row whose
+    fields `region`, `municipality` and `day` (a Swedish local date) name the pair and the
+    date (agreement_pair_from_idx): what terms_for reads, inside the outer statement."""
+    on = OuterRef(day)
+    return Subquery(
+        Agreement.objects.filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=on),
+            region_id=OuterRef(region),
+            municipality_id=OuterRef(municipality),
+            valid_from__lte=on,
+        )
+        .order_by("-valid_from")
+        .values(column)[:1]
+    )
+
+
+def terms_annotations(*, day: str) -> dict[str, Expression]:
+    """The terms of the agreement in force for an outer row with region_id, municipality_id
+    and the date `day`, as annotations (one index probe each, all in the outer statement):
+    a page that reads the row anyway saves terms_for's query. terms_from_annotations reads
+    them back."""
+    return {
+        f"{TERMS_PREFIX}{name}": agreement_term(column, day=day)
+        for name, column in _TERM_COLUMNS.items()
+    }
+
+
+def terms_from_annotations(row: object) -> AgreementTerms:
+    """terms_for's answer from a row annotated with terms_annotations: the agreement's terms,
+    or domain.md's defaults when no agreement was in force (or the row has no municipality)."""
+    values = {name: getattr(row, f"{TERMS_PREFIX}{name}") for name in _TERM_COLUMNS}
+    if values["agreement_id"] is None:
+        return DEFAULT_TERMS
+    return AgreementTerms(**values)
 
 
 def principal_of(organization: Organization) -> Organization:

@@ -146,13 +146,13 @@ def test_page_runs_a_fixed_number_of_queries(cast, login_as, django_assert_max_n
     # offer's participation are now taken from the messages and participants already read.
     # The patient's listed care centre is read with the case (it was a query of its own), and
     # the amounts per day only for a stay with liable days (was 15). The header's new count
-    # comes with the case (was 14).
-    with django_assert_max_num_queries(13):
+    # comes with the case (was 14), and so do the agreement's terms (was 13).
+    with django_assert_max_num_queries(12):
         client.get(page_url(large))
     for user, unit in ((cast.care_centre_nurse, cast.care_centre), (cast.ward_nurse, cast.ward)):
         other = login_as(user, unit)
         other.get(page_url(small))
-        with django_assert_max_num_queries(13):
+        with django_assert_max_num_queries(12):
             other.get(page_url(large))
 
 
