@@ -11,7 +11,15 @@ per page, the median over the rounds of (page ÷ new count in that round), with 
 highest round.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/samplan_bench \\
-        .venv/bin/python bench/page_ratios.py [--rounds 15] [--per-round 5]
+        .venv/bin/python bench/page_ratios.py [--rounds 300] [--per-round 1]
+
+The recorded method is one request of each page per round (--per-round 1, the default since
+session 14): every request, the new count's included, then follows a request for another
+page, as in a worker serving many users, so the floor and the pages are measured under the
+same conditions. With several requests of a page in a row (--per-round 5, the default before)
+the new count's later requests repeat its small path with warm CPU caches, which a big page
+cannot; that lowers the floor by about a tenth and raises every ratio with it, and its fifteen
+rounds spread widely on a shared machine (bench/RESULTS.md, sessions 13 and 14, has both).
 
 Limits (issue 18): Översikt, Mottagna, the case page and the message page at most 2.5× the
 new count; the SIP plan page and log search by patient at most 3×.
@@ -95,8 +103,8 @@ def wsgi_get(application: object, path: str, cookie: str) -> tuple[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--per-round", type=int, default=5, help="requests per page per round")
+    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--per-round", type=int, default=1, help="requests per page per round")
     parser.add_argument("--page", action="append", help="only these pages (and the new count)")
     parser.add_argument(
         "--extra",
