@@ -421,7 +421,9 @@ def message_for_unit(actor: Actor, message_id: int) -> Message:
 def message_and_delivery_for_unit(actor: Actor, message_id: int) -> tuple[Message, Delivery | None]:
     """For the message page: message_for_unit with the current unit's delivery of it, if any
     (as delivery_of_unit reads it, without its users), in the same query, and of the sender,
-    the patient's care centre and the sender's user only what the page shows."""
+    the patient's care centre and the sender's user only what the page shows. The message
+    comes with the unit's new-message count for the page's header as `unit_new_count`
+    (new_count_column): opening a new delivery marks it read, which does not change it."""
     message = _logged(actor, _message_page_row, message_id)
     # Without a delivery of the unit, the filtered relation sets no attribute at all.
     return message, getattr(message, "unit_delivery", None)
@@ -490,7 +492,7 @@ def _message_page_row(*, message_id: int, unit_id: int) -> QuerySet[Message]:
         "unit_delivery__reason_code",
         "unit_delivery__escalated_at",
         "unit_delivery__changed_at",
-    )[:1]
+    ).annotate(unit_new_count=new_count_column(unit_id))[:1]
 
 
 # What the pages show of a user: user.get_full_name|default:user.username.

@@ -179,6 +179,7 @@ def _message_page(
 ) -> HttpResponse:
     # 404 unless sent or received here; logged. The unit's delivery comes in the same read.
     message, delivery = access.message_and_delivery_for_unit(request.actor, pk)
+    known_new_count(request, message.unit_new_count)
     if delivery is not None and delivery.state == DeliveryState.NEW:
         delivery_mark_read(actor=request.actor, delivery=delivery)
         delivery = access.delivery_of_unit(request.actor, pk)

@@ -1,6 +1,7 @@
-"""The case page and Översikt read the header's new-message count in a statement of their
-own (messaging.access.new_count_column) instead of a COUNT of its own: the header shows the
-same number as the polled badge, and falls back to its own COUNT where the page read none."""
+"""The case page, the message page, Mottagna and Översikt read the header's new-message
+count in a statement of their own (messaging.access.new_count_column) instead of a COUNT of
+its own: the header shows the same number as the polled badge, and falls back to its own
+COUNT where the page read none."""
 
 import re
 
@@ -87,3 +88,18 @@ def test_mottagna_carries_the_count_in_its_first_page(client, cast, login_as, bu
     # A filtered list reads no first rows of its own: the header counts as before.
     words, counts = _page(client, f"{received}?state=acknowledged")
     assert words == "2 nya" and len(counts) == 1
+
+
+def test_the_message_page_carries_the_count(client, cast, login_as, build):
+    cases = _home_care_with_deliveries(cast, build)
+    new = Delivery.objects.get(message__case_link__case=cases[0], unit=cast.home_care)
+    login_as(cast.home_care_nurse, cast.home_care)
+    url = reverse("messaging:message_detail", args=[new.message_id])
+    # Opening a new delivery marks it read: still not acknowledged, so the count stays.
+    assert _page(client, url) == ("2 nya", [])
+    new.refresh_from_db()
+    assert new.state == DeliveryState.READ
+    assert _page(client, url) == ("2 nya", [])
+    # The sender's view of the same message: the ward's own count.
+    login_as(cast.ward_nurse, cast.ward)
+    assert _page(client, url) == ("0 nya", [])
