@@ -481,18 +481,22 @@ def _message_of_unit(*, message_id: int, unit_id: int) -> QuerySet[Message]:
 def _message_page_row(*, message_id: int, unit_id: int) -> QuerySet[Message]:
     # Each column is a converter to find and a value to set per query: the units' and the
     # user's other columns (about 40) were a noticeable part of the page's ORM time.
-    return _of_unit(message_id, unit_id).defer(
-        "uuid",
-        "idempotency_key",
-        *_unshown("sender_unit", Unit, kept={"id", "name"}),
-        *_unshown("patient__listed_care_centre", Unit, kept={"id", "name"}),
-        *_unshown("sender_user", User, kept=_NAMED),
-        "patient__created_at",
-        "patient__updated_at",
-        "unit_delivery__reason_code",
-        "unit_delivery__escalated_at",
-        "unit_delivery__changed_at",
-    ).annotate(unit_new_count=new_count_column(unit_id))[:1]
+    return (
+        _of_unit(message_id, unit_id)
+        .defer(
+            "uuid",
+            "idempotency_key",
+            *_unshown("sender_unit", Unit, kept={"id", "name"}),
+            *_unshown("patient__listed_care_centre", Unit, kept={"id", "name"}),
+            *_unshown("sender_user", User, kept=_NAMED),
+            "patient__created_at",
+            "patient__updated_at",
+            "unit_delivery__reason_code",
+            "unit_delivery__escalated_at",
+            "unit_delivery__changed_at",
+        )
+        .annotate(unit_new_count=new_count_column(unit_id))[:1]
+    )
 
 
 # What the pages show of a user: user.get_full_name|default:user.username.
