@@ -203,8 +203,11 @@ def _labels() -> _Labels:
 
 def case_messages(case: DischargeCase) -> list[Message]:
     """The case's messages (cancellations included) in time order, each with its deliveries
-    as `delivery_rows`: 2 queries."""
+    as `delivery_rows`: 2 queries, or 1 for a case with no messages yet (a new case: its
+    deliveries are those of its messages)."""
     messages = _case_messages(case_id=case.pk)
+    if not messages:
+        return messages
     by_message: dict[int, list[Delivery]] = defaultdict(list)
     for delivery in _case_deliveries(case_id=case.pk):
         by_message[delivery.message_id].append(delivery)

@@ -156,6 +156,23 @@ def test_page_runs_a_fixed_number_of_queries(cast, login_as, django_assert_max_n
             other.get(page_url(large))
 
 
+def test_a_new_case_reads_no_deliveries(cast, login_as, patient):
+    """A case with no messages yet (the page a ward sees right after opening it) has no
+    deliveries either: the page does not ask for them. One message later, it does."""
+    case = open_case(cast, patient)
+    client = login_as(cast.ward_nurse, cast.ward)
+
+    def deliveries_read() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(page_url(case))
+        assert response.status_code == 200
+        return sum(q["sql"].startswith('SELECT "messaging_delivery".') for q in captured)
+
+    assert deliveries_read() == 0
+    notify(cast, case)
+    assert deliveries_read() == 1
+
+
 def test_overview_answers_as_the_queries_it_replaces(cast, patient):
     """has_admission_notice and takes_part, derived from what case_overview read, agree with
     services.case_has_admission_notice and access.cases_for_unit before the notice, after it,
