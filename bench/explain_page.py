@@ -20,7 +20,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchenv import setup_django
 from loadtest import server_environment
-from profile_pages import busiest_ward_user, log_search_page, pages_for, sip_plan_page
+from profile_pages import (
+    busiest_ward_user,
+    log_search_page,
+    logged_in_client,
+    pages_for,
+    sip_plan_page,
+)
 
 
 def main() -> None:
@@ -34,18 +40,10 @@ def main() -> None:
     setup_django()
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
-
-    from samplan.accounts.models import User
-    from samplan.accounts.sessions import SESSION_UNIT_KEY
 
     username, unit_id = busiest_ward_user()
     call_command("collectstatic", interactive=False, verbosity=0)
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    session = client.session
-    session[SESSION_UNIT_KEY] = unit_id
-    session.save()
+    client = logged_in_client(username, unit_id)
     pages = {name: (client, path) for name, path in pages_for(unit_id).items()}
     pages.update(log_search_page())  # as a log reviewer
     pages.update(sip_plan_page())  # as a user of one of the plan's parties

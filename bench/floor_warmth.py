@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchenv import setup_django
 from loadtest import server_environment
 from page_ratios import FLOOR, cookie_of, wsgi_get
-from profile_pages import busiest_ward_user, pages_for
+from profile_pages import busiest_ward_user, logged_in_client, pages_for
 
 IN_A_ROW = 5
 
@@ -38,21 +38,13 @@ def main() -> None:
     os.environ.update(server_environment())
     setup_django()
     from django.core.management import call_command
-    from django.test import Client
-
-    from samplan.accounts.models import User
-    from samplan.accounts.sessions import SESSION_UNIT_KEY
 
     call_command("collectstatic", interactive=False, verbosity=0)
     import samplan.wsgi
 
     application = samplan.wsgi.application
     username, unit_id = busiest_ward_user()
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    session = client.session
-    session[SESSION_UNIT_KEY] = unit_id
-    session.save()
+    client = logged_in_client(username, unit_id)
     paths = pages_for(unit_id)
     floor, page = paths[FLOOR], paths[options.page]
     cookie = cookie_of(client)

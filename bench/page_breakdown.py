@@ -24,7 +24,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchenv import setup_django
 from loadtest import server_environment
-from profile_pages import busiest_ward_user, log_search_page, pages_for, sip_plan_page
+from profile_pages import (
+    busiest_ward_user,
+    log_search_page,
+    logged_in_client,
+    pages_for,
+    sip_plan_page,
+)
 
 RUNS = 40
 
@@ -39,11 +45,8 @@ def main() -> None:
     from django.db.models import query
     from django.db.models.sql import compiler
     from django.template import base
-    from django.test import Client
 
     import samplan.wsgi  # noqa: F401  (the server's process set-up)
-    from samplan.accounts.models import User
-    from samplan.accounts.sessions import SESSION_UNIT_KEY
     from samplan.auditlog import chain, flags
 
     spent: collections.Counter[str] = collections.Counter()
@@ -86,11 +89,7 @@ def main() -> None:
             module.access_log_record_many = access_log.access_log_record_many
 
     username, unit_id = busiest_ward_user()
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    session = client.session
-    session[SESSION_UNIT_KEY] = unit_id
-    session.save()
+    client = logged_in_client(username, unit_id)
     pages = {name: (client, path) for name, path in pages_for(unit_id).items()}
     pages.update(log_search_page())
     pages.update(sip_plan_page())

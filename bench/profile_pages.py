@@ -50,6 +50,21 @@ def busiest_ward_user() -> tuple[str, int]:
     return membership.user.username, unit.pk
 
 
+def logged_in_client(username: str, unit_id: int) -> object:
+    """A django.test.Client logged in as `username`, acting for the unit `unit_id`."""
+    from django.test import Client
+
+    from samplan.accounts.models import User
+    from samplan.accounts.sessions import SESSION_UNIT_KEY
+
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    session = client.session
+    session[SESSION_UNIT_KEY] = unit_id
+    session.save()
+    return client
+
+
 def pages_for(unit_id: int) -> dict[str, str]:
     from samplan.discharge.models import CaseParticipant
     from samplan.messaging.models import Delivery
@@ -200,20 +215,12 @@ def main() -> None:
     os.environ.update(server_environment())  # the server's settings, as the load test
     setup_django()
     from django.core.management import call_command
-    from django.test import Client
-
-    from samplan.accounts.models import User
-    from samplan.accounts.sessions import SESSION_UNIT_KEY
 
     username, unit_id = (options.user, options.unit) if options.user else busiest_ward_user()
     call_command("collectstatic", interactive=False, verbosity=0)  # the manifest (DEBUG off)
     if not options.default_gc:
         import samplan.wsgi  # noqa: F401  (the server's process set-up: its GC settings)
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    session = client.session
-    session[SESSION_UNIT_KEY] = unit_id
-    session.save()
+    client = logged_in_client(username, unit_id)
     pages = {name: (client, path) for name, path in pages_for(unit_id).items()}
     pages.update(log_search_page())
     pages.update(sip_plan_page())
