@@ -22,6 +22,7 @@ from samplan.accounts.models import Membership, Role, User
 from samplan.auditlog.access_log import AccessAction, access_log_record
 from samplan.core.actor import Actor
 from samplan.core.prepared import prepared
+from samplan.messaging.access import new_count_column
 from samplan.messaging.models import Message
 from samplan.organizations.models import Unit
 from samplan.patients.display import DISPLAY_FIELDS
@@ -385,7 +386,7 @@ def _active_consent_id(now: datetime.datetime) -> Subquery:
 
 
 @prepared
-def _page_plan(*, plan_id: int, now: datetime.datetime) -> QuerySet[SipPlan]:
+def _page_plan(*, plan_id: int, unit_id: int, now: datetime.datetime) -> QuerySet[SipPlan]:
     return (
         SipPlan.objects.select_related(
             "patient__listed_care_centre",
@@ -397,6 +398,8 @@ def _page_plan(*, plan_id: int, now: datetime.datetime) -> QuerySet[SipPlan]:
         )
         .only(*_PAGE_PLAN_FIELDS)
         .annotate(**{ACTIVE_CONSENT_ID: _active_consent_id(now)})
+        # The header's new-message count, so that it does not count again (the case page's way).
+        .annotate(unit_new_count=new_count_column(unit_id))
         .filter(pk=plan_id)
     )
 
@@ -415,8 +418,9 @@ def plan_for_unit(
     with `with_participants` also plan.participant_rows (every unit of the plan as a
     PageParticipant, read in the same query as the unit's own row, which is then one of them
     and plan.participation: the plan page), and the plan and its current version with only
-    the columns the plan page shows, and the id of the person's active consent to the SIP
-    (ACTIVE_CONSENT_ID, for selectors.page_consent).
+    the columns the plan page shows, the id of the person's active consent to the SIP
+    (ACTIVE_CONSENT_ID, for selectors.page_consent) and the unit's new-message count for the
+    page's header (`unit_new_count`, messaging.access.new_count_column).
     """
     unit = actor.unit
     if not can_work_with_sip(actor.user, unit):
@@ -425,7 +429,7 @@ def plan_for_unit(
     if participation is None:
         raise Http404
     (plan,) = (
-        _page_plan(plan_id=plan_id, now=timezone.now())
+        _page_plan(plan_id=plan_id, unit_id=unit.pk, now=timezone.now())
         if with_participants
         else _plan(plan_id=plan_id)
     )

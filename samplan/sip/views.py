@@ -20,6 +20,7 @@ from samplan.core.decorators import unit_required
 from samplan.core.http import parse_id
 from samplan.core.paging import paginate
 from samplan.discharge.access import case_for_unit
+from samplan.messaging.context_processors import known_new_count
 from samplan.patients.display import patient_display
 from samplan.patients.reserve_formats import reserve_patterns_for
 from samplan.sip import documents, process, selectors, services, versions
@@ -122,6 +123,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
 @unit_required
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = plan_for_unit(request.actor, plan_id, with_participants=True)
+    known_new_count(request, plan.unit_new_count)
     return render(request, "sip/plan_detail.html", selectors.plan_page(plan, request.actor))
 
 
