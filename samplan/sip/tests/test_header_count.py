@@ -1,30 +1,16 @@
 """The plan page reads the header's new-message count with the plan (as the case page does):
 the acting unit's count, and no COUNT statement of its own."""
 
-import re
-
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from samplan.messaging.access import new_count
 from samplan.messaging.models import Delivery, DeliveryState
+from samplan.messaging.testing import header_count
 from samplan.sip.tests.conftest import start, summon
-
-BADGE = re.compile(r'data-testid="header-new-count"[^>]*>(?:<span[^>]*>[^<]*</span>)?([^<]*)<')
 
 
 def _header(client, plan) -> tuple[str, list[str]]:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("sip:detail", kwargs={"plan_id": plan.pk}))
-    assert response.status_code == 200
-    (words,) = BADGE.findall(response.content.decode())
-    counts = [
-        q["sql"]
-        for q in queries.captured_queries
-        if q["sql"].startswith("SELECT COUNT(") and "messaging_delivery" in q["sql"]
-    ]
-    return words.strip(), counts
+    return header_count(client, reverse("sip:detail", kwargs={"plan_id": plan.pk}))
 
 
 def _words(count: int) -> str:
