@@ -44,7 +44,11 @@ from samplan.discharge.models import (
 from samplan.discharge.process import CaseState
 from samplan.discharge.selectors import daily_amounts
 from samplan.messaging.models import Delivery, DeliveryState, Message
-from samplan.organizations.agreements import TERMS_PREFIX, terms_for, terms_from_annotations
+from samplan.organizations.agreements import (
+    read_with_terms,
+    terms_for,
+    terms_from_annotations,
+)
 from samplan.organizations.models import OrganizationKind
 from samplan.organizations.terms import DEFAULT_TERMS, AgreementTerms, CareType
 
@@ -305,7 +309,7 @@ def case_terms(case: DischargeCase) -> AgreementTerms:
     """The terms of the agreement between the case's region and municipality in force on the
     Swedish date of admission: read with the case when it came from case_for_unit(shown=True),
     else looked up (terms_for)."""
-    if hasattr(case, f"{TERMS_PREFIX}agreement_id"):
+    if read_with_terms(case):
         return terms_from_annotations(case)
     if not case.municipality_id:
         return DEFAULT_TERMS

@@ -43,19 +43,8 @@ def terms_for(
     return DEFAULT_TERMS if agreement is None else agreement.terms()
 
 
-# The agreement's columns that make its terms (Agreement.terms), read beside another row.
-_TERM_COLUMNS = {
-    "cutoff": "cutoff_time",
-    "cutoff_rule": "cutoff_rule",
-    "admission_notice_hours": "admission_notice_hours",
-    "summons_days": "summons_days",
-    "grace_days_somatic": "grace_days_somatic",
-    "grace_days_psychiatric": "grace_days_psychiatric",
-    "liability_model": "liability_model",
-    "daily_amount": "daily_amount",
-    "agreement_id": "pk",
-}
-TERMS_PREFIX = "terms_"
+# The annotations' names: each AgreementTerms field with this in front.
+_PREFIX = "terms_"
 
 
 def agreement_term(
@@ -83,15 +72,20 @@ def terms_annotations(*, day: str) -> dict[str, Expression]:
     a page that reads the row anyway saves terms_for's query. terms_from_annotations reads
     them back."""
     return {
-        f"{TERMS_PREFIX}{name}": agreement_term(column, day=day)
-        for name, column in _TERM_COLUMNS.items()
+        f"{_PREFIX}{name}": agreement_term(column, day=day)
+        for name, column in Agreement.TERM_COLUMNS.items()
     }
+
+
+def read_with_terms(row: object) -> bool:
+    """Whether `row` was read with terms_annotations."""
+    return hasattr(row, f"{_PREFIX}agreement_id")
 
 
 def terms_from_annotations(row: object) -> AgreementTerms:
     """terms_for's answer from a row annotated with terms_annotations: the agreement's terms,
     or domain.md's defaults when no agreement was in force (or the row has no municipality)."""
-    values = {name: getattr(row, f"{TERMS_PREFIX}{name}") for name in _TERM_COLUMNS}
+    values = {name: getattr(row, f"{_PREFIX}{name}") for name in Agreement.TERM_COLUMNS}
     if values["agreement_id"] is None:
         return DEFAULT_TERMS
     return AgreementTerms(**values)

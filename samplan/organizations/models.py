@@ -275,6 +275,20 @@ class Agreement(models.Model):
     """Överenskommelse: the cut-off, periods and liability rules a region and a municipality
     agreed on, for a period. Without one, domain.md's defaults apply (DEFAULT_TERMS)."""
 
+    # Each field of AgreementTerms and the column (or pk) it comes from: terms() here, and
+    # organizations.agreements.terms_annotations where another row reads them in its statement.
+    TERM_COLUMNS = {
+        "cutoff": "cutoff_time",
+        "cutoff_rule": "cutoff_rule",
+        "admission_notice_hours": "admission_notice_hours",
+        "summons_days": "summons_days",
+        "grace_days_somatic": "grace_days_somatic",
+        "grace_days_psychiatric": "grace_days_psychiatric",
+        "liability_model": "liability_model",
+        "daily_amount": "daily_amount",
+        "agreement_id": "pk",
+    }
+
     region = models.ForeignKey(
         Organization,
         verbose_name=_("region"),
@@ -378,15 +392,7 @@ class Agreement(models.Model):
 
     def terms(self) -> AgreementTerms:
         return AgreementTerms(
-            cutoff=self.cutoff_time,
-            cutoff_rule=self.cutoff_rule,
-            admission_notice_hours=self.admission_notice_hours,
-            summons_days=self.summons_days,
-            grace_days_somatic=self.grace_days_somatic,
-            grace_days_psychiatric=self.grace_days_psychiatric,
-            liability_model=self.liability_model,
-            daily_amount=self.daily_amount,
-            agreement_id=self.pk,
+            **{name: getattr(self, column) for name, column in self.TERM_COLUMNS.items()}
         )
 
     def clean(self) -> None:
